@@ -1,0 +1,53 @@
+import { createWriteStream } from 'node:fs';
+import { once } from 'node:events';
+import { Args, Command, Flags } from '@oclif/core';
+import { buildDataset, describeLabel, FEATURE_SET_IDS, featureSet, formatTrainingRow, trainingHeader, type DatasetStats } from '@sockml/core';
+import { expandRecordings, newReadStats, openRecordings } from '../../lib/recordings.js';
+
+export default class DatasetBuild extends Command {
+  static description = `Build a training matrix from recorded metrics CSVs.
+
+Runs the same FeatureExtractor and Labeler as replay and the live pipeline, so a model is trained on
+exactly the inputs it will see. Each CSV is one run (state resets between files). Labels are future-only:
+label(t) = 1 if p95 > SLO in any of polls t+1..t+k of the same service. The last k polls of each series
+are unlabelled and left out. Columns: features in model order, then label, run_id, pattern, service,
+timestamp, p95_now_ms.`;
+
+  static examples = [
+    '<%= config.bin %> dataset build fixtures/sockshop-gke/runs --slo 35.68 --lookahead 2 --feature-set trend-v1 -o train.csv',
+  ];
+
+  static args = { recordings: Args.string({ description: 'metrics CSV files or directories of them', required: true }) };
+  static strict = false;
+  static enableJsonFlag = true;
+
+  static flags = {
+    slo: Flags.string({ description: 'p95 SLO in ms', default: '35.68' }),
+    lookahead: Flags.integer({ description: 'label horizon k in polls', default: 2, min: 1 }),
+    'feature-set': Flags.string({ description: `feature set id (${FEATURE_SET_IDS.join(', ')})`, default: 'trend-v1', options: FEATURE_SET_IDS }),
+    output: Flags.string({ char: 'o', description: 'output CSV path', required: true }),
+    'skip-invalid': Flags.boolean({ description: 'skip malformed rows (counted) instead of failing' }),
+  };
+
+  async run() {
+    const { argv, flags } = await this.parse(DatasetBuild);
+    const sloMs = Number(flags.slo);
+    if (!(sloMs > 0)) this.error(`--slo must be a positive number of ms, got '${flags.slo}'`, { exit: 2 });
+    const set = featureSet(flags['feature-set']);
+    const label = { metric: 'p95_latency_ms' as const, sloMs, lookahead: flags.lookahead };
+    const files = await expandRecordings(argv as string[]);
+    const readStats = newReadStats();
+    const stats: DatasetStats = { rows: 0, labelled: 0, positives: 0, unlabelled: 0, imputedInputs: 0 };
+    const out = createWriteStream(flags.output);
+    out.write(trainingHeader(set.names) + '\n');
+    for await (const row of buildDataset(openRecordings(files, { skipInvalid: flags['skip-invalid'] }, readStats), set, label, stats)) {
+      if (!out.write(formatTrainingRow(row) + '\n')) await once(out, 'drain');
+    }
+    out.end();
+    await once(out, 'finish');
+    const result = { output: flags.output, files: files.length, featureSet: set.id, label: describeLabel(label), ...stats, invalidRows: readStats.invalid };
+    this.log(`${flags.output}: ${stats.labelled} labelled rows (${stats.positives} positive) from ${files.length} recordings, feature set ${set.id}`);
+    if (readStats.invalid > 0) this.log(`skipped ${readStats.invalid} malformed rows, e.g. ${readStats.invalidExamples[0]}`);
+    return result;
+  }
+}

@@ -1,0 +1,116 @@
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { Args, Command, Flags } from '@oclif/core';
+import {
+  decisionLogHeader,
+  formatDecisionLogRow,
+  loadModelDirectory,
+  replay,
+  SchemaError,
+  ModelCardError,
+  STRATEGY_NAMES,
+  voteStrategy,
+} from '@sockml/core';
+import { defaultModelsDir } from '../lib/paths.js';
+import { expandRecordings, newReadStats, openRecordings } from '../lib/recordings.js';
+import { renderReplayReport, replayJson } from '../lib/report.js';
+
+export default class Replay extends Command {
+  static summary = 'Replay recorded metrics through features, models, voting and the scaling policy, offline.';
+
+  static description = `Each CSV is one run of 30 s polls (the columns of ../shared/data); directories are searched for
+*.csv. Every row goes through the same code as the live pipeline: FeatureExtractor → the ONNX models in
+--models → VoteAggregator (--strategy) → ScalingPolicy. Predictions are scored against future-only
+labels recomputed from p95 (label(t) = p95 > --slo in any of polls t+1..t+--lookahead), beside the
+persistence baseline "violating now ⇒ violating soon". The CSV's own sla_violated column is ignored
+unless --labels column is given.
+
+Exit codes: 0 success, 2 bad input (unreadable or malformed CSV, bad flag), 3 model problem.`;
+
+  static examples = [
+    { description: 'Replay the bundled GKE recordings with the bundled models', command: '<%= config.bin %> replay fixtures/sockshop-gke/runs' },
+    { description: 'Unanimous voting, machine-readable output', command: '<%= config.bin %> replay fixtures/sockshop-gke/runs/step --strategy unanimous --json' },
+    { description: 'The laptop recordings use a 9.86 ms SLO; write every decision to a CSV', command: '<%= config.bin %> replay fixtures/sockshop-local/ramp-1h.csv --slo 9.86 --out decisions.csv' },
+  ];
+
+  static strict = false;
+  static enableJsonFlag = true;
+  static args = { recordings: Args.string({ description: 'metrics CSV files or directories of them', required: true }) };
+
+  static flags = {
+    strategy: Flags.string({ description: 'how model votes combine', options: [...STRATEGY_NAMES], default: 'majority' }),
+    models: Flags.string({ description: 'directory of <name>.onnx models with <name>.card.json cards [default: ./models or the bundled models]' }),
+    model: Flags.string({ description: 'use only these models of --models (repeatable)', multiple: true }),
+    slo: Flags.string({ description: 'p95 SLO in ms for labels and the persistence baseline', default: '35.68' }),
+    lookahead: Flags.integer({ description: 'label horizon k: polls t+1..t+k', default: 2, min: 1 }),
+    labels: Flags.string({ description: "'future': recompute future-only labels from p95; 'column': trust the CSV's sla_violated", options: ['future', 'column'], default: 'future' }),
+    out: Flags.string({ description: 'write one CSV row per (snapshot, service): features, each model’s probability and vote, the decision, the label' }),
+    'skip-invalid': Flags.boolean({ description: 'skip malformed rows (counted in the report) instead of stopping at the first' }),
+    progress: Flags.boolean({ description: 'show progress on stderr [default: when stderr is a terminal]', allowNo: true }),
+  };
+
+  async run() {
+    const { argv, flags } = await this.parse(Replay);
+    const sloMs = Number(flags.slo);
+    if (!(sloMs > 0)) this.error(`--slo must be a positive number of ms, got '${flags.slo}'`, { exit: 2 });
+    let files: string[];
+    try {
+      files = await expandRecordings(argv as string[]);
+    } catch (e) {
+      this.error((e as Error).message, { exit: 2 });
+    }
+
+    let loaded;
+    try {
+      loaded = await loadModelDirectory(flags.models ?? defaultModelsDir(), { only: flags.model });
+    } catch (e) {
+      this.error((e as Error).message, { exit: 3 });
+    }
+    const { featureSet, models } = loaded;
+    const weights = Object.fromEntries(models.filter((m) => m.card.weight !== undefined).map((m) => [m.name, m.card.weight!]));
+    const strategy = voteStrategy(flags.strategy, weights);
+
+    const readStats = newReadStats();
+    const showProgress = flags.progress ?? Boolean(process.stderr.isTTY);
+    let lastProgress = 0;
+    const started = performance.now();
+    let out: WriteStream | undefined;
+    if (flags.out) {
+      out = createWriteStream(flags.out);
+      out.write(decisionLogHeader(featureSet.names, models.map((m) => m.name)) + '\n');
+    }
+
+    let report;
+    try {
+      report = await replay(openRecordings(files, { skipInvalid: flags['skip-invalid'] }, readStats), {
+        featureSet,
+        models,
+        strategy,
+        label: { metric: 'p95_latency_ms', sloMs, lookahead: flags.lookahead },
+        labelSource: flags.labels as 'future' | 'column',
+        onRow: out ? (row) => out!.write(formatDecisionLogRow(row) + '\n') : undefined,
+        onProgress: showProgress
+          ? (rows) => {
+              const now = performance.now();
+              if (now - lastProgress < 250) return;
+              lastProgress = now;
+              const rate = rows / ((now - started) / 1000);
+              process.stderr.write(`\rreplay: ${rows.toLocaleString('en')} rows, ${Math.round(rate).toLocaleString('en')} rows/s`);
+            }
+          : undefined,
+      });
+    } catch (e) {
+      if (e instanceof SchemaError) this.error(e.message, { exit: 2 });
+      if (e instanceof ModelCardError) this.error(e.message, { exit: 3 });
+      throw e;
+    } finally {
+      if (showProgress) process.stderr.write('\n');
+      if (out) await new Promise<void>((done) => out!.end(done));
+      await Promise.all(models.map((m) => m.close()));
+    }
+
+    this.log(renderReplayReport(report, { files: files.length, invalidRows: readStats.invalid }));
+    if (readStats.invalid > 0) this.log(`skipped rows, e.g. ${readStats.invalidExamples.join('; ')}`);
+    if (flags.out) this.log(`decisions written to ${flags.out}`);
+    return replayJson(report, { files, invalidRows: readStats.invalid, invalidExamples: readStats.invalidExamples });
+  }
+}

@@ -1,0 +1,40 @@
+import { createReadStream } from 'node:fs';
+import { readdir, stat } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { describeRecording, readMetricsCsv, type MetricsCsvReadStats, type RecordedRun } from '@sockml/core';
+
+/** Expands files and directories (recursively, *.csv) into a sorted list of recording paths. */
+export async function expandRecordings(inputs: readonly string[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const input of inputs) {
+    let st;
+    try {
+      st = await stat(input);
+    } catch {
+      throw new Error(`${input}: no such file or directory`);
+    }
+    if (st.isDirectory()) {
+      const entries = (await readdir(input, { recursive: true })).filter((e) => e.toLowerCase().endsWith('.csv')).sort();
+      if (entries.length === 0) throw new Error(`${input}: directory has no .csv recordings`);
+      out.push(...entries.map((e) => join(input, e)));
+    } else out.push(input);
+  }
+  return out;
+}
+
+/**
+ * Opens each recording as one run (streamed, never loaded whole). Run ids are paths relative to the
+ * current directory, so a replay report names the files a user passed.
+ */
+export function openRecordings(paths: readonly string[], options: { skipInvalid?: boolean; batchSize?: number }, stats: MetricsCsvReadStats): RecordedRun[] {
+  return paths.map((path) => {
+    const { runId, pattern } = describeRecording(resolve(path), process.cwd());
+    return {
+      runId,
+      pattern,
+      samples: readMetricsCsv(createReadStream(path, { highWaterMark: 1 << 20 }), path, options, stats),
+    };
+  });
+}
+
+export const newReadStats = (): MetricsCsvReadStats => ({ rows: 0, invalid: 0, invalidExamples: [] });

@@ -1,0 +1,46 @@
+import { Labeler, type LabelDefinition } from '../labels/labeler.js';
+import type { RecordedRun } from '../replay/replay.js';
+import type { TrainingRow } from '../schema.js';
+import { FeatureExtractor } from './feature-extractor.js';
+import type { FeatureSet } from './feature-set.js';
+
+export interface DatasetStats {
+  rows: number;
+  labelled: number;
+  positives: number;
+  unlabelled: number;
+  imputedInputs: number;
+}
+
+/**
+ * The training matrix: the same FeatureExtractor and Labeler that replay and the live pipeline use,
+ * so a model is trained on exactly the inputs it will see. Unlabelled rows (the last `lookahead`
+ * polls of each series) are left out.
+ */
+export async function* buildDataset(
+  runs: AsyncIterable<RecordedRun> | Iterable<RecordedRun>,
+  featureSet: FeatureSet<any>,
+  label: LabelDefinition,
+  stats: DatasetStats = { rows: 0, labelled: 0, positives: 0, unlabelled: 0, imputedInputs: 0 },
+): AsyncGenerator<TrainingRow> {
+  for await (const run of runs) {
+    const extractor = new FeatureExtractor(featureSet, run.runId);
+    const labeler = new Labeler<TrainingRow>(label);
+    for await (const batch of run.samples) {
+      for (const s of batch) {
+        stats.rows++;
+        const features = new Float32Array(extractor.width);
+        extractor.extractInto(s, features, 0);
+        const row: TrainingRow = { features, label: 0, runId: run.runId, pattern: run.pattern, service: s.service, timestamp: s.timestamp, p95LatencyMs: s.p95LatencyMs };
+        for (const l of labeler.push(s.service, s.p95LatencyMs, row)) {
+          l.item.label = l.label!;
+          stats.labelled++;
+          stats.positives += l.label!;
+          yield l.item;
+        }
+      }
+    }
+    stats.unlabelled += labeler.finish().length;
+    stats.imputedInputs += extractor.imputedInputs;
+  }
+}

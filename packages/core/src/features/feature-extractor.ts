@@ -1,0 +1,54 @@
+import { SchemaError, type FeatureVector, type MetricsSample } from '../schema.js';
+import type { FeatureSet } from './feature-set.js';
+
+/**
+ * Turns one run's samples into feature vectors, keeping per-service state (previous poll, rolling
+ * windows, last observed values). One extractor serves one run: state never leaks across runs.
+ * Samples of one service must arrive in time order; services within a poll may come in any order.
+ */
+export class FeatureExtractor {
+  readonly width: number;
+  private readonly states = new Map<string, { state: unknown; lastTimeMs: number }>();
+  /** Inputs filled in under the missing-value policy, over the run so far. */
+  imputedInputs = 0;
+
+  constructor(
+    readonly featureSet: FeatureSet<any>,
+    readonly runId: string,
+  ) {
+    this.width = featureSet.names.length;
+  }
+
+  /** Writes `sample`'s features as row `row` of the row-major matrix `out` (width = feature count). */
+  extractInto(sample: MetricsSample, out: Float32Array, row: number): void {
+    let entry = this.states.get(sample.service);
+    if (!entry) {
+      entry = { state: this.featureSet.initialState(), lastTimeMs: -Infinity };
+      this.states.set(sample.service, entry);
+    } else if (sample.timeMs <= entry.lastTimeMs) {
+      throw new SchemaError(
+        `run ${this.runId}: service '${sample.service}' has a poll at ${sample.timestamp} that is not after its previous poll; ` +
+          `polls of one service must be in time order and not repeated`,
+      );
+    }
+    entry.lastTimeMs = sample.timeMs;
+    this.imputedInputs += this.featureSet.compute(sample, entry.state, out, row * this.width);
+  }
+
+  extract(sample: MetricsSample): FeatureVector {
+    const values = new Float32Array(this.width);
+    this.extractInto(sample, values, 0);
+    return {
+      snapshotId: snapshotId(this.runId, sample.timestamp),
+      runId: this.runId,
+      timestamp: sample.timestamp,
+      timeMs: sample.timeMs,
+      service: sample.service,
+      featureSet: this.featureSet.id,
+      values,
+    };
+  }
+}
+
+/** A poll's identity across services and processes. */
+export const snapshotId = (runId: string, timestamp: string) => `${runId}@${timestamp}`;

@@ -1,0 +1,82 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { Readable } from 'node:stream';
+import { parse as parseCsvSync } from 'csv-parse/sync';
+import { describe, expect, it } from 'vitest';
+import { metricsCsvLayout, parseMetricsRow, type MetricsSample } from '../schema.js';
+import { readMetricsCsv, type MetricsCsvReadStats } from './metrics-csv-reader.js';
+
+const FIXTURES = resolve(__dirname, '../../../../fixtures');
+const HEADER = 'timestamp,service,request_rate_rps,error_rate_pct,p50_latency_ms,p95_latency_ms,p99_latency_ms,cpu_usage_pct,memory_usage_mb,delta_rps,delta_p95_latency_ms,delta_cpu_usage_pct,sla_violated';
+const LINE = '2026-04-08T22:32:44.730092+00:00,carts,1.5,0.0,2.5,4.75,4.95,0.16,326.2,0.0,0.0,0.0,0';
+
+/** Reads text through the reader in chunks of `chunk` characters (to cross record boundaries). */
+async function read(text: string, opts: { skipInvalid?: boolean; chunk?: number } = {}, stats?: MetricsCsvReadStats) {
+  const size = opts.chunk ?? 7;
+  const chunks: string[] = [];
+  for (let i = 0; i < text.length; i += size) chunks.push(text.slice(i, i + size));
+  const out: MetricsSample[] = [];
+  for await (const b of readMetricsCsv(Readable.from(chunks), 'mem.csv', { skipInvalid: opts.skipInvalid, batchSize: 3 }, stats)) out.push(...b);
+  return out;
+}
+
+function fixtureFiles(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .filter((f) => f.endsWith('.csv'))
+    .map((f) => join(dir, f));
+}
+
+describe('readMetricsCsv', () => {
+  it('reads every bundled recording exactly as csv-parse does', async () => {
+    const files = fixtureFiles(FIXTURES);
+    expect(files.length).toBeGreaterThanOrEqual(21);
+    for (const f of files) {
+      const text = readFileSync(f, 'utf8');
+      const records = parseCsvSync(text) as string[][];
+      const layout = metricsCsvLayout(records[0]);
+      const expected = records.slice(1).map((r) => parseMetricsRow(r, layout));
+      const got = await read(text, { chunk: 4096 });
+      expect(got, f).toEqual(expected);
+    }
+  });
+
+  it('handles quoted fields, CRLF line ends, a BOM and blank lines like csv-parse', async () => {
+    const text = '\ufeff' + HEADER + '\r\n' + LINE.replace('carts', '"carts"') + '\r\n\r\n' + LINE.replace(',carts,', ',"front-end",') + '\n';
+    const got = await read(text);
+    expect(got.map((s) => s.service)).toEqual(['carts', 'front-end']);
+  });
+
+  it('reads a quoted field with an embedded newline as one record', async () => {
+    const text = HEADER + '\n' + LINE.replace('carts', '"car\nts"') + '\n' + LINE + '\n';
+    const got = await read(text);
+    expect(got.map((s) => s.service)).toEqual(['car\nts', 'carts']);
+  });
+
+  it('names file and line of a malformed row', async () => {
+    const text = [HEADER, LINE, LINE, LINE.replace('4.75', 'fast'), LINE].join('\n');
+    await expect(read(text)).rejects.toThrow(/^mem\.csv:4: column 'p95_latency_ms': 'fast' is not a number/);
+  });
+
+  it('names file and line of a row with the wrong number of cells', async () => {
+    const text = [HEADER, LINE, LINE + ',extra'].join('\n');
+    await expect(read(text)).rejects.toThrow(/^mem\.csv:3: expected 13 cells as in the header, got 14/);
+  });
+
+  it('with skipInvalid, skips and counts malformed rows and keeps the rest', async () => {
+    const stats: MetricsCsvReadStats = { rows: 0, invalid: 0, invalidExamples: [] };
+    const text = [HEADER, LINE, 'garbage', LINE.replace('0.16', '-3'), LINE].join('\n');
+    const got = await read(text, { skipInvalid: true }, stats);
+    expect(got).toHaveLength(2);
+    expect(stats).toMatchObject({ rows: 2, invalid: 2 });
+    expect(stats.invalidExamples[0]).toMatch(/^mem\.csv:3: /);
+    expect(stats.invalidExamples[1]).toMatch(/^mem\.csv:4: column 'cpu_usage_pct'/);
+  });
+
+  it('rejects a file without a required column, naming it', async () => {
+    await expect(read(HEADER.replace('p95_latency_ms,', '') + '\n')).rejects.toThrow(/mem\.csv:1: missing required column 'p95_latency_ms'/);
+  });
+
+  it('rejects an empty file', async () => {
+    await expect(read('')).rejects.toThrow(/mem\.csv:1: file is empty/);
+  });
+});

@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import type { EnsembleVerdict } from '../voting/vote-aggregator.js';
+import { DEFAULT_POLICY, ScalingPolicy, type ServiceScalingState } from './scaling-policy.js';
+
+const verdict = (scaleUp: boolean, score = scaleUp ? 1 : 0, degraded = false): EnsembleVerdict => ({
+  snapshotId: 's',
+  service: 'carts',
+  timestamp: 't',
+  strategy: 'majority',
+  votes: [],
+  scaleUp,
+  score,
+  scaleUpVotes: scaleUp ? 3 : 0,
+  noActionVotes: scaleUp ? 0 : 3,
+  totalVotes: 3,
+  confidence: 0.9,
+  degraded,
+  missingModels: degraded ? ['lr'] : [],
+});
+
+/** Feeds verdicts 30 s apart; returns decision kinds and replicas after each. */
+function run(policy: ScalingPolicy, verdicts: EnsembleVerdict[], start?: ServiceScalingState) {
+  let state = start ?? policy.initialState();
+  return verdicts.map((v, i) => {
+    const r = policy.decide(v, i * 30_000, state);
+    state = r.state;
+    return `${r.decision.decision}:${state.replicas}`;
+  });
+}
+
+describe('ScalingPolicy', () => {
+  it('scales up on a predicted violation, then respects the 60 s cooldown', () => {
+    const p = new ScalingPolicy(DEFAULT_POLICY);
+    expect(run(p, [verdict(true), verdict(true), verdict(true), verdict(true)])).toEqual(['SCALE_UP:2', 'NO_ACTION:2', 'SCALE_UP:3', 'NO_ACTION:3']);
+  });
+
+  it('never exceeds maxReplicas', () => {
+    const p = new ScalingPolicy({ ...DEFAULT_POLICY, maxReplicas: 2, scaleUpCooldownMs: 0 });
+    expect(run(p, [verdict(true), verdict(true), verdict(true)])).toEqual(['SCALE_UP:2', 'NO_ACTION:2', 'NO_ACTION:2']);
+  });
+
+  it('scales down one step after enough calm polls and the scale-down cooldown, never below min', () => {
+    const p = new ScalingPolicy({ ...DEFAULT_POLICY, scaleDownAfterCalmPolls: 3, scaleDownCooldownMs: 60_000 });
+    const out = run(p, [verdict(false), verdict(false), verdict(false), verdict(false), verdict(false), verdict(false), verdict(false)], { replicas: 3, lastActionMs: null, calmStreak: 0 });
+    expect(out).toEqual(['NO_ACTION:3', 'NO_ACTION:3', 'SCALE_DOWN:2', 'NO_ACTION:2', 'NO_ACTION:2', 'SCALE_DOWN:1', 'NO_ACTION:1']);
+  });
+
+  it('a verdict above calmScore breaks the calm streak', () => {
+    const p = new ScalingPolicy({ ...DEFAULT_POLICY, scaleDownAfterCalmPolls: 2, scaleDownCooldownMs: 0, calmScore: 0.3 });
+    const out = run(p, [verdict(false, 0.1), verdict(false, 0.4), verdict(false, 0.1), verdict(false, 0.2)], { replicas: 2, lastActionMs: null, calmStreak: 0 });
+    expect(out).toEqual(['NO_ACTION:2', 'NO_ACTION:2', 'NO_ACTION:2', 'SCALE_DOWN:1']);
+  });
+
+  it('says why, and marks degraded decisions', () => {
+    const p = new ScalingPolicy();
+    const r = p.decide(verdict(true, 1, true), 0, p.initialState());
+    expect(r.decision).toMatchObject({ decision: 'SCALE_UP', degraded: true, targetReplicas: 2, decisionId: 'carts@s' });
+    expect(r.decision.reason).toMatch(/degraded: no vote from lr/);
+  });
+
+  it.each([
+    [{ maxReplicas: 0 }, /'maxReplicas' must be a whole number ≥ 1/],
+    [{ minReplicas: 5, maxReplicas: 2 }, /maxReplicas \(2\) is below minReplicas \(5\)/],
+    [{ stepUp: 0 }, /'stepUp'/],
+    [{ scaleUpCooldownMs: -1 }, /'scaleUpCooldownMs' must be ≥ 0/],
+    [{ calmScore: 2 }, /'calmScore' must be in \[0, 1\]/],
+  ])('rejects %j', (over, message) => {
+    expect(() => new ScalingPolicy({ ...DEFAULT_POLICY, ...over })).toThrow(message);
+  });
+});

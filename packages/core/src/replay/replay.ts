@@ -1,0 +1,190 @@
+import { BinaryMetrics, type BinaryMetricsSummary } from '../evaluation/binary-metrics.js';
+import { EpisodeTracker, type EpisodeSummary } from '../evaluation/episode-tracker.js';
+import { FeatureExtractor, snapshotId } from '../features/feature-extractor.js';
+import type { FeatureSet } from '../features/feature-set.js';
+import { Labeler, type LabelDefinition, type Labelled } from '../labels/labeler.js';
+import { voteFrom, type Model } from '../models/model-runner.js';
+import { ScalingPolicy, type ServiceScalingState } from '../policy/scaling-policy.js';
+import { SchemaError, type DecisionKind, type DecisionLogRow, type MetricsSample } from '../schema.js';
+import { VoteAggregator } from '../voting/vote-aggregator.js';
+import type { VoteStrategy } from '../voting/vote-strategy.js';
+
+/** One recording: a run of polls from one load test. State (features, labels, policy) resets between runs. */
+export interface RecordedRun {
+  runId: string;
+  pattern: string;
+  samples: AsyncIterable<MetricsSample[]>;
+}
+
+export interface ReplayConfig {
+  featureSet: FeatureSet<any>;
+  models: readonly Model[];
+  strategy: VoteStrategy;
+  label: LabelDefinition;
+  /** 'future' (default): recompute future-only labels from p95; 'column': trust the CSV's sla_violated. */
+  labelSource?: 'future' | 'column';
+  policy?: ScalingPolicy;
+  /** Called for every (snapshot, service) once its label is known (or the run ended without one). */
+  onRow?: (row: ReplayRow) => void;
+  /** Called after each batch with the rows read so far. */
+  onProgress?: (rowsRead: number) => void;
+}
+
+/** Everything replay knows about one (snapshot, service), as written by `replay --out`. */
+export type ReplayRow = DecisionLogRow;
+
+export interface ReplayReport {
+  runs: number;
+  rows: number;
+  labelled: number;
+  positives: number;
+  unlabelled: number;
+  imputedInputs: number;
+  featureSet: string;
+  strategy: string;
+  label: LabelDefinition & { source: 'future' | 'column' };
+  models: Record<string, BinaryMetricsSummary>;
+  ensemble: BinaryMetricsSummary;
+  persistence: BinaryMetricsSummary;
+  episodes: EpisodeSummary;
+  decisions: Record<DecisionKind, number>;
+  degradedDecisions: number;
+}
+
+export const ENSEMBLE = 'ensemble';
+export const PERSISTENCE = 'persistence';
+
+/**
+ * Replays recorded runs through the production decision path: FeatureExtractor → models → VoteAggregator
+ * (with the chosen VoteStrategy) → ScalingPolicy, and scores every predictor against future-only labels.
+ * `scale` and the experiment runner call the same objects; nothing here is replay-only logic except the
+ * scoring. Inference of one batch overlaps with reading and featurising the next.
+ */
+export async function replay(runs: AsyncIterable<RecordedRun> | Iterable<RecordedRun>, config: ReplayConfig): Promise<ReplayReport> {
+  const { featureSet, models, strategy, label } = config;
+  if (models.length === 0) throw new Error('replay needs at least one model');
+  const labelSource = config.labelSource ?? 'future';
+  const policy = config.policy ?? new ScalingPolicy();
+  const width = featureSet.names.length;
+  const modelNames = models.map((m) => m.name);
+  const metrics = new Map<string, BinaryMetrics>([...modelNames, ENSEMBLE, PERSISTENCE].map((n) => [n, new BinaryMetrics()]));
+  const modelMetrics = modelNames.map((n) => metrics.get(n)!);
+  const ensembleMetrics = metrics.get(ENSEMBLE)!;
+  const persistenceMetrics = metrics.get(PERSISTENCE)!;
+  const episodes = new EpisodeTracker([...modelNames, ENSEMBLE, PERSISTENCE], label.lookahead);
+  const decisions: Record<DecisionKind, number> = { SCALE_UP: 0, NO_ACTION: 0, SCALE_DOWN: 0 };
+  let degradedDecisions = 0;
+  let rowsRead = 0;
+  let labelled = 0;
+  let positives = 0;
+  let unlabelled = 0;
+  let imputedInputs = 0;
+  let runCount = 0;
+
+  const score = (l: Labelled<ReplayRow>) => {
+    const r = l.item;
+    r.label = l.label;
+    if (l.label === null) unlabelled++;
+    else {
+      labelled++;
+      positives += l.label;
+      for (let m = 0; m < modelMetrics.length; m++) modelMetrics[m].add(l.label, r.votes[m] === 1, r.probabilities[m]);
+      ensembleMetrics.add(l.label, r.ensembleScaleUp, r.ensembleScore);
+      const now = r.p95LatencyMs !== null && r.p95LatencyMs > label.sloMs;
+      persistenceMetrics.add(l.label, now, now ? 1 : 0);
+    }
+    config.onRow?.(r);
+  };
+
+  for await (const run of runs) {
+    runCount++;
+    const extractor = new FeatureExtractor(featureSet, run.runId);
+    const labeler = new Labeler<ReplayRow>(label);
+    const aggregator = new VoteAggregator({ strategy, expectedModels: modelNames, windowMs: 0 });
+    const policyState = new Map<string, ServiceScalingState>();
+    const ready: Labelled<ReplayRow>[] = [];
+
+    /** Votes, decides and labels one featurised batch once its probabilities are in. */
+    const finish = (batch: MetricsSample[], matrix: Float32Array, probs: Float32Array[]) => {
+      for (let i = 0; i < batch.length; i++) {
+        const s = batch[i];
+        const snap = snapshotId(run.runId, s.timestamp);
+        let verdict = null;
+        const probabilities: number[] = new Array(models.length);
+        const votes: (0 | 1)[] = new Array(models.length);
+        for (let m = 0; m < models.length; m++) {
+          const vote = voteFrom(models[m], probs[m][i], snap, s.service, s.timestamp);
+          probabilities[m] = vote.violationProbability;
+          votes[m] = vote.prediction;
+          verdict = aggregator.add(vote, s.timeMs) ?? verdict;
+        }
+        if (!verdict) throw new Error(`internal: no verdict for ${s.service} at ${s.timestamp}`);
+        const state = policyState.get(s.service) ?? policy.initialState();
+        const { decision, state: next } = policy.decide(verdict, s.timeMs, state);
+        policyState.set(s.service, next);
+        decisions[decision.decision]++;
+        if (decision.degraded) degradedDecisions++;
+        const violatingNow = s.p95LatencyMs !== null && s.p95LatencyMs > label.sloMs;
+        episodes.add(s.service, s.timeMs, violatingNow, [...votes.map((v) => v === 1), verdict.scaleUp, violatingNow]);
+        const row: ReplayRow = {
+          runId: run.runId,
+          pattern: run.pattern,
+          timestamp: s.timestamp,
+          service: s.service,
+          features: config.onRow ? matrix.slice(i * width, (i + 1) * width) : EMPTY,
+          probabilities,
+          votes,
+          ensembleScore: verdict.score,
+          ensembleScaleUp: verdict.scaleUp,
+          decision: decision.decision,
+          targetReplicas: decision.targetReplicas ?? next.replicas,
+          p95LatencyMs: s.p95LatencyMs,
+          label: null,
+        };
+        if (labelSource === 'column') {
+          if (s.slaViolated === null) throw new SchemaError(`run ${run.runId}: --labels column needs an sla_violated value, ${s.service} at ${s.timestamp} has none`);
+          ready.push({ item: row, label: s.slaViolated });
+        } else labeler.push(s.service, s.p95LatencyMs, row, ready);
+        for (const l of ready) score(l);
+        ready.length = 0;
+      }
+    };
+
+    let inflight: { batch: MetricsSample[]; matrix: Float32Array; probs: Promise<Float32Array[]> } | null = null;
+    for await (const batch of run.samples) {
+      const matrix = new Float32Array(batch.length * width);
+      for (let i = 0; i < batch.length; i++) extractor.extractInto(batch[i], matrix, i);
+      const probs = Promise.all(models.map((m) => m.predictBatch(matrix, batch.length)));
+      if (inflight) finish(inflight.batch, inflight.matrix, await inflight.probs);
+      inflight = { batch, matrix, probs };
+      rowsRead += batch.length;
+      config.onProgress?.(rowsRead);
+    }
+    if (inflight) finish(inflight.batch, inflight.matrix, await inflight.probs);
+    for (const l of labeler.finish()) score(l);
+    episodes.endRun();
+    imputedInputs += extractor.imputedInputs;
+  }
+
+  const models_: Record<string, BinaryMetricsSummary> = {};
+  for (const n of modelNames) models_[n] = metrics.get(n)!.summary();
+  return {
+    runs: runCount,
+    rows: rowsRead,
+    labelled,
+    positives,
+    unlabelled,
+    imputedInputs,
+    featureSet: featureSet.id,
+    strategy: strategy.name,
+    label: { ...label, source: labelSource },
+    models: models_,
+    ensemble: ensembleMetrics.summary(),
+    persistence: persistenceMetrics.summary(),
+    episodes: episodes.summary(),
+    decisions,
+    degradedDecisions,
+  };
+}
+
+const EMPTY = new Float32Array(0);

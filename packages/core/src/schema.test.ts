@@ -1,0 +1,148 @@
+import { describe, expect, it } from 'vitest';
+import {
+  formatDecisionMessage,
+  formatMetricsRow,
+  formatVoteMessage,
+  metricsCsvLayout,
+  METRICS_CSV_COLUMNS,
+  parseDecisionMessage,
+  parseMetricsRow,
+  parseVoteMessage,
+  SchemaError,
+  type ScalingDecision,
+  type Vote,
+} from './schema.js';
+
+const layout = metricsCsvLayout([...METRICS_CSV_COLUMNS]);
+const row = (over: Partial<Record<(typeof METRICS_CSV_COLUMNS)[number], string>> = {}) => {
+  const base: Record<string, string> = {
+    timestamp: '2026-04-08T22:32:44.730092+00:00',
+    service: 'carts',
+    request_rate_rps: '1.5',
+    error_rate_pct: '0.0',
+    p50_latency_ms: '2.5',
+    p95_latency_ms: '4.75',
+    p99_latency_ms: '4.95',
+    cpu_usage_pct: '0.16',
+    memory_usage_mb: '326.2',
+    delta_rps: '0',
+    delta_p95_latency_ms: '0',
+    delta_cpu_usage_pct: '0',
+    sla_violated: '0',
+    ...over,
+  };
+  return METRICS_CSV_COLUMNS.map((c) => base[c]);
+};
+
+describe('metrics CSV row', () => {
+  it('parses a recorded row, keeping the microsecond timestamp text', () => {
+    const s = parseMetricsRow(row(), layout, 'f.csv:2');
+    expect(s).toMatchObject({ service: 'carts', requestRateRps: 1.5, p95LatencyMs: 4.75, slaViolated: 0, timestamp: '2026-04-08T22:32:44.730092+00:00' });
+    expect(s.timeMs).toBe(Date.UTC(2026, 3, 8, 22, 32, 44, 730));
+  });
+
+  it.each([
+    ['empty cell', ''],
+    ['nan', 'nan'],
+    ['NaN', 'NaN'],
+  ])('reads a %s latency as no data (null), never 0', (_name, cell) => {
+    const s = parseMetricsRow(row({ p50_latency_ms: cell, p95_latency_ms: cell, p99_latency_ms: cell }), layout);
+    expect(s.p50LatencyMs).toBeNull();
+    expect(s.p95LatencyMs).toBeNull();
+    expect(s.p99LatencyMs).toBeNull();
+  });
+
+  it.each([
+    ['p95_latency_ms', 'abc', /column 'p95_latency_ms': 'abc' is not a number/],
+    ['request_rate_rps', '-1', /column 'request_rate_rps': -1 is below 0/],
+    ['cpu_usage_pct', 'inf', /column 'cpu_usage_pct': 'inf' is not a number/],
+    ['timestamp', 'yesterday', /'yesterday' is not an ISO-8601 time/],
+    ['service', '', /column 'service' is empty/],
+    ['sla_violated', '2', /'2' is not 0 or 1/],
+  ] as const)('rejects %s = %j with an error that names file and line', (column, value, message) => {
+    expect(() => parseMetricsRow(row({ [column]: value }), layout, 'data.csv:7')).toThrow(message);
+    expect(() => parseMetricsRow(row({ [column]: value }), layout, 'data.csv:7')).toThrow(/^data\.csv:7: /);
+  });
+
+  it('names every missing required column', () => {
+    expect(() => metricsCsvLayout(['timestamp', 'service', 'request_rate_rps'], 'x.csv:1')).toThrow(
+      /x\.csv:1: missing required columns 'error_rate_pct', 'p50_latency_ms', 'p95_latency_ms', 'p99_latency_ms', 'cpu_usage_pct', 'memory_usage_mb'/,
+    );
+  });
+
+  it('accepts files without the derived delta and label columns', () => {
+    const l = metricsCsvLayout(METRICS_CSV_COLUMNS.slice(0, 9));
+    const s = parseMetricsRow(row().slice(0, 9), l);
+    expect(s.slaViolated).toBeNull();
+  });
+
+  it('writes missing values as empty cells and deltas against the previous poll', () => {
+    const prev = parseMetricsRow(row({ request_rate_rps: '1', p95_latency_ms: '10' }), layout);
+    const cur = parseMetricsRow(row({ request_rate_rps: '3', p95_latency_ms: '', p50_latency_ms: '', p99_latency_ms: '' }), layout);
+    const cells = formatMetricsRow(cur, prev).split(',');
+    expect(cells[4]).toBe('');
+    expect(cells[9]).toBe('2'); // delta_rps
+    expect(cells[10]).toBe(''); // delta_p95 undefined without latency
+    const back = parseMetricsRow(cells, layout);
+    expect(back.p95LatencyMs).toBeNull();
+    expect(back.requestRateRps).toBe(3);
+  });
+});
+
+describe('Kafka messages', () => {
+  const vote: Vote = {
+    snapshotId: 'run@t',
+    service: 'carts',
+    timestamp: '2026-04-08T22:32:44Z',
+    model: 'xgboost',
+    modelVersion: 'v1',
+    prediction: 1,
+    violationProbability: 0.8,
+    confidence: 0.8,
+  };
+
+  it('round-trips a vote and keeps the prototype fields', () => {
+    const msg = formatVoteMessage(vote);
+    expect(msg).toMatchObject({ timestamp: vote.timestamp, service: 'carts', model: 'xgboost', prediction: 1, probability: 0.8, confidence: 0.8 });
+    expect(parseVoteMessage(JSON.parse(JSON.stringify(msg)))).toEqual(vote);
+  });
+
+  it('reads a prototype vote without sockml fields', () => {
+    const v = parseVoteMessage({ timestamp: '2026-04-08T22:32:44Z', service: 'carts', model: 'rf', prediction: 0, probability: 0.9, confidence: 0.9 });
+    expect(v.violationProbability).toBeCloseTo(0.1, 10);
+    expect(v.snapshotId).toBe('live@2026-04-08T22:32:44Z');
+  });
+
+  it.each([
+    [{ service: 'x' }, /field 'prediction'/],
+    [{ timestamp: 't', service: 'x', model: 'm', prediction: 2, probability: 0.5, confidence: 0.5 }, /field 'prediction'/],
+    [{ timestamp: 't', service: 'x', model: 'm', prediction: 1, probability: 1.5, confidence: 0.5 }, /field 'probability'/],
+    ['not json object', /not a JSON object/],
+  ])('rejects malformed vote %#', (json, message) => {
+    expect(() => parseVoteMessage(json, 'model-votes[0]@3')).toThrow(SchemaError);
+    expect(() => parseVoteMessage(json, 'model-votes[0]@3')).toThrow(message);
+  });
+
+  it('round-trips a decision and accepts the prototype NO_OP', () => {
+    const d: ScalingDecision = {
+      decisionId: 'carts@run@t',
+      snapshotId: 'run@t',
+      service: 'carts',
+      timestamp: 't',
+      decision: 'SCALE_UP',
+      strategy: 'majority',
+      scaleUpVotes: 2,
+      noActionVotes: 1,
+      totalVotes: 3,
+      confidence: 0.7,
+      score: 2 / 3,
+      degraded: false,
+      targetReplicas: 2,
+      reason: 'violation predicted',
+    };
+    expect(parseDecisionMessage(JSON.parse(JSON.stringify(formatDecisionMessage(d))))).toEqual(d);
+    const old = parseDecisionMessage({ service: 'carts', decision: 'NO_OP', timestamp: 't', scale_up_votes: 0, no_action_votes: 3, total_votes: 3, confidence: 0.9, strategy: 'majority' });
+    expect(old.decision).toBe('NO_ACTION');
+    expect(() => parseDecisionMessage({ ...formatDecisionMessage(d), decision: 'PANIC' })).toThrow(/'PANIC' is not one of/);
+  });
+});

@@ -1,0 +1,487 @@
+/**
+ * The single source of truth for every record that crosses a boundary: the metrics CSV row, the
+ * Kafka messages (`metrics`, `model-votes`, `scaling-decisions`) and the decision log. Every reader
+ * and writer goes through the parse/format functions here; nothing else in sockml knows a column name.
+ *
+ * The Kafka JSON forms stay compatible with the earlier Python prototype's messages and add fields
+ * (snapshot id, feature set, model version, decision id) that the prototype lacked.
+ */
+
+export class SchemaError extends Error {
+  constructor(
+    message: string,
+    /** Where the bad record came from, e.g. `fixtures/x.csv:17` or `kafka metrics[0]@42`. */
+    public readonly where?: string,
+  ) {
+    super(where ? `${where}: ${message}` : message);
+    this.name = 'SchemaError';
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Metrics sample: one service at one 30 s poll (the 13-column CSV of the recordings)
+// ---------------------------------------------------------------------------------------------
+
+/** Columns of the recorded metrics CSV, in the order `collect` writes them. */
+export const METRICS_CSV_COLUMNS = [
+  'timestamp',
+  'service',
+  'request_rate_rps',
+  'error_rate_pct',
+  'p50_latency_ms',
+  'p95_latency_ms',
+  'p99_latency_ms',
+  'cpu_usage_pct',
+  'memory_usage_mb',
+  'delta_rps',
+  'delta_p95_latency_ms',
+  'delta_cpu_usage_pct',
+  'sla_violated',
+] as const;
+
+/**
+ * Columns a metrics CSV must have. The delta columns are derived data (FeatureExtractor recomputes
+ * them per run) and `sla_violated` is only read with `--labels column`, so neither is required.
+ */
+export const REQUIRED_METRICS_COLUMNS = [
+  'timestamp',
+  'service',
+  'request_rate_rps',
+  'error_rate_pct',
+  'p50_latency_ms',
+  'p95_latency_ms',
+  'p99_latency_ms',
+  'cpu_usage_pct',
+  'memory_usage_mb',
+] as const;
+
+/**
+ * One service at one poll. `null` means "no data": for latencies, the service had no requests in the
+ * rate window (an empty cell or `nan` in the CSV); for the others, the series was missing. A null is
+ * never the same as 0, and only the FeatureExtractor's documented policy turns it into a number.
+ */
+export interface MetricsSample {
+  /** ISO-8601 poll time, exactly as recorded (all services of one poll share it). */
+  timestamp: string;
+  /** Poll time in epoch milliseconds. */
+  timeMs: number;
+  service: string;
+  requestRateRps: number | null;
+  errorRatePct: number | null;
+  p50LatencyMs: number | null;
+  p95LatencyMs: number | null;
+  p99LatencyMs: number | null;
+  cpuUsagePct: number | null;
+  memoryUsageMb: number | null;
+  /** The recorder's own label; never ground truth unless `--labels column` is asked for. */
+  slaViolated: 0 | 1 | null;
+}
+
+/** Maps a header to column indexes, and fails naming every required column that is missing. */
+export interface MetricsCsvLayout {
+  index: Record<(typeof METRICS_CSV_COLUMNS)[number], number>;
+}
+
+export function metricsCsvLayout(header: readonly string[], where?: string): MetricsCsvLayout {
+  const names = header.map((h) => h.trim());
+  const missing = REQUIRED_METRICS_COLUMNS.filter((c) => !names.includes(c));
+  if (missing.length > 0) {
+    throw new SchemaError(
+      `missing required column${missing.length > 1 ? 's' : ''} ${missing.map((m) => `'${m}'`).join(', ')} ` +
+        `(header has: ${names.join(', ')})`,
+      where,
+    );
+  }
+  const index = {} as MetricsCsvLayout['index'];
+  for (const c of METRICS_CSV_COLUMNS) index[c] = names.indexOf(c);
+  return { index };
+}
+
+const NO_DATA = new Set(['', 'nan', 'NaN', 'NAN', 'null', 'None']);
+
+/** Parses a numeric cell: "no data" spellings become null; anything else must be a finite number ≥ min. */
+function numberCell(raw: string | undefined, column: string, where: string | undefined, min = -Infinity): number | null {
+  if (raw === undefined) return null; // optional column absent from this file
+  const s = raw.trim();
+  if (NO_DATA.has(s)) return null;
+  const v = Number(s);
+  if (!Number.isFinite(v)) throw new SchemaError(`column '${column}': '${raw}' is not a number`, where);
+  if (v < min) throw new SchemaError(`column '${column}': ${v} is below ${min}`, where);
+  return v;
+}
+
+let lastTimestamp = '';
+let lastTimeMs = 0;
+/** Date.parse is the hot spot of a replay; all services of a poll share one timestamp, so cache it. */
+function parseTime(raw: string, where: string | undefined): number {
+  if (raw === lastTimestamp) return lastTimeMs;
+  const ms = Date.parse(raw);
+  if (Number.isNaN(ms)) throw new SchemaError(`column 'timestamp': '${raw}' is not an ISO-8601 time`, where);
+  lastTimestamp = raw;
+  lastTimeMs = ms;
+  return ms;
+}
+
+/** Validates one CSV record (already split into cells) against the layout. */
+export function parseMetricsRow(cells: readonly string[], layout: MetricsCsvLayout, where?: string): MetricsSample {
+  const ix = layout.index;
+  const at = (c: (typeof METRICS_CSV_COLUMNS)[number]) => (ix[c] >= 0 ? cells[ix[c]] : undefined);
+  const timestamp = (cells[ix.timestamp] ?? '').trim();
+  if (timestamp === '') throw new SchemaError(`column 'timestamp' is empty`, where);
+  const service = (cells[ix.service] ?? '').trim();
+  if (service === '') throw new SchemaError(`column 'service' is empty`, where);
+  const label = at('sla_violated');
+  let slaViolated: 0 | 1 | null = null;
+  if (label !== undefined && label.trim() !== '') {
+    const l = label.trim();
+    if (l === '0' || l === '0.0' || l === 'False' || l === 'false') slaViolated = 0;
+    else if (l === '1' || l === '1.0' || l === 'True' || l === 'true') slaViolated = 1;
+    else throw new SchemaError(`column 'sla_violated': '${label}' is not 0 or 1`, where);
+  }
+  return {
+    timestamp,
+    timeMs: parseTime(timestamp, where),
+    service,
+    requestRateRps: numberCell(at('request_rate_rps'), 'request_rate_rps', where, 0),
+    errorRatePct: numberCell(at('error_rate_pct'), 'error_rate_pct', where, 0),
+    p50LatencyMs: numberCell(at('p50_latency_ms'), 'p50_latency_ms', where, 0),
+    p95LatencyMs: numberCell(at('p95_latency_ms'), 'p95_latency_ms', where, 0),
+    p99LatencyMs: numberCell(at('p99_latency_ms'), 'p99_latency_ms', where, 0),
+    cpuUsagePct: numberCell(at('cpu_usage_pct'), 'cpu_usage_pct', where, 0),
+    memoryUsageMb: numberCell(at('memory_usage_mb'), 'memory_usage_mb', where, 0),
+    slaViolated,
+  };
+}
+
+const cell = (v: number | null | undefined): string => (v === null || v === undefined ? '' : String(v));
+
+/**
+ * Formats a sample as a CSV line in METRICS_CSV_COLUMNS order. Missing values are written as empty
+ * cells (never 0); deltas are against `previous` (same service, previous poll) and empty without one.
+ */
+export function formatMetricsRow(s: MetricsSample, previous?: MetricsSample): string {
+  const d = (a: number | null, b: number | null | undefined) => (a === null || b === null || b === undefined ? null : a - b);
+  return [
+    s.timestamp,
+    s.service,
+    cell(s.requestRateRps),
+    cell(s.errorRatePct),
+    cell(s.p50LatencyMs),
+    cell(s.p95LatencyMs),
+    cell(s.p99LatencyMs),
+    cell(s.cpuUsagePct),
+    cell(s.memoryUsageMb),
+    cell(d(s.requestRateRps, previous?.requestRateRps)),
+    cell(d(s.p95LatencyMs, previous?.p95LatencyMs)),
+    cell(d(s.cpuUsagePct, previous?.cpuUsagePct)),
+    cell(s.slaViolated),
+  ].join(',');
+}
+
+// ---------------------------------------------------------------------------------------------
+// Feature vector (Kafka topic `metrics`)
+// ---------------------------------------------------------------------------------------------
+
+/** A service's features at one poll, in the order of its feature set (the ONNX input order). */
+export interface FeatureVector {
+  /** Identifies the poll across services and processes: `<run>@<timestamp>`. */
+  snapshotId: string;
+  runId: string;
+  timestamp: string;
+  timeMs: number;
+  service: string;
+  featureSet: string;
+  values: Float32Array | number[];
+}
+
+/** Prototype-compatible `metrics` message: {timestamp, service, features{...}} plus sockml's fields. */
+export interface MetricsMessage {
+  timestamp: string;
+  service: string;
+  features: Record<string, number>;
+  snapshot_id: string;
+  run_id: string;
+  feature_set: string;
+}
+
+export function formatMetricsMessage(v: FeatureVector, featureNames: readonly string[]): MetricsMessage {
+  if (featureNames.length !== v.values.length) {
+    throw new SchemaError(`feature set '${v.featureSet}' has ${featureNames.length} names but the vector has ${v.values.length} values`);
+  }
+  const features: Record<string, number> = {};
+  featureNames.forEach((n, i) => (features[n] = v.values[i]));
+  return { timestamp: v.timestamp, service: v.service, features, snapshot_id: v.snapshotId, run_id: v.runId, feature_set: v.featureSet };
+}
+
+function obj(x: unknown, where?: string): Record<string, unknown> {
+  if (typeof x !== 'object' || x === null || Array.isArray(x)) throw new SchemaError('message is not a JSON object', where);
+  return x as Record<string, unknown>;
+}
+function str(o: Record<string, unknown>, k: string, where?: string, optional = false): string {
+  const v = o[k];
+  if (v === undefined && optional) return '';
+  if (typeof v !== 'string' || v === '') throw new SchemaError(`field '${k}' must be a non-empty string`, where);
+  return v;
+}
+function num(o: Record<string, unknown>, k: string, where?: string, min = -Infinity, max = Infinity): number {
+  const v = o[k];
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max) {
+    throw new SchemaError(`field '${k}' must be a number in [${min}, ${max}], got ${JSON.stringify(v)}`, where);
+  }
+  return v;
+}
+
+/** Parses a `metrics` message back into a feature vector in `featureNames` order. */
+export function parseMetricsMessage(json: unknown, featureNames: readonly string[], where?: string): FeatureVector {
+  const o = obj(json, where);
+  const features = obj(o.features, where);
+  const values = new Float32Array(featureNames.length);
+  featureNames.forEach((n, i) => (values[i] = num(features, n, where)));
+  const timestamp = str(o, 'timestamp', where);
+  const timeMs = Date.parse(timestamp);
+  if (Number.isNaN(timeMs)) throw new SchemaError(`field 'timestamp': '${timestamp}' is not an ISO-8601 time`, where);
+  const runId = str(o, 'run_id', where, true) || 'live';
+  return {
+    snapshotId: str(o, 'snapshot_id', where, true) || `${runId}@${timestamp}`,
+    runId,
+    timestamp,
+    timeMs,
+    service: str(o, 'service', where),
+    featureSet: str(o, 'feature_set', where, true) || 'unknown',
+    values,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Vote (Kafka topic `model-votes`)
+// ---------------------------------------------------------------------------------------------
+
+/** One model's opinion on one (service, snapshot). */
+export interface Vote {
+  snapshotId: string;
+  service: string;
+  timestamp: string;
+  model: string;
+  modelVersion: string;
+  /** 1 = "SLO violation within the lookahead" (vote to scale up), 0 = no violation. */
+  prediction: 0 | 1;
+  /** Probability of the violation class, as the model computed it. */
+  violationProbability: number;
+  /** The probability the model gives its own prediction (the prototype's `confidence`). */
+  confidence: number;
+}
+
+export interface VoteMessage {
+  timestamp: string;
+  service: string;
+  model: string;
+  prediction: 0 | 1;
+  /** Prototype semantics: probability of the predicted class. */
+  probability: number;
+  confidence: number;
+  violation_probability: number;
+  snapshot_id: string;
+  model_version: string;
+}
+
+export function formatVoteMessage(v: Vote): VoteMessage {
+  return {
+    timestamp: v.timestamp,
+    service: v.service,
+    model: v.model,
+    prediction: v.prediction,
+    probability: v.prediction === 1 ? v.violationProbability : 1 - v.violationProbability,
+    confidence: v.confidence,
+    violation_probability: v.violationProbability,
+    snapshot_id: v.snapshotId,
+    model_version: v.modelVersion,
+  };
+}
+
+export function parseVoteMessage(json: unknown, where?: string): Vote {
+  const o = obj(json, where);
+  const prediction = num(o, 'prediction', where, 0, 1);
+  if (prediction !== 0 && prediction !== 1) throw new SchemaError(`field 'prediction' must be 0 or 1`, where);
+  const probability = num(o, 'probability', where, 0, 1);
+  const violationProbability =
+    o.violation_probability === undefined ? (prediction === 1 ? probability : 1 - probability) : num(o, 'violation_probability', where, 0, 1);
+  const timestamp = str(o, 'timestamp', where);
+  return {
+    snapshotId: str(o, 'snapshot_id', where, true) || `live@${timestamp}`,
+    service: str(o, 'service', where),
+    timestamp,
+    model: str(o, 'model', where),
+    modelVersion: str(o, 'model_version', where, true) || 'unknown',
+    prediction,
+    violationProbability,
+    confidence: num(o, 'confidence', where, 0, 1),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Decision (Kafka topic `scaling-decisions`)
+// ---------------------------------------------------------------------------------------------
+
+export const DECISIONS = ['SCALE_UP', 'NO_ACTION', 'SCALE_DOWN'] as const;
+export type DecisionKind = (typeof DECISIONS)[number];
+
+export interface ScalingDecision {
+  decisionId: string;
+  snapshotId: string;
+  service: string;
+  timestamp: string;
+  decision: DecisionKind;
+  strategy: string;
+  scaleUpVotes: number;
+  noActionVotes: number;
+  totalVotes: number;
+  /** Mean confidence of the votes counted (the prototype's `confidence`). */
+  confidence: number;
+  /** The strategy's score for "violation" in [0, 1] (vote share or weighted share). */
+  score: number;
+  /** True when the decision was taken at window close without every expected vote. */
+  degraded: boolean;
+  targetReplicas?: number;
+  reason?: string;
+}
+
+export interface DecisionMessage {
+  service: string;
+  decision: DecisionKind;
+  timestamp: string;
+  scale_up_votes: number;
+  no_action_votes: number;
+  total_votes: number;
+  confidence: number;
+  strategy: string;
+  decision_id: string;
+  snapshot_id: string;
+  score: number;
+  degraded: boolean;
+  target_replicas?: number;
+  reason?: string;
+}
+
+export function formatDecisionMessage(d: ScalingDecision): DecisionMessage {
+  return {
+    service: d.service,
+    decision: d.decision,
+    timestamp: d.timestamp,
+    scale_up_votes: d.scaleUpVotes,
+    no_action_votes: d.noActionVotes,
+    total_votes: d.totalVotes,
+    confidence: d.confidence,
+    strategy: d.strategy,
+    decision_id: d.decisionId,
+    snapshot_id: d.snapshotId,
+    score: d.score,
+    degraded: d.degraded,
+    ...(d.targetReplicas === undefined ? {} : { target_replicas: d.targetReplicas }),
+    ...(d.reason === undefined ? {} : { reason: d.reason }),
+  };
+}
+
+/** The prototype wrote NO_OP for "no action"; accept it on input. */
+const DECISION_ALIASES: Record<string, DecisionKind> = { NO_OP: 'NO_ACTION', 'SCALE UP': 'SCALE_UP', 'NO ACTION': 'NO_ACTION', 'SCALE DOWN': 'SCALE_DOWN' };
+
+export function parseDecisionMessage(json: unknown, where?: string): ScalingDecision {
+  const o = obj(json, where);
+  const raw = str(o, 'decision', where);
+  const decision = (DECISIONS as readonly string[]).includes(raw) ? (raw as DecisionKind) : DECISION_ALIASES[raw];
+  if (!decision) throw new SchemaError(`field 'decision': '${raw}' is not one of ${DECISIONS.join(', ')}`, where);
+  const timestamp = str(o, 'timestamp', where);
+  const service = str(o, 'service', where);
+  const snapshotId = str(o, 'snapshot_id', where, true) || `live@${timestamp}`;
+  return {
+    decisionId: str(o, 'decision_id', where, true) || `${service}@${snapshotId}`,
+    snapshotId,
+    service,
+    timestamp,
+    decision,
+    strategy: str(o, 'strategy', where),
+    scaleUpVotes: num(o, 'scale_up_votes', where, 0),
+    noActionVotes: num(o, 'no_action_votes', where, 0),
+    totalVotes: num(o, 'total_votes', where, 0),
+    confidence: num(o, 'confidence', where, 0, 1),
+    score: o.score === undefined ? 0 : num(o, 'score', where, 0, 1),
+    degraded: o.degraded === true,
+    ...(o.target_replicas === undefined ? {} : { targetReplicas: num(o, 'target_replicas', where, 0) }),
+    ...(typeof o.reason === 'string' ? { reason: o.reason } : {}),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Decision log (`replay --out`) and training matrix (`dataset build`)
+// ---------------------------------------------------------------------------------------------
+
+/** Everything replay knows about one (snapshot, service). */
+export interface DecisionLogRow {
+  runId: string;
+  pattern: string;
+  timestamp: string;
+  service: string;
+  features: Float32Array;
+  /** Violation probability per model, in model order. */
+  probabilities: number[];
+  votes: (0 | 1)[];
+  ensembleScore: number;
+  ensembleScaleUp: boolean;
+  decision: DecisionKind;
+  targetReplicas: number;
+  p95LatencyMs: number | null;
+  /** Future-only label; null when the run ended before the lookahead was complete. */
+  label: 0 | 1 | null;
+}
+
+export function decisionLogHeader(featureNames: readonly string[], modelNames: readonly string[]): string {
+  return [
+    'run_id',
+    'pattern',
+    'timestamp',
+    'service',
+    ...featureNames,
+    ...modelNames.flatMap((m) => [`${m}_probability`, `${m}_vote`]),
+    'ensemble_score',
+    'ensemble_vote',
+    'decision',
+    'target_replicas',
+    'label',
+  ].join(',');
+}
+
+export function formatDecisionLogRow(r: DecisionLogRow): string {
+  const cells: (string | number)[] = [r.runId, r.pattern, r.timestamp, r.service];
+  for (const f of r.features) cells.push(f);
+  for (let m = 0; m < r.probabilities.length; m++) cells.push(r.probabilities[m], r.votes[m]);
+  cells.push(r.ensembleScore, r.ensembleScaleUp ? 1 : 0, r.decision, r.targetReplicas, r.label === null ? '' : r.label);
+  return cells.map(csvCell).join(',');
+}
+
+/** One labelled training example. */
+export interface TrainingRow {
+  features: Float32Array;
+  label: 0 | 1;
+  runId: string;
+  pattern: string;
+  service: string;
+  timestamp: string;
+  /** The poll's own p95 (empty = no data): the persistence baseline and episodes need it. */
+  p95LatencyMs: number | null;
+}
+
+export const TRAINING_META_COLUMNS = ['label', 'run_id', 'pattern', 'service', 'timestamp', 'p95_now_ms'] as const;
+
+export const trainingHeader = (featureNames: readonly string[]) => [...featureNames, ...TRAINING_META_COLUMNS].join(',');
+
+export function formatTrainingRow(r: TrainingRow): string {
+  const cells: (string | number)[] = [];
+  for (const f of r.features) cells.push(f);
+  cells.push(r.label, r.runId, r.pattern, r.service, r.timestamp, r.p95LatencyMs ?? '');
+  return cells.map(csvCell).join(',');
+}
+
+/** Quotes a cell only when CSV needs it. */
+function csvCell(v: string | number): string {
+  const s = String(v);
+  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}

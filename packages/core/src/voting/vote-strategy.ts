@@ -1,0 +1,15 @@
+import type { Vote } from '../schema.js';
+
+/** The ensemble's verdict on one (service, snapshot) before the scaling policy acts on it. */
+export interface StrategyResult {
+  /** True: the ensemble predicts an SLO violation (vote to scale up). */
+  scaleUp: boolean;
+  /** The strategy's score for "violation" in [0, 1]: what it compared with its threshold. */
+  score: number;
+}
+
+/** How a set of model votes becomes one verdict. One implementation per file under strategies/. */
+export interface VoteStrategy {
+  readonly name: string;
+  decide(votes: readonly Vote[]): StrategyResult;
+}
