@@ -1,12 +1,11 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
-import { Args, Command, Flags } from '@oclif/core';
+import { Args, Flags } from '@oclif/core';
+import { EXIT, SockmlCommand } from '../lib/base-command.js';
 import {
   decisionLogHeader,
   formatDecisionLogRow,
   loadModelDirectory,
   replay,
-  SchemaError,
-  ModelCardError,
   STRATEGY_NAMES,
   voteStrategy,
 } from '@sockml/core';
@@ -14,7 +13,7 @@ import { defaultModelsDir } from '../lib/paths.js';
 import { expandRecordings, newReadStats, openRecordings } from '../lib/recordings.js';
 import { renderReplayReport, replayJson } from '../lib/report.js';
 
-export default class Replay extends Command {
+export default class Replay extends SockmlCommand {
   static summary = 'Replay recorded metrics through features, models, voting and the scaling policy, offline.';
 
   static description = `Each CSV is one run of 30 s polls (the columns of ../shared/data); directories are searched for
@@ -51,21 +50,9 @@ Exit codes: 0 success, 2 bad input (unreadable or malformed CSV, bad flag), 3 mo
   async run() {
     const { argv, flags } = await this.parse(Replay);
     const sloMs = Number(flags.slo);
-    if (!(sloMs > 0)) this.error(`--slo must be a positive number of ms, got '${flags.slo}'`, { exit: 2 });
-    let files: string[];
-    try {
-      files = await expandRecordings(argv as string[]);
-    } catch (e) {
-      this.error((e as Error).message, { exit: 2 });
-    }
-
-    let loaded;
-    try {
-      loaded = await loadModelDirectory(flags.models ?? defaultModelsDir(), { only: flags.model });
-    } catch (e) {
-      this.error((e as Error).message, { exit: 3 });
-    }
-    const { featureSet, models } = loaded;
+    if (!(sloMs > 0)) this.error(`--slo must be a positive number of ms, got '${flags.slo}'`, { exit: EXIT.badInput });
+    const files = await expandRecordings(argv as string[]);
+    const { featureSet, models } = await loadModelDirectory(flags.models ?? defaultModelsDir(), { only: flags.model });
     const weights = Object.fromEntries(models.filter((m) => m.card.weight !== undefined).map((m) => [m.name, m.card.weight!]));
     const strategy = voteStrategy(flags.strategy, weights);
 
@@ -98,10 +85,6 @@ Exit codes: 0 success, 2 bad input (unreadable or malformed CSV, bad flag), 3 mo
             }
           : undefined,
       });
-    } catch (e) {
-      if (e instanceof SchemaError) this.error(e.message, { exit: 2 });
-      if (e instanceof ModelCardError) this.error(e.message, { exit: 3 });
-      throw e;
     } finally {
       if (showProgress) process.stderr.write('\n');
       if (out) await new Promise<void>((done) => out!.end(done));

@@ -1,6 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { InputError } from './base-command.js';
 import { describeRecording, readMetricsCsv, type MetricsCsvReadStats, type RecordedRun } from '@sockml/core';
 
 /** Expands files and directories (recursively, *.csv) into a sorted list of recording paths. */
@@ -11,11 +12,11 @@ export async function expandRecordings(inputs: readonly string[]): Promise<strin
     try {
       st = await stat(input);
     } catch {
-      throw new Error(`${input}: no such file or directory`);
+      throw new InputError(`${input}: no such file or directory`);
     }
     if (st.isDirectory()) {
       const entries = (await readdir(input, { recursive: true })).filter((e) => e.toLowerCase().endsWith('.csv')).sort();
-      if (entries.length === 0) throw new Error(`${input}: directory has no .csv recordings`);
+      if (entries.length === 0) throw new InputError(`${input}: directory has no .csv recordings`);
       out.push(...entries.map((e) => join(input, e)));
     } else out.push(input);
   }

@@ -1,10 +1,11 @@
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
-import { Args, Command, Flags } from '@oclif/core';
+import { Args, Flags } from '@oclif/core';
+import { EXIT, SockmlCommand } from '../../lib/base-command.js';
 import { buildDataset, describeLabel, FEATURE_SET_IDS, featureSet, formatTrainingRow, trainingHeader, type DatasetStats } from '@sockml/core';
 import { expandRecordings, newReadStats, openRecordings } from '../../lib/recordings.js';
 
-export default class DatasetBuild extends Command {
+export default class DatasetBuild extends SockmlCommand {
   static description = `Build a training matrix from recorded metrics CSVs.
 
 Runs the same FeatureExtractor and Labeler as replay and the live pipeline, so a model is trained on
@@ -32,7 +33,7 @@ timestamp, p95_now_ms.`;
   async run() {
     const { argv, flags } = await this.parse(DatasetBuild);
     const sloMs = Number(flags.slo);
-    if (!(sloMs > 0)) this.error(`--slo must be a positive number of ms, got '${flags.slo}'`, { exit: 2 });
+    if (!(sloMs > 0)) this.error(`--slo must be a positive number of ms, got '${flags.slo}'`, { exit: EXIT.badInput });
     const set = featureSet(flags['feature-set']);
     const label = { metric: 'p95_latency_ms' as const, sloMs, lookahead: flags.lookahead };
     const files = await expandRecordings(argv as string[]);

@@ -1,0 +1,775 @@
+#!/usr/bin/env python3
+"""Trains sockml's three voters on a training matrix and exports them to ONNX, each with a model card.
+
+The matrix comes from `sockml dataset build`: features and labels are computed by the TypeScript
+FeatureExtractor and Labeler only, so a model sees exactly the inputs replay and the live pipeline
+give it. Nothing here re-derives them.
+
+1. Data gate. Series (run_id, service) with latency data in fewer than --min-latency-share of their
+   polls are dropped from training and from every evaluation.
+2. Grouped cross-validation only, never random row splits. Leave-one-run-out (LORO) picks each
+   model's hyperparameters from a small grid (best mean per-fold PR-AUC) and its decision threshold
+   (best F1 on the pooled LORO out-of-fold probabilities, see `choose_threshold`). Leave-one-pattern-
+   out (LOPO) then measures how those choices carry over to a load pattern never trained on. The LORO
+   F1 figures are measured on the same predictions the threshold was tuned on and flatter a little;
+   LOPO uses the LORO thresholds as they are.
+3. Each model is refitted on every included row, exported to ONNX (input `input`, output
+   `probabilities` [N, 2], no ZipMap) and checked against onnxruntime.
+
+Writes to --out-dir: <name>.onnx and <name>.card.json per model, cv-report.json, cv-report.md and
+parity.csv (the final models' probabilities for the TypeScript parity test). Every output is
+deterministic: the same matrix and arguments give byte-identical files.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import hashlib
+import json
+import os
+import platform
+import sys
+import time
+from collections import deque
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import numpy as np
+import onnx
+import onnxmltools
+import onnxruntime as ort
+import pandas as pd
+import sklearn
+import skl2onnx
+import xgboost
+from onnxmltools.convert import convert_xgboost
+from skl2onnx import convert_sklearn
+from skl2onnx.common.data_types import FloatTensorType
+from sklearn.ensemble import RandomForestClassifier
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import average_precision_score, precision_recall_curve, roc_auc_score
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import StandardScaler
+from xgboost import XGBClassifier
+
+META_COLUMNS = ['label', 'run_id', 'pattern', 'service', 'timestamp', 'p95_now_ms']
+# The data gate's traffic share is read from this feature column (present in every feature set).
+TRAFFIC_FEATURE = 'request_rate_rps'
+DEFAULT_MIN_LATENCY_SHARE = 0.5
+THRESHOLD_BOUNDS = (0.05, 0.95)
+ONNX_OPSET = 15
+# onnxruntime-node refuses TreeEnsembleClassifier at ai.onnx.ml opset 5.
+MAX_ONNX_ML_OPSET = 3
+PARITY_TOLERANCE = 1e-5
+# Threads per fit. Results do not depend on it: XGBoost's hist method and forest fitting are
+# deterministic for any thread count (forest prediction is not, see `fit`).
+N_JOBS = 2
+PERSISTENCE = 'persistence'
+ENSEMBLES = ['ensemble:majority', 'ensemble:unanimous', 'ensemble:weighted', 'ensemble:weighted-f1']
+
+THRESHOLD_RULE = (
+    'Each model votes 1 when its violation probability is >= its threshold. The threshold maximises F1 '
+    'over the pooled leave-one-run-out out-of-fold probabilities; it is placed midway between the best '
+    'cut-off probability and the next lower one seen (same F1 on those rows, without sitting on an '
+    f'observed value) and clipped to [{THRESHOLD_BOUNDS[0]}, {THRESHOLD_BOUNDS[1]}]. LOPO reuses it unchanged.'
+)
+ENSEMBLE_RULES = {
+    'ensemble:majority': 'more than half of the 3 votes are 1; score = share of 1 votes',
+    'ensemble:unanimous': 'all 3 votes are 1; score = share of 1 votes',
+    'ensemble:weighted': 'sum(conf*vote)/sum(conf) > 0.5 with conf = p if vote else 1-p; score = that ratio',
+    'ensemble:weighted-f1': 'as weighted, with conf multiplied by the card weight (LORO F1), as the runtime does when given card weights',
+}
+PERSISTENCE_RULE = 'predict 1 iff the poll\'s own p95 > SLO (no latency data = 0); score = that 0/1'
+ONSET_RULE = (
+    'An episode is a maximal stretch of polls with p95 > SLO in one (run, service) series. A predictor catches '
+    'it early when it is positive on one of the `lookahead` polls just before the onset (the polls whose '
+    'future-only label the episode makes positive), counting only polls after any earlier episode ended; the '
+    'lead is the onset time minus the earliest such poll\'s time. Persistence can never catch an onset early.'
+)
+
+
+class TrainError(Exception):
+    """Bad input (status 2) or a failed check (status 1): reported as one line on stderr."""
+
+    def __init__(self, message: str, status: int = 2):
+        super().__init__(message)
+        self.status = status
+
+
+_START = time.monotonic()
+
+
+def log(message: str) -> None:
+    print(f'[{time.monotonic() - _START:6.1f}s] {message}', file=sys.stderr, flush=True)
+
+
+# ---------------------------------------------------------------------------------------------- models
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    name: str
+    algorithm: str
+    fixed: dict[str, Any]
+    # Candidates searched by LORO PR-AUC; the first is the starting point and the only one under --quick.
+    grid: list[dict[str, Any]]
+    make: Callable[[dict[str, Any]], Any]
+
+
+def model_specs(seed: int) -> list[ModelSpec]:
+    return [
+        ModelSpec(
+            name='xgboost',
+            algorithm='XGBClassifier',
+            fixed={'objective': 'binary:logistic', 'tree_method': 'hist', 'random_state': seed, 'n_jobs': N_JOBS},
+            grid=[
+                {'n_estimators': 200, 'max_depth': 6, 'learning_rate': 0.1},
+                {'n_estimators': 200, 'max_depth': 4, 'learning_rate': 0.1},
+                {'n_estimators': 200, 'max_depth': 3, 'learning_rate': 0.1},
+                {'n_estimators': 200, 'max_depth': 3, 'learning_rate': 0.05},
+            ],
+            make=lambda p: XGBClassifier(**p),
+        ),
+        ModelSpec(
+            name='random_forest',
+            algorithm='RandomForestClassifier',
+            fixed={'n_estimators': 200, 'class_weight': 'balanced', 'random_state': seed, 'n_jobs': N_JOBS},
+            grid=[
+                {'max_depth': 8, 'min_samples_leaf': 1},
+                {'max_depth': 6, 'min_samples_leaf': 1},
+                {'max_depth': 4, 'min_samples_leaf': 1},
+                {'max_depth': 8, 'min_samples_leaf': 5},
+            ],
+            make=lambda p: RandomForestClassifier(**p),
+        ),
+        ModelSpec(
+            name='logistic_regression',
+            algorithm='Pipeline(StandardScaler, LogisticRegression)',
+            fixed={'class_weight': 'balanced', 'solver': 'lbfgs', 'max_iter': 1000, 'random_state': seed},
+            grid=[{'C': 1.0}, {'C': 0.1}, {'C': 0.01}],
+            make=lambda p: Pipeline([('scaler', StandardScaler()), ('classifier', LogisticRegression(**p))]),
+        ),
+    ]
+
+
+def fit(spec: ModelSpec, params: dict[str, Any], X: np.ndarray, y: np.ndarray) -> Any:
+    model = spec.make({**spec.fixed, **params}).fit(X, y)
+    if isinstance(model, RandomForestClassifier):
+        # A forest predicting on several threads adds the trees' votes in thread-completion order, which
+        # moves the last bits of the probabilities between runs; predicting on one keeps them reproducible.
+        model.set_params(n_jobs=1)
+    return model
+
+
+def positive_proba(model: Any, X: np.ndarray) -> np.ndarray:
+    return np.asarray(model.predict_proba(X)[:, 1], dtype=np.float64)
+
+
+# ------------------------------------------------------------------------------------------------ data
+
+
+@dataclass
+class Data:
+    """The included rows of the matrix, in matrix order."""
+
+    X: np.ndarray  # float32 [n, F]
+    y: np.ndarray  # int 0/1
+    run: np.ndarray
+    pattern: np.ndarray
+    service: np.ndarray
+    timestamp: np.ndarray  # as written in the matrix
+    time_us: np.ndarray  # microseconds since the epoch
+    violating: np.ndarray  # the poll's own p95 > SLO
+
+
+def sha256_file(path: str) -> str:
+    digest = hashlib.sha256()
+    try:
+        with open(path, 'rb') as f:
+            for block in iter(lambda: f.read(1 << 20), b''):
+                digest.update(block)
+    except OSError as e:
+        raise TrainError(f'{path}: cannot read ({e.strerror})') from e
+    return digest.hexdigest()
+
+
+def load_matrix(path: str) -> tuple[pd.DataFrame, list[str]]:
+    """Reads the matrix with features as float32 (they are written exactly) and checks its shape."""
+    try:
+        header = pd.read_csv(path, nrows=0).columns.tolist()
+    except (OSError, pd.errors.EmptyDataError, pd.errors.ParserError) as e:
+        raise TrainError(f'{path}: cannot read the training matrix ({e})') from e
+    if 'label' not in header:
+        raise TrainError(f'{path}: no `label` column; is this a matrix from `sockml dataset build`?')
+    features = header[: header.index('label')]
+    if header[len(features) :] != META_COLUMNS:
+        raise TrainError(f'{path}: expected columns {", ".join(META_COLUMNS)} after the features, got {", ".join(header[len(features):])}')
+    if TRAFFIC_FEATURE not in features:
+        raise TrainError(f'{path}: feature column `{TRAFFIC_FEATURE}` (needed by the data gate) is missing')
+    dtypes: dict[str, Any] = {f: np.float32 for f in features}
+    dtypes.update({c: str for c in META_COLUMNS})
+    try:
+        df = pd.read_csv(path, dtype=dtypes, keep_default_na=False)
+    except (ValueError, pd.errors.ParserError) as e:
+        raise TrainError(f'{path}: malformed matrix ({e})') from e
+    if len(df) == 0:
+        raise TrainError(f'{path}: the matrix has no rows')
+    if not np.isfinite(df[features].to_numpy()).all():
+        raise TrainError(f'{path}: feature values must be finite numbers')
+    bad_labels = ~df['label'].isin(['0', '1'])
+    if bad_labels.any():
+        raise TrainError(f'{path}: label must be 0 or 1, got {df["label"][bad_labels].iloc[0]!r}')
+    df['label'] = df['label'].astype(int)
+    try:
+        df['p95_now_ms'] = pd.to_numeric(df['p95_now_ms'].replace('', None), errors='raise').astype(float)
+        df['time_us'] = pd.to_datetime(df['timestamp'], format='ISO8601', utc=True).dt.as_unit('us').astype('int64')
+    except (ValueError, TypeError) as e:
+        raise TrainError(f'{path}: malformed p95_now_ms or timestamp ({e})') from e
+    backwards = df.groupby(['run_id', 'service'], sort=False)['time_us'].diff() < 0
+    if backwards.any():
+        row = df[backwards].iloc[0]
+        raise TrainError(f'{path}: rows of {row.run_id} / {row.service} are not in time order (at {row.timestamp})')
+    return df, features
+
+
+def source_files(sources: list[str], run_ids: set[str]) -> list[dict[str, str]]:
+    """Hashes the recordings; they must be exactly the matrix's runs. Run ids are paths relative to the
+    directory `dataset build` ran in, so the trainer must be run from the same directory."""
+    files = {os.path.relpath(os.path.abspath(s)).replace(os.sep, '/'): s for s in sources}
+    unknown = sorted(run_ids - files.keys())
+    if unknown:
+        raise TrainError(f'the matrix has rows from recordings not passed as --source: {", ".join(unknown)}')
+    unused = sorted(files.keys() - run_ids)
+    if unused:
+        raise TrainError(f'--source files with no rows in the matrix: {", ".join(unused)}')
+    return [{'path': p, 'sha256': sha256_file(files[p])} for p in sorted(files)]
+
+
+def gate_series(df: pd.DataFrame, min_latency_share: float) -> tuple[pd.Series, list[dict[str, Any]]]:
+    """Per-series traffic and latency-data shares (over the matrix's rows, i.e. the labelled polls);
+    returns the row mask of included series and the per-series report."""
+    shares = (
+        df.assign(traffic=df[TRAFFIC_FEATURE] > 0, latency=df['p95_now_ms'].notna())
+        .groupby(['run_id', 'service'], sort=True)
+        .agg(pattern=('pattern', 'first'), polls=('label', 'size'), positives=('label', 'sum'), trafficShare=('traffic', 'mean'), latencyShare=('latency', 'mean'))
+    )
+    shares['included'] = shares['latencyShare'] >= min_latency_share
+    report = [
+        {
+            'runId': run,
+            'service': service,
+            'pattern': r.pattern,
+            'polls': int(r.polls),
+            'positives': int(r.positives),
+            'trafficShare': float(r.trafficShare),
+            'latencyShare': float(r.latencyShare),
+            'included': bool(r.included),
+        }
+        for (run, service), r in shares.iterrows()
+    ]
+    included = set(shares.index[shares['included']])
+    mask = pd.Series([k in included for k in zip(df['run_id'], df['service'])], index=df.index)
+    return mask, report
+
+
+def to_data(df: pd.DataFrame, features: list[str], slo: float) -> Data:
+    return Data(
+        X=np.ascontiguousarray(df[features].to_numpy(np.float32)),
+        y=df['label'].to_numpy(int),
+        run=df['run_id'].to_numpy(str),
+        pattern=df['pattern'].to_numpy(str),
+        service=df['service'].to_numpy(str),
+        timestamp=df['timestamp'].to_numpy(str),
+        time_us=df['time_us'].to_numpy(np.int64),
+        violating=(df['p95_now_ms'] > slo).to_numpy(bool),  # NaN (no requests) compares False
+    )
+
+
+# -------------------------------------------------------------------------------------------- evaluation
+
+
+def has_both_classes(y: np.ndarray) -> bool:
+    return 0 < int(y.sum()) < len(y)
+
+
+def binary_metrics(y: np.ndarray, predicted: np.ndarray, score: np.ndarray) -> dict[str, Any]:
+    """Same fields and null rules as the TypeScript BinaryMetrics summary."""
+    tp = int(np.sum(predicted & (y == 1)))
+    fp = int(np.sum(predicted & (y == 0)))
+    tn = int(np.sum(~predicted & (y == 0)))
+    fn = int(np.sum(~predicted & (y == 1)))
+    ratio = lambda a, b: None if b == 0 else a / b  # noqa: E731
+    precision, recall = ratio(tp, tp + fp), ratio(tp, tp + fn)
+    if precision is None or recall is None:
+        f1 = None
+    else:
+        f1 = 0.0 if precision + recall == 0 else 2 * precision * recall / (precision + recall)
+    both = has_both_classes(y)
+    return {
+        'n': len(y),
+        'positives': tp + fn,
+        'tp': tp,
+        'fp': fp,
+        'tn': tn,
+        'fn': fn,
+        'accuracy': ratio(tp + tn, len(y)),
+        'precision': precision,
+        'recall': recall,
+        'f1': f1,
+        'rocAuc': float(roc_auc_score(y, score)) if both else None,
+        'prAuc': float(average_precision_score(y, score)) if both else None,
+    }
+
+
+def onsets_caught_early(data: Data, mask: np.ndarray, flags: dict[str, np.ndarray], lookahead: int) -> dict[str, dict[str, Any]]:
+    """Per predictor: episodes, onsets caught early and mean lead (see ONSET_RULE), over the rows in
+    `mask` in matrix order. Mirrors the TypeScript EpisodeTracker."""
+    names = list(flags)
+    flag_matrix = np.column_stack([flags[n] for n in names])
+    episodes = 0
+    caught = np.zeros(len(names), dtype=int)
+    lead_us = np.zeros(len(names), dtype=np.int64)
+    # Per series: whether its last poll was violating, and its recent non-violating polls.
+    state: dict[tuple[str, str], tuple[bool, deque]] = {}
+    for i in np.flatnonzero(mask):
+        key = (data.run[i], data.service[i])
+        was_violating, recent = state.get(key, (False, deque(maxlen=lookahead)))
+        if data.violating[i]:
+            if not was_violating:
+                episodes += 1
+                for j in range(len(names)):
+                    first = next((t for t, f in recent if f[j]), None)
+                    if first is not None:
+                        caught[j] += 1
+                        lead_us[j] += data.time_us[i] - first
+            recent.clear()
+            state[key] = (True, recent)
+        else:
+            recent.append((data.time_us[i], flag_matrix[i]))
+            state[key] = (False, recent)
+    return {
+        n: {
+            'episodes': episodes,
+            'caughtEarly': int(caught[j]),
+            'meanLeadSeconds': None if caught[j] == 0 else float(lead_us[j]) / caught[j] / 1e6,
+        }
+        for j, n in enumerate(names)
+    }
+
+
+def evaluate(data: Data, predictors: dict[str, tuple[np.ndarray, np.ndarray]], mask: np.ndarray, lookahead: int) -> dict[str, dict[str, Any]]:
+    """Metrics and early-caught onsets of each predictor (decision, score) over the rows in `mask`."""
+    onsets = onsets_caught_early(data, mask, {n: d for n, (d, _) in predictors.items()}, lookahead)
+    return {n: {**binary_metrics(data.y[mask], d[mask], s[mask]), 'onsets': onsets[n]} for n, (d, s) in predictors.items()}
+
+
+def ensemble_predictors(probs: dict[str, np.ndarray], thresholds: dict[str, float], weights: dict[str, float]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """The runtime's voting strategies applied to the models' probabilities (see ENSEMBLE_RULES)."""
+    names = list(probs)
+    p = np.column_stack([probs[n] for n in names])
+    votes = p >= np.array([thresholds[n] for n in names])
+    share = votes.mean(axis=1)
+    out = {
+        'ensemble:majority': (votes.sum(axis=1) > len(names) / 2, share),
+        'ensemble:unanimous': (votes.all(axis=1), share),
+    }
+    confidence = np.where(votes, p, 1 - p)
+    for label, w in (('ensemble:weighted', np.ones(len(names))), ('ensemble:weighted-f1', np.array([weights[n] for n in names]))):
+        wc = confidence * w
+        den = wc.sum(axis=1)
+        score = np.divide((wc * votes).sum(axis=1), den, out=np.zeros(len(p)), where=den > 0)
+        out[label] = (score > 0.5, score)
+    return out
+
+
+def out_of_fold(spec: ModelSpec, params: dict[str, Any], data: Data, groups: np.ndarray) -> tuple[np.ndarray, dict[str, float | None]]:
+    """Probabilities for each row from a model trained without the row's group, and each held-out
+    group's PR-AUC (None when it has a single class)."""
+    oof = np.empty(len(data.y))
+    fold_pr_auc: dict[str, float | None] = {}
+    for g in sorted(set(groups)):
+        test = groups == g
+        if not has_both_classes(data.y[~test]):
+            raise TrainError(f'{spec.name}: without {g} the training rows have a single class; grouped CV needs both in every fold')
+        model = fit(spec, params, data.X[~test], data.y[~test])
+        oof[test] = positive_proba(model, data.X[test])
+        fold_pr_auc[g] = float(average_precision_score(data.y[test], oof[test])) if has_both_classes(data.y[test]) else None
+    return oof, fold_pr_auc
+
+
+def choose_threshold(y: np.ndarray, p: np.ndarray) -> float:
+    """See THRESHOLD_RULE. Ties in F1 go to the lowest cut-off (the highest recall)."""
+    precision, recall, cutoffs = precision_recall_curve(y, p)
+    precision, recall = precision[:-1], recall[:-1]  # the final (recall 0) point has no cut-off
+    den = precision + recall
+    f1 = np.divide(2 * precision * recall, den, out=np.zeros_like(den), where=den > 0)
+    best = cutoffs[int(np.argmax(f1))]
+    below = p[p < best]
+    cut = (best + below.max()) / 2 if below.size else best / 2
+    return float(np.clip(cut, *THRESHOLD_BOUNDS))
+
+
+def mean_or_none(values: list[float | None]) -> float | None:
+    known = [v for v in values if v is not None]
+    return float(np.mean(known)) if known else None
+
+
+# ------------------------------------------------------------------------------------------------ ONNX
+
+
+def export_onnx(name: str, model: Any, n_features: int) -> onnx.ModelProto:
+    inputs = [('input', FloatTensorType([None, n_features]))]
+    if isinstance(model, XGBClassifier):
+        proto = convert_xgboost(model, initial_types=inputs, target_opset=ONNX_OPSET, name=name)
+    else:
+        classifier = model.steps[-1][1] if isinstance(model, Pipeline) else model
+        proto = convert_sklearn(
+            model,
+            initial_types=inputs,
+            target_opset={'': ONNX_OPSET, 'ai.onnx.ml': MAX_ONNX_ML_OPSET},
+            options={type(classifier): {'zipmap': False}},
+            name=name,
+        )
+    # The converters name the graph with a random UUID: pin it so a retrain gives identical bytes.
+    proto.graph.name = name
+    # skl2onnx can list the default domain twice; keep one entry per domain.
+    opsets = {o.domain: o.version for o in proto.opset_import}
+    del proto.opset_import[:]
+    proto.opset_import.extend(onnx.helper.make_opsetid(d, v) for d, v in sorted(opsets.items()))
+    if opsets.get('ai.onnx.ml', 0) > MAX_ONNX_ML_OPSET:
+        raise TrainError(f'{name}: exported at ai.onnx.ml opset {opsets["ai.onnx.ml"]}, above {MAX_ONNX_ML_OPSET}', 1)
+    outputs = [o.name for o in proto.graph.output]
+    if 'probabilities' not in outputs:
+        raise TrainError(f'{name}: the ONNX model has outputs {outputs}, not `probabilities`', 1)
+    onnx.checker.check_model(proto)
+    return proto
+
+
+def verify_onnx(name: str, proto: onnx.ModelProto, model: Any, X: np.ndarray) -> float:
+    """Largest |onnxruntime - predict_proba| over X; fails above PARITY_TOLERANCE."""
+    session = ort.InferenceSession(proto.SerializeToString(), providers=['CPUExecutionProvider'])
+    onnx_probs = session.run(['probabilities'], {'input': X})[0]
+    expected = model.predict_proba(X)
+    if onnx_probs.shape != expected.shape:
+        raise TrainError(f'{name}: ONNX probabilities have shape {onnx_probs.shape}, expected {expected.shape}', 1)
+    diff = float(np.max(np.abs(onnx_probs.astype(np.float64) - expected)))
+    if not diff < PARITY_TOLERANCE:
+        raise TrainError(f'{name}: ONNX and Python probabilities differ by up to {diff:.3g} (limit {PARITY_TOLERANCE})', 1)
+    return diff
+
+
+# --------------------------------------------------------------------------------------------- reports
+
+
+def js_number(x: float) -> str:
+    """The number as JavaScript prints it, for the label definition the TypeScript side also writes."""
+    return str(int(x)) if float(x).is_integer() else repr(float(x))
+
+
+def label_definition(slo: float, lookahead: int) -> dict[str, Any]:
+    return {
+        'metric': 'p95_latency_ms',
+        'sloMs': slo,
+        'lookahead': lookahead,
+        'definition': (
+            f'1 if p95_latency_ms > {js_number(slo)} ms in any of the next {lookahead} polls '
+            f'(t+1..t+{lookahead}) of the same service, else 0; the current poll is not looked at'
+        ),
+    }
+
+
+def fmt(x: float | None, digits: int = 3) -> str:
+    return '–' if x is None else f'{x:.{digits}f}'
+
+
+def onsets_text(m: dict[str, Any]) -> str:
+    o = m['onsets']
+    return f'{o["caughtEarly"]}/{o["episodes"]}'
+
+
+def format_params(params: dict[str, Any]) -> str:
+    return ', '.join(f'{k}={v}' for k, v in params.items())
+
+
+def markdown_report(report: dict[str, Any]) -> str:
+    lines = [
+        f'## Cross-validation: {report["featureSet"]}',
+        '',
+        f'Matrix `{report["matrixSha256"][:12]}`: {report["rows"]} included rows ({report["positives"]} positive) from '
+        f'{len(report["folds"]["loro"])} runs and {len(report["folds"]["lopo"])} load patterns. Label: {report["label"]["definition"]}.',
+        f'Seed {report["seed"]}{", quick run (starting hyperparameters, no grid search)" if report["quick"] else ""}.',
+        '',
+        '### Data gate',
+        '',
+        f'Series with latency data in fewer than {report["dataGate"]["minLatencyShare"]:.0%} of their polls are left out of training and evaluation.',
+        '',
+    ]
+    excluded = [s for s in report['dataGate']['series'] if not s['included']]
+    if excluded:
+        lines += ['| run | service | polls | positives | traffic share | latency share |', '|---|---|---:|---:|---:|---:|']
+        lines += [f'| {s["runId"]} | {s["service"]} | {s["polls"]} | {s["positives"]} | {s["trafficShare"]:.2f} | {s["latencyShare"]:.2f} |' for s in excluded]
+    else:
+        lines.append('No series excluded.')
+    lines += [
+        '',
+        '### Models',
+        '',
+        '| model | hyperparameters (chosen) | mean LORO PR-AUC | threshold | weight (LORO F1) |',
+        '|---|---|---:|---:|---:|',
+    ]
+    for name, m in report['models'].items():
+        chosen = next(c for c in m['grid'] if c['chosen'])
+        lines.append(f'| {name} | {format_params(chosen["params"])} | {fmt(chosen["meanLoroPrAuc"])} | {m["threshold"]:.4f} | {fmt(m["weight"])} |')
+    lines += ['', 'Grid (mean per-fold LORO PR-AUC; ties go to the earlier candidate):', '', '| model | candidate | mean LORO PR-AUC |', '|---|---|---:|']
+    for name, m in report['models'].items():
+        for c in m['grid']:
+            lines.append(f'| {name} | {format_params(c["params"])}{" **(chosen)**" if c["chosen"] else ""} | {fmt(c["meanLoroPrAuc"])} |')
+    header = ['| predictor | precision | recall | F1 | accuracy | ROC-AUC | PR-AUC | onsets caught early | mean lead (s) |', '|---|---:|---:|---:|---:|---:|---:|---:|---:|']
+
+    def row(name: str, m: dict[str, Any]) -> str:
+        return (
+            f'| {name} | {fmt(m["precision"])} | {fmt(m["recall"])} | {fmt(m["f1"])} | {fmt(m["accuracy"])} | {fmt(m["rocAuc"])} | '
+            f'{fmt(m["prAuc"])} | {onsets_text(m)} | {fmt(m["onsets"]["meanLeadSeconds"], 0)} |'
+        )
+
+    for scheme, title in (('loro', 'Leave-one-run-out'), ('lopo', 'Leave-one-pattern-out')):
+        lines += ['', f'### {title} (pooled out-of-fold)', '', *header]
+        lines += [row(n, m) for n, m in report[scheme].items()]
+    lines += ['', '### Leave-one-pattern-out by held-out pattern', '', '| pattern | predictor | precision | recall | F1 | PR-AUC | onsets caught early |', '|---|---|---:|---:|---:|---:|---:|']
+    for pattern, by_predictor in report['lopoByPattern'].items():
+        for n, m in by_predictor.items():
+            lines.append(f'| {pattern} | {n} | {fmt(m["precision"])} | {fmt(m["recall"])} | {fmt(m["f1"])} | {fmt(m["prAuc"])} | {onsets_text(m)} |')
+    lines += ['', '### How to read this', '', f'- Thresholds: {report["rules"]["threshold"]}', f'- {PERSISTENCE}: {report["rules"][PERSISTENCE]}.']
+    lines += [f'- {n}: {r}.' for n, r in report['rules']['ensembles'].items()]
+    lines += [
+        f'- Onsets caught early: {report["rules"]["onsets"]}',
+        '- LORO F1 is measured on the predictions the thresholds were tuned on, so it flatters a little; LOPO is the harder, more honest test.',
+        '',
+    ]
+    return '\n'.join(lines)
+
+
+def summary_table(report: dict[str, Any]) -> str:
+    head = f'{"predictor":<22}' + ''.join(f'{scheme:>8}{"P":>7}{"R":>7}{"F1":>7}{"PR-AUC":>8}{"onsets":>9}' for scheme in ('LORO', 'LOPO'))
+    lines = [
+        f'sockml train: {report["featureSet"]}, {report["rows"]} rows ({report["positives"]} positive), '
+        f'{len(report["folds"]["loro"])} runs, {len(report["folds"]["lopo"])} patterns',
+        head,
+    ]
+    for name in report['loro']:
+        cells = ''
+        for scheme in ('loro', 'lopo'):
+            m = report[scheme][name]
+            cells += f'{"":>8}{fmt(m["precision"]):>7}{fmt(m["recall"]):>7}{fmt(m["f1"]):>7}{fmt(m["prAuc"]):>8}{onsets_text(m):>9}'
+        lines.append(f'{name:<22}{cells}')
+    lines.append('thresholds: ' + ', '.join(f'{n} {m["threshold"]:.4f}' for n, m in report['models'].items()))
+    return '\n'.join(lines)
+
+
+def write_text(path: str, text: str) -> None:
+    with open(path, 'w', encoding='utf-8', newline='\n') as f:
+        f.write(text)
+
+
+def write_json(path: str, obj: Any) -> None:
+    write_text(path, json.dumps(obj, indent=2, ensure_ascii=False, allow_nan=False) + '\n')
+
+
+# ------------------------------------------------------------------------------------------------ main
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    parser.add_argument('--matrix', required=True, help='training matrix CSV from `sockml dataset build`')
+    parser.add_argument('--feature-set', required=True, help='feature set id the matrix was built with (stamped into the cards)')
+    parser.add_argument('--slo', type=float, required=True, help='p95 SLO in ms the matrix was labelled with')
+    parser.add_argument('--lookahead', type=int, required=True, help='label horizon k in polls the matrix was labelled with')
+    parser.add_argument('--source', action='append', required=True, help='a recording the matrix was built from (repeat for each)')
+    parser.add_argument('--out-dir', required=True, help='directory for the ONNX models, cards and reports')
+    parser.add_argument('--seed', type=int, default=42)
+    parser.add_argument('--quick', action='store_true', help='skip the hyperparameter grid and use the starting points')
+    parser.add_argument(
+        '--min-latency-share',
+        type=float,
+        default=DEFAULT_MIN_LATENCY_SHARE,
+        help='drop series with latency data in fewer than this share of their polls (default %(default)s)',
+    )
+    args = parser.parse_args(argv)
+    if not args.slo > 0:
+        parser.error('--slo must be a positive number of ms')
+    if args.lookahead < 1:
+        parser.error('--lookahead must be at least 1')
+    if not 0 <= args.min_latency_share <= 1:
+        parser.error('--min-latency-share must be between 0 and 1')
+    return args
+
+
+def train(args: argparse.Namespace) -> dict[str, Any]:
+    matrix_sha = sha256_file(args.matrix)
+    df, features = load_matrix(args.matrix)
+    files = source_files(args.source, set(df['run_id']))
+    log(f'matrix {args.matrix}: {len(df)} rows, {len(features)} features, {df["run_id"].nunique()} runs')
+
+    mask, series_report = gate_series(df, args.min_latency_share)
+    excluded = [s for s in series_report if not s['included']]
+    for s in excluded:
+        log(f'excluded {s["runId"]} / {s["service"]}: latency data in {s["latencyShare"]:.0%} of polls, traffic in {s["trafficShare"]:.0%}')
+    data = to_data(df[mask].reset_index(drop=True), features, args.slo)
+    positives = int(data.y.sum())
+    if positives == 0:
+        raise TrainError('no positive labels in the included series: nothing to learn (check --slo and the data gate)')
+    if positives == len(data.y):
+        raise TrainError('every included row is positive: nothing to learn (check --slo)')
+    groups = {'loro': data.run, 'lopo': data.pattern}
+    for scheme, g in groups.items():
+        if len(set(g)) < 2:
+            raise TrainError(f'{scheme.upper()} cross-validation needs at least 2 groups, the included rows have {len(set(g))}')
+    log(f'data gate: {len(series_report) - len(excluded)}/{len(series_report)} series kept, {len(data.y)} rows ({positives} positive)')
+
+    specs = model_specs(args.seed)
+    oof: dict[str, dict[str, np.ndarray]] = {'loro': {}, 'lopo': {}}
+    models_report: dict[str, dict[str, Any]] = {}
+    for spec in specs:
+        candidates = spec.grid[:1] if args.quick else spec.grid
+        grid, best = [], None
+        for params in candidates:
+            started = time.monotonic()
+            probs, fold_pr_auc = out_of_fold(spec, params, data, groups['loro'])
+            score = mean_or_none(list(fold_pr_auc.values()))
+            grid.append({'params': params, 'meanLoroPrAuc': score, 'foldPrAuc': fold_pr_auc, 'chosen': False})
+            log(f'{spec.name} {format_params(params)}: mean LORO PR-AUC {fmt(score)} ({time.monotonic() - started:.1f}s)')
+            if best is None or (score is not None and (best[1] is None or score > best[1])):
+                best = (len(grid) - 1, score, probs)
+        grid[best[0]]['chosen'] = True
+        oof['loro'][spec.name] = best[2]
+        threshold = choose_threshold(data.y, best[2])
+        models_report[spec.name] = {
+            'algorithm': spec.algorithm,
+            'hyperparameters': {**spec.fixed, **grid[best[0]]['params']},
+            'grid': grid,
+            'threshold': threshold,
+        }
+        oof['lopo'][spec.name], _ = out_of_fold(spec, grid[best[0]]['params'], data, groups['lopo'])
+        log(f'{spec.name}: chose {format_params(grid[best[0]]["params"])}, threshold {threshold:.4f}')
+
+    thresholds = {n: m['threshold'] for n, m in models_report.items()}
+    everything = np.ones(len(data.y), dtype=bool)
+    persistence = (data.violating, data.violating.astype(float))
+
+    def predictors(probs: dict[str, np.ndarray], weights: dict[str, float]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        own = {n: (p >= thresholds[n], p) for n, p in probs.items()}
+        return {**own, PERSISTENCE: persistence, **ensemble_predictors(probs, thresholds, weights)}
+
+    # The weighted-f1 ensemble needs the LORO F1 weights, which come from the models' own LORO metrics.
+    loro_models = evaluate(data, {n: (p >= thresholds[n], p) for n, p in oof['loro'].items()}, everything, args.lookahead)
+    weights = {n: loro_models[n]['f1'] or 0.0 for n in models_report}
+    for n in models_report:
+        models_report[n]['weight'] = weights[n]
+    evaluation = {scheme: evaluate(data, predictors(oof[scheme], weights), everything, args.lookahead) for scheme in oof}
+    lopo_predictors = predictors(oof['lopo'], weights)
+    by_pattern = {p: evaluate(data, lopo_predictors, data.pattern == p, args.lookahead) for p in sorted(set(data.pattern))}
+
+    parity: dict[str, np.ndarray] = {}
+    onnx_protos: dict[str, onnx.ModelProto] = {}
+    for spec in specs:
+        model = fit(spec, next(c for c in models_report[spec.name]['grid'] if c['chosen'])['params'], data.X, data.y)
+        proto = export_onnx(spec.name, model, len(features))
+        diff = verify_onnx(spec.name, proto, model, data.X)
+        log(f'{spec.name}: final model on {len(data.y)} rows, ONNX max |diff| {diff:.2g}')
+        onnx_protos[spec.name] = proto
+        parity[spec.name] = positive_proba(model, data.X)
+
+    label = label_definition(args.slo, args.lookahead)
+    report = {
+        'featureSet': args.feature_set,
+        'features': features,
+        'label': label,
+        'matrixSha256': matrix_sha,
+        'rows': len(data.y),
+        'positives': positives,
+        'seed': args.seed,
+        'quick': args.quick,
+        'dataGate': {'minLatencyShare': args.min_latency_share, 'series': series_report},
+        'folds': {scheme: sorted(set(g)) for scheme, g in groups.items()},
+        'rules': {
+            'threshold': THRESHOLD_RULE,
+            PERSISTENCE: PERSISTENCE_RULE,
+            'ensembles': ENSEMBLE_RULES,
+            'onsets': ONSET_RULE,
+        },
+        'models': models_report,
+        'loro': evaluation['loro'],
+        'lopo': evaluation['lopo'],
+        'lopoByPattern': by_pattern,
+    }
+
+    libraries = {
+        'numpy': np.__version__,
+        'pandas': pd.__version__,
+        'scikit-learn': sklearn.__version__,
+        'xgboost': xgboost.__version__,
+        'onnx': onnx.__version__,
+        'onnxmltools': onnxmltools.__version__,
+        'skl2onnx': skl2onnx.__version__,
+        'onnxruntime': ort.__version__,
+    }
+    excluded_series = [{k: s[k] for k in ('runId', 'service', 'polls', 'trafficShare', 'latencyShare')} for s in excluded]
+    os.makedirs(args.out_dir, exist_ok=True)
+    for name, m in models_report.items():
+        proto = onnx_protos[name]
+        card = {
+            'name': name,
+            'version': f'{matrix_sha[:12]}-{name}',
+            'algorithm': m['algorithm'],
+            'featureSet': args.feature_set,
+            'features': features,
+            'label': label,
+            'threshold': m['threshold'],
+            'weight': m['weight'],
+            'onnx': {'input': 'input', 'probabilities': 'probabilities', 'opset': {o.domain: o.version for o in proto.opset_import}},
+            'hyperparameters': m['hyperparameters'],
+            'training': {
+                'matrixSha256': matrix_sha,
+                'rows': len(data.y),
+                'positives': positives,
+                'files': files,
+                'excludedSeries': excluded_series,
+                'minLatencyShare': args.min_latency_share,
+                'seed': args.seed,
+                'quick': args.quick,
+                'libraries': libraries,
+                'python': platform.python_version(),
+            },
+            'evaluation': {
+                'loro': evaluation['loro'][name],
+                'lopo': evaluation['lopo'][name],
+                PERSISTENCE: {'loro': evaluation['loro'][PERSISTENCE], 'lopo': evaluation['lopo'][PERSISTENCE]},
+            },
+        }
+        onnx.save_model(proto, os.path.join(args.out_dir, f'{name}.onnx'))
+        write_json(os.path.join(args.out_dir, f'{name}.card.json'), card)
+    write_json(os.path.join(args.out_dir, 'cv-report.json'), report)
+    write_text(os.path.join(args.out_dir, 'cv-report.md'), markdown_report(report))
+    with open(os.path.join(args.out_dir, 'parity.csv'), 'w', encoding='utf-8', newline='') as f:
+        out = csv.writer(f, lineterminator='\n')
+        out.writerow(['run_id', 'service', 'timestamp', *parity])
+        for i in range(len(data.y)):
+            out.writerow([data.run[i], data.service[i], data.timestamp[i], *(repr(float(parity[n][i])) for n in parity)])
+    log(f'wrote models, cards, cv-report.json, cv-report.md and parity.csv to {args.out_dir}')
+    return report
+
+
+def main(argv: list[str]) -> int:
+    args = parse_args(argv)
+    try:
+        report = train(args)
+    except TrainError as e:
+        print(f'train.py: error: {e}', file=sys.stderr)
+        return e.status
+    print(summary_table(report))
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,100 @@
+import { createWriteStream } from 'node:fs';
+import { once } from 'node:events';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, relative, resolve } from 'node:path';
+import { Args, Flags } from '@oclif/core';
+import { EXIT, SockmlCommand } from '../lib/base-command.js';
+import { buildDataset, FEATURE_SET_IDS, featureSet, formatTrainingRow, trainingHeader, type DatasetStats } from '@sockml/core';
+import { REPO_ROOT } from '../lib/paths.js';
+import { checkTrainerPython, defaultPython, runPython } from '../lib/python.js';
+import { expandRecordings, newReadStats, openRecordings } from '../lib/recordings.js';
+
+export default class Train extends SockmlCommand {
+  static summary = 'Train the XGBoost, Random Forest and Logistic Regression voters and export them to ONNX.';
+
+  static description = `Builds the training matrix with the same FeatureExtractor and Labeler that replay and the live
+pipeline use (as 'sockml dataset build' does), then runs models/train.py: data gates, grouped
+cross-validation by run and by pattern (never random rows), hyperparameters and thresholds chosen on
+the training runs only, final models exported to <out-dir>/<name>.onnx with a model card beside each,
+and a cross-validation report (models/cv-report.md) beside the persistence baseline.
+
+Without recordings it trains on the runs listed in models/training-runs.txt. Needs Python with the
+packages pinned in models/requirements.txt (bash scripts/setup-python.sh installs them in .venv).`;
+
+  static examples = [
+    { description: 'Rebuild the bundled models from the fixtures', command: '<%= config.bin %> train' },
+    { description: 'Fast check into a scratch directory', command: '<%= config.bin %> train --out-dir /tmp/models --quick' },
+  ];
+
+  static strict = false;
+  static args = { recordings: Args.string({ description: 'training recordings (CSV files or directories) [default: models/training-runs.txt]' }) };
+
+  static flags = {
+    'out-dir': Flags.string({ description: 'where the ONNX models, cards and reports go', default: join(REPO_ROOT, 'models') }),
+    'feature-set': Flags.string({ description: 'feature set id', options: FEATURE_SET_IDS, default: 'trend-v1' }),
+    slo: Flags.string({ description: 'p95 SLO in ms', default: '35.68' }),
+    lookahead: Flags.integer({ description: 'label horizon k in polls', default: 2, min: 1 }),
+    python: Flags.string({ description: 'Python interpreter [default: .venv/bin/python, else python3]' }),
+    quick: Flags.boolean({ description: 'skip the hyperparameter search (starting points only)' }),
+    seed: Flags.integer({ description: 'random seed', default: 42 }),
+  };
+
+  async run() {
+    const { argv, flags } = await this.parse(Train);
+    const python = flags.python ?? defaultPython();
+    const problem = checkTrainerPython(python);
+    if (problem) this.error(problem, { exit: EXIT.environment });
+
+    const sloMs = Number(flags.slo);
+    if (!(sloMs > 0)) this.error(`--slo must be a positive number of ms, got '${flags.slo}'`, { exit: EXIT.badInput });
+    const inputs = argv.length > 0 ? (argv as string[]) : await trainingRunsFromList(join(REPO_ROOT, 'models', 'training-runs.txt'));
+    const files = await expandRecordings(inputs);
+    const set = featureSet(flags['feature-set']);
+    const label = { metric: 'p95_latency_ms' as const, sloMs, lookahead: flags.lookahead };
+
+    const scratch = await mkdtemp(join(tmpdir(), 'sockml-train-'));
+    try {
+      const matrix = join(scratch, 'train.csv');
+      const stats: DatasetStats = { rows: 0, labelled: 0, positives: 0, unlabelled: 0, imputedInputs: 0 };
+      const out = createWriteStream(matrix);
+      out.write(trainingHeader(set.names) + '\n');
+      for await (const row of buildDataset(openRecordings(files, {}, newReadStats()), set, label, stats)) {
+        if (!out.write(formatTrainingRow(row) + '\n')) await once(out, 'drain');
+      }
+      out.end();
+      await once(out, 'finish');
+      this.log(`training matrix: ${stats.labelled} labelled rows (${stats.positives} positive) from ${files.length} recordings, feature set ${set.id}`);
+
+      // Paths in the cards are relative to the repository, so cards do not depend on where it is cloned.
+      const sources = files.flatMap((f) => ['--source', relative(REPO_ROOT, resolve(f))]);
+      const code = await runPython(
+        python,
+        [
+          join(REPO_ROOT, 'models', 'train.py'),
+          '--matrix', matrix,
+          '--feature-set', set.id,
+          '--slo', String(sloMs),
+          '--lookahead', String(flags.lookahead),
+          '--out-dir', resolve(flags['out-dir']),
+          '--seed', String(flags.seed),
+          ...sources,
+          ...(flags.quick ? ['--quick'] : []),
+        ],
+        REPO_ROOT,
+      );
+      if (code !== 0) this.error(`models/train.py exited with code ${code}`, { exit: code });
+    } finally {
+      await rm(scratch, { recursive: true, force: true });
+    }
+  }
+}
+
+async function trainingRunsFromList(listPath: string): Promise<string[]> {
+  const text = await readFile(listPath, 'utf8');
+  return text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !l.startsWith('#'))
+    .map((l) => join(REPO_ROOT, l));
+}
