@@ -35,6 +35,7 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Any, Callable
 
+import joblib
 import numpy as np
 import onnx
 import onnxmltools
@@ -44,6 +45,7 @@ import sklearn
 import skl2onnx
 import xgboost
 from onnxmltools.convert import convert_xgboost
+from onnxmltools.convert.common.data_types import FloatTensorType as XgbFloatTensorType
 from skl2onnx import convert_sklearn
 from skl2onnx.common.data_types import FloatTensorType
 from sklearn.ensemble import RandomForestClassifier
@@ -66,7 +68,8 @@ PARITY_TOLERANCE = 1e-5
 # deterministic for any thread count (forest prediction is not, see `fit`).
 N_JOBS = 2
 PERSISTENCE = 'persistence'
-ENSEMBLES = ['ensemble:majority', 'ensemble:unanimous', 'ensemble:weighted', 'ensemble:weighted-f1']
+EXIT_BAD_INPUT = 2
+EXIT_MODEL = 3
 
 THRESHOLD_RULE = (
     'Each model votes 1 when its violation probability is >= its threshold. The threshold maximises F1 '
@@ -90,9 +93,10 @@ ONSET_RULE = (
 
 
 class TrainError(Exception):
-    """Bad input (status 2) or a failed check (status 1): reported as one line on stderr."""
+    """Reported as one line on stderr. Statuses follow the sockml CLI's exit codes: 2 for bad input,
+    3 for a model that fails its export checks."""
 
-    def __init__(self, message: str, status: int = 2):
+    def __init__(self, message: str, status: int = EXIT_BAD_INPUT):
         super().__init__(message)
         self.status = status
 
@@ -171,7 +175,7 @@ def positive_proba(model: Any, X: np.ndarray) -> np.ndarray:
 
 @dataclass
 class Data:
-    """The included rows of the matrix, in matrix order."""
+    """The included rows of the matrix: runs in sorted order, rows within a run in matrix (time) order."""
 
     X: np.ndarray  # float32 [n, F]
     y: np.ndarray  # int 0/1
@@ -230,7 +234,9 @@ def load_matrix(path: str) -> tuple[pd.DataFrame, list[str]]:
     if backwards.any():
         row = df[backwards].iloc[0]
         raise TrainError(f'{path}: rows of {row.run_id} / {row.service} are not in time order (at {row.timestamp})')
-    return df, features
+    # Runs in a fixed order, rows within a run as written (in time order): the forest draws its bootstrap
+    # samples by row position, so this keeps the models independent of the order the recordings were listed in.
+    return df.sort_values('run_id', kind='stable').reset_index(drop=True), features
 
 
 def source_files(sources: list[str], run_ids: set[str]) -> list[dict[str, str]]:
@@ -324,7 +330,7 @@ def binary_metrics(y: np.ndarray, predicted: np.ndarray, score: np.ndarray) -> d
 
 def onsets_caught_early(data: Data, mask: np.ndarray, flags: dict[str, np.ndarray], lookahead: int) -> dict[str, dict[str, Any]]:
     """Per predictor: episodes, onsets caught early and mean lead (see ONSET_RULE), over the rows in
-    `mask` in matrix order. Mirrors the TypeScript EpisodeTracker."""
+    `mask` in order. Mirrors the TypeScript EpisodeTracker."""
     names = list(flags)
     flag_matrix = np.column_stack([flags[n] for n in names])
     episodes = 0
@@ -419,14 +425,14 @@ def mean_or_none(values: list[float | None]) -> float | None:
 
 
 def export_onnx(name: str, model: Any, n_features: int) -> onnx.ModelProto:
-    inputs = [('input', FloatTensorType([None, n_features]))]
     if isinstance(model, XGBClassifier):
+        inputs = [('input', XgbFloatTensorType([None, n_features]))]
         proto = convert_xgboost(model, initial_types=inputs, target_opset=ONNX_OPSET, name=name)
     else:
         classifier = model.steps[-1][1] if isinstance(model, Pipeline) else model
         proto = convert_sklearn(
             model,
-            initial_types=inputs,
+            initial_types=[('input', FloatTensorType([None, n_features]))],
             target_opset={'': ONNX_OPSET, 'ai.onnx.ml': MAX_ONNX_ML_OPSET},
             options={type(classifier): {'zipmap': False}},
             name=name,
@@ -438,10 +444,10 @@ def export_onnx(name: str, model: Any, n_features: int) -> onnx.ModelProto:
     del proto.opset_import[:]
     proto.opset_import.extend(onnx.helper.make_opsetid(d, v) for d, v in sorted(opsets.items()))
     if opsets.get('ai.onnx.ml', 0) > MAX_ONNX_ML_OPSET:
-        raise TrainError(f'{name}: exported at ai.onnx.ml opset {opsets["ai.onnx.ml"]}, above {MAX_ONNX_ML_OPSET}', 1)
+        raise TrainError(f'{name}: exported at ai.onnx.ml opset {opsets["ai.onnx.ml"]}, above {MAX_ONNX_ML_OPSET}', EXIT_MODEL)
     outputs = [o.name for o in proto.graph.output]
     if 'probabilities' not in outputs:
-        raise TrainError(f'{name}: the ONNX model has outputs {outputs}, not `probabilities`', 1)
+        raise TrainError(f'{name}: the ONNX model has outputs {outputs}, not `probabilities`', EXIT_MODEL)
     onnx.checker.check_model(proto)
     return proto
 
@@ -452,10 +458,10 @@ def verify_onnx(name: str, proto: onnx.ModelProto, model: Any, X: np.ndarray) ->
     onnx_probs = session.run(['probabilities'], {'input': X})[0]
     expected = model.predict_proba(X)
     if onnx_probs.shape != expected.shape:
-        raise TrainError(f'{name}: ONNX probabilities have shape {onnx_probs.shape}, expected {expected.shape}', 1)
+        raise TrainError(f'{name}: ONNX probabilities have shape {onnx_probs.shape}, expected {expected.shape}', EXIT_MODEL)
     diff = float(np.max(np.abs(onnx_probs.astype(np.float64) - expected)))
     if not diff < PARITY_TOLERANCE:
-        raise TrainError(f'{name}: ONNX and Python probabilities differ by up to {diff:.3g} (limit {PARITY_TOLERANCE})', 1)
+        raise TrainError(f'{name}: ONNX and Python probabilities differ by up to {diff:.3g} (limit {PARITY_TOLERANCE})', EXIT_MODEL)
     return diff
 
 
@@ -589,6 +595,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument('--out-dir', required=True, help='directory for the ONNX models, cards and reports')
     parser.add_argument('--seed', type=int, default=42)
     parser.add_argument('--quick', action='store_true', help='skip the hyperparameter grid and use the starting points')
+    parser.add_argument('--save-native', action='store_true', help='also save the fitted Python models to <out-dir>/native/ (for the benchmark)')
     parser.add_argument(
         '--min-latency-share',
         type=float,
@@ -603,6 +610,54 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     if not 0 <= args.min_latency_share <= 1:
         parser.error('--min-latency-share must be between 0 and 1')
     return args
+
+
+def cross_validate(spec: ModelSpec, data: Data, groups: dict[str, np.ndarray], quick: bool) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    """Picks the grid candidate with the best mean LORO PR-AUC (ties: the earlier one), its threshold
+    from the same LORO out-of-fold probabilities, and runs LOPO with it. Returns the model's report
+    entry and its out-of-fold probabilities per scheme."""
+    grid, loro_probs = [], []
+    for params in spec.grid[:1] if quick else spec.grid:
+        started = time.monotonic()
+        probs, fold_pr_auc = out_of_fold(spec, params, data, groups['loro'])
+        score = mean_or_none(list(fold_pr_auc.values()))
+        grid.append({'params': params, 'meanLoroPrAuc': score, 'foldPrAuc': fold_pr_auc, 'chosen': False})
+        loro_probs.append(probs)
+        log(f'{spec.name} {format_params(params)}: mean LORO PR-AUC {fmt(score)} ({time.monotonic() - started:.1f}s)')
+    best = 0
+    for i, c in enumerate(grid):
+        if c['meanLoroPrAuc'] is not None and (grid[best]['meanLoroPrAuc'] is None or c['meanLoroPrAuc'] > grid[best]['meanLoroPrAuc']):
+            best = i
+    grid[best]['chosen'] = True
+    params = grid[best]['params']
+    threshold = choose_threshold(data.y, loro_probs[best])
+    lopo_probs, _ = out_of_fold(spec, params, data, groups['lopo'])
+    log(f'{spec.name}: chose {format_params(params)}, threshold {threshold:.4f}')
+    entry = {'algorithm': spec.algorithm, 'hyperparameters': {**spec.fixed, **params}, 'grid': grid, 'threshold': threshold}
+    return entry, {'loro': loro_probs[best], 'lopo': lopo_probs}
+
+
+def model_card(name: str, m: dict[str, Any], proto: onnx.ModelProto, report: dict[str, Any], training: dict[str, Any]) -> dict[str, Any]:
+    """The card the TypeScript ModelRunner reads (see packages/core/src/models/model-card.ts). It holds
+    no timestamps: retraining on the same matrix gives the same card."""
+    return {
+        'name': name,
+        'version': f'{report["matrixSha256"][:12]}-{name}',
+        'algorithm': m['algorithm'],
+        'featureSet': report['featureSet'],
+        'features': report['features'],
+        'label': report['label'],
+        'threshold': m['threshold'],
+        'weight': m['weight'],
+        'onnx': {'input': 'input', 'probabilities': 'probabilities', 'opset': {o.domain: o.version for o in proto.opset_import}},
+        'hyperparameters': m['hyperparameters'],
+        'training': training,
+        'evaluation': {
+            'loro': report['loro'][name],
+            'lopo': report['lopo'][name],
+            PERSISTENCE: {'loro': report['loro'][PERSISTENCE], 'lopo': report['lopo'][PERSISTENCE]},
+        },
+    }
 
 
 def train(args: argparse.Namespace) -> dict[str, Any]:
@@ -628,63 +683,32 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
     log(f'data gate: {len(series_report) - len(excluded)}/{len(series_report)} series kept, {len(data.y)} rows ({positives} positive)')
 
     specs = model_specs(args.seed)
-    oof: dict[str, dict[str, np.ndarray]] = {'loro': {}, 'lopo': {}}
     models_report: dict[str, dict[str, Any]] = {}
+    oof: dict[str, dict[str, np.ndarray]] = {'loro': {}, 'lopo': {}}
     for spec in specs:
-        candidates = spec.grid[:1] if args.quick else spec.grid
-        grid, best = [], None
-        for params in candidates:
-            started = time.monotonic()
-            probs, fold_pr_auc = out_of_fold(spec, params, data, groups['loro'])
-            score = mean_or_none(list(fold_pr_auc.values()))
-            grid.append({'params': params, 'meanLoroPrAuc': score, 'foldPrAuc': fold_pr_auc, 'chosen': False})
-            log(f'{spec.name} {format_params(params)}: mean LORO PR-AUC {fmt(score)} ({time.monotonic() - started:.1f}s)')
-            if best is None or (score is not None and (best[1] is None or score > best[1])):
-                best = (len(grid) - 1, score, probs)
-        grid[best[0]]['chosen'] = True
-        oof['loro'][spec.name] = best[2]
-        threshold = choose_threshold(data.y, best[2])
-        models_report[spec.name] = {
-            'algorithm': spec.algorithm,
-            'hyperparameters': {**spec.fixed, **grid[best[0]]['params']},
-            'grid': grid,
-            'threshold': threshold,
-        }
-        oof['lopo'][spec.name], _ = out_of_fold(spec, grid[best[0]]['params'], data, groups['lopo'])
-        log(f'{spec.name}: chose {format_params(grid[best[0]]["params"])}, threshold {threshold:.4f}')
-
+        models_report[spec.name], probs = cross_validate(spec, data, groups, args.quick)
+        for scheme, p in probs.items():
+            oof[scheme][spec.name] = p
     thresholds = {n: m['threshold'] for n, m in models_report.items()}
-    everything = np.ones(len(data.y), dtype=bool)
+    # Card weights (used by the weighted-f1 ensemble): each model's pooled LORO F1 at its threshold.
+    weights = {n: binary_metrics(data.y, p >= thresholds[n], p)['f1'] or 0.0 for n, p in oof['loro'].items()}
+    for n, w in weights.items():
+        models_report[n]['weight'] = w
+
     persistence = (data.violating, data.violating.astype(float))
-
-    def predictors(probs: dict[str, np.ndarray], weights: dict[str, float]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-        own = {n: (p >= thresholds[n], p) for n, p in probs.items()}
-        return {**own, PERSISTENCE: persistence, **ensemble_predictors(probs, thresholds, weights)}
-
-    # The weighted-f1 ensemble needs the LORO F1 weights, which come from the models' own LORO metrics.
-    loro_models = evaluate(data, {n: (p >= thresholds[n], p) for n, p in oof['loro'].items()}, everything, args.lookahead)
-    weights = {n: loro_models[n]['f1'] or 0.0 for n in models_report}
-    for n in models_report:
-        models_report[n]['weight'] = weights[n]
-    evaluation = {scheme: evaluate(data, predictors(oof[scheme], weights), everything, args.lookahead) for scheme in oof}
-    lopo_predictors = predictors(oof['lopo'], weights)
-    by_pattern = {p: evaluate(data, lopo_predictors, data.pattern == p, args.lookahead) for p in sorted(set(data.pattern))}
-
-    parity: dict[str, np.ndarray] = {}
-    onnx_protos: dict[str, onnx.ModelProto] = {}
-    for spec in specs:
-        model = fit(spec, next(c for c in models_report[spec.name]['grid'] if c['chosen'])['params'], data.X, data.y)
-        proto = export_onnx(spec.name, model, len(features))
-        diff = verify_onnx(spec.name, proto, model, data.X)
-        log(f'{spec.name}: final model on {len(data.y)} rows, ONNX max |diff| {diff:.2g}')
-        onnx_protos[spec.name] = proto
-        parity[spec.name] = positive_proba(model, data.X)
-
-    label = label_definition(args.slo, args.lookahead)
+    predictors = {
+        scheme: {
+            **{n: (p >= thresholds[n], p) for n, p in probs.items()},
+            PERSISTENCE: persistence,
+            **ensemble_predictors(probs, thresholds, weights),
+        }
+        for scheme, probs in oof.items()
+    }
+    everything = np.ones(len(data.y), dtype=bool)
     report = {
         'featureSet': args.feature_set,
         'features': features,
-        'label': label,
+        'label': label_definition(args.slo, args.lookahead),
         'matrixSha256': matrix_sha,
         'rows': len(data.y),
         'positives': positives,
@@ -692,63 +716,49 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
         'quick': args.quick,
         'dataGate': {'minLatencyShare': args.min_latency_share, 'series': series_report},
         'folds': {scheme: sorted(set(g)) for scheme, g in groups.items()},
-        'rules': {
-            'threshold': THRESHOLD_RULE,
-            PERSISTENCE: PERSISTENCE_RULE,
-            'ensembles': ENSEMBLE_RULES,
-            'onsets': ONSET_RULE,
-        },
+        'rules': {'threshold': THRESHOLD_RULE, PERSISTENCE: PERSISTENCE_RULE, 'ensembles': ENSEMBLE_RULES, 'onsets': ONSET_RULE},
         'models': models_report,
-        'loro': evaluation['loro'],
-        'lopo': evaluation['lopo'],
-        'lopoByPattern': by_pattern,
+        'loro': evaluate(data, predictors['loro'], everything, args.lookahead),
+        'lopo': evaluate(data, predictors['lopo'], everything, args.lookahead),
+        'lopoByPattern': {p: evaluate(data, predictors['lopo'], data.pattern == p, args.lookahead) for p in sorted(set(data.pattern))},
     }
 
-    libraries = {
-        'numpy': np.__version__,
-        'pandas': pd.__version__,
-        'scikit-learn': sklearn.__version__,
-        'xgboost': xgboost.__version__,
-        'onnx': onnx.__version__,
-        'onnxmltools': onnxmltools.__version__,
-        'skl2onnx': skl2onnx.__version__,
-        'onnxruntime': ort.__version__,
+    protos: dict[str, onnx.ModelProto] = {}
+    parity: dict[str, np.ndarray] = {}
+    natives: dict[str, Any] = {}
+    for spec in specs:
+        model = fit(spec, models_report[spec.name]['hyperparameters'], data.X, data.y)
+        natives[spec.name] = model
+        protos[spec.name] = export_onnx(spec.name, model, len(features))
+        diff = verify_onnx(spec.name, protos[spec.name], model, data.X)
+        parity[spec.name] = positive_proba(model, data.X)
+        log(f'{spec.name}: final model on {len(data.y)} rows, ONNX max |diff| {diff:.2g}')
+
+    training = {
+        'matrixSha256': matrix_sha,
+        'rows': len(data.y),
+        'positives': positives,
+        'files': files,
+        'excludedSeries': [{k: s[k] for k in ('runId', 'service', 'polls', 'trafficShare', 'latencyShare')} for s in excluded],
+        'minLatencyShare': args.min_latency_share,
+        'seed': args.seed,
+        'quick': args.quick,
+        'libraries': {
+            'numpy': np.__version__,
+            'pandas': pd.__version__,
+            'scikit-learn': sklearn.__version__,
+            'xgboost': xgboost.__version__,
+            'onnx': onnx.__version__,
+            'onnxmltools': onnxmltools.__version__,
+            'skl2onnx': skl2onnx.__version__,
+            'onnxruntime': ort.__version__,
+        },
+        'python': platform.python_version(),
     }
-    excluded_series = [{k: s[k] for k in ('runId', 'service', 'polls', 'trafficShare', 'latencyShare')} for s in excluded]
     os.makedirs(args.out_dir, exist_ok=True)
-    for name, m in models_report.items():
-        proto = onnx_protos[name]
-        card = {
-            'name': name,
-            'version': f'{matrix_sha[:12]}-{name}',
-            'algorithm': m['algorithm'],
-            'featureSet': args.feature_set,
-            'features': features,
-            'label': label,
-            'threshold': m['threshold'],
-            'weight': m['weight'],
-            'onnx': {'input': 'input', 'probabilities': 'probabilities', 'opset': {o.domain: o.version for o in proto.opset_import}},
-            'hyperparameters': m['hyperparameters'],
-            'training': {
-                'matrixSha256': matrix_sha,
-                'rows': len(data.y),
-                'positives': positives,
-                'files': files,
-                'excludedSeries': excluded_series,
-                'minLatencyShare': args.min_latency_share,
-                'seed': args.seed,
-                'quick': args.quick,
-                'libraries': libraries,
-                'python': platform.python_version(),
-            },
-            'evaluation': {
-                'loro': evaluation['loro'][name],
-                'lopo': evaluation['lopo'][name],
-                PERSISTENCE: {'loro': evaluation['loro'][PERSISTENCE], 'lopo': evaluation['lopo'][PERSISTENCE]},
-            },
-        }
+    for name, proto in protos.items():
         onnx.save_model(proto, os.path.join(args.out_dir, f'{name}.onnx'))
-        write_json(os.path.join(args.out_dir, f'{name}.card.json'), card)
+        write_json(os.path.join(args.out_dir, f'{name}.card.json'), model_card(name, models_report[name], proto, report, training))
     write_json(os.path.join(args.out_dir, 'cv-report.json'), report)
     write_text(os.path.join(args.out_dir, 'cv-report.md'), markdown_report(report))
     with open(os.path.join(args.out_dir, 'parity.csv'), 'w', encoding='utf-8', newline='') as f:
@@ -756,7 +766,13 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
         out.writerow(['run_id', 'service', 'timestamp', *parity])
         for i in range(len(data.y)):
             out.writerow([data.run[i], data.service[i], data.timestamp[i], *(repr(float(parity[n][i])) for n in parity)])
-    log(f'wrote models, cards, cv-report.json, cv-report.md and parity.csv to {args.out_dir}')
+    if args.save_native:
+        # The fitted Python objects, for the benchmark's pandas + predict_proba comparison only:
+        # sockml itself runs the ONNX exports. Not committed (pickles are tied to library versions).
+        os.makedirs(os.path.join(args.out_dir, 'native'), exist_ok=True)
+        for name, model in natives.items():
+            joblib.dump(model, os.path.join(args.out_dir, 'native', f'{name}.joblib'))
+    log(f'wrote {", ".join(f"{n}.onnx" for n in protos)}, their cards, cv-report.json, cv-report.md and parity.csv to {args.out_dir}')
     return report
 
 

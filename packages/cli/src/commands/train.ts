@@ -37,6 +37,7 @@ packages pinned in models/requirements.txt (bash scripts/setup-python.sh install
     lookahead: Flags.integer({ description: 'label horizon k in polls', default: 2, min: 1 }),
     python: Flags.string({ description: 'Python interpreter [default: .venv/bin/python, else python3]' }),
     quick: Flags.boolean({ description: 'skip the hyperparameter search (starting points only)' }),
+    'save-native': Flags.boolean({ description: 'also keep the fitted Python models in <out-dir>/native/ (the benchmark compares with them)' }),
     seed: Flags.integer({ description: 'random seed', default: 42 }),
   };
 
@@ -59,7 +60,7 @@ packages pinned in models/requirements.txt (bash scripts/setup-python.sh install
       const stats: DatasetStats = { rows: 0, labelled: 0, positives: 0, unlabelled: 0, imputedInputs: 0 };
       const out = createWriteStream(matrix);
       out.write(trainingHeader(set.names) + '\n');
-      for await (const row of buildDataset(openRecordings(files, {}, newReadStats()), set, label, stats)) {
+      for await (const row of buildDataset(openRecordings(files, { root: REPO_ROOT }, newReadStats()), set, label, stats)) {
         if (!out.write(formatTrainingRow(row) + '\n')) await once(out, 'drain');
       }
       out.end();
@@ -80,6 +81,7 @@ packages pinned in models/requirements.txt (bash scripts/setup-python.sh install
           '--seed', String(flags.seed),
           ...sources,
           ...(flags.quick ? ['--quick'] : []),
+          ...(flags['save-native'] ? ['--save-native'] : []),
         ],
         REPO_ROOT,
       );

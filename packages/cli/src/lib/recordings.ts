@@ -24,12 +24,16 @@ export async function expandRecordings(inputs: readonly string[]): Promise<strin
 }
 
 /**
- * Opens each recording as one run (streamed, never loaded whole). Run ids are paths relative to the
- * current directory, so a replay report names the files a user passed.
+ * Opens each recording as one run (streamed, never loaded whole). Run ids are paths relative to `root`
+ * (default: the current directory, so a replay report names the files a user passed).
  */
-export function openRecordings(paths: readonly string[], options: { skipInvalid?: boolean; batchSize?: number }, stats: MetricsCsvReadStats): RecordedRun[] {
+export function openRecordings(
+  paths: readonly string[],
+  options: { skipInvalid?: boolean; batchSize?: number; root?: string },
+  stats: MetricsCsvReadStats,
+): RecordedRun[] {
   return paths.map((path) => {
-    const { runId, pattern } = describeRecording(resolve(path), process.cwd());
+    const { runId, pattern } = describeRecording(resolve(path), options.root ?? process.cwd());
     return {
       runId,
       pattern,

@@ -1,0 +1,132 @@
+#!/usr/bin/env node
+// Replay benchmark: end-to-end rows/s and peak RSS of `sockml replay` on ≥ 1 M rows built from the
+// fixtures, beside the raw onnxruntime batch throughput of the same three models (the ceiling) and the
+// obvious Python alternative (pandas read_csv + vectorised predict_proba of the same trained models).
+//
+//   node bench/replay-bench.mjs [--rows 1000000] [--no-python]
+//
+// Results go to stdout as a Markdown table (paste into docs/BENCHMARKS.md) and bench/out/results.json.
+import { spawnSync } from 'node:child_process';
+import { createReadStream, createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { once } from 'node:events';
+import { cpus } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { FeatureExtractor, loadModelDirectory, readMetricsCsv } from '@sockml/core';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const OUT = join(ROOT, 'bench', 'out');
+const args = process.argv.slice(2);
+const rowsWanted = Number(args[args.indexOf('--rows') + 1] || 1_000_000) || 1_000_000;
+const withPython = !args.includes('--no-python');
+mkdirSync(OUT, { recursive: true });
+
+/**
+ * One long recording: the GKE mixed-4h run repeated with its timestamps shifted past the previous copy,
+ * so every service's polls stay in time order (one run, state carried through, as a long live run).
+ */
+async function buildInput(rows) {
+  const path = join(OUT, `replay-${rows}.csv`);
+  if (existsSync(path)) return path;
+  const src = readFileSync(join(ROOT, 'fixtures/sockshop-gke/mixed-4h.csv'), 'utf8').trim().split('\n');
+  const header = src[0];
+  const body = src.slice(1).map((l) => {
+    const i = l.indexOf(',');
+    return [Date.parse(l.slice(0, i)), l.slice(i)];
+  });
+  const span = body[body.length - 1][0] - body[0][0] + 30_000;
+  const out = createWriteStream(path);
+  out.write(header + '\n');
+  let written = 0;
+  for (let copy = 0; written < rows; copy++) {
+    for (const [t, rest] of body) {
+      if (written >= rows) break;
+      if (!out.write(new Date(t + copy * span).toISOString() + rest + '\n')) await once(out, 'drain');
+      written++;
+    }
+  }
+  out.end();
+  await once(out, 'finish');
+  return path;
+}
+
+function endToEnd(input, modelsDir) {
+  const started = performance.now();
+  const r = spawnSync(process.execPath, [join(ROOT, 'bench/measure.mjs'), 'replay', input, '--models', modelsDir, '--json', '--no-progress'], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    maxBuffer: 64 << 20,
+  });
+  const seconds = (performance.now() - started) / 1000;
+  if (r.status !== 0) throw new Error(`replay failed: ${r.stderr}`);
+  const report = JSON.parse(r.stdout);
+  const { maxRssKb } = JSON.parse(r.stderr.split('BENCH ')[1]);
+  return { rows: report.rows, seconds, rowsPerSecond: report.rows / seconds, peakRssMb: maxRssKb / 1024 };
+}
+
+/** The ceiling: the same models on the same rows, features precomputed in memory, batches as replay sends them. */
+async function rawOnnx(input, modelsDir, batch = 4096) {
+  const { featureSet, models } = await loadModelDirectory(modelsDir);
+  const x = new FeatureExtractor(featureSet, 'bench');
+  const width = featureSet.names.length;
+  const batches = [];
+  for await (const samples of readMetricsCsv(createReadStream(input, { highWaterMark: 1 << 20 }), input, { batchSize: batch })) {
+    const m = new Float32Array(samples.length * width);
+    samples.forEach((s, i) => x.extractInto(s, m, i));
+    batches.push([m, samples.length]);
+  }
+  const rows = batches.reduce((n, [, r]) => n + r, 0);
+  const started = performance.now();
+  for (const [m, r] of batches) await Promise.all(models.map((model) => model.predictBatch(m, r)));
+  const seconds = (performance.now() - started) / 1000;
+  await Promise.all(models.map((m) => m.close()));
+  return { rows, seconds, rowsPerSecond: rows / seconds };
+}
+
+function python(input, modelsDir) {
+  const py = existsSync(join(ROOT, '.venv/bin/python')) ? join(ROOT, '.venv/bin/python') : 'python3';
+  const r = spawnSync(py, [join(ROOT, 'bench/python_alternative.py'), input, modelsDir], { cwd: ROOT, encoding: 'utf8', maxBuffer: 16 << 20 });
+  if (r.status !== 0) throw new Error(`python alternative failed: ${r.stderr}`);
+  return JSON.parse(r.stdout.trim().split('\n').pop());
+}
+
+/** The same three trained models for both sides: retrain (deterministic) with native copies kept for Python. */
+function benchModels() {
+  const dir = join(OUT, 'models');
+  if (!existsSync(join(dir, 'native'))) {
+    const r = spawnSync(process.execPath, [join(ROOT, 'packages/cli/bin/run.js'), 'train', '--out-dir', dir, '--save-native'], { cwd: ROOT, stdio: 'inherit' });
+    if (r.status !== 0) throw new Error('sockml train failed');
+  }
+  return dir;
+}
+
+const modelsDir = withPython ? benchModels() : join(ROOT, 'models');
+const big = await buildInput(rowsWanted);
+const quarter = await buildInput(Math.round(rowsWanted / 4));
+const results = {
+  machine: { cpus: cpus().length, cpu: cpus()[0]?.model, node: process.version },
+  rows: rowsWanted,
+  endToEnd: endToEnd(big, modelsDir),
+  endToEndQuarter: endToEnd(quarter, modelsDir),
+  rawOnnx: await rawOnnx(big, modelsDir),
+  python: withPython ? python(big, modelsDir) : null,
+};
+writeFileSync(join(OUT, 'results.json'), JSON.stringify(results, null, 2));
+
+const f = (n) => Math.round(n).toLocaleString('en');
+const e = results.endToEnd;
+const lines = [
+  `| measurement | rows | seconds | rows/s | peak RSS MB |`,
+  `|---|---:|---:|---:|---:|`,
+  `| sockml replay, end to end (3 models, majority) | ${f(e.rows)} | ${e.seconds.toFixed(2)} | ${f(e.rowsPerSecond)} | ${e.peakRssMb.toFixed(0)} |`,
+  `| sockml replay, a quarter of the input | ${f(results.endToEndQuarter.rows)} | ${results.endToEndQuarter.seconds.toFixed(2)} | ${f(results.endToEndQuarter.rowsPerSecond)} | ${results.endToEndQuarter.peakRssMb.toFixed(0)} |`,
+  `| onnxruntime-node alone, same 3 models, same rows (ceiling) | ${f(results.rawOnnx.rows)} | ${results.rawOnnx.seconds.toFixed(2)} | ${f(results.rawOnnx.rowsPerSecond)} | |`,
+];
+if (results.python) {
+  const p = results.python;
+  lines.push(`| Python: pandas read_csv + features + predict_proba × 3 (1 thread) | ${f(p.rows)} | ${p.seconds.toFixed(2)} | ${f(p.rowsPerSecond)} | ${p.peakRssMb.toFixed(0)} |`);
+}
+lines.push('');
+lines.push(`end to end / ceiling: ${(e.rowsPerSecond / results.rawOnnx.rowsPerSecond).toFixed(2)}; peak RSS 1× vs ¼× input: ${e.peakRssMb.toFixed(0)} / ${results.endToEndQuarter.peakRssMb.toFixed(0)} MB` +
+  (results.python ? `; sockml / Python: ${(e.rowsPerSecond / results.python.rowsPerSecond).toFixed(2)}×` : ''));
+console.log(lines.join('\n'));

@@ -1,0 +1,118 @@
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse as parseCsvSync } from 'csv-parse/sync';
+import { describe, expect, it } from 'vitest';
+import { REPO, sockml } from '../test-support.js';
+
+const scratch = () => mkdtempSync(join(tmpdir(), 'sockml-replay-'));
+const STEP = 'fixtures/sockshop-gke/runs/step/run_3.csv';
+
+describe('sockml replay', () => {
+  it('prints a table with every model, the ensemble and the persistence baseline', () => {
+    const r = sockml(['replay', STEP]);
+    expect(r.code, r.stderr).toBe(0);
+    for (const row of ['xgboost', 'random_forest', 'logistic_regression', 'ensemble (majority)', 'persistence (p95_t > SLO)']) expect(r.stdout).toContain(row);
+    expect(r.stdout).toMatch(/labelled rows: \d+/);
+    expect(r.stdout).not.toMatch(/\u001b\[/); // NO_COLOR: no escape codes
+  });
+
+  it('--json prints one object with the documented fields', () => {
+    const r = sockml(['replay', STEP, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j).toMatchObject({ rows: 175, runs: 1 });
+    expect(j.labelled + j.unlabelled).toBe(175);
+    for (const key of ['precision', 'recall', 'f1', 'accuracy', 'rocAuc', 'prAuc']) {
+      for (const m of ['xgboost', 'random_forest', 'logistic_regression']) expect(j.models[m]).toHaveProperty(key);
+      expect(j.ensemble).toHaveProperty(key);
+      expect(j.persistence).toHaveProperty(key);
+    }
+    expect(Object.keys(j.episodes.caughtEarly)).toEqual(['logistic_regression', 'random_forest', 'xgboost', 'ensemble', 'persistence']);
+    expect(j.episodes).toHaveProperty('meanLeadSeconds');
+    expect(j.episodes.caughtEarly.persistence).toBe(0);
+  });
+
+  it('--out writes one row per (snapshot, service) with features, probabilities, votes, decision and label', () => {
+    const out = join(scratch(), 'decisions.csv');
+    const r = sockml(['replay', STEP, '--out', out, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const rows = parseCsvSync(readFileSync(out, 'utf8'), { columns: true }) as Record<string, string>[];
+    expect(rows.length).toBe(175);
+    const cols = Object.keys(rows[0]);
+    expect(cols).toEqual(expect.arrayContaining(['run_id', 'timestamp', 'service', 'p95_latency_ms', 'xgboost_probability', 'xgboost_vote', 'ensemble_vote', 'decision', 'target_replicas', 'label']));
+    const j = JSON.parse(r.stdout);
+    expect(rows.filter((x) => x.label === '1').length).toBe(j.positives);
+    expect(rows.filter((x) => x.label === '').length).toBe(j.unlabelled);
+    expect(rows.filter((x) => x.decision === 'SCALE_UP').length).toBe(j.decisions.SCALE_UP);
+  });
+
+  it('replays every bundled recording (copies of ../shared/data) with --json', () => {
+    const dir = join(REPO, 'fixtures');
+    const files = readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.csv'));
+    expect(files.length).toBe(21);
+    for (const f of files) {
+      const r = sockml(['replay', join(dir, f), '--json', ...(f.includes('local') ? ['--slo', '9.86'] : [])]);
+      expect(r.code, `${f}: ${r.stderr}`).toBe(0);
+      const j = JSON.parse(r.stdout);
+      expect(j.rows).toBe(readFileSync(join(dir, f), 'utf8').trim().split('\n').length - 1);
+      expect(j.labelled + j.unlabelled).toBe(j.rows);
+    }
+  });
+
+  it('--labels column scores against the CSV’s own sla_violated column', () => {
+    const r = sockml(['replay', STEP, '--labels', 'column', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const j = JSON.parse(r.stdout);
+    const recorded = (parseCsvSync(readFileSync(join(REPO, STEP), 'utf8'), { columns: true }) as Record<string, string>[]).filter((x) => x.sla_violated === '1').length;
+    expect(j).toMatchObject({ labelled: 175, unlabelled: 0, positives: recorded });
+  });
+
+  it('a malformed row stops the replay with file:line and exit code 2', () => {
+    const r = sockml(['replay', 'packages/cli/src/testdata/malformed.csv']);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/packages\/cli\/src\/testdata\/malformed\.csv:4: column 'p95_latency_ms': 'slow' is not a number/);
+  });
+
+  it('--skip-invalid skips and counts malformed rows', () => {
+    const r = sockml(['replay', 'packages/cli/src/testdata/malformed.csv', '--skip-invalid', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j).toMatchObject({ rows: 6, invalidRows: 1 });
+    expect(j.invalidExamples[0]).toMatch(/malformed\.csv:4:/);
+  });
+
+  it.each([
+    [['replay', 'no/such.csv'], 2, /no\/such\.csv: no such file or directory/],
+    [['replay', STEP, '--slo', 'fast'], 2, /--slo must be a positive number of ms, got 'fast'/],
+    [['replay', STEP, '--models', '/nonexistent'], 3, /\/nonexistent: model directory not found/],
+  ])('%j exits %i with a one-line reason', (args, code, message) => {
+    const r = sockml(args as string[]);
+    expect(r.code).toBe(code);
+    expect(r.stderr).toMatch(message);
+  });
+
+  it('names a missing required column', () => {
+    const dir = scratch();
+    const dropP99 = (line: string) => line.split(',').filter((_, i) => i !== 6).join(',');
+    const text = readFileSync(join(REPO, STEP), 'utf8').trim().split('\n').map(dropP99).join('\n');
+    writeFileSync(join(dir, 'nop99.csv'), text);
+    const r = sockml(['replay', join(dir, 'nop99.csv')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/nop99\.csv:1: missing required column 'p99_latency_ms'/);
+  });
+
+  it('refuses models whose cards disagree on the feature set, exit code 3', () => {
+    const dir = scratch();
+    for (const f of readdirSync(join(REPO, 'models')).filter((f) => f.endsWith('.onnx'))) copyFileSync(join(REPO, 'models', f), join(dir, f));
+    for (const f of readdirSync(join(REPO, 'models')).filter((f) => f.endsWith('.card.json'))) {
+      const card = JSON.parse(readFileSync(join(REPO, 'models', f), 'utf8'));
+      if (card.name === 'random_forest') card.featureSet = card.featureSet === 'seed-v1' ? 'trend-v1' : 'seed-v1';
+      writeFileSync(join(dir, f), JSON.stringify(card));
+    }
+    const r = sockml(['replay', STEP, '--models', dir]);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/model 'random_forest' was trained on feature set/);
+  });
+});

@@ -1,0 +1,30 @@
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { REPO, sockml } from '../test-support.js';
+
+/**
+ * Slow (about a minute): retrains the three models from the committed fixtures with `sockml train`
+ * and checks that it reproduces the committed models exactly — cards (with their CV metrics), the
+ * CV report, the parity file and the ONNX bytes. Needs the Python packages of models/requirements.txt
+ * (scripts/setup-python.sh; scripts/test.sh runs it).
+ */
+describe('sockml train (integration)', () => {
+  it('reproduces the committed models, cards and CV report from the fixtures', () => {
+    const out = mkdtempSync(join(tmpdir(), 'sockml-train-'));
+    const r = sockml(['train', '--out-dir', out]);
+    expect(r.code, r.stderr).toBe(0);
+    const committed = readdirSync(join(REPO, 'models')).filter((f) => /\.(onnx|card\.json)$|^cv-report\.(json|md)$|^parity\.csv$/.test(f));
+    expect(committed.length).toBe(3 * 2 + 3);
+    for (const f of committed) {
+      expect(readFileSync(join(out, f)).equals(readFileSync(join(REPO, 'models', f))), `${f} differs from the committed one`).toBe(true);
+    }
+  });
+
+  it('says exactly what is missing when Python is not there', () => {
+    const r = sockml(['train', '--python', '/nonexistent/python3']);
+    expect(r.code).toBe(4);
+    expect(r.stderr).toMatch(/cannot run '\/nonexistent\/python3'/);
+  });
+});
