@@ -8,6 +8,7 @@ export * from './features/registry.js';
 export * from './features/dataset.js';
 export { seedV1 } from './features/sets/seed-v1.js';
 export { trendV1 } from './features/sets/trend-v1.js';
+export { trendV2 } from './features/sets/trend-v2.js';
 export * from './labels/labeler.js';
 export * from './models/model-card.js';
 export * from './models/model-runner.js';

@@ -4,6 +4,7 @@ import { FeatureExtractor } from './feature-extractor.js';
 import { featureSet, FEATURE_SET_IDS } from './registry.js';
 import { seedV1 } from './sets/seed-v1.js';
 import { slope, trendV1 } from './sets/trend-v1.js';
+import { trendV2 } from './sets/trend-v2.js';
 
 let t = Date.UTC(2026, 3, 8, 22, 0, 0);
 function sample(service: string, m: Partial<MetricsSample>): MetricsSample {
@@ -87,9 +88,23 @@ describe('trend-v1', () => {
   });
 });
 
+describe('trend-v2', () => {
+  it('is trend-v1 without memory_usage_mb, value for value', () => {
+    expect(trendV2.names).toEqual(trendV1.names.filter((n) => n !== 'memory_usage_mb'));
+    const a = new FeatureExtractor(trendV1, 'r');
+    const b = new FeatureExtractor(trendV2, 'r');
+    for (const p of [10, null, 50, 30]) {
+      const s = sample('a', { p95LatencyMs: p, memoryUsageMb: 300 });
+      const v1 = a.extract(s).values as Float32Array;
+      const v2 = b.extract(s).values as Float32Array;
+      expect(Array.from(v2)).toEqual(trendV2.names.map((n) => v1[trendV1.names.indexOf(n)]));
+    }
+  });
+});
+
 describe('feature set registry', () => {
   it('knows each set by id and rejects unknown ids', () => {
     for (const id of FEATURE_SET_IDS) expect(featureSet(id).id).toBe(id);
-    expect(() => featureSet('magic-v9')).toThrow(/unknown feature set 'magic-v9' \(known: seed-v1, trend-v1\)/);
+    expect(() => featureSet('magic-v9')).toThrow(/unknown feature set 'magic-v9' \(known: seed-v1, trend-v1, trend-v2\)/);
   });
 });

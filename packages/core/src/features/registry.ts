@@ -1,8 +1,9 @@
 import type { FeatureSet } from './feature-set.js';
 import { seedV1 } from './sets/seed-v1.js';
 import { trendV1 } from './sets/trend-v1.js';
+import { trendV2 } from './sets/trend-v2.js';
 
-const SETS: readonly FeatureSet<any>[] = [seedV1, trendV1];
+const SETS: readonly FeatureSet<any>[] = [seedV1, trendV1, trendV2];
 
 export const FEATURE_SET_IDS = SETS.map((s) => s.id);
 
