@@ -15,6 +15,9 @@ export function sockml(args: string[], options: { cwd?: string; env?: Record<str
     encoding: 'utf8',
     env: { ...process.env, NO_COLOR: '1', ...options.env },
     maxBuffer: 64 << 20,
+    // A command that hangs (e.g. a worker thread left running) fails the test instead of blocking CI.
+    timeout: 150_000,
   });
+  if (r.error) throw r.error;
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }

@@ -13,6 +13,7 @@ export * from './labels/labeler.js';
 export * from './models/model-card.js';
 export * from './models/model-runner.js';
 export * from './models/model-directory.js';
+export * from './models/threaded-model.js';
 export * from './voting/vote-strategy.js';
 export * from './voting/vote-aggregator.js';
 export * from './voting/strategies/index.js';

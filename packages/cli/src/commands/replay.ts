@@ -45,6 +45,11 @@ Exit codes: 0 success, 2 bad input (unreadable or malformed CSV, bad flag), 3 mo
     out: Flags.string({ description: 'write one CSV row per (snapshot, service): features, each model’s probability and vote, the decision, the label' }),
     'skip-invalid': Flags.boolean({ description: 'skip malformed rows (counted in the report) instead of stopping at the first' }),
     progress: Flags.boolean({ description: 'show progress on stderr [default: when stderr is a terminal]', allowNo: true }),
+    'worker-threads': Flags.boolean({
+      description: 'run each model in its own worker thread, overlapping inference with reading (--no-worker-threads: all in this thread)',
+      default: true,
+      allowNo: true,
+    }),
   };
 
   async run() {
@@ -52,7 +57,7 @@ Exit codes: 0 success, 2 bad input (unreadable or malformed CSV, bad flag), 3 mo
     const sloMs = Number(flags.slo);
     if (!(sloMs > 0)) this.error(`--slo must be a positive number of ms, got '${flags.slo}'`, { exit: EXIT.badInput });
     const files = await expandRecordings(argv as string[]);
-    const { featureSet, models } = await loadModelDirectory(flags.models ?? defaultModelsDir(), { only: flags.model });
+    const { featureSet, models } = await loadModelDirectory(flags.models ?? defaultModelsDir(), { only: flags.model, workerThreads: flags['worker-threads'] });
     const weights = Object.fromEntries(models.filter((m) => m.card.weight !== undefined).map((m) => [m.name, m.card.weight!]));
     const strategy = voteStrategy(flags.strategy, weights);
 

@@ -5,7 +5,8 @@ import { EpisodeTracker } from './episode-tracker.js';
 function track(v: string, flags: Record<string, string>, lookahead = 2) {
   const names = Object.keys(flags);
   const t = new EpisodeTracker(names, lookahead);
-  for (let i = 0; i < v.length; i++) t.add('svc', i * 30_000, v[i] === '1', names.map((n) => flags[n][i] === '1'));
+  const mask = (i: number) => names.reduce((m, n, b) => (flags[n][i] === '1' ? m | (1 << b) : m), 0);
+  for (let i = 0; i < v.length; i++) t.add('svc', i * 30_000, v[i] === '1', mask(i));
   return t.summary();
 }
 
@@ -38,10 +39,10 @@ describe('EpisodeTracker', () => {
 
   it('series and runs do not join', () => {
     const t = new EpisodeTracker(['a'], 2);
-    t.add('x', 0, false, [true]);
-    t.add('y', 30_000, true, [false]); // other series: x's flag does not count
+    t.add('x', 0, false, 1);
+    t.add('y', 30_000, true, 0); // other series: x's flag does not count
     t.endRun();
-    t.add('x', 60_000, true, [false]); // new run: x's earlier flag is gone
+    t.add('x', 60_000, true, 0); // new run: x's earlier flag is gone
     expect(t.summary()).toMatchObject({ count: 2, caughtEarly: { a: 0 } });
   });
 });

@@ -14,8 +14,8 @@ export interface EpisodeSummary {
 
 interface SeriesState {
   violating: boolean;
-  /** Recent non-violating polls since the last episode: time and per-predictor flags. */
-  recent: { timeMs: number; flags: boolean[] }[];
+  /** Recent non-violating polls since the last episode: time and predictor flags (bit i = predictor i). */
+  recent: { timeMs: number; flags: number }[];
 }
 
 export class EpisodeTracker {
@@ -28,12 +28,16 @@ export class EpisodeTracker {
     readonly predictors: readonly string[],
     readonly lookahead: number,
   ) {
+    if (predictors.length > 30) throw new Error('EpisodeTracker: at most 30 predictors (flags are a bit mask)');
     this.caught = predictors.map(() => 0);
     this.leadMsSum = predictors.map(() => 0);
   }
 
-  /** Feeds one poll of `seriesKey` in time order with each predictor's positive/negative flag. */
-  add(seriesKey: string, timeMs: number, violatingNow: boolean, flags: boolean[]): void {
+  /**
+   * Feeds one poll of `seriesKey` in time order; bit i of `flags` is set when predictor i predicted a
+   * violation on this poll (a bit mask, as this runs once per replayed row).
+   */
+  add(seriesKey: string, timeMs: number, violatingNow: boolean, flags: number): void {
     let s = this.series.get(seriesKey);
     if (!s) {
       s = { violating: false, recent: [] };
@@ -43,7 +47,7 @@ export class EpisodeTracker {
       if (!s.violating) {
         this.count++;
         for (let i = 0; i < this.predictors.length; i++) {
-          const first = s.recent.find((r) => r.flags[i]);
+          const first = s.recent.find((r) => (r.flags & (1 << i)) !== 0);
           if (first) {
             this.caught[i]++;
             this.leadMsSum[i] += timeMs - first.timeMs;

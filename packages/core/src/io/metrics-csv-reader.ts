@@ -39,18 +39,21 @@ export async function* readMetricsCsv(
   let headerWidth = 0;
 
   const take = (cells: string[], line: number) => {
-    const where = `${name}:${line}`;
     if (!layout) {
+      const where = `${name}:${line}`;
       if (cells.length > 0 && cells[0].charCodeAt(0) === 0xfeff) cells[0] = cells[0].slice(1);
       layout = metricsCsvLayout(cells, where);
       headerWidth = cells.length;
       return;
     }
     try {
-      if (cells.length !== headerWidth) {
-        throw new SchemaError(`expected ${headerWidth} cells as in the header, got ${cells.length}`, where);
+      try {
+        if (cells.length !== headerWidth) throw new SchemaError(`expected ${headerWidth} cells as in the header, got ${cells.length}`);
+        batch.push(parseMetricsRow(cells, layout));
+      } catch (e) {
+        // Name file and line only on the error path: building `file:line` for every row is measurable.
+        throw e instanceof SchemaError ? new SchemaError(e.message, `${name}:${line}`) : e;
       }
-      batch.push(parseMetricsRow(cells, layout, where));
       stats.rows++;
     } catch (e) {
       if (!(e instanceof SchemaError) || !options.skipInvalid) throw e;

@@ -5,8 +5,8 @@ import type { FeatureSet } from '../features/feature-set.js';
 import { Labeler, type LabelDefinition, type Labelled } from '../labels/labeler.js';
 import { voteFrom, type Model } from '../models/model-runner.js';
 import { ScalingPolicy, type ServiceScalingState } from '../policy/scaling-policy.js';
-import { SchemaError, type DecisionKind, type DecisionLogRow, type MetricsSample } from '../schema.js';
-import { VoteAggregator } from '../voting/vote-aggregator.js';
+import { SchemaError, type DecisionKind, type DecisionLogRow, type MetricsSample, type Vote } from '../schema.js';
+import { verdictFrom } from '../voting/vote-aggregator.js';
 import type { VoteStrategy } from '../voting/vote-strategy.js';
 
 /** One recording: a run of polls from one load test. State (features, labels, policy) resets between runs. */
@@ -55,8 +55,8 @@ export const ENSEMBLE = 'ensemble';
 export const PERSISTENCE = 'persistence';
 
 /**
- * Replays recorded runs through the production decision path: FeatureExtractor → models → VoteAggregator
- * (with the chosen VoteStrategy) → ScalingPolicy, and scores every predictor against future-only labels.
+ * Replays recorded runs through the production decision path: FeatureExtractor → models → verdictFrom
+ * (the VoteAggregator's verdict, with the chosen VoteStrategy) → ScalingPolicy, and scores every predictor against future-only labels.
  * `scale` and the experiment runner call the same objects; nothing here is replay-only logic except the
  * scoring. Inference of one batch overlaps with reading and featurising the next.
  */
@@ -100,7 +100,6 @@ export async function replay(runs: AsyncIterable<RecordedRun> | Iterable<Recorde
     runCount++;
     const extractor = new FeatureExtractor(featureSet, run.runId);
     const labeler = new Labeler<ReplayRow>(label);
-    const aggregator = new VoteAggregator({ strategy, expectedModels: modelNames, windowMs: 0 });
     const policyState = new Map<string, ServiceScalingState>();
     const ready: Labelled<ReplayRow>[] = [];
 
@@ -109,23 +108,29 @@ export async function replay(runs: AsyncIterable<RecordedRun> | Iterable<Recorde
       for (let i = 0; i < batch.length; i++) {
         const s = batch[i];
         const snap = snapshotId(run.runId, s.timestamp);
-        let verdict = null;
         const probabilities: number[] = new Array(models.length);
         const votes: (0 | 1)[] = new Array(models.length);
+        const cast: Vote[] = new Array(models.length);
+        let flags = 0;
         for (let m = 0; m < models.length; m++) {
           const vote = voteFrom(models[m], probs[m][i], snap, s.service, s.timestamp);
+          cast[m] = vote;
           probabilities[m] = vote.violationProbability;
           votes[m] = vote.prediction;
-          verdict = aggregator.add(vote, s.timeMs) ?? verdict;
+          flags |= vote.prediction << m;
         }
-        if (!verdict) throw new Error(`internal: no verdict for ${s.service} at ${s.timestamp}`);
+        // Every model's vote for this row is in hand, so the verdict is taken at once with the function
+        // the live VoteAggregator calls when a (service, snapshot) completes.
+        const verdict = verdictFrom(cast, strategy, modelNames, { snapshotId: snap, service: s.service, timestamp: s.timestamp });
         const state = policyState.get(s.service) ?? policy.initialState();
         const { decision, state: next } = policy.decide(verdict, s.timeMs, state);
         policyState.set(s.service, next);
         decisions[decision.decision]++;
         if (decision.degraded) degradedDecisions++;
         const violatingNow = s.p95LatencyMs !== null && s.p95LatencyMs > label.sloMs;
-        episodes.add(s.service, s.timeMs, violatingNow, [...votes.map((v) => v === 1), verdict.scaleUp, violatingNow]);
+        if (verdict.scaleUp) flags |= 1 << models.length;
+        if (violatingNow) flags |= 1 << (models.length + 1);
+        episodes.add(s.service, s.timeMs, violatingNow, flags);
         const row: ReplayRow = {
           runId: run.runId,
           pattern: run.pattern,
@@ -150,17 +155,20 @@ export async function replay(runs: AsyncIterable<RecordedRun> | Iterable<Recorde
       }
     };
 
-    let inflight: { batch: MetricsSample[]; matrix: Float32Array; probs: Promise<Float32Array[]> } | null = null;
+    // Up to INFLIGHT batches are being scored by the models while the next one is read and featurised.
+    const inflight: { batch: MetricsSample[]; matrix: Float32Array; probs: Promise<Float32Array[]> }[] = [];
     for await (const batch of run.samples) {
       const matrix = new Float32Array(batch.length * width);
       for (let i = 0; i < batch.length; i++) extractor.extractInto(batch[i], matrix, i);
-      const probs = Promise.all(models.map((m) => m.predictBatch(matrix, batch.length)));
-      if (inflight) finish(inflight.batch, inflight.matrix, await inflight.probs);
-      inflight = { batch, matrix, probs };
+      inflight.push({ batch, matrix, probs: Promise.all(models.map((m) => m.predictBatch(matrix, batch.length))) });
+      if (inflight.length > INFLIGHT) {
+        const done = inflight.shift()!;
+        finish(done.batch, done.matrix, await done.probs);
+      }
       rowsRead += batch.length;
       config.onProgress?.(rowsRead);
     }
-    if (inflight) finish(inflight.batch, inflight.matrix, await inflight.probs);
+    for (const done of inflight) finish(done.batch, done.matrix, await done.probs);
     for (const l of labeler.finish()) score(l);
     episodes.endRun();
     imputedInputs += extractor.imputedInputs;
@@ -188,3 +196,5 @@ export async function replay(runs: AsyncIterable<RecordedRun> | Iterable<Recorde
 }
 
 const EMPTY = new Float32Array(0);
+/** Batches in flight: two keep worker-thread models busy while the main thread reads the next. */
+const INFLIGHT = 2;

@@ -80,3 +80,14 @@ describe('VoteAggregator', () => {
     expect(() => new VoteAggregator({ strategy: majorityStrategy, expectedModels: ['a'], windowMs: -1 })).toThrow(/windowMs/);
   });
 });
+
+describe('VoteAggregator memory of decided keys', () => {
+  it('remembers the last `rememberDecided` keys as late and forgets older ones', () => {
+    const a = new VoteAggregator({ strategy: majorityStrategy, expectedModels: ['m'], windowMs: 0, rememberDecided: 2 });
+    for (const s of ['s1', 's2', 's3']) expect(a.add(vote('m', 1, s), 0)).not.toBeNull();
+    expect(a.add(vote('m', 1, 's3'), 0)).toBeNull(); // remembered: late
+    expect(a.add(vote('m', 1, 's2'), 0)).toBeNull(); // remembered: late
+    expect(a.stats.late).toBe(2);
+    expect(a.add(vote('m', 1, 's1'), 0)).not.toBeNull(); // forgotten: decided again
+  });
+});

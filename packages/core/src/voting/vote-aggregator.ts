@@ -63,6 +63,9 @@ export class VoteAggregator {
   readonly stats: VoteAggregatorStats = { votes: 0, duplicates: 0, late: 0, unexpected: 0, decided: 0, degraded: 0, expiredBelowQuorum: 0 };
   private readonly open = new Map<string, Open>();
   private readonly decided = new Set<string>();
+  /** Ring buffer of decided keys in decision order, to forget the oldest in O(1). */
+  private readonly decidedOrder: (string | undefined)[];
+  private decidedNext = 0;
   private readonly expected: Set<string>;
   private readonly quorum: number;
   private readonly remember: number;
@@ -76,6 +79,8 @@ export class VoteAggregator {
       throw new Error(`VoteAggregator: quorum must be a whole number from 1 to ${this.expected.size}, got ${options.quorum}`);
     }
     this.remember = options.rememberDecided ?? 100_000;
+    if (!Number.isInteger(this.remember) || this.remember < 1) throw new Error(`VoteAggregator: rememberDecided must be a whole number ≥ 1, got ${options.rememberDecided}`);
+    this.decidedOrder = new Array(this.remember);
   }
 
   /** Adds a vote; returns the verdict if this vote completed its (service, snapshot), else null. */
@@ -133,39 +138,55 @@ export class VoteAggregator {
       const v = o.votes.get(m);
       if (v) votes.push(v);
     }
-    const { scaleUp, score } = this.options.strategy.decide(votes);
-    let up = 0;
-    let conf = 0;
-    for (const v of votes) {
-      up += v.prediction;
-      conf += v.confidence;
-    }
-    const degraded = votes.length < this.expected.size;
+    const verdict = verdictFrom(votes, this.options.strategy, this.options.expectedModels, o);
     this.stats.decided++;
-    if (degraded) this.stats.degraded++;
-    return {
-      snapshotId: o.snapshotId,
-      service: o.service,
-      timestamp: o.timestamp,
-      strategy: this.options.strategy.name,
-      votes,
-      scaleUp,
-      score,
-      scaleUpVotes: up,
-      noActionVotes: votes.length - up,
-      totalVotes: votes.length,
-      confidence: votes.length === 0 ? 0 : conf / votes.length,
-      degraded,
-      missingModels: degraded ? this.options.expectedModels.filter((m) => !o.votes.has(m)) : [],
-    };
+    if (verdict.degraded) this.stats.degraded++;
+    return verdict;
   }
 
   private markDecided(key: string): void {
+    // Forget the oldest decided key once `remember` are held. (Deleting a Set's first entry instead
+    // is O(n) in V8 while deleted slots pile up; it made the aggregator the replay's hot spot.)
+    const oldest = this.decidedOrder[this.decidedNext];
+    if (oldest !== undefined) this.decided.delete(oldest);
+    this.decidedOrder[this.decidedNext] = key;
+    this.decidedNext = (this.decidedNext + 1) % this.remember;
     this.decided.add(key);
-    if (this.decided.size > this.remember) {
-      // Sets iterate in insertion order: drop the oldest.
-      const oldest = this.decided.values().next().value as string;
-      this.decided.delete(oldest);
-    }
   }
+}
+
+/**
+ * The ensemble's verdict on one (service, snapshot) from the votes counted, ordered as `expectedModels`.
+ * The one place a verdict is made: the VoteAggregator calls it when a key completes or its window
+ * closes, and replay calls it directly because it holds every model's vote for a row at once.
+ */
+export function verdictFrom(
+  votes: Vote[],
+  strategy: VoteStrategy,
+  expectedModels: readonly string[],
+  key: { snapshotId: string; service: string; timestamp: string },
+): EnsembleVerdict {
+  const { scaleUp, score } = strategy.decide(votes);
+  let up = 0;
+  let conf = 0;
+  for (const v of votes) {
+    up += v.prediction;
+    conf += v.confidence;
+  }
+  const degraded = votes.length < expectedModels.length;
+  return {
+    snapshotId: key.snapshotId,
+    service: key.service,
+    timestamp: key.timestamp,
+    strategy: strategy.name,
+    votes,
+    scaleUp,
+    score,
+    scaleUpVotes: up,
+    noActionVotes: votes.length - up,
+    totalVotes: votes.length,
+    confidence: votes.length === 0 ? 0 : conf / votes.length,
+    degraded,
+    missingModels: degraded ? expectedModels.filter((m) => !votes.some((v) => v.model === m)) : [],
+  };
 }

@@ -1,0 +1,79 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { FeatureSet } from '../features/feature-set.js';
+import { ModelCardError, type ModelCard } from './model-card.js';
+import { cardPathFor, checkCardMatches, readModelCard, type Model } from './model-runner.js';
+
+/** The compiled worker script (tests run the TypeScript sources, whose worker is the built one). */
+function workerScript(): string {
+  const here = fileURLToPath(new URL('./model-worker.js', import.meta.url));
+  if (existsSync(here)) return here;
+  const built = fileURLToPath(new URL('../../dist/models/model-worker.js', import.meta.url));
+  if (existsSync(built)) return built;
+  throw new Error('model worker script not found: build packages/core first (pnpm -r run build)');
+}
+
+/**
+ * A Model whose ONNX session lives in its own worker thread (one thread for onnxruntime, so three
+ * models and the main thread share the machine's cores without oversubscribing them). Same card
+ * checks, same probabilities as ModelRunner: it is a ModelRunner in another thread.
+ */
+export class ThreadedModel implements Model {
+  private nextId = 0;
+  private readonly pending = new Map<number, { resolve: (p: Float32Array) => void; reject: (e: Error) => void }>();
+
+  private constructor(
+    readonly card: ModelCard,
+    private readonly worker: Worker,
+  ) {
+    worker.on('message', (m: { id: number; probs?: Float32Array; error?: string }) => {
+      const p = this.pending.get(m.id);
+      if (!p) return;
+      this.pending.delete(m.id);
+      if (m.error !== undefined) p.reject(new Error(`${this.name}: ${m.error}`));
+      else p.resolve(m.probs!);
+    });
+    worker.on('error', (e) => {
+      for (const p of this.pending.values()) p.reject(e);
+      this.pending.clear();
+    });
+  }
+
+  get name() {
+    return this.card.name;
+  }
+  get version() {
+    return this.card.version;
+  }
+  get threshold() {
+    return this.card.threshold;
+  }
+
+  static async load(onnxPath: string, featureSet: FeatureSet<any>, options: { intraOpThreads?: number } = {}): Promise<ThreadedModel> {
+    const cardPath = cardPathFor(onnxPath);
+    const card = await readModelCard(cardPath);
+    checkCardMatches(card, featureSet, cardPath);
+    const worker = new Worker(workerScript(), { workerData: { onnxPath, featureSetId: featureSet.id, intraOpThreads: options.intraOpThreads ?? 1 } });
+    await new Promise<void>((resolve, reject) => {
+      worker.once('message', (m: { ready: boolean; error?: string }) => (m.ready ? resolve() : reject(new ModelCardError(m.error ?? `${onnxPath}: model worker failed`))));
+      worker.once('error', reject);
+    }).catch(async (e) => {
+      await worker.terminate();
+      throw e;
+    });
+    return new ThreadedModel(card, worker);
+  }
+
+  predictBatch(features: Float32Array, rows: number): Promise<Float32Array> {
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.worker.postMessage({ id, features, rows });
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.worker.terminate();
+  }
+}
