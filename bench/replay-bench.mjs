@@ -22,18 +22,22 @@ const withPython = !args.includes('--no-python');
 mkdirSync(OUT, { recursive: true });
 
 /**
- * One long recording: the GKE mixed-4h run repeated with its timestamps shifted past the previous copy,
- * so every service's polls stay in time order (one run, state carried through, as a long live run).
+ * One long recording: the GKE mixed-4h run in poll order (as `collect` writes it; the file itself is
+ * sorted by service), repeated with its timestamps shifted past the previous copy, so every service's
+ * polls stay in time order (one run, state carried through, as a long live run).
  */
 async function buildInput(rows) {
   const path = join(OUT, `replay-${rows}.csv`);
   if (existsSync(path)) return path;
   const src = readFileSync(join(ROOT, 'fixtures/sockshop-gke/mixed-4h.csv'), 'utf8').trim().split('\n');
   const header = src[0];
-  const body = src.slice(1).map((l) => {
-    const i = l.indexOf(',');
-    return [Date.parse(l.slice(0, i)), l.slice(i)];
-  });
+  const body = src
+    .slice(1)
+    .map((l) => {
+      const i = l.indexOf(',');
+      return [Date.parse(l.slice(0, i)), l.slice(i)];
+    })
+    .sort((a, b) => a[0] - b[0]);
   const span = body[body.length - 1][0] - body[0][0] + 30_000;
   const out = createWriteStream(path);
   out.write(header + '\n');

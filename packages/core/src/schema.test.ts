@@ -7,6 +7,7 @@ import {
   METRICS_CSV_COLUMNS,
   parseDecisionMessage,
   parseMetricsRow,
+  parseIsoTime,
   parseVoteMessage,
   SchemaError,
   type ScalingDecision,
@@ -144,5 +145,24 @@ describe('Kafka messages', () => {
     const old = parseDecisionMessage({ service: 'carts', decision: 'NO_OP', timestamp: 't', scale_up_votes: 0, no_action_votes: 3, total_votes: 3, confidence: 0.9, strategy: 'majority' });
     expect(old.decision).toBe('NO_ACTION');
     expect(() => parseDecisionMessage({ ...formatDecisionMessage(d), decision: 'PANIC' })).toThrow(/'PANIC' is not one of/);
+  });
+});
+
+describe('parseIsoTime', () => {
+  it.each([
+    '2026-04-08T22:32:44.730092+00:00',
+    '2026-04-08T22:32:44.730+02:00',
+    '2026-04-08T22:32:44Z',
+    '2026-04-08T22:32:44.7-05:30',
+    '2026-12-31T23:59:59.999Z',
+    '2026-04-13T07:25:39.651259',
+  ])('agrees with Date.parse (to the millisecond) on %s', (t) => {
+    // Date.parse reads a zone-less time as local time; the recorder's zone-less times are UTC.
+    const reference = Date.parse(/Z|[+-]\d\d:\d\d$/.test(t) ? t : `${t}Z`.replace(/(\.\d{3})\d+Z$/, '$1Z'));
+    expect(parseIsoTime(t)).toBe(reference);
+  });
+
+  it.each(['2026-13-01T00:00:00Z', '2026-04-08T25:00:00Z', 'yesterday', ''])('rejects %j', (t) => {
+    expect(parseIsoTime(t)).toBeNaN();
   });
 });

@@ -116,13 +116,36 @@ function numberCell(raw: string | undefined, column: string, where: string | und
 
 let lastTimestamp = '';
 let lastTimeMs = 0;
-/** Date.parse is the hot spot of a replay; all services of a poll share one timestamp, so cache it. */
+/** All services of a poll share one timestamp, so the last one parsed is cached. */
 function parseTime(raw: string, where: string | undefined): number {
   if (raw === lastTimestamp) return lastTimeMs;
-  const ms = Date.parse(raw);
+  const ms = parseIsoTime(raw);
   if (Number.isNaN(ms)) throw new SchemaError(`column 'timestamp': '${raw}' is not an ISO-8601 time`, where);
   lastTimestamp = raw;
   lastTimeMs = ms;
+  return ms;
+}
+
+const ISO = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(Z|[+-]\d{2}:?\d{2})?$/;
+
+/**
+ * Epoch milliseconds of an ISO-8601 time such as `2026-04-08T22:32:44.730092+00:00` (the recorder's
+ * microsecond form, which V8's Date.parse only reads through its slow legacy path); anything else
+ * goes to Date.parse. No zone means UTC. Sub-millisecond digits are truncated.
+ */
+export function parseIsoTime(raw: string): number {
+  const m = ISO.exec(raw);
+  if (!m) return Date.parse(raw);
+  const [, y, mo, d, h, mi, sec, frac, zone] = m;
+  const month = +mo;
+  const day = +d;
+  if (month < 1 || month > 12 || day < 1 || day > 31 || +h > 23 || +mi > 59 || +sec > 59) return NaN;
+  let ms = Date.UTC(+y, month - 1, day, +h, +mi, +sec, frac ? +frac.slice(0, 3).padEnd(3, '0') : 0);
+  if (zone && zone !== 'Z') {
+    const sign = zone[0] === '-' ? -1 : 1;
+    const digits = zone.slice(1).replace(':', '');
+    ms -= sign * (+digits.slice(0, 2) * 60 + +digits.slice(2, 4)) * 60_000;
+  }
   return ms;
 }
 
@@ -240,7 +263,7 @@ export function parseMetricsMessage(json: unknown, featureNames: readonly string
   const values = new Float32Array(featureNames.length);
   featureNames.forEach((n, i) => (values[i] = num(features, n, where)));
   const timestamp = str(o, 'timestamp', where);
-  const timeMs = Date.parse(timestamp);
+  const timeMs = parseIsoTime(timestamp);
   if (Number.isNaN(timeMs)) throw new SchemaError(`field 'timestamp': '${timestamp}' is not an ISO-8601 time`, where);
   const runId = str(o, 'run_id', where, true) || 'live';
   return {

@@ -92,11 +92,21 @@ export async function* readMetricsCsv(
   for await (const chunk of source) {
     const text = rest + (typeof chunk === 'string' ? chunk : chunk.toString('utf8'));
     let start = 0;
-    for (;;) {
-      const nl = text.indexOf('\n', start);
-      if (nl < 0) break;
-      line(text.slice(start, nl));
-      start = nl + 1;
+    const end = text.lastIndexOf('\n');
+    if (pending === '' && layout && text.indexOf('"') < 0 && text.indexOf('\r') < 0) {
+      // Fast path for a chunk of plain lines (every recorded file): no quotes, no CR to strip.
+      while (start <= end) {
+        const nl = text.indexOf('\n', start);
+        lineNo++;
+        if (nl > start) take(text.slice(start, nl).split(','), lineNo);
+        start = nl + 1;
+      }
+    } else {
+      while (start <= end) {
+        const nl = text.indexOf('\n', start);
+        line(text.slice(start, nl));
+        start = nl + 1;
+      }
     }
     rest = text.slice(start);
     if (batch.length >= batchSize) {
