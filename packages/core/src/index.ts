@@ -20,4 +20,5 @@ export * from './voting/strategies/index.js';
 export * from './policy/scaling-policy.js';
 export * from './evaluation/binary-metrics.js';
 export * from './evaluation/episode-tracker.js';
+export * from './evaluation/evaluator.js';
 export * from './replay/replay.js';

@@ -1,5 +1,6 @@
-import { BinaryMetrics, type BinaryMetricsSummary } from '../evaluation/binary-metrics.js';
-import { EpisodeTracker, type EpisodeSummary } from '../evaluation/episode-tracker.js';
+import type { BinaryMetricsSummary } from '../evaluation/binary-metrics.js';
+import type { EpisodeSummary } from '../evaluation/episode-tracker.js';
+import { Evaluator } from '../evaluation/evaluator.js';
 import { FeatureExtractor, snapshotId } from '../features/feature-extractor.js';
 import type { FeatureSet } from '../features/feature-set.js';
 import { Labeler, type LabelDefinition, type Labelled } from '../labels/labeler.js';
@@ -67,11 +68,10 @@ export async function replay(runs: AsyncIterable<RecordedRun> | Iterable<Recorde
   const policy = config.policy ?? new ScalingPolicy();
   const width = featureSet.names.length;
   const modelNames = models.map((m) => m.name);
-  const metrics = new Map<string, BinaryMetrics>([...modelNames, ENSEMBLE, PERSISTENCE].map((n) => [n, new BinaryMetrics()]));
-  const modelMetrics = modelNames.map((n) => metrics.get(n)!);
-  const ensembleMetrics = metrics.get(ENSEMBLE)!;
-  const persistenceMetrics = metrics.get(PERSISTENCE)!;
-  const episodes = new EpisodeTracker([...modelNames, ENSEMBLE, PERSISTENCE], label.lookahead);
+  // Predictors in this order: the models, then the ensemble, then the persistence baseline.
+  const evaluator = new Evaluator([...modelNames, ENSEMBLE, PERSISTENCE], label.lookahead);
+  const ensembleIndex = models.length;
+  const persistenceIndex = models.length + 1;
   const decisions: Record<DecisionKind, number> = { SCALE_UP: 0, NO_ACTION: 0, SCALE_DOWN: 0 };
   let degradedDecisions = 0;
   let rowsRead = 0;
@@ -88,10 +88,10 @@ export async function replay(runs: AsyncIterable<RecordedRun> | Iterable<Recorde
     else {
       labelled++;
       positives += l.label;
-      for (let m = 0; m < modelMetrics.length; m++) modelMetrics[m].add(l.label, r.votes[m] === 1, r.probabilities[m]);
-      ensembleMetrics.add(l.label, r.ensembleScaleUp, r.ensembleScore);
+      for (let m = 0; m < models.length; m++) evaluator.score(m, l.label, r.votes[m] === 1, r.probabilities[m]);
+      evaluator.score(ensembleIndex, l.label, r.ensembleScaleUp, r.ensembleScore);
       const now = r.p95LatencyMs !== null && r.p95LatencyMs > label.sloMs;
-      persistenceMetrics.add(l.label, now, now ? 1 : 0);
+      evaluator.score(persistenceIndex, l.label, now, now ? 1 : 0);
     }
     config.onRow?.(r);
   };
@@ -128,9 +128,9 @@ export async function replay(runs: AsyncIterable<RecordedRun> | Iterable<Recorde
         decisions[decision.decision]++;
         if (decision.degraded) degradedDecisions++;
         const violatingNow = s.p95LatencyMs !== null && s.p95LatencyMs > label.sloMs;
-        if (verdict.scaleUp) flags |= 1 << models.length;
-        if (violatingNow) flags |= 1 << (models.length + 1);
-        episodes.add(s.service, s.timeMs, violatingNow, flags);
+        if (verdict.scaleUp) flags |= 1 << ensembleIndex;
+        if (violatingNow) flags |= 1 << persistenceIndex;
+        evaluator.observe(s.service, s.timeMs, violatingNow, flags);
         const row: ReplayRow = {
           runId: run.runId,
           pattern: run.pattern,
@@ -170,12 +170,13 @@ export async function replay(runs: AsyncIterable<RecordedRun> | Iterable<Recorde
     }
     for (const done of inflight) finish(done.batch, done.matrix, await done.probs);
     for (const l of labeler.finish()) score(l);
-    episodes.endRun();
+    evaluator.endRun();
     imputedInputs += extractor.imputedInputs;
   }
 
+  const evaluation = evaluator.summary();
   const models_: Record<string, BinaryMetricsSummary> = {};
-  for (const n of modelNames) models_[n] = metrics.get(n)!.summary();
+  for (const n of modelNames) models_[n] = evaluation.predictors[n];
   return {
     runs: runCount,
     rows: rowsRead,
@@ -187,9 +188,9 @@ export async function replay(runs: AsyncIterable<RecordedRun> | Iterable<Recorde
     strategy: strategy.name,
     label: { ...label, source: labelSource },
     models: models_,
-    ensemble: ensembleMetrics.summary(),
-    persistence: persistenceMetrics.summary(),
-    episodes: episodes.summary(),
+    ensemble: evaluation.predictors[ENSEMBLE],
+    persistence: evaluation.predictors[PERSISTENCE],
+    episodes: evaluation.episodes,
     decisions,
     degradedDecisions,
   };
