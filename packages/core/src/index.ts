@@ -22,3 +22,7 @@ export * from './evaluation/binary-metrics.js';
 export * from './evaluation/episode-tracker.js';
 export * from './evaluation/evaluator.js';
 export * from './replay/replay.js';
+export * from './live/model-server.js';
+export * from './live/scaling-controller.js';
+export * from './actuators/actuator.js';
+export * from './actuators/idempotent-actuator.js';

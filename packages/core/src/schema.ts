@@ -510,3 +510,13 @@ function csvCell(v: string | number): string {
   const s = String(v);
   return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Kafka topics
+// ---------------------------------------------------------------------------------------------
+
+/** The pipeline's topics; every message is keyed by service so one service's messages stay in order. */
+export const TOPICS = { metrics: 'metrics', votes: 'model-votes', decisions: 'scaling-decisions' } as const;
+
+/** Where a topic's malformed messages go, with the reason in the `sockml-error` header. */
+export const deadLetterTopic = (topic: string) => `${topic}.dlq`;

@@ -1,0 +1,17 @@
+import type { ScalingDecision } from '../schema.js';
+
+export interface ActuationResult {
+  /** False when the actuator did nothing (e.g. a redelivered decision, or NO_ACTION). */
+  applied: boolean;
+  detail: string;
+}
+
+/**
+ * Applies a scaling decision to the world: a log line (shadow mode), an HTTP call, a Kubernetes
+ * Deployment's scale subresource. One implementation per file; configuration is validated where it is built.
+ */
+export interface Actuator {
+  readonly name: string;
+  apply(decision: ScalingDecision): Promise<ActuationResult>;
+  close?(): Promise<void>;
+}

@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_POLICY, ScalingPolicy } from '../policy/scaling-policy.js';
+import type { Vote } from '../schema.js';
+import { majorityStrategy } from '../voting/strategies/index.js';
+import { ScalingController } from './scaling-controller.js';
+
+const t0 = Date.UTC(2026, 3, 8, 12, 0, 0);
+const vote = (model: string, poll: number, prediction: 0 | 1, service = 'carts'): Vote => {
+  const timestamp = new Date(t0 + poll * 30_000).toISOString();
+  return { snapshotId: `run@${timestamp}`, service, timestamp, model, modelVersion: '1', prediction, violationProbability: prediction ? 0.9 : 0.1, confidence: 0.9 };
+};
+const controller = () =>
+  new ScalingController({ strategy: majorityStrategy, expectedModels: ['a', 'b', 'c'], windowMs: 5000 }, new ScalingPolicy({ ...DEFAULT_POLICY, scaleUpCooldownMs: 60_000 }));
+
+describe('ScalingController', () => {
+  it('decides when the last expected vote arrives, with the policy timed by the poll, not the clock', () => {
+    const c = controller();
+    expect(c.onVote(vote('a', 0, 1), 999_999)).toBeNull();
+    expect(c.onVote(vote('b', 0, 1), 0)).toBeNull();
+    const first = c.onVote(vote('c', 0, 0), 5)!;
+    expect(first.decision).toMatchObject({ decision: 'SCALE_UP', targetReplicas: 2, scaleUpVotes: 2, totalVotes: 3, degraded: false });
+    // One poll (30 s) later the 60 s cooldown holds, whatever the wall clock says.
+    for (const m of ['a', 'b', 'c']) c.onVote(vote(m, 1, 1), 10_000_000);
+    expect(c.replicas('carts')).toBe(2);
+    for (const m of ['a', 'b']) c.onVote(vote(m, 2, 1), 0);
+    expect(c.onVote(vote('c', 2, 1), 0)!.decision).toMatchObject({ decision: 'SCALE_UP', targetReplicas: 3 });
+  });
+
+  it('decides on quorum when a voter is down, marked degraded', () => {
+    const c = controller();
+    c.onVote(vote('a', 0, 1), 1000);
+    c.onVote(vote('b', 0, 1), 1500);
+    expect(c.onTick(5999)).toEqual([]);
+    const [d] = c.onTick(6000);
+    expect(d.decision).toMatchObject({ decision: 'SCALE_UP', degraded: true, totalVotes: 2 });
+    expect(d.decision.reason).toMatch(/no vote from c/);
+  });
+
+  it('keeps one policy state per service and counts duplicate votes once', () => {
+    const c = controller();
+    for (const m of ['a', 'b', 'c']) c.onVote(vote(m, 0, 1, 'carts'), 0);
+    c.onVote(vote('a', 0, 1, 'orders'), 0);
+    c.onVote(vote('a', 0, 1, 'orders'), 0);
+    expect(c.stats.duplicates).toBe(1);
+    expect([c.replicas('carts'), c.replicas('orders')]).toEqual([2, 1]);
+  });
+});
