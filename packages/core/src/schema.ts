@@ -511,6 +511,13 @@ function csvCell(v: string | number): string {
   return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
+/** serve-model's predictions log: one line per vote. */
+export const VOTE_LOG_HEADER = 'timestamp,service,snapshot_id,model,model_version,violation_probability,prediction';
+
+export function formatVoteLogRow(v: Vote): string {
+  return [v.timestamp, v.service, v.snapshotId, v.model, v.modelVersion, v.violationProbability, v.prediction].map(csvCell).join(',');
+}
+
 // ---------------------------------------------------------------------------------------------
 // Kafka topics
 // ---------------------------------------------------------------------------------------------

@@ -1,0 +1,34 @@
+import type { ActuationResult, Actuator, ScalingDecision } from '@sockml/core';
+
+/**
+ * POSTs `{service, replicas, decision_id}` to `<url>` (e.g. the local emulator's admin endpoint) for
+ * SCALE UP and SCALE DOWN decisions. A non-2xx answer is an error naming the status and body.
+ */
+export class HttpActuator implements Actuator {
+  readonly name = 'http';
+  private readonly url: URL;
+
+  constructor(
+    url: string,
+    private readonly timeoutMs = 5000,
+  ) {
+    try {
+      this.url = new URL(url);
+    } catch {
+      throw new Error(`http actuator: --actuator-url must be an http(s) URL, got '${url}'`);
+    }
+    if (!/^https?:$/.test(this.url.protocol)) throw new Error(`http actuator: --actuator-url must be an http(s) URL, got '${url}'`);
+  }
+
+  async apply(d: ScalingDecision): Promise<ActuationResult> {
+    if (d.decision === 'NO_ACTION') return { applied: false, detail: 'no action' };
+    const res = await fetch(this.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ service: d.service, replicas: d.targetReplicas, decision_id: d.decisionId }),
+      signal: AbortSignal.timeout(this.timeoutMs),
+    });
+    if (!res.ok) throw new Error(`http actuator: ${this.url} answered ${res.status}: ${(await res.text()).slice(0, 200)}`);
+    return { applied: true, detail: `${d.service} → ${d.targetReplicas} replicas` };
+  }
+}

@@ -1,0 +1,51 @@
+import * as k8s from '@kubernetes/client-node';
+import type { ActuationResult, Actuator, ScalingDecision } from '@sockml/core';
+
+export interface KubernetesActuatorOptions {
+  namespace: string;
+  /** Deployment name for a service (default: the service name, as in Sock Shop's manifests). */
+  deploymentFor?: (service: string) => string;
+  /** A loaded kubeconfig (default: in-cluster service account, else $KUBECONFIG or ~/.kube/config). */
+  kubeConfig?: k8s.KubeConfig;
+}
+
+/**
+ * Sets a Deployment's replicas through its scale subresource (read, then replace with the new count,
+ * so the API server's resourceVersion check guards against a concurrent writer). The RBAC it needs is
+ * get/update on deployments/scale in one namespace (docker/ manifests). NO_ACTION decisions and
+ * decisions whose target equals the current replicas change nothing.
+ */
+export class KubernetesActuator implements Actuator {
+  readonly name = 'kubernetes';
+  private readonly api: k8s.AppsV1Api;
+  private readonly deploymentFor: (service: string) => string;
+
+  constructor(private readonly options: KubernetesActuatorOptions) {
+    if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(options.namespace)) throw new Error(`kubernetes actuator: '${options.namespace}' is not a valid namespace name`);
+    const kc = options.kubeConfig ?? defaultKubeConfig();
+    this.api = kc.makeApiClient(k8s.AppsV1Api);
+    this.deploymentFor = options.deploymentFor ?? ((s) => s);
+  }
+
+  async apply(d: ScalingDecision): Promise<ActuationResult> {
+    if (d.decision === 'NO_ACTION' || d.targetReplicas === undefined) return { applied: false, detail: 'no action' };
+    const name = this.deploymentFor(d.service);
+    const namespace = this.options.namespace;
+    try {
+      const scale = await this.api.readNamespacedDeploymentScale({ name, namespace });
+      const current = scale.spec?.replicas ?? 0;
+      if (current === d.targetReplicas) return { applied: false, detail: `${namespace}/${name} already has ${current} replicas` };
+      await this.api.replaceNamespacedDeploymentScale({ name, namespace, body: { ...scale, spec: { ...scale.spec, replicas: d.targetReplicas } } });
+      return { applied: true, detail: `${namespace}/${name}: ${current} → ${d.targetReplicas} replicas` };
+    } catch (e) {
+      const code = (e as { code?: number }).code;
+      throw new Error(`kubernetes actuator: scaling ${namespace}/${name} failed${code ? ` (HTTP ${code})` : ''}: ${(e as Error).message.split('\n')[0]}`);
+    }
+  }
+}
+
+function defaultKubeConfig(): k8s.KubeConfig {
+  const kc = new k8s.KubeConfig();
+  kc.loadFromDefault(); // in-cluster when running in a pod, else $KUBECONFIG / ~/.kube/config
+  return kc;
+}

@@ -1,0 +1,147 @@
+import { appendFile } from 'node:fs/promises';
+import { Flags } from '@oclif/core';
+import {
+  DEFAULT_POLICY,
+  formatDecisionMessage,
+  IdempotentActuator,
+  loadModelDirectory,
+  parseVoteMessage,
+  ScalingController,
+  ScalingPolicy,
+  SchemaError,
+  STRATEGY_NAMES,
+  TOPICS,
+  voteStrategy,
+  type Actuator,
+  type EnsembleVerdict,
+  type ScalingDecision,
+} from '@sockml/core';
+import { HttpActuator } from '../actuators/http.js';
+import { KubernetesActuator } from '../actuators/kubernetes.js';
+import { LogActuator } from '../actuators/log.js';
+import { SockmlCommand } from '../lib/base-command.js';
+import { decisionBlock } from '../lib/decision-block.js';
+import { parseDuration } from '../lib/duration.js';
+import { defaultModelsDir } from '../lib/paths.js';
+import { kafkaClient, parseBrokers, sendToDeadLetter, stopOnSignal } from '../live/kafka.js';
+
+export default class Scale extends SockmlCommand {
+  static summary = 'Aggregate model votes per service, decide, publish to `scaling-decisions` and actuate.';
+
+  static description = `Consumes model-votes in a consumer group (votes are keyed by service, so several scaler instances
+share services). A decision for (service, snapshot) is taken as soon as every expected model voted, or
+when --window closes with at least --quorum votes (then marked degraded). Decisions go through the same
+ScalingPolicy as replay, timed by the snapshot's poll time, are printed, published with a decision id,
+and applied by the actuator: log (shadow mode, default), http, or kubernetes (the Deployment's scale
+subresource, in-cluster or from the kubeconfig). A redelivered decision is never
+applied twice. Malformed votes go to model-votes.dlq and are counted.`;
+
+  static examples = [
+    '<%= config.bin %> scale --kafka 127.0.0.1:9092',
+    '<%= config.bin %> scale --kafka 127.0.0.1:9092 --strategy weighted --window 5s --actuator http --actuator-url http://127.0.0.1:8080/admin/replicas',
+  ];
+
+  static flags = {
+    kafka: Flags.string({ description: 'Kafka bootstrap servers host:port[,…]', env: 'SOCKML_KAFKA', required: true }),
+    strategy: Flags.string({ description: 'how votes combine', options: [...STRATEGY_NAMES], default: 'majority' }),
+    models: Flags.string({ description: 'model directory: the expected voters and their card weights [default: ./models or the bundled models]' }),
+    'expected-models': Flags.string({ description: 'comma-separated voter names [default: every model in --models]' }),
+    window: Flags.string({ description: 'how long a (service, snapshot) waits for missing votes', default: '5s' }),
+    quorum: Flags.integer({ description: 'votes needed at window close [default: a majority of the expected models]', min: 1 }),
+    actuator: Flags.string({ description: 'what applies decisions: log (shadow mode), http, kubernetes', options: ['log', 'http', 'kubernetes'], default: 'log' }),
+    namespace: Flags.string({ description: 'for --actuator kubernetes: the namespace of the Deployments (named as the services)', default: 'sock-shop' }),
+    'actuator-url': Flags.string({ description: 'for --actuator http: where to POST {service, replicas, decision_id}' }),
+    group: Flags.string({ description: 'consumer group', default: 'sockml-scale' }),
+    out: Flags.string({ description: 'also append every decision as a JSON line to this file' }),
+    'from-beginning': Flags.boolean({ description: 'a new group starts at the oldest vote (default: the newest)', default: false }),
+    quiet: Flags.boolean({ description: 'print only SCALE UP / SCALE DOWN decisions' }),
+    'max-replicas': Flags.integer({ description: 'policy: most replicas per service', default: DEFAULT_POLICY.maxReplicas, min: 1 }),
+    'min-replicas': Flags.integer({ description: 'policy: fewest replicas per service', default: DEFAULT_POLICY.minReplicas, min: 0 }),
+  };
+
+  async run() {
+    const { flags } = await this.parse(Scale);
+    const brokers = parseBrokers(flags.kafka);
+    const windowMs = parseDuration(flags.window, '--window');
+    const { models } = await loadModelDirectory(flags.models ?? defaultModelsDir());
+    const weights = Object.fromEntries(models.filter((m) => m.card.weight !== undefined).map((m) => [m.name, m.card.weight!]));
+    const expected = flags['expected-models']?.split(',').map((s) => s.trim()).filter(Boolean) ?? models.map((m) => m.name);
+    await Promise.all(models.map((m) => m.close())); // the scaler needs the cards, not the sessions
+    const policy = new ScalingPolicy({ ...DEFAULT_POLICY, maxReplicas: flags['max-replicas'], minReplicas: flags['min-replicas'] });
+    const controller = new ScalingController({ strategy: voteStrategy(flags.strategy, weights), expectedModels: expected, windowMs, quorum: flags.quorum }, policy);
+    const inner: Actuator =
+      flags.actuator === 'http'
+        ? new HttpActuator(flags['actuator-url'] ?? this.error('--actuator http needs --actuator-url', { exit: 2 }))
+        : flags.actuator === 'kubernetes'
+          ? new KubernetesActuator({ namespace: flags.namespace })
+          : new LogActuator((line) => this.log(line));
+    const actuator = new IdempotentActuator(inner);
+
+    const kafka = kafkaClient(brokers, 'sockml-scale');
+    const producer = kafka.producer();
+    const consumer = kafka.consumer({ groupId: flags.group });
+    await Promise.all([producer.connect(), consumer.connect()]);
+
+    let deadLetters = 0;
+    const emit = async (taken: { verdict: EnsembleVerdict; decision: ScalingDecision }[]) => {
+      if (taken.length === 0) return;
+      await producer.send({ topic: TOPICS.decisions, messages: taken.map(({ decision }) => ({ key: decision.service, value: JSON.stringify(formatDecisionMessage(decision)) })) });
+      for (const { verdict, decision } of taken) {
+        if (!flags.quiet || decision.decision !== 'NO_ACTION') this.log(decisionBlock(verdict, decision));
+        await actuator.apply(decision);
+      }
+      if (flags.out) await appendFile(flags.out, taken.map(({ decision }) => JSON.stringify(formatDecisionMessage(decision)) + '\n').join(''));
+    };
+
+    // Windows close on a timer as well as on votes, so a silent voter cannot hold a decision back.
+    let ticking = Promise.resolve();
+    const timer = setInterval(() => {
+      ticking = ticking
+        .then(() => emit(controller.onTick(Date.now())))
+        .catch((e) => {
+          this.warn(`decision at window close failed: ${(e as Error).message}`);
+        });
+    }, Math.max(50, Math.min(1000, windowMs / 4)));
+
+    await consumer.subscribe({ topic: TOPICS.votes, fromBeginning: flags['from-beginning'] });
+    await consumer.run({
+      eachBatchAutoResolve: false,
+      eachBatch: async ({ batch, resolveOffset, heartbeat }) => {
+        await ticking;
+        for (const m of batch.messages) {
+          const where = `${batch.topic}[${batch.partition}]@${m.offset}`;
+          let vote;
+          try {
+            if (!m.value) throw new SchemaError('message has no value', where);
+            let json: unknown;
+            try {
+              json = JSON.parse(m.value.toString('utf8'));
+            } catch {
+              throw new SchemaError('message is not JSON', where);
+            }
+            vote = parseVoteMessage(json, where);
+          } catch (e) {
+            if (!(e instanceof SchemaError)) throw e;
+            await sendToDeadLetter(producer, batch.topic, { key: m.key, value: m.value }, e.message);
+            deadLetters++;
+            this.warn(`dead-lettered ${e.message}`);
+            resolveOffset(m.offset);
+            continue;
+          }
+          const taken = controller.onVote(vote, Date.now());
+          if (taken) await emit([taken]);
+          resolveOffset(m.offset);
+        }
+        await heartbeat();
+      },
+    });
+    this.log(`scale: ${flags.strategy} voting over ${expected.join(', ')}, window ${flags.window}, actuator ${actuator.name}, on ${brokers.join(',')}`);
+    await stopOnSignal([consumer, producer], async () => {
+      clearInterval(timer);
+      await ticking;
+    });
+    await actuator.close();
+    const s = controller.stats;
+    this.log(`scale: ${s.decided} decisions (${s.degraded} degraded), ${s.duplicates} duplicate and ${s.late} late votes, ${deadLetters} dead-lettered, ${actuator.duplicates} redelivered decisions not re-applied`);
+  }
+}

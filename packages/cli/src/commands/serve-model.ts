@@ -1,0 +1,115 @@
+import { createServer, type Server } from 'node:http';
+import { appendFile, writeFile } from 'node:fs/promises';
+import { Flags } from '@oclif/core';
+import client from 'prom-client';
+import {
+  cardPathFor,
+  featureSet,
+  formatVoteLogRow,
+  formatVoteMessage,
+  ModelRunner,
+  ModelServer,
+  readModelCard,
+  TOPICS,
+  VOTE_LOG_HEADER,
+} from '@sockml/core';
+import { SockmlCommand } from '../lib/base-command.js';
+import { kafkaClient, parseBrokers, sendToDeadLetter, stopOnSignal } from '../live/kafka.js';
+
+export default class ServeModel extends SockmlCommand {
+  static summary = 'Serve one ONNX model: consume `metrics`, publish votes to `model-votes`.';
+
+  static description = `Joins a consumer group on the metrics topic, scores each batch of feature vectors with the model
+(batched, one onnxruntime run per batch), and publishes one vote per (service, snapshot), keyed by
+service. Malformed messages go to metrics.dlq with the reason in a header and are counted; processing
+goes on. Serves Prometheus metrics on /metrics and a liveness probe on /healthz (--port). Run one
+process per model; several processes of the same model share partitions through the group.`;
+
+  static examples = ['<%= config.bin %> serve-model --model models/xgboost.onnx --kafka 127.0.0.1:9092 --port 9464'];
+
+  static flags = {
+    model: Flags.string({ description: 'the model: <name>.onnx with <name>.card.json beside it', required: true }),
+    kafka: Flags.string({ description: 'Kafka bootstrap servers host:port[,…]', env: 'SOCKML_KAFKA', required: true }),
+    group: Flags.string({ description: 'consumer group [default: sockml-serve-<model name>]' }),
+    port: Flags.integer({ description: 'HTTP port for /metrics and /healthz (0: any free port; printed)', default: 0, min: 0, max: 65535 }),
+    'predictions-log': Flags.string({ description: 'append every vote to this CSV file' }),
+    'from-beginning': Flags.boolean({ description: 'a new group starts at the oldest message (default: the newest)', default: false }),
+  };
+
+  async run() {
+    const { flags } = await this.parse(ServeModel);
+    const brokers = parseBrokers(flags.kafka);
+    const card = await readModelCard(cardPathFor(flags.model));
+    const set = featureSet(card.featureSet);
+    const model = await ModelRunner.load(flags.model, set, { intraOpThreads: 1 });
+    const server = new ModelServer(model, set);
+
+    const registry = new client.Registry();
+    const labels = { model: model.name };
+    const votesTotal = new client.Counter({ name: 'sockml_votes_total', help: 'Votes published', labelNames: ['model', 'prediction'], registers: [registry] });
+    const deadLetters = new client.Counter({ name: 'sockml_dead_letters_total', help: 'Malformed metrics messages sent to the dead-letter topic', labelNames: ['model'], registers: [registry] });
+    const errors = new client.Counter({ name: 'sockml_errors_total', help: 'Batches that failed and will be redelivered', labelNames: ['model'], registers: [registry] });
+    const inference = new client.Histogram({ name: 'sockml_inference_seconds', help: 'Inference time per batch', labelNames: ['model'], buckets: [0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5], registers: [registry] });
+    let healthy = false;
+    const http = await listen(flags.port, async (path) => {
+      if (path === '/metrics') return { status: 200, type: registry.contentType, body: await registry.metrics() };
+      if (path === '/healthz') return healthy ? { status: 200, type: 'text/plain', body: 'ok\n' } : { status: 503, type: 'text/plain', body: 'starting\n' };
+      return { status: 404, type: 'text/plain', body: 'not found\n' };
+    });
+
+    if (flags['predictions-log']) await writeFile(flags['predictions-log'], VOTE_LOG_HEADER + '\n', { flag: 'a' });
+    const kafka = kafkaClient(brokers, `sockml-serve-${model.name}`);
+    const producer = kafka.producer();
+    const consumer = kafka.consumer({ groupId: flags.group ?? `sockml-serve-${model.name}` });
+    await Promise.all([producer.connect(), consumer.connect()]);
+    await consumer.subscribe({ topic: TOPICS.metrics, fromBeginning: flags['from-beginning'] });
+    await consumer.run({
+      eachBatchAutoResolve: false,
+      eachBatch: async ({ batch, resolveOffset, heartbeat }) => {
+        const raw = batch.messages.map((m) => ({ value: m.value, where: `${batch.topic}[${batch.partition}]@${m.offset}` }));
+        const started = performance.now();
+        let result;
+        try {
+          result = await server.handle(raw);
+        } catch (e) {
+          errors.inc(labels);
+          throw e; // kafkajs redelivers the batch
+        }
+        inference.observe(labels, (performance.now() - started) / 1000);
+        if (result.votes.length > 0) {
+          await producer.send({ topic: TOPICS.votes, messages: result.votes.map((v) => ({ key: v.service, value: JSON.stringify(formatVoteMessage(v)) })) });
+        }
+        for (const r of result.rejected) {
+          const m = batch.messages[raw.findIndex((x) => x === r.message)];
+          await sendToDeadLetter(producer, batch.topic, { key: m.key, value: m.value }, r.reason);
+          deadLetters.inc(labels);
+          this.warn(`dead-lettered ${r.reason}`);
+        }
+        for (const v of result.votes) votesTotal.inc({ ...labels, prediction: String(v.prediction) });
+        if (flags['predictions-log'] && result.votes.length > 0) await appendFile(flags['predictions-log'], result.votes.map((v) => formatVoteLogRow(v) + '\n').join(''));
+        resolveOffset(batch.messages[batch.messages.length - 1].offset);
+        await heartbeat();
+      },
+    });
+    healthy = true;
+    this.log(`serve-model ${model.name} (${model.version}, ${set.id}, threshold ${model.threshold}) on ${brokers.join(',')}; /metrics and /healthz on port ${(http.address() as { port: number }).port}`);
+    await stopOnSignal([consumer, producer]);
+    http.close();
+    await model.close();
+  }
+}
+
+type Handler = (path: string) => Promise<{ status: number; type: string; body: string }>;
+
+function listen(port: number, handler: Handler): Promise<Server> {
+  const server = createServer((req, res) => {
+    handler((req.url ?? '/').split('?')[0]).then(
+      (r) => res.writeHead(r.status, { 'content-type': r.type }).end(r.body),
+      (e) => res.writeHead(500).end(String(e)),
+    );
+  });
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => resolve(server));
+  });
+}
