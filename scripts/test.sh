@@ -5,4 +5,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh
 bash scripts/setup-python.sh
+bash scripts/kafka.sh fetch
 npx vitest run "$@"
