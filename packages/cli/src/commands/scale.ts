@@ -78,7 +78,8 @@ applied twice. Malformed votes go to model-votes.dlq and are counted.`;
     const actuator = new IdempotentActuator(inner);
 
     const kafka = kafkaClient(brokers, 'sockml-scale');
-    const producer = kafka.producer();
+    // Idempotent: a send retried across a broker hiccup is written once.
+    const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
     const consumer = kafka.consumer({ groupId: flags.group });
     await Promise.all([producer.connect(), consumer.connect()]);
 
@@ -143,5 +144,6 @@ applied twice. Malformed votes go to model-votes.dlq and are counted.`;
     await actuator.close();
     const s = controller.stats;
     this.log(`scale: ${s.decided} decisions (${s.degraded} degraded), ${s.duplicates} duplicate and ${s.late} late votes, ${deadLetters} dead-lettered, ${actuator.duplicates} redelivered decisions not re-applied`);
+    this.exit(0); // kafkajs may hold retry timers after a broker outage; the work is done and committed
   }
 }

@@ -59,7 +59,8 @@ process per model; several processes of the same model share partitions through 
 
     if (flags['predictions-log']) await writeFile(flags['predictions-log'], VOTE_LOG_HEADER + '\n', { flag: 'a' });
     const kafka = kafkaClient(brokers, `sockml-serve-${model.name}`);
-    const producer = kafka.producer();
+    // Idempotent: a send retried across a broker hiccup is written once.
+    const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
     const consumer = kafka.consumer({ groupId: flags.group ?? `sockml-serve-${model.name}` });
     await Promise.all([producer.connect(), consumer.connect()]);
     await consumer.subscribe({ topic: TOPICS.metrics, fromBeginning: flags['from-beginning'] });
@@ -96,6 +97,7 @@ process per model; several processes of the same model share partitions through 
     await stopOnSignal([consumer, producer]);
     http.close();
     await model.close();
+    this.exit(0); // kafkajs may hold retry timers after a broker outage; the work is done and committed
   }
 }
 

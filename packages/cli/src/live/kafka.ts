@@ -31,18 +31,28 @@ export async function sendToDeadLetter(producer: Producer, topic: string, messag
   });
 }
 
-/** Disconnects on SIGINT/SIGTERM and resolves when the process should exit. */
-export function stopOnSignal(clients: (Consumer | Producer)[], onStop?: () => Promise<void> | void): Promise<void> {
+/**
+ * Resolves on SIGINT/SIGTERM after disconnecting the clients (leaving the consumer group cleanly), or
+ * after `graceMs` if a disconnect hangs (kafkajs can, after its broker restarted). Offsets are committed
+ * per batch, so stopping without a clean disconnect loses nothing: the group redelivers what was not
+ * committed. A second signal stops at once.
+ */
+export function stopOnSignal(clients: (Consumer | Producer)[], onStop?: () => Promise<void> | void, graceMs = 5000): Promise<void> {
   return new Promise((resolve) => {
     let stopping = false;
     const stop = async () => {
-      if (stopping) return;
+      if (stopping) return resolve();
       stopping = true;
       await onStop?.();
-      await Promise.allSettled(clients.map((c) => c.disconnect()));
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        Promise.allSettled(clients.map((c) => c.disconnect())),
+        new Promise((r) => (timer = setTimeout(r, graceMs))),
+      ]);
+      clearTimeout(timer);
       resolve();
     };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
   });
 }

@@ -1,0 +1,109 @@
+/**
+ * Runs the live pipeline for integration tests: a real Kafka broker, serve-model processes, one scale
+ * process, and checks against `sockml replay`. Every process is the real CLI, started as a user would.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, openSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parse as parseCsvSync } from 'csv-parse/sync';
+import { expect } from 'vitest';
+import { REPO, sockml } from '../test-support.js';
+import { startKafkaBroker, type KafkaBroker } from './kafka-broker.js';
+
+export const MODELS = ['xgboost', 'random_forest', 'logistic_regression'];
+const BIN = resolve(REPO, 'packages/cli/bin/run.js');
+
+export interface Pipeline {
+  broker: KafkaBroker;
+  /** Bootstrap servers for --kafka. */
+  kafka: string;
+  /** The scaler's --out file: one JSON decision per line. */
+  decisionsFile: string;
+  /** Where each process logs (kept when a test fails). */
+  logDir: string;
+  stop(): Promise<void>;
+}
+
+export async function startPipeline(options: { models?: string[]; window?: string } = {}): Promise<Pipeline> {
+  const broker = await startKafkaBroker();
+  await broker.createTopics(['metrics', 'model-votes', 'scaling-decisions', 'metrics.dlq', 'model-votes.dlq'], 3);
+  const kafka = broker.brokers.join(',');
+  const logDir = mkdtempSync(join(tmpdir(), 'sockml-pipeline-'));
+  const decisionsFile = join(logDir, 'decisions.jsonl');
+  const children: ChildProcess[] = [];
+  const start = (args: string[]) => {
+    const log = openSync(join(logDir, `${args[0]}-${children.length}.log`), 'w');
+    children.push(spawn(process.execPath, [BIN, ...args], { cwd: REPO, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', log, log] }));
+  };
+  for (const m of options.models ?? MODELS) start(['serve-model', '--model', `models/${m}.onnx`, '--kafka', kafka, '--from-beginning']);
+  start(['scale', '--kafka', kafka, '--from-beginning', '--window', options.window ?? '20s', '--quiet', '--out', decisionsFile]);
+  return {
+    broker,
+    kafka,
+    decisionsFile,
+    logDir,
+    async stop() {
+      for (const c of children) c.kill('SIGTERM');
+      // A process that does not stop within 10 s fails the test (and is killed), rather than hanging CI.
+      const stopped = await Promise.all(
+        children.map(
+          (c) =>
+            new Promise<boolean>((r) => {
+              if (c.exitCode !== null || c.signalCode !== null) return r(true);
+              const t = setTimeout(() => (c.kill('SIGKILL'), r(false)), 10_000);
+              c.once('exit', () => (clearTimeout(t), r(true)));
+            }),
+        ),
+      );
+      await broker.stop();
+      expect(stopped, `every sockml process stops on SIGTERM (logs in ${logDir})`).not.toContain(false);
+    },
+  };
+}
+
+export async function waitFor(what: string, ok: () => boolean, timeoutMs = 90_000) {
+  const until = Date.now() + timeoutMs;
+  while (!ok()) {
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+export const jsonLines = (path: string): any[] =>
+  existsSync(path)
+    ? readFileSync(path, 'utf8')
+        .trim()
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l))
+    : [];
+
+/** `sockml publish` a recording; returns the number of feature vectors sent. */
+export function publish(kafka: string, recording: string): number {
+  const r = sockml(['publish', recording, '--kafka', kafka, '--json']);
+  expect(r.code, r.stderr).toBe(0);
+  return JSON.parse(r.stdout).messages;
+}
+
+/** Replays `recordings` offline and requires every live decision to equal replay's, row for row. */
+export function expectSameDecisionsAsReplay(recordings: string[], live: any[], dir: string) {
+  const replayOut = join(dir, 'replay.csv');
+  const r = sockml(['replay', ...recordings, '--out', replayOut]);
+  expect(r.code, r.stderr).toBe(0);
+  const offline = parseCsvSync(readFileSync(replayOut, 'utf8'), { columns: true }) as Record<string, string>[];
+  expect(live.length).toBe(offline.length);
+  const byKey = new Map(live.map((d) => [`${d.snapshot_id}|${d.service}`, d]));
+  for (const o of offline) {
+    const d = byKey.get(`${o.run_id}@${o.timestamp}|${o.service}`);
+    expect(d, `no live decision for ${o.run_id} ${o.service} ${o.timestamp}`).toBeDefined();
+    const upVotes = MODELS.reduce((n, m) => n + Number(o[`${m}_vote`]), 0);
+    expect([d.decision, d.target_replicas, d.scale_up_votes, d.total_votes, d.degraded], `${o.service} ${o.timestamp}`).toEqual([
+      o.decision,
+      Number(o.target_replicas),
+      upVotes,
+      3,
+      false,
+    ]);
+  }
+}
