@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { SockmlCommand } from '../lib/base-command.js';
 import { defaultModelsDir } from '../lib/paths.js';
 import { expandRecordings, newReadStats, openRecordings } from '../lib/recordings.js';
-import { kafkaClient, parseBrokers } from '../live/kafka.js';
+import { kafkaClient, parseBrokers, sendInChunks } from '../live/kafka.js';
 
 export default class Publish extends SockmlCommand {
   static summary = 'Publish recorded metrics to the Kafka topic `metrics` as feature vectors, keyed by service.';
@@ -38,10 +38,11 @@ recording, e.g. to check that a live run decides as replay does.`;
       for (const run of openRecordings(files, {}, newReadStats())) {
         const extractor = new FeatureExtractor(set, run.runId);
         for await (const batch of run.samples) {
-          await producer.send({
-            topic: flags.topic,
-            messages: batch.map((s) => ({ key: s.service, value: JSON.stringify(formatMetricsMessage(extractor.extract(s), set.names)) })),
-          });
+          await sendInChunks(
+            producer,
+            flags.topic,
+            batch.map((s) => ({ key: s.service, value: JSON.stringify(formatMetricsMessage(extractor.extract(s), set.names)) })),
+          );
           messages += batch.length;
         }
       }

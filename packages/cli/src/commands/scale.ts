@@ -23,7 +23,7 @@ import { SockmlCommand } from '../lib/base-command.js';
 import { decisionBlock } from '../lib/decision-block.js';
 import { parseDuration } from '../lib/duration.js';
 import { defaultModelsDir } from '../lib/paths.js';
-import { kafkaClient, parseBrokers, sendToDeadLetter, stopOnSignal } from '../live/kafka.js';
+import { kafkaClient, parseBrokers, sendInChunks, sendToDeadLetter, stopOnSignal } from '../live/kafka.js';
 
 export default class Scale extends SockmlCommand {
   static summary = 'Aggregate model votes per service, decide, publish to `scaling-decisions` and actuate.';
@@ -86,7 +86,7 @@ applied twice. Malformed votes go to model-votes.dlq and are counted.`;
     let deadLetters = 0;
     const emit = async (taken: { verdict: EnsembleVerdict; decision: ScalingDecision }[]) => {
       if (taken.length === 0) return;
-      await producer.send({ topic: TOPICS.decisions, messages: taken.map(({ decision }) => ({ key: decision.service, value: JSON.stringify(formatDecisionMessage(decision)) })) });
+      await sendInChunks(producer, TOPICS.decisions, taken.map(({ decision }) => ({ key: decision.service, value: JSON.stringify(formatDecisionMessage(decision)) })));
       for (const { verdict, decision } of taken) {
         if (!flags.quiet || decision.decision !== 'NO_ACTION') this.log(decisionBlock(verdict, decision));
         await actuator.apply(decision);

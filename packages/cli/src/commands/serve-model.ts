@@ -14,7 +14,7 @@ import {
   VOTE_LOG_HEADER,
 } from '@sockml/core';
 import { SockmlCommand } from '../lib/base-command.js';
-import { kafkaClient, parseBrokers, sendToDeadLetter, stopOnSignal } from '../live/kafka.js';
+import { kafkaClient, parseBrokers, sendInChunks, sendToDeadLetter, stopOnSignal } from '../live/kafka.js';
 
 export default class ServeModel extends SockmlCommand {
   static summary = 'Serve one ONNX model: consume `metrics`, publish votes to `model-votes`.';
@@ -78,7 +78,7 @@ process per model; several processes of the same model share partitions through 
         }
         inference.observe(labels, (performance.now() - started) / 1000);
         if (result.votes.length > 0) {
-          await producer.send({ topic: TOPICS.votes, messages: result.votes.map((v) => ({ key: v.service, value: JSON.stringify(formatVoteMessage(v)) })) });
+          await sendInChunks(producer, TOPICS.votes, result.votes.map((v) => ({ key: v.service, value: JSON.stringify(formatVoteMessage(v)) })));
         }
         for (const r of result.rejected) {
           const m = batch.messages[raw.findIndex((x) => x === r.message)];

@@ -56,3 +56,11 @@ export function stopOnSignal(clients: (Consumer | Producer)[], onStop?: () => Pr
     process.on('SIGTERM', stop);
   });
 }
+
+/** Messages per produce request: well under the broker's default 1 MB request limit for sockml's JSON. */
+const SEND_CHUNK = 1000;
+
+/** Sends `messages` in order, in requests small enough for the broker's message size limit. */
+export async function sendInChunks(producer: Producer, topic: string, messages: { key: string; value: string }[]) {
+  for (let i = 0; i < messages.length; i += SEND_CHUNK) await producer.send({ topic, messages: messages.slice(i, i + SEND_CHUNK) });
+}
