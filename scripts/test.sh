@@ -6,4 +6,5 @@ cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh
 bash scripts/setup-python.sh
 bash scripts/kafka.sh fetch
+command -v prometheus >/dev/null || { [ "$(id -u)" = 0 ] && apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null; } || echo "prometheus not installed (apt-get install prometheus): the collect integration tests need it" >&2
 npx vitest run "$@"

@@ -26,3 +26,4 @@ export * from './live/model-server.js';
 export * from './live/scaling-controller.js';
 export * from './actuators/actuator.js';
 export * from './actuators/idempotent-actuator.js';
+export * from './collect/index.js';

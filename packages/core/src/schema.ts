@@ -39,6 +39,9 @@ export const METRICS_CSV_COLUMNS = [
   'sla_violated',
 ] as const;
 
+/** The header line of a metrics CSV as `collect` writes it. */
+export const metricsCsvHeader = (): string => METRICS_CSV_COLUMNS.join(',');
+
 /**
  * Columns a metrics CSV must have. The delta columns are derived data (FeatureExtractor recomputes
  * them per run) and `sla_violated` is only read with `--labels column`, so neither is required.

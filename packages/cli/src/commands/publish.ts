@@ -1,8 +1,7 @@
 import { Args, Flags } from '@oclif/core';
-import { FEATURE_SET_IDS, FeatureExtractor, featureSet, formatMetricsMessage, readModelCard, TOPICS } from '@sockml/core';
-import { readdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { FEATURE_SET_IDS, FeatureExtractor, featureSet, formatMetricsMessage, TOPICS } from '@sockml/core';
 import { SockmlCommand } from '../lib/base-command.js';
+import { featureSetOfModels } from '../lib/model-cards.js';
 import { defaultModelsDir } from '../lib/paths.js';
 import { expandRecordings, newReadStats, openRecordings } from '../lib/recordings.js';
 import { kafkaClient, parseBrokers, sendInChunks } from '../live/kafka.js';
@@ -52,10 +51,4 @@ recording, e.g. to check that a live run decides as replay does.`;
     this.log(`published ${messages} feature vectors (${set.id}) from ${files.length} recording(s) to '${flags.topic}'`);
     return { messages, files, featureSet: set.id, topic: flags.topic };
   }
-}
-
-async function featureSetOfModels(dir: string): Promise<string> {
-  const card = (await readdir(dir)).find((f) => f.endsWith('.card.json'));
-  if (!card) throw new Error(`${dir}: no model cards to take the feature set from; pass --feature-set`);
-  return (await readModelCard(join(dir, card))).featureSet;
 }

@@ -5,6 +5,7 @@ import {
   formatDecisionMessage,
   IdempotentActuator,
   loadModelDirectory,
+  parseDuration,
   parseVoteMessage,
   ScalingController,
   ScalingPolicy,
@@ -19,9 +20,8 @@ import {
 import { HttpActuator } from '../actuators/http.js';
 import { KubernetesActuator } from '../actuators/kubernetes.js';
 import { LogActuator } from '../actuators/log.js';
-import { SockmlCommand } from '../lib/base-command.js';
+import { InputError, SockmlCommand } from '../lib/base-command.js';
 import { decisionBlock } from '../lib/decision-block.js';
-import { parseDuration } from '../lib/duration.js';
 import { defaultModelsDir } from '../lib/paths.js';
 import { kafkaClient, parseBrokers, sendInChunks, sendToDeadLetter, stopOnSignal } from '../live/kafka.js';
 
@@ -62,7 +62,12 @@ applied twice. Malformed votes go to model-votes.dlq and are counted.`;
   async run() {
     const { flags } = await this.parse(Scale);
     const brokers = parseBrokers(flags.kafka);
-    const windowMs = parseDuration(flags.window, '--window');
+    let windowMs: number;
+    try {
+      windowMs = parseDuration(flags.window);
+    } catch (e) {
+      throw new InputError(`--window: ${(e as Error).message}`);
+    }
     const { models } = await loadModelDirectory(flags.models ?? defaultModelsDir());
     const weights = Object.fromEntries(models.filter((m) => m.card.weight !== undefined).map((m) => [m.name, m.card.weight!]));
     const expected = flags['expected-models']?.split(',').map((s) => s.trim()).filter(Boolean) ?? models.map((m) => m.name);

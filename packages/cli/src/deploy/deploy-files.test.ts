@@ -27,13 +27,6 @@ const SOCKSHOP_NS = 'sock-shop';
 const RBAC_NEEDED = ['get', 'update'];
 const RBAC_ALLOWED = ['get', 'update', 'patch'];
 
-/**
- * Flags the deployment files already use but the CLI does not have yet (planned, being written). While
- * absent they are reported as skipped tests naming them; once a command defines them they are checked
- * like every other flag. Remove an entry when the flag lands.
- */
-const PLANNED_FLAGS: Record<string, string[]> = { collect: ['kafka'] };
-
 // ---------------------------------------------------------------------------------------- YAML files
 
 type Obj = Record<string, any>;
@@ -117,8 +110,6 @@ interface ParsedInvocation {
   flags: Map<string, string[]>;
   positional: string[];
   errors: string[];
-  /** Planned flags used here that the command does not have yet. */
-  pending: string[];
 }
 
 /** A value this test cannot know (a Kubernetes `$(VAR)` reference, a valueFrom): checked for presence only. */
@@ -127,7 +118,6 @@ const isReference = (v: string) => /\$\([A-Za-z_][A-Za-z0-9_]*\)/.test(v);
 /** Parses `inv.argv` as oclif would for the real command, collecting every problem as a message. */
 async function parseInvocation(inv: Invocation): Promise<ParsedInvocation> {
   const errors: string[] = [];
-  const pending: string[] = [];
   const at = inv.where;
   // The subcommand is the longest run of leading words that names a built command (topics: `dataset build`).
   const words: string[] = [];
@@ -142,7 +132,7 @@ async function parseInvocation(inv: Invocation): Promise<ParsedInvocation> {
     if (cls) used = n;
   }
   const command = words.slice(0, used).join(' ');
-  const result: ParsedInvocation = { command, flags: new Map(), positional: [], errors, pending };
+  const result: ParsedInvocation = { command, flags: new Map(), positional: [], errors };
   if (!cls) {
     errors.push(`${at}: \`sockml ${words[0] ?? ''}\` is not a sockml command (argv: ${JSON.stringify(inv.argv)})`);
     return result;
@@ -152,7 +142,6 @@ async function parseInvocation(inv: Invocation): Promise<ParsedInvocation> {
   if (cls.enableJsonFlag) defs.json = { name: 'json', type: 'boolean' };
   for (const [name, d] of Object.entries(defs)) d.name ??= name;
   const byChar = new Map(Object.values(defs).filter((d) => d.char).map((d) => [d.char!, d]));
-  const planned = new Set(PLANNED_FLAGS[command] ?? []);
   const rest = inv.argv.slice(used);
 
   for (let i = 0; i < rest.length; i++) {
@@ -177,11 +166,6 @@ async function parseInvocation(inv: Invocation): Promise<ParsedInvocation> {
       negated = true;
     }
     if (!def) {
-      if (long && planned.has(name)) {
-        pending.push(name);
-        if (inline === undefined && rest[i + 1] !== undefined && !rest[i + 1].startsWith('-')) i++; // skip its value
-        continue;
-      }
       errors.push(`${at}: ${tok.split('=')[0]} is not a flag of \`sockml ${command}\` (its flags: ${Object.keys(defs).map((f) => '--' + f).join(', ')})`);
       continue;
     }
@@ -377,9 +361,6 @@ describe('docker/: sockml command lines agree with the real CLI (packages/cli/di
     it(`${inv.where}: sockml ${inv.argv.join(' ')}`, () => {
       expect(parsed.errors, parsed.errors.join('\n')).toEqual([]);
     });
-    for (const flag of parsed.pending) {
-      it.skip(`${inv.where}: --${flag} is planned for \`sockml ${parsed.command}\` but the CLI does not have it yet (PLANNED_FLAGS)`, () => {});
-    }
   }
 
   it('model paths (--model, --models) exist in the repository (the image copies models/ to its working directory)', () => {

@@ -1,0 +1,120 @@
+import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { formatMetricsRow, metricsCsvHeader, PollLabeler, type CollectedPoll, type LabelDefinition, type MetricsSample, type PollSlot } from '@sockml/core';
+import type { SampleSink } from './sample-sink.js';
+
+/** A row waiting for its label, with the previous slot's sample of its service for the deltas. */
+interface PendingRow {
+  sample: MetricsSample;
+  previous?: MetricsSample;
+}
+
+export interface CsvSampleSinkOptions {
+  /** With a label definition, `sla_violated` holds the future-only label; without, it stays empty. */
+  label?: LabelDefinition;
+}
+
+/**
+ * Writes polls as the recorder's 13-column CSV (schema.ts formats every row).
+ *
+ * With a label definition, a row is written once its lookahead has passed, with the PollLabeler's
+ * future-only label in `sla_violated`; until then it waits in memory and in a journal beside the file
+ * (`<out>.pending`, the same CSV rows with an empty label, replaced atomically after every poll). Each
+ * poll's writes are fsynced before the next poll, so a crash loses nothing collected: the file plus the
+ * journal hold every completed poll. `close` appends the rows still waiting, unlabelled, and removes
+ * the journal.
+ *
+ * Deltas are against the same service's sample in the immediately preceding slot, and empty after a
+ * missing poll: a delta over two intervals is not the feature the models were trained on.
+ */
+export class CsvSampleSink implements SampleSink {
+  private readonly fd: number;
+  private readonly labeler?: PollLabeler<PendingRow>;
+  private readonly journal: string;
+  private previousSlot = new Map<string, MetricsSample>();
+  private lastSlot = -Infinity;
+  private waiting: PendingRow[] = [];
+  private closed = false;
+  rowsWritten = 0;
+  labelled = { positive: 0, negative: 0, unlabelled: 0 };
+
+  constructor(
+    readonly path: string,
+    options: CsvSampleSinkOptions = {},
+  ) {
+    this.fd = openSync(path, 'w');
+    this.journal = `${path}.pending`;
+    if (options.label) this.labeler = new PollLabeler(options.label);
+    this.append([metricsCsvHeader()], 0);
+  }
+
+  get gapUnlabelled(): number {
+    return this.labeler?.gapUnlabelled ?? 0;
+  }
+
+  async write(poll: CollectedPoll): Promise<void> {
+    const rows: PendingRow[] = poll.samples.map((sample) => ({ sample, previous: poll.slot === this.lastSlot + 1 ? this.previousSlot.get(sample.service) : undefined }));
+    this.previousSlot = new Map(poll.samples.map((s) => [s.service, s]));
+    this.lastSlot = poll.slot;
+    if (!this.labeler) {
+      this.append(rows.map((r) => this.format(r, null)));
+      return;
+    }
+    const done = this.labeler.poll(rows.map((r) => ({ service: r.sample.service, p95Ms: r.sample.p95LatencyMs, item: r })));
+    this.append(done.map((d) => this.format(d.item, d.label)));
+    this.waiting = this.stillWaiting(done).concat(rows);
+    this.writeJournal();
+  }
+
+  async missing(slot: PollSlot): Promise<void> {
+    this.previousSlot.clear();
+    this.lastSlot = slot.slot;
+    if (!this.labeler) return;
+    const done = this.labeler.poll([]);
+    this.append(done.map((d) => this.format(d.item, d.label)));
+    this.waiting = this.stillWaiting(done);
+    this.writeJournal();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.labeler) {
+      const rest = this.labeler.finish().sort((a, b) => a.item.sample.timeMs - b.item.sample.timeMs);
+      this.append(rest.map((d) => this.format(d.item, null)));
+      rmSync(this.journal, { force: true });
+    }
+    closeSync(this.fd);
+  }
+
+  private stillWaiting(done: { item: PendingRow }[]): PendingRow[] {
+    const gone = new Set(done.map((d) => d.item));
+    return this.waiting.filter((w) => !gone.has(w));
+  }
+
+  private format(row: PendingRow, label: 0 | 1 | null): string {
+    if (label === 1) this.labelled.positive++;
+    else if (label === 0) this.labelled.negative++;
+    else this.labelled.unlabelled++;
+    return formatMetricsRow({ ...row.sample, slaViolated: label }, row.previous);
+  }
+
+  /** Appends whole lines and fsyncs: after this returns, the poll survives a crash. */
+  private append(lines: string[], rows = lines.length) {
+    if (lines.length === 0) return;
+    writeSync(this.fd, lines.join('\n') + '\n');
+    fsyncSync(this.fd);
+    this.rowsWritten += rows;
+  }
+
+  private writeJournal() {
+    const tmp = `${this.journal}.tmp`;
+    const fd = openSync(tmp, 'w');
+    try {
+      writeSync(fd, [metricsCsvHeader(), ...this.waiting.map((w) => formatMetricsRow({ ...w.sample, slaViolated: null }, w.previous))].join('\n') + '\n');
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, this.journal);
+  }
+}

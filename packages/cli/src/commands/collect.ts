@@ -1,0 +1,164 @@
+import { Flags } from '@oclif/core';
+import { buildCollectQueries, CPU_SOURCES, FEATURE_SET_IDS, featureSet, parseDuration, PollSchedule, RetryPolicy, type CpuSource, type LabelDefinition } from '@sockml/core';
+import { runCollectLoop, type PollEvent } from '../collect/collect-loop.js';
+import { CsvSampleSink } from '../collect/csv-sample-sink.js';
+import { KafkaSampleSink } from '../collect/kafka-sample-sink.js';
+import { TeeSampleSink } from '../collect/tee-sample-sink.js';
+import { featureSetOfModels } from '../lib/model-cards.js';
+import { defaultModelsDir } from '../lib/paths.js';
+import { kafkaClient, parseBrokers } from '../live/kafka.js';
+import { HttpPrometheusClient, PrometheusQueryError } from '../collect/prometheus-client.js';
+import { EXIT, InputError, SockmlCommand } from '../lib/base-command.js';
+
+export default class Collect extends SockmlCommand {
+  static summary = 'Poll Prometheus for per-service Sock Shop metrics and write them as a metrics CSV.';
+
+  static description = `Every --interval (on a grid aligned to the interval: :00 and :30 for 30 s), collect asks
+Prometheus for each service's request rate, 5xx share, p50/p95/p99 latency (histogram_quantile over
+the buckets summed per service), CPU % and resident memory, evaluated at the poll's time. A service is
+named by the series' service label, else its job (cart → carts, frontend → front-end), else the
+Kubernetes name label, else the instance. Missing series are empty cells, never 0; a service without
+requests has empty latencies.
+
+A failed query is retried with exponential backoff until 80 % of the interval has passed; then the
+poll is missing: no row is written for it, it is counted in the summary, and deltas and labels do not
+reach across it. Each completed poll is fsynced before the next one. With --slo, sla_violated holds
+the future-only label (p95 > --slo in any of the next --lookahead polls); rows are written once their
+label is known, and the rows still waiting sit in <out>.pending until then (appended unlabelled when
+collect stops). The file reads with \`sockml replay\`. Ctrl-C stops cleanly.
+
+Exit codes: 0 success (also when stopped by Ctrl-C/SIGTERM), 2 bad input (a flag, a query Prometheus
+rejects), 4 Prometheus never answered.`;
+
+  static examples = [
+    { description: 'Record 30 minutes of 30 s polls with future-only labels', command: '<%= config.bin %> collect --prometheus http://localhost:9090 --duration 30m --out metrics.csv --slo 35.68' },
+    { description: 'Later Sock Shop builds (http_request_duration_seconds), CPU from cAdvisor', command: '<%= config.bin %> collect --prometheus http://prometheus:9090 --metric http_request_duration_seconds --cpu-source cadvisor --out m.csv' },
+  ];
+
+  static enableJsonFlag = true;
+
+  static flags = {
+    prometheus: Flags.string({ description: 'Prometheus base URL, e.g. http://localhost:9090', required: true }),
+    interval: Flags.string({ description: 'poll interval', default: '30s' }),
+    duration: Flags.string({ description: 'stop after this long (whole intervals) [default: until Ctrl-C]' }),
+    out: Flags.string({ description: 'development mode: the metrics CSV to write (replaced if it exists)' }),
+    kafka: Flags.string({ description: 'production mode: publish feature vectors to the `metrics` topic of these brokers (host:port[,…])', env: 'SOCKML_KAFKA' }),
+    'feature-set': Flags.string({ description: 'with --kafka: the feature set to publish [default: the one the models in --models use]', options: FEATURE_SET_IDS }),
+    models: Flags.string({ description: 'with --kafka: model directory whose cards name the feature set [default: ./models or the bundled models]' }),
+    slo: Flags.string({ description: 'p95 SLO in ms: fill sla_violated with future-only labels' }),
+    lookahead: Flags.integer({ description: 'label horizon k: polls t+1..t+k (with --slo)', default: 2, min: 1 }),
+    metric: Flags.string({ description: 'request-latency histogram base name (later Sock Shop source: http_request_duration_seconds)', default: 'request_duration_seconds' }),
+    'cpu-source': Flags.string({ description: "'process': process_cpu_seconds_total; 'cadvisor': container_cpu_usage_seconds_total", options: [...CPU_SOURCES], default: 'process' }),
+    'rate-window': Flags.string({ description: 'rate() window of the queries', default: '1m' }),
+    service: Flags.string({ description: 'collect only this service (repeatable)', multiple: true }),
+    timeout: Flags.string({ description: 'timeout of one query attempt (also cut at the poll deadline)', default: '10s' }),
+    progress: Flags.boolean({ description: 'show progress on stderr [default: when stderr is a terminal]', allowNo: true }),
+  };
+
+  async run() {
+    const { flags } = await this.parse(Collect);
+    const duration = (name: string, raw: string) => {
+      try {
+        return parseDuration(raw);
+      } catch (e) {
+        throw new InputError(`--${name}: ${(e as Error).message}`);
+      }
+    };
+    const intervalMs = duration('interval', flags.interval);
+    const durationMs = flags.duration === undefined ? undefined : duration('duration', flags.duration);
+    const rateWindowMs = duration('rate-window', flags['rate-window']);
+    const requestTimeoutMs = duration('timeout', flags.timeout);
+    if (!flags.out && !flags.kafka) throw new InputError('collect needs somewhere to put the polls: --out metrics.csv (development) and/or --kafka host:port (production)');
+    let label: LabelDefinition | undefined;
+    if (flags.slo !== undefined) {
+      const sloMs = Number(flags.slo);
+      if (!(sloMs > 0)) throw new InputError(`--slo must be a positive number of ms, got '${flags.slo}'`);
+      label = { metric: 'p95_latency_ms', sloMs, lookahead: flags.lookahead };
+    }
+    let queries;
+    let client;
+    try {
+      queries = buildCollectQueries({ metric: flags.metric, cpuSource: flags['cpu-source'] as CpuSource, rateWindowMs });
+      client = new HttpPrometheusClient(flags.prometheus);
+    } catch (e) {
+      throw new InputError((e as Error).message);
+    }
+
+    let csv: CsvSampleSink | undefined;
+    if (flags.out) {
+      try {
+        csv = new CsvSampleSink(flags.out, { label });
+      } catch (e) {
+        throw new InputError(`--out: cannot write ${flags.out} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+      }
+    }
+    let kafka: KafkaSampleSink | undefined;
+    if (flags.kafka) {
+      const brokers = parseBrokers(flags.kafka);
+      const set = featureSet(flags['feature-set'] ?? (await featureSetOfModels(flags.models ?? defaultModelsDir())));
+      const producer = kafkaClient(brokers, 'sockml-collect').producer({ idempotent: true, maxInFlightRequests: 1 });
+      await producer.connect();
+      kafka = new KafkaSampleSink(producer, set, `live@${new Date().toISOString()}`);
+    }
+    const sink = new TeeSampleSink([csv, kafka].filter((s): s is CsvSampleSink | KafkaSampleSink => s !== undefined));
+
+    const stop = new AbortController();
+    const onSignal = () => stop.abort();
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+
+    const showProgress = flags.progress ?? Boolean(process.stderr.isTTY);
+    const schedule = PollSchedule.aligned(Date.now(), intervalMs, durationMs);
+    const total = Number.isFinite(schedule.slots) ? `/${schedule.slots}` : '';
+    let missingPolls = 0;
+    const progress = (e: PollEvent) => {
+      if (e.kind === 'missing') missingPolls++;
+      const when = new Date(e.kind === 'completed' ? e.poll.timeMs : e.slot.timeMs).toISOString().slice(11, 19);
+      const what =
+        e.kind === 'waiting'
+          ? `waiting for poll ${e.slot.slot + 1}${total} at ${when}`
+          : e.kind === 'completed'
+            ? `poll ${e.poll.slot + 1}${total} at ${when}: ${e.poll.samples.length} services`
+            : `poll ${e.slot.slot + 1}${total} at ${when}: missing (${e.reason})`;
+      process.stderr.write(`\r\u001b[2Kcollect: ${what}${missingPolls ? `, ${missingPolls} missing` : ''}`);
+    };
+
+    let summary;
+    try {
+      summary = await runCollectLoop({ client, queries, schedule, retry: new RetryPolicy(), requestTimeoutMs, sink, services: flags.service, signal: stop.signal, onPoll: showProgress ? progress : undefined });
+    } catch (e) {
+      if (e instanceof PrometheusQueryError) throw new InputError(`Prometheus rejected a query: ${e.message}`);
+      throw e;
+    } finally {
+      await sink.close();
+      if (showProgress) process.stderr.write('\n');
+      process.removeListener('SIGINT', onSignal);
+      process.removeListener('SIGTERM', onSignal);
+    }
+
+    if (summary.polls > 0 && summary.completedPolls === 0) {
+      // The summary still goes out (with --json, scripts see the missing polls); the exit code says why.
+      process.stderr.write(`sockml collect: Prometheus at ${flags.prometheus} never answered: ${summary.missingPolls} missing polls, last error: ${summary.lastError}\n`);
+      process.exitCode = EXIT.environment;
+    }
+    const result = {
+      ...summary,
+      rows: csv?.rowsWritten ?? 0,
+      published: kafka?.published ?? 0,
+      labels: label && csv ? { ...csv.labelled, gapUnlabelled: csv.gapUnlabelled, sloMs: label.sloMs, lookahead: label.lookahead } : null,
+      out: flags.out ?? null,
+      featureSet: kafka?.featureSet.id ?? null,
+      intervalMs,
+    };
+    this.log(
+      `collect: ${summary.polls} polls (${summary.completedPolls} completed, ${summary.missingPolls} missing), ${summary.services.length} services` +
+        (csv ? `, ${result.rows} rows → ${flags.out}` : '') +
+        (kafka ? `, ${result.published} feature vectors (${kafka.featureSet.id}) → Kafka 'metrics'` : '') +
+        (summary.stoppedBy === 'signal' ? ' (stopped)' : ''),
+    );
+    if (result.labels && csv) this.log(`labels (p95 > ${label!.sloMs} ms within ${label!.lookahead} polls): ${csv.labelled.positive} violating, ${csv.labelled.negative} not, ${csv.labelled.unlabelled} unlabelled`);
+    const missing = Object.entries(summary.missingSeries);
+    if (missing.length > 0) this.log(`missing values: ${missing.map(([m, n]) => `${m} ${n}`).join(', ')}`);
+    return result;
+  }
+}
