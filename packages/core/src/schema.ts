@@ -46,17 +46,7 @@ export const metricsCsvHeader = (): string => METRICS_CSV_COLUMNS.join(',');
  * Columns a metrics CSV must have. The delta columns are derived data (FeatureExtractor recomputes
  * them per run) and `sla_violated` is only read with `--labels column`, so neither is required.
  */
-export const REQUIRED_METRICS_COLUMNS = [
-  'timestamp',
-  'service',
-  'request_rate_rps',
-  'error_rate_pct',
-  'p50_latency_ms',
-  'p95_latency_ms',
-  'p99_latency_ms',
-  'cpu_usage_pct',
-  'memory_usage_mb',
-] as const;
+export const REQUIRED_METRICS_COLUMNS = METRICS_CSV_COLUMNS.slice(0, METRICS_CSV_COLUMNS.indexOf('delta_rps')) as readonly (typeof METRICS_CSV_COLUMNS)[number][];
 
 /**
  * One service at one poll. `null` means "no data": for latencies, the service had no requests in the

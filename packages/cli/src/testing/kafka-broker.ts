@@ -15,11 +15,11 @@
  */
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import kafkajs from 'kafkajs';
+import { freePort } from './ports.js';
 
 const { Kafka, logLevel } = kafkajs;
 
@@ -77,19 +77,6 @@ function run(args: string[], timeoutMs: number): Promise<string> {
   });
 }
 
-/** A TCP port on 127.0.0.1 that was free a moment ago (the kernel's choice). */
-function freePort(): Promise<number> {
-  return new Promise((resolvePromise, reject) => {
-    const server = createServer();
-    server.unref();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolvePromise(port));
-    });
-  });
-}
 
 function readPid(dir: string): number | undefined {
   try {
