@@ -1,12 +1,12 @@
 import { Flags } from '@oclif/core';
-import { buildCollectQueries, CPU_SOURCES, FEATURE_SET_IDS, featureSet, parseDuration, PollSchedule, RetryPolicy, type CpuSource, type LabelDefinition } from '@sockml/core';
+import { buildCollectQueries, CPU_SOURCES, FEATURE_SET_IDS, featureSet, parseDuration, PollSchedule, RetryPolicy, TOPICS, type CpuSource, type LabelDefinition } from '@sockml/core';
 import { runCollectLoop, type PollEvent } from '../collect/collect-loop.js';
 import { CsvSampleSink } from '../collect/csv-sample-sink.js';
 import { KafkaSampleSink } from '../collect/kafka-sample-sink.js';
 import { TeeSampleSink } from '../collect/tee-sample-sink.js';
 import { featureSetOfModels } from '../lib/model-cards.js';
 import { defaultModelsDir } from '../lib/paths.js';
-import { kafkaClient, parseBrokers } from '../live/kafka.js';
+import { ensureTopics, kafkaClient, parseBrokers } from '../live/kafka.js';
 import { HttpPrometheusClient, PrometheusQueryError } from '../collect/prometheus-client.js';
 import { EXIT, InputError, SockmlCommand } from '../lib/base-command.js';
 
@@ -96,6 +96,7 @@ rejects), 4 Prometheus never answered.`;
     if (flags.kafka) {
       const brokers = parseBrokers(flags.kafka);
       const set = featureSet(flags['feature-set'] ?? (await featureSetOfModels(flags.models ?? defaultModelsDir())));
+      await ensureTopics(brokers, [TOPICS.metrics]);
       const producer = kafkaClient(brokers, 'sockml-collect').producer({ idempotent: true, maxInFlightRequests: 1 });
       await producer.connect();
       kafka = new KafkaSampleSink(producer, set, `live@${new Date().toISOString()}`);

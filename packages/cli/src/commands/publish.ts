@@ -4,7 +4,7 @@ import { SockmlCommand } from '../lib/base-command.js';
 import { featureSetOfModels } from '../lib/model-cards.js';
 import { defaultModelsDir } from '../lib/paths.js';
 import { expandRecordings, newReadStats, openRecordings } from '../lib/recordings.js';
-import { kafkaClient, parseBrokers, sendInChunks } from '../live/kafka.js';
+import { ensureTopics, kafkaClient, parseBrokers, sendInChunks } from '../live/kafka.js';
 
 export default class Publish extends SockmlCommand {
   static summary = 'Publish recorded metrics to the Kafka topic `metrics` as feature vectors, keyed by service.';
@@ -30,6 +30,7 @@ recording, e.g. to check that a live run decides as replay does.`;
     const brokers = parseBrokers(flags.kafka);
     const set = featureSet(flags['feature-set'] ?? (await featureSetOfModels(flags.models ?? defaultModelsDir())));
     const files = await expandRecordings(argv as string[]);
+    await ensureTopics(brokers, [flags.topic]);
     const producer = kafkaClient(brokers, 'sockml-publish').producer();
     await producer.connect();
     let messages = 0;

@@ -12,6 +12,7 @@ import {
   SchemaError,
   STRATEGY_NAMES,
   TOPICS,
+  deadLetterTopic,
   voteStrategy,
   type Actuator,
   type EnsembleVerdict,
@@ -23,7 +24,7 @@ import { LogActuator } from '../actuators/log.js';
 import { InputError, SockmlCommand } from '../lib/base-command.js';
 import { decisionBlock } from '../lib/decision-block.js';
 import { defaultModelsDir } from '../lib/paths.js';
-import { kafkaClient, parseBrokers, sendInChunks, sendToDeadLetter, stopOnSignal } from '../live/kafka.js';
+import { ensureTopics, kafkaClient, parseBrokers, sendInChunks, sendToDeadLetter, stopOnSignal } from '../live/kafka.js';
 
 export default class Scale extends SockmlCommand {
   static summary = 'Aggregate model votes per service, decide, publish to `scaling-decisions` and actuate.';
@@ -82,6 +83,7 @@ applied twice. Malformed votes go to model-votes.dlq and are counted.`;
           : new LogActuator((line) => this.log(line));
     const actuator = new IdempotentActuator(inner);
 
+    await ensureTopics(brokers, [TOPICS.votes, TOPICS.decisions, deadLetterTopic(TOPICS.votes)]);
     const kafka = kafkaClient(brokers, 'sockml-scale');
     // Idempotent: a send retried across a broker hiccup is written once.
     const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });

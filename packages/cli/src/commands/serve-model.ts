@@ -11,10 +11,11 @@ import {
   ModelServer,
   readModelCard,
   TOPICS,
+  deadLetterTopic,
   VOTE_LOG_HEADER,
 } from '@sockml/core';
 import { SockmlCommand } from '../lib/base-command.js';
-import { kafkaClient, parseBrokers, sendInChunks, sendToDeadLetter, stopOnSignal } from '../live/kafka.js';
+import { ensureTopics, kafkaClient, parseBrokers, sendInChunks, sendToDeadLetter, stopOnSignal } from '../live/kafka.js';
 
 export default class ServeModel extends SockmlCommand {
   static summary = 'Serve one ONNX model: consume `metrics`, publish votes to `model-votes`.';
@@ -58,6 +59,7 @@ process per model; several processes of the same model share partitions through 
     });
 
     if (flags['predictions-log']) await writeFile(flags['predictions-log'], VOTE_LOG_HEADER + '\n', { flag: 'a' });
+    await ensureTopics(brokers, [TOPICS.metrics, TOPICS.votes, deadLetterTopic(TOPICS.metrics)]);
     const kafka = kafkaClient(brokers, `sockml-serve-${model.name}`);
     // Idempotent: a send retried across a broker hiccup is written once.
     const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });

@@ -64,3 +64,22 @@ const SEND_CHUNK = 1000;
 export async function sendInChunks(producer: Producer, topic: string, messages: { key: string; value: string }[]) {
   for (let i = 0; i < messages.length; i += SEND_CHUNK) await producer.send({ topic, messages: messages.slice(i, i + SEND_CHUNK) });
 }
+
+/** Partitions of the topics sockml creates: one service's messages always share one (the key). */
+const PARTITIONS = 3;
+
+/**
+ * Creates the topics a command reads or writes if they do not exist yet (a consumer subscribing to a
+ * missing topic fails at start-up; a fresh broker has none). Existing topics are left as they are.
+ */
+export async function ensureTopics(brokers: string[], topics: string[]): Promise<void> {
+  const admin = kafkaClient(brokers, 'sockml-admin').admin();
+  await admin.connect();
+  try {
+    const existing = new Set(await admin.listTopics());
+    const missing = topics.filter((t) => !existing.has(t));
+    if (missing.length > 0) await admin.createTopics({ topics: missing.map((topic) => ({ topic, numPartitions: PARTITIONS })), waitForLeaders: true });
+  } finally {
+    await admin.disconnect();
+  }
+}
