@@ -23,6 +23,7 @@ describe('live pipeline on a real Kafka broker (integration)', () => {
     const producer = new kafkajs.Kafka({ brokers: p.broker.brokers, logLevel: kafkajs.logLevel.NOTHING }).producer({ createPartitioner: kafkajs.Partitioners.DefaultPartitioner });
     await producer.connect();
     await producer.send({ topic: 'metrics', messages: [{ key: 'carts', value: '{"timestamp": "broken' }] });
+    await producer.send({ topic: 'model-votes', messages: [{ key: 'carts', value: JSON.stringify({ service: 'carts', model: 'xgboost', prediction: 7 }) }] });
     await producer.disconnect();
     const rows = publish(p.kafka, RECORDING);
     expect(rows).toBe(175);
@@ -42,5 +43,26 @@ describe('live pipeline on a real Kafka broker (integration)', () => {
     await consumer.disconnect();
     expect(dead).toHaveLength(3);
     expect(dead.every((x) => x.value === '{"timestamp": "broken' && /message is not JSON/.test(x.reason))).toBe(true);
+
+    // serve-model's own view: healthy, and its counters say what it did.
+    for (const [model, port] of Object.entries(p.httpPorts)) {
+      expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
+      const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      const votes = [...metrics.matchAll(new RegExp(`^sockml_votes_total\\{model="${model}",prediction="[01]"\\} (\\d+)$`, 'gm'))].reduce((n, m) => n + Number(m[1]), 0);
+      expect(votes, `${model} votes_total`).toBe(rows);
+      expect(metrics).toMatch(new RegExp(`^sockml_dead_letters_total\\{model="${model}"\\} 1$`, 'm'));
+      expect(metrics).toMatch(new RegExp(`^sockml_inference_seconds_count\\{model="${model}"\\} \\d+$`, 'm'));
+    }
+  });
+
+  it('the scaler dead-letters a malformed vote and goes on', async () => {
+    const consumer = new kafkajs.Kafka({ brokers: p.broker.brokers, logLevel: kafkajs.logLevel.NOTHING }).consumer({ groupId: 'vote-dlq-check' });
+    await consumer.connect();
+    await consumer.subscribe({ topic: 'model-votes.dlq', fromBeginning: true });
+    const dead: string[] = [];
+    await consumer.run({ eachMessage: async ({ message }) => void dead.push(String(message.headers?.['sockml-error'])) });
+    await waitFor('the dead-lettered vote', () => dead.length >= 1);
+    await consumer.disconnect();
+    expect(dead).toEqual([expect.stringMatching(/model-votes\[\d\]@\d+: field 'prediction' must be a number in \[0, 1\], got 7/)]);
   });
 });

@@ -10,6 +10,7 @@ import { parse as parseCsvSync } from 'csv-parse/sync';
 import { expect } from 'vitest';
 import { REPO, sockml } from '../test-support.js';
 import { startKafkaBroker, type KafkaBroker } from './kafka-broker.js';
+import { freePort } from './ports.js';
 
 export const MODELS = ['xgboost', 'random_forest', 'logistic_regression'];
 const BIN = resolve(REPO, 'packages/cli/bin/run.js');
@@ -22,6 +23,8 @@ export interface Pipeline {
   decisionsFile: string;
   /** Where each process logs (kept when a test fails). */
   logDir: string;
+  /** The /metrics and /healthz port of each serve-model, by model name. */
+  httpPorts: Record<string, number>;
   stop(): Promise<void>;
 }
 
@@ -36,13 +39,18 @@ export async function startPipeline(options: { models?: string[]; window?: strin
     const log = openSync(join(logDir, `${args[0]}-${children.length}.log`), 'w');
     children.push(spawn(process.execPath, [BIN, ...args], { cwd: REPO, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', log, log] }));
   };
-  for (const m of options.models ?? MODELS) start(['serve-model', '--model', `models/${m}.onnx`, '--kafka', kafka, '--from-beginning']);
+  const httpPorts: Record<string, number> = {};
+  for (const m of options.models ?? MODELS) {
+    httpPorts[m] = await freePort();
+    start(['serve-model', '--model', `models/${m}.onnx`, '--kafka', kafka, '--from-beginning', '--port', String(httpPorts[m])]);
+  }
   start(['scale', '--kafka', kafka, '--from-beginning', '--window', options.window ?? '20s', '--quiet', '--out', decisionsFile]);
   return {
     broker,
     kafka,
     decisionsFile,
     logDir,
+    httpPorts,
     async stop() {
       for (const c of children) c.kill('SIGTERM');
       // A process that does not stop within 10 s fails the test (and is killed), rather than hanging CI.
