@@ -49,6 +49,8 @@ function startCli(args) {
   return child;
 }
 
+// The broker's steady state, not the fast-start JVM flags the tests use (scripts/kafka.sh).
+process.env.SOCKML_KAFKA_JVM_FLAGS ??= '-XX:+UseG1GC';
 const broker = await startKafkaBroker();
 const results = {};
 try {

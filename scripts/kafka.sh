@@ -244,8 +244,12 @@ logger.started.name = kafka.server.KafkaRaftServer
 logger.started.level = info
 EOF
 
+  # Tests want a broker up fast (C1 only, serial GC); benchmarks want its steady state:
+  # SOCKML_KAFKA_JVM_FLAGS replaces the JIT/GC flags (bench/live-bench.mjs sets it).
+  local jvm_flags
+  read -r -a jvm_flags <<< "${SOCKML_KAFKA_JVM_FLAGS:--XX:+UseSerialGC -XX:TieredStopAtLevel=1}"
   local java_opts=(
-    -Xms64m -Xmx"${SOCKML_KAFKA_HEAP:-512m}" -XX:+UseSerialGC -XX:TieredStopAtLevel=1
+    -Xms64m -Xmx"${SOCKML_KAFKA_HEAP:-512m}" "${jvm_flags[@]}"
     -Djava.awt.headless=true -Dlog4j2.configurationFile="$dir/log4j2.properties"
   )
   local cp="$LIB/*"

@@ -116,6 +116,8 @@ applied twice. Malformed votes go to model-votes.dlq and are counted.`;
       eachBatchAutoResolve: false,
       eachBatch: async ({ batch, resolveOffset, heartbeat }) => {
         await ticking;
+        // Decisions of one batch go out in one produce request, and offsets move only after they are out.
+        const taken: { verdict: EnsembleVerdict; decision: ScalingDecision }[] = [];
         for (const m of batch.messages) {
           const where = `${batch.topic}[${batch.partition}]@${m.offset}`;
           let vote;
@@ -133,13 +135,13 @@ applied twice. Malformed votes go to model-votes.dlq and are counted.`;
             await sendToDeadLetter(producer, batch.topic, { key: m.key, value: m.value }, e.message);
             deadLetters++;
             this.warn(`dead-lettered ${e.message}`);
-            resolveOffset(m.offset);
             continue;
           }
-          const taken = controller.onVote(vote, Date.now());
-          if (taken) await emit([taken]);
-          resolveOffset(m.offset);
+          const t = controller.onVote(vote, Date.now());
+          if (t) taken.push(t);
         }
+        await emit(taken);
+        if (batch.messages.length > 0) resolveOffset(batch.messages[batch.messages.length - 1].offset);
         await heartbeat();
       },
     });

@@ -1,4 +1,9 @@
+import { createReadStream, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { describeRecording, FeatureExtractor, featureSet, formatMetricsMessage, readMetricsCsv } from '@sockml/core';
+import kafkajs from 'kafkajs';
 import { afterEach, describe, expect, it } from 'vitest';
+import { REPO } from '../test-support.js';
 import { expectSameDecisionsAsReplay, jsonLines, publish, startPipeline, waitFor, type Pipeline } from '../testing/pipeline.js';
 
 /**
@@ -7,6 +12,25 @@ import { expectSameDecisionsAsReplay, jsonLines, publish, startPipeline, waitFor
  * lost, nothing decided twice, and still replay's decisions).
  */
 let p: Pipeline | undefined;
+
+/** A recording's `metrics` messages, exactly as `sockml publish` computes them (same run id). */
+async function featureMessages(recording: string) {
+  const { runId } = describeRecording(resolve(REPO, recording), REPO);
+  const set = featureSet(JSON.parse(readFileSync(resolve(REPO, 'models/xgboost.card.json'), 'utf8')).featureSet);
+  const x = new FeatureExtractor(set, runId);
+  const out: { key: string; value: string }[] = [];
+  for await (const batch of readMetricsCsv(createReadStream(resolve(REPO, recording)), recording)) {
+    for (const s of batch) out.push({ key: s.service, value: JSON.stringify(formatMetricsMessage(x.extract(s), set.names)) });
+  }
+  return out;
+}
+
+async function send(brokers: string[], messages: { key: string; value: string }[]) {
+  const producer = new kafkajs.Kafka({ brokers, logLevel: kafkajs.logLevel.NOTHING, retry: { retries: 30 } }).producer({ createPartitioner: kafkajs.Partitioners.DefaultPartitioner });
+  await producer.connect();
+  await producer.send({ topic: 'metrics', messages });
+  await producer.disconnect();
+}
 afterEach(async () => {
   await p?.stop();
   p = undefined;
@@ -24,17 +48,19 @@ describe('live pipeline faults (integration)', () => {
 
   it('survives a broker crash and restart mid-run: every decision taken once, none lost, as replay decides', async () => {
     p = await startPipeline({ window: '60s' });
-    // One recording (one run: replay keeps one policy state per service and run), published whole,
-    // then the broker is killed while the pipeline is still working through it.
+    // One recording (one run), its feature vectors computed as `sockml publish` does; the first half
+    // goes out, the broker is killed and comes back, then the second half: the crash is mid-run.
     const recording = 'fixtures/sockshop-gke/runs/step/run_6.csv';
-    const rows = publish(p.kafka, recording);
-    await waitFor('the first decisions', () => jsonLines(p!.decisionsFile).length >= 10);
-    const before = jsonLines(p.decisionsFile).length;
+    const messages = await featureMessages(recording);
+    const half = Math.floor(messages.length / 2);
+    await send(p.broker.brokers, messages.slice(0, half));
+    await waitFor('the first half decided', () => jsonLines(p!.decisionsFile).length >= half);
     await p.broker.restart({ hard: true, downtimeMs: 2000 });
+    await send(p.broker.brokers, messages.slice(half));
+    const rows = messages.length;
     await waitFor(`${rows} decisions`, () => jsonLines(p!.decisionsFile).length >= rows, 120_000);
     await new Promise((r) => setTimeout(r, 3000)); // give a duplicate time to show up
     const decisions = jsonLines(p.decisionsFile);
-    expect(before, 'the crash came before the pipeline was done').toBeLessThan(rows);
     expect(new Set(decisions.map((d) => d.decision_id)).size).toBe(rows);
     const recordings = [recording];
     expectSameDecisionsAsReplay(recordings, decisions, p.logDir);
