@@ -7,4 +7,5 @@ bash scripts/bootstrap.sh
 bash scripts/setup-python.sh
 bash scripts/kafka.sh fetch
 command -v prometheus >/dev/null || { [ "$(id -u)" = 0 ] && apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null; } || echo "prometheus not installed (apt-get install prometheus): the collect integration tests need it" >&2
+[ -x /usr/bin/chromium ] || { [ "$(id -u)" = 0 ] && apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null; } || echo "chromium not installed (apt-get install chromium): the experiment report test needs it" >&2
 npx vitest run "$@"

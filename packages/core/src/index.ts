@@ -1,5 +1,6 @@
 export * from './schema.js';
 export * from './runs.js';
+export * from './random.js';
 export * from './io/metrics-csv-reader.js';
 export * from './features/feature-set.js';
 export * from './features/missing-policy.js';
@@ -27,3 +28,5 @@ export * from './live/scaling-controller.js';
 export * from './actuators/actuator.js';
 export * from './actuators/idempotent-actuator.js';
 export * from './collect/index.js';
+export * from './experiments/index.js';
+export * from './load/index.js';

@@ -1,0 +1,71 @@
+/**
+ * `experiment analyze --report` rendered by a real headless Chromium (Debian package `chromium`,
+ * installed by scripts/test.sh when run as root): the charts must come out of the browser's own DOM,
+ * and the screenshot must be a real page. Under CI=true a missing Chromium fails the test.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { REPO, sockml } from '../../test-support.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const available = existsSync(CHROMIUM);
+
+function chromium(args: string[]) {
+  const profile = mkdtempSync(join(tmpdir(), 'sockml-chromium-'));
+  const r = spawnSync(
+    CHROMIUM,
+    ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', `--user-data-dir=${profile}`, ...args],
+    { encoding: 'utf8', timeout: 90_000, maxBuffer: 64 << 20 },
+  );
+  if (r.error) throw r.error;
+  return r;
+}
+
+const count = (html: string, re: RegExp) => (html.match(re) ?? []).length;
+
+describe.runIf(available || process.env.CI === 'true')('experiment analyze --report in headless Chromium', () => {
+  it('renders every chart and table (DOM) and a non-trivial screenshot', () => {
+    if (!available) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (scripts/test.sh does this as root)`);
+    const dir = mkdtempSync(join(tmpdir(), 'sockml-report-'));
+    const report = join(dir, 'report.html');
+    const r = sockml(['experiment', 'analyze', join(REPO, 'fixtures/seed-experiments'), '--report', report]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain(`report written to ${report}`);
+
+    // Self-contained: no scripts, no links, no fetched resources (the SVG namespace is not a fetch).
+    const html = readFileSync(report, 'utf8');
+    expect(html).not.toMatch(/<script|<link|\bsrc=|\bhref=|url\(/i);
+    expect(html.replace(/xmlns="http:\/\/www\.w3\.org\/2000\/svg"/g, '')).not.toMatch(/https?:/);
+
+    const dom = chromium(['--dump-dom', `file://${report}`]);
+    expect(dom.status, dom.stderr).toBe(0);
+    const d = dom.stdout;
+    expect(count(d, /<svg class="chart"/g)).toBe(4);
+    // Two conditions per line chart, 20 intervals each; 7 services × 2 and 4 patterns × 2 bars.
+    const chart = (id: string) => d.slice(d.indexOf(`data-chart="${id}"`), d.indexOf('</svg>', d.indexOf(`data-chart="${id}"`)));
+    for (const id of ['violation-timeline', 'replica-timeline']) {
+      expect(count(chart(id), /<path class="series"/g)).toBe(2);
+      expect(count(chart(id), /<circle class="point"/g)).toBe(40);
+      expect(chart(id)).toMatch(/<path class="series" data-series="proactive" d="M[\d.]+,[\d.]+(L[\d.]+,[\d.]+){19}"/);
+    }
+    expect(count(chart('service-violations'), /<rect class="bar"/g)).toBe(14);
+    expect(count(chart('pattern-violations'), /<rect class="bar"/g)).toBe(8);
+    expect(count(d, /<table data-table=/g)).toBe(4);
+    expect(d).toContain('How to read this');
+    expect(d).toMatch(/cells vs runs/);
+
+    const png = join(dir, 'report.png');
+    const shot = chromium([`--screenshot=${png}`, '--window-size=1200,2000', '--hide-scrollbars', `file://${report}`]);
+    expect(shot.status, shot.stderr).toBe(0);
+    expect(existsSync(png)).toBe(true);
+    const bytes = readFileSync(png);
+    expect(bytes.subarray(1, 4).toString()).toBe('PNG');
+    expect([bytes.readUInt32BE(16), bytes.readUInt32BE(20)]).toEqual([1200, 2000]); // IHDR width, height
+    // A blank 1200×2000 page compresses to a few KB; charts, text and tables make it far larger.
+    expect(statSync(png).size).toBeGreaterThan(60_000);
+    if (process.env.SOCKML_KEEP_REPORT) console.log(`report: ${report}, screenshot: ${png}`);
+  });
+});

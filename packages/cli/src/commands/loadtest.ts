@@ -1,0 +1,167 @@
+import { resolve } from 'node:path';
+import { Flags } from '@oclif/core';
+import { DEFAULT_JOURNEY, journeyRequests, loadPattern, parseDuration, parseJourneyWeights, PATTERN_NAMES, type TimelineRow } from '@sockml/core';
+import { EXIT, InputError, SockmlCommand } from '../lib/base-command.js';
+import { BuiltinEngine } from '../load/builtin.js';
+import { K6Engine, K6MissingError } from '../load/k6.js';
+import { LOAD_MODELS, type LoadEngine, type LoadModel, type LoadRunSpec } from '../load/load-engine.js';
+import { progressLine, renderLoadReport, sloMet } from '../load/report.js';
+import { openTimelineSink, type LoadRunStamp, type TimelineSink } from '../load/timeline-sink.js';
+
+export default class Loadtest extends SockmlCommand {
+  static summary = 'Put a load pattern (constant, ramp, step, spike, mixed) on the Sock Shop front-end and measure it.';
+
+  static description = `The pattern is a request rate over --duration, shaped like the recordings and scaled to --peak-rps:
+constant; ramp (up for half the run, hold a fifth, down); step (35 %, 70 %, 35 %, 100 % of the peak);
+spike (15 % base, bursts of 50 % and 100 %); mixed (the four in turn). Each request is a step of the Sock
+Shop journey (home, catalogue, category, item, login, add to cart, basket, checkout) drawn by weight
+(--mix) with a seeded PRNG.
+
+Open model (default): requests start at the pattern's arrival times whatever the responses; at most
+--max-in-flight at once, and an arrival beyond that is a dropped iteration (as in k6). Closed model:
+--vus users looping (fewer while the pattern is below its peak), so a slow target lowers the load.
+
+The builtin engine keeps connections alive, records every latency in an HDR-style histogram and writes a
+per-second timeline (--out .csv or .json) stamped with the pattern and its parameters. --engine k6 writes
+a k6 script with the same arrival-rate stages (and --slo as a p(95) threshold) and runs it if k6 is on PATH.
+Stops at --duration or on Ctrl-C.
+
+Exit codes: 0 success (also when stopped by Ctrl-C), 2 bad input, 4 k6 not installed (the script is written and the command to run it printed).`;
+
+  static examples = [
+    { description: 'A 10-minute ramp to 100 rps against a local Sock Shop', command: '<%= config.bin %> loadtest --pattern ramp --duration 10m --target http://localhost:80 --peak-rps 100 --out timeline.csv' },
+    { description: 'The same load as a closed model of 50 users, for comparison', command: '<%= config.bin %> loadtest --pattern ramp --target http://localhost:80 --model closed --vus 50' },
+    { description: 'Write (and, if installed, run) the k6 version', command: '<%= config.bin %> loadtest --pattern spike --target http://localhost:80 --engine k6 --k6-script spike.k6.js' },
+  ];
+
+  static enableJsonFlag = true;
+
+  static flags = {
+    pattern: Flags.string({ description: 'load pattern', options: [...PATTERN_NAMES], required: true }),
+    duration: Flags.string({ description: 'length of the run (e.g. 30s, 10m, 1h)', default: '10m' }),
+    target: Flags.string({ description: 'base URL of the Sock Shop front-end, e.g. http://localhost:80', required: true }),
+    engine: Flags.string({ description: 'who sends the requests', options: ['builtin', 'k6'], default: 'builtin' }),
+    'peak-rps': Flags.integer({ description: 'the pattern’s highest request rate (requests per second)', default: 100, min: 1 }),
+    model: Flags.string({ description: "'open': arrivals on schedule; 'closed': --vus users looping", options: [...LOAD_MODELS], default: 'open' }),
+    vus: Flags.integer({ description: 'closed model: virtual users at the peak', default: 50, min: 1 }),
+    'max-in-flight': Flags.integer({ description: 'open model: most requests in flight at once (k6: maxVUs); arrivals beyond it are dropped', default: 1000, min: 1 }),
+    mix: Flags.string({ description: `journey weights, step=weight,… (steps: home, catalogue, category, item, login, addToCart, basket, checkout) [default: ${Object.entries(DEFAULT_JOURNEY.weights).map(([k, v]) => `${k}=${v}`).join(',')}]` }),
+    seed: Flags.integer({ description: 'seed of the journey picker', default: 1 }),
+    timeout: Flags.string({ description: 'per-request timeout', default: '10s' }),
+    slo: Flags.string({ description: 'p95 SLO in ms: the summary’s verdict and the k6 threshold', default: '35.68' }),
+    out: Flags.string({ description: 'per-second timeline: .csv (streamed) or .json (builtin engine)' }),
+    'k6-script': Flags.string({ description: 'with --engine k6: where to write the script', default: 'loadtest.k6.js' }),
+    'k6-summary': Flags.string({ description: 'with --engine k6: where k6 writes its JSON summary', default: 'loadtest.k6-summary.json' }),
+    progress: Flags.boolean({ description: 'show a live line on stderr [default: when stderr is a terminal]', allowNo: true }),
+  };
+
+  async run() {
+    const { flags } = await this.parse(Loadtest);
+    const bad = (what: string, e: unknown) => new InputError(`${what}: ${(e as Error).message}`);
+    let durationMs: number, timeoutMs: number, target: URL, weights;
+    try {
+      durationMs = parseDuration(flags.duration);
+    } catch (e) {
+      throw bad('--duration', e);
+    }
+    try {
+      timeoutMs = parseDuration(flags.timeout);
+    } catch (e) {
+      throw bad('--timeout', e);
+    }
+    try {
+      target = new URL(flags.target);
+    } catch {
+      throw new InputError(`--target: '${flags.target}' is not a URL (e.g. http://localhost:80)`);
+    }
+    if (target.protocol !== 'http:' && target.protocol !== 'https:') throw new InputError(`--target must be http(s), got ${target.protocol}`);
+    try {
+      weights = flags.mix === undefined ? DEFAULT_JOURNEY.weights : parseJourneyWeights(flags.mix);
+    } catch (e) {
+      throw bad('--mix', e);
+    }
+    const sloMs = Number(flags.slo);
+    if (!(sloMs > 0)) throw new InputError(`--slo must be a positive number of ms, got '${flags.slo}'`);
+    const model = flags.model as LoadModel;
+    if (flags.engine === 'k6' && model === 'closed') throw new InputError('--engine k6 runs the open model only; use --engine builtin for --model closed');
+    if (flags.engine === 'k6' && flags.out) throw new InputError('--out is the builtin engine’s timeline; k6 writes its summary to --k6-summary');
+    let pattern, requests;
+    try {
+      pattern = loadPattern(flags.pattern, { durationMs, peakRps: flags['peak-rps'] });
+      requests = journeyRequests({ ...DEFAULT_JOURNEY, weights });
+    } catch (e) {
+      throw new InputError((e as Error).message);
+    }
+
+    const stamp: LoadRunStamp = {
+      tool: 'sockml loadtest',
+      engine: flags.engine as 'builtin' | 'k6',
+      model,
+      pattern: { name: pattern.name, peakRps: pattern.peakRps, durationMs, params: { ...pattern.params } },
+      target: target.href,
+      startedAt: new Date().toISOString(),
+      seed: flags.seed,
+      maxInFlight: flags['max-in-flight'],
+      vus: model === 'closed' ? flags.vus : null,
+      mix: weights as Record<string, number>,
+      sloMs,
+    };
+
+    const showProgress = (flags.progress ?? Boolean(process.stderr.isTTY)) && flags.engine === 'builtin';
+    let lastRow: TimelineRow | undefined;
+    let sink: TimelineSink | undefined;
+    if (flags.out) {
+      try {
+        sink = openTimelineSink(flags.out, stamp);
+      } catch (e) {
+        throw bad(`--out ${flags.out}`, e);
+      }
+    }
+    const engine: LoadEngine =
+      flags.engine === 'k6'
+        ? new K6Engine({ scriptPath: resolve(flags['k6-script']), summaryPath: resolve(flags['k6-summary']), stamp: stamp as unknown as Record<string, unknown> })
+        : new BuiltinEngine({ onProgress: showProgress ? ({ elapsedMs, inFlight }) => process.stderr.write(`\r\u001b[2K${progressLine(lastRow, elapsedMs, durationMs, inFlight)}`) : undefined });
+
+    const stop = new AbortController();
+    const onSignal = () => stop.abort();
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+    const spec: LoadRunSpec = {
+      pattern,
+      target,
+      model,
+      vus: flags.vus,
+      maxInFlight: flags['max-in-flight'],
+      requests,
+      seed: flags.seed,
+      timeoutMs,
+      sloMs,
+      signal: stop.signal,
+      onRow: (row) => {
+        lastRow = row;
+        sink?.write(row);
+      },
+    };
+
+    let result;
+    try {
+      result = await engine.run(spec);
+    } catch (e) {
+      if (e instanceof K6MissingError) {
+        process.stderr.write(`sockml loadtest: ${e.message}\n`);
+        process.exitCode = EXIT.environment;
+        return { run: stamp, k6: { script: e.scriptPath, summary: resolve(flags['k6-summary']), ran: false, command: e.command } };
+      }
+      throw e;
+    } finally {
+      if (showProgress) process.stderr.write('\n');
+      process.removeListener('SIGINT', onSignal);
+      process.removeListener('SIGTERM', onSignal);
+    }
+    await sink?.close({ ...result.summary, stoppedBy: result.stoppedBy });
+
+    this.log(renderLoadReport(stamp, result.summary, result.stoppedBy));
+    if (flags.out) this.log(`timeline written to ${flags.out}`);
+    return { run: stamp, stoppedBy: result.stoppedBy, summary: result.summary, sloMet: sloMet(result.summary, sloMs), out: flags.out ?? null };
+  }
+}

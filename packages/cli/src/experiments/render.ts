@@ -1,0 +1,118 @@
+import Table from 'cli-table3';
+import { CONDITIONS, type Comparison, type ConditionSummary, type ExperimentAnalysis, type GroupMetrics, type MannWhitneyResult } from '@sockml/core';
+import { chalk } from '../lib/report.js';
+import type { ExperimentFiles } from './files.js';
+
+/** Fractions become percent at the edge (JSON and tables); core keeps fractions. */
+const toPct = (v: number | null | undefined) => (v === null || v === undefined ? null : v * 100);
+const pct = (v: number | null | undefined) => (v === null || v === undefined ? 'n/a' : (v * 100).toFixed(1));
+const ms = (v: number | null | undefined) => (v === null || v === undefined ? 'n/a' : v.toFixed(1));
+const pval = (r: MannWhitneyResult | null) => (r === null ? 'n/a' : `${r.p < 0.001 ? r.p.toExponential(1) : r.p.toFixed(3)} (${r.n1} vs ${r.n2})`);
+const int = (v: number) => Math.round(v).toLocaleString('en');
+
+const table = (head: string[]) => new Table({ head, style: { head: chalk.level ? ['cyan'] : [], border: chalk.level ? ['grey'] : [] } });
+
+/** Δ and its interval in percentage points, proactive − reactive. */
+export function describeDifference(c: Comparison): string {
+  const b = c.bootstrap;
+  if (!b) return 'n/a';
+  const pp = (v: number) => `${v >= 0 ? '+' : ''}${(v * 100).toFixed(1)}`;
+  return `${pp(b.estimate)} pp [${pp(b.low)}, ${pp(b.high)}]`;
+}
+
+export function renderAnalysis(a: ExperimentAnalysis, files: ExperimentFiles): string {
+  const lines: string[] = [];
+  lines.push(
+    chalk.bold(`sockml experiment analyze — ${files.used.length} file${files.used.length === 1 ? '' : 's'}, ${a.counts.runs} runs, ${a.counts.cells} (run, service) cells, ${a.counts.snapshots} snapshots, SLO p95 > ${a.sloMs} ms`),
+  );
+  if (files.skipped.length) lines.push(chalk.dim(`skipped: ${files.skipped.map((s) => `${s.file} (${s.reason})`).join('; ')}`));
+  if (a.counts.settleDropped) lines.push(chalk.dim(`dropped ${a.counts.settleDropped} 'settle' snapshots (after the load ended)`));
+
+  lines.push('', chalk.bold('By condition') + chalk.dim(" — violation % and mean p95 as the prototype computed them (mean over (run, service) cells); 'with data' counts only snapshots that had requests"));
+  const g = table(['condition', 'runs', 'cells', 'violation\n%', 'violation %\n(with data)', 'mean p95\nms', 'median p95\nms', 'replica-s', 'scaling\nactions', 'front-end\nviolation %', 'front-end\nmedian p95']);
+  for (const c of CONDITIONS) {
+    const s = a.global.conditions[c];
+    if (s) g.push([c, s.runs, s.cells, pct(s.violationRate), pct(s.pooled.violationRate), ms(s.meanP95Ms), ms(s.pooled.medianP95Ms), int(s.replicaSeconds), s.scalingActions, pct(s.frontEnd?.violationRate), ms(s.frontEnd?.medianP95Ms)]);
+  }
+  lines.push(g.toString());
+
+  lines.push('', chalk.bold('Proactive − reactive') + chalk.dim(' — Δ violation with a bootstrap 95 % interval over runs; Mann–Whitney p over cells (the prototype’s, overstated) and over runs (the honest one)'));
+  const sig = table(['scope', 'Δ violation (95 % CI)', 'p, cells (n)', 'p, runs (n)']);
+  sig.push([chalk.bold('all patterns'), describeDifference(a.global), pval(a.global.mannWhitney.cell), pval(a.global.mannWhitney.run)]);
+  for (const [p, c] of Object.entries(a.patterns)) sig.push([p, describeDifference(c), pval(c.mannWhitney.cell), pval(c.mannWhitney.run)]);
+  lines.push(sig.toString());
+
+  lines.push('', chalk.bold('By pattern'));
+  const pt = table(['pattern', 'condition', 'runs', 'violation\n%', 'violation %\n(with data)', 'mean p95\nms', 'replica-s', 'scaling\nactions', 'front-end\nviolation %']);
+  for (const [p, cmp] of Object.entries(a.patterns)) {
+    for (const c of CONDITIONS) {
+      const s = cmp.conditions[c];
+      if (s) pt.push([p, c, s.runs, pct(s.violationRate), pct(s.pooled.violationRate), ms(s.meanP95Ms), int(s.replicaSeconds), s.scalingActions, pct(s.frontEnd?.violationRate)]);
+    }
+  }
+  lines.push(pt.toString());
+
+  lines.push('', chalk.bold('By service') + chalk.dim(' — all patterns, snapshots with data'));
+  const sv = table(['service', ...CONDITIONS.flatMap((c) => [`${c}\nviolation %`, `${c}\nmedian p95`, `${c}\nreplica-s`, `${c}\nactions`])]);
+  for (const [name, m] of Object.entries(a.services)) {
+    sv.push([name === 'front-end' ? chalk.bold(name) : name, ...CONDITIONS.flatMap((c) => [pct(m[c]?.violationRate), ms(m[c]?.medianP95Ms), m[c] ? int(m[c]!.replicaSeconds) : 'n/a', m[c]?.scalingActions ?? 'n/a'])]);
+  }
+  lines.push(sv.toString());
+  return lines.join('\n');
+}
+
+const groupJson = (m: GroupMetrics | null) =>
+  m && {
+    observations: m.observations,
+    withData: m.withData,
+    violations: m.violations,
+    violationRate: toPct(m.violationRate),
+    meanP95Ms: m.meanP95Ms,
+    medianP95Ms: m.medianP95Ms,
+    replicaSeconds: m.replicaSeconds,
+    scalingActions: m.scalingActions,
+  };
+
+const conditionJson = (s: ConditionSummary | null) =>
+  s && {
+    runs: s.runs,
+    cells: s.cells,
+    snapshots: s.snapshots,
+    violationRate: toPct(s.violationRate),
+    meanP95Ms: s.meanP95Ms,
+    replicaSeconds: s.replicaSeconds,
+    scalingActions: s.scalingActions,
+    withData: groupJson(s.pooled),
+    frontEnd: groupJson(s.frontEnd),
+  };
+
+const comparisonJson = (c: Comparison) => ({
+  ...Object.fromEntries(CONDITIONS.map((k) => [k, conditionJson(c.conditions[k])])),
+  mannWhitney: { cellP: c.mannWhitney.cell?.p ?? null, runP: c.mannWhitney.run?.p ?? null, cell: c.mannWhitney.cell, run: c.mannWhitney.run },
+  bootstrap: c.bootstrap && {
+    differencePct: c.bootstrap.estimate * 100,
+    lowPct: c.bootstrap.low * 100,
+    highPct: c.bootstrap.high * 100,
+    level: c.bootstrap.level,
+    resamples: c.bootstrap.resamples,
+    seed: c.bootstrap.seed,
+  },
+});
+
+/**
+ * The stable JSON shape of `experiment analyze --json`. Every violation rate is in PERCENT;
+ * `global.<condition>` follows the prototype's conventions, `.withData` is the snapshot-level view.
+ */
+export function analysisJson(a: ExperimentAnalysis, files: ExperimentFiles) {
+  return {
+    sloMs: a.sloMs,
+    intervalSeconds: a.intervalSeconds,
+    files: { used: files.used, skipped: files.skipped },
+    counts: { filesUsed: files.used.length, filesSkipped: files.skipped.length, ...a.counts },
+    global: comparisonJson(a.global),
+    patterns: Object.fromEntries(Object.entries(a.patterns).map(([p, c]) => [p, comparisonJson(c)])),
+    services: Object.fromEntries(Object.entries(a.services).map(([s, m]) => [s, Object.fromEntries(CONDITIONS.map((c) => [c, groupJson(m[c])]))])),
+    runs: a.runs.map((r) => ({ ...r, violationRate: r.violationRate * 100 })),
+    timeline: Object.fromEntries(CONDITIONS.map((c) => [c, a.timeline[c].map((p) => ({ ...p, violationRate: toPct(p.violationRate) }))])),
+  };
+}

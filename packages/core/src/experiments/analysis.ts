@@ -1,0 +1,318 @@
+/**
+ * Proactive vs reactive: what the seed experiments say, computed two ways.
+ *
+ * - The prototype's global numbers, kept so that old results can be reproduced: a (run, service) cell's
+ *   violation rate is the share of ALL its snapshots with p95 > SLO (a no-data snapshot counts as not
+ *   violating), a condition's rate is the mean over its cells, mean p95 is the mean over cells of each
+ *   cell's mean non-missing p95, and significance is a Mann–Whitney U over the cell rates.
+ * - Snapshot-level breakdowns (per condition, pattern and service) where the violation rate counts only
+ *   snapshots with data, and the honest significance test: one value per run, since the services of a
+ *   run share its load, its cluster and its controller and are not independent samples.
+ *
+ * All rates here are fractions in [0, 1]; the CLI prints percent.
+ */
+import { CONDITIONS, type Condition, type ExperimentSnapshot } from './snapshot.js';
+import { bootstrapMeanDifference, mannWhitneyU, mean, median, type BootstrapInterval, type MannWhitneyResult } from './statistics.js';
+
+export const FRONT_END = 'front-end';
+
+export interface ExperimentAnalysisOptions {
+  sloMs: number;
+  /** Seconds between snapshots: one snapshot of r replicas is r × this many replica-seconds. */
+  intervalSeconds?: number;
+  bootstrapResamples?: number;
+  bootstrapSeed?: number;
+}
+
+/** Snapshot-level metrics of any group of (snapshot, service) observations. */
+export interface GroupMetrics {
+  /** (snapshot, service) observations. */
+  observations: number;
+  /** Observations with a p95 (not the recorder's 0.0 = no data). */
+  withData: number;
+  violations: number;
+  /** violations / withData; null without data. */
+  violationRate: number | null;
+  meanP95Ms: number | null;
+  medianP95Ms: number | null;
+  /** Σ replicas × interval over observations whose replica count is known. */
+  replicaSeconds: number;
+  /** Replica-count changes between consecutive known counts of a service within a run. */
+  scalingActions: number;
+}
+
+/** One condition under the prototype's conventions, plus the snapshot-level view of the same data. */
+export interface ConditionSummary {
+  runs: number;
+  cells: number;
+  snapshots: number;
+  /** Mean over (run, service) cells of the share of the cell's snapshots with p95 > SLO. */
+  violationRate: number | null;
+  /** Mean over cells of the cell's mean non-missing p95. */
+  meanP95Ms: number | null;
+  replicaSeconds: number;
+  scalingActions: number;
+  /** Snapshot-level metrics over all services (violation rate among snapshots with data). */
+  pooled: GroupMetrics;
+  /** The user-facing service on its own. */
+  frontEnd: GroupMetrics | null;
+}
+
+export interface Comparison {
+  conditions: Record<Condition, ConditionSummary | null>;
+  mannWhitney: {
+    /** The prototype's test: (run, service) cells as samples; overstates significance. */
+    cell: MannWhitneyResult | null;
+    /** One value per run (the run's mean cell violation rate). */
+    run: MannWhitneyResult | null;
+  };
+  /** proactive − reactive mean run violation rate, percentile bootstrap resampling runs. */
+  bootstrap: BootstrapInterval | null;
+}
+
+export interface RunSummary {
+  condition: Condition;
+  pattern: string;
+  runId: number;
+  snapshots: number;
+  /** Mean of the run's cell violation rates (the prototype's definition of a cell). */
+  violationRate: number;
+  replicaSeconds: number;
+  scalingActions: number;
+}
+
+export interface TimelinePoint {
+  intervalIdx: number;
+  /** Share of (run, service) observations with p95 > SLO among those with data at this interval. */
+  violationRate: number | null;
+  /** Mean over runs of the run's total replicas (all services) at this interval. */
+  meanReplicas: number | null;
+  runs: number;
+}
+
+export interface ExperimentAnalysis {
+  sloMs: number;
+  intervalSeconds: number;
+  counts: { runs: number; cells: number; snapshots: number; settleDropped: number };
+  global: Comparison;
+  patterns: Record<string, Comparison>;
+  /** Snapshot-level metrics per service and condition, over all patterns. */
+  services: Record<string, Record<Condition, GroupMetrics | null>>;
+  /** The same per pattern: patternServices[pattern][service][condition]. */
+  patternServices: Record<string, Record<string, Record<Condition, GroupMetrics | null>>>;
+  timeline: Record<Condition, TimelinePoint[]>;
+  runs: RunSummary[];
+}
+
+/** All snapshots of one run, in interval order (settle polls already dropped). */
+interface Run {
+  condition: Condition;
+  pattern: string;
+  runId: number;
+  snapshots: ExperimentSnapshot[];
+}
+
+interface Cell {
+  run: Run;
+  service: string;
+  violationRate: number;
+  meanP95Ms: number | null;
+}
+
+/** Observations of one service through one run, in order; the unit every metric is built from. */
+interface Track {
+  run: Run;
+  service: string;
+  p95: (number | null)[];
+  replicas: (number | null)[];
+}
+
+const byKey = <T>(items: readonly T[], key: (t: T) => string): Map<string, T[]> => {
+  const m = new Map<string, T[]>();
+  for (const it of items) {
+    const k = key(it);
+    const list = m.get(k);
+    if (list) list.push(it);
+    else m.set(k, [it]);
+  }
+  return m;
+};
+
+/** Groups snapshots into runs by (condition, pattern, run id): run ids repeat across conditions. */
+export function groupRuns(snapshots: readonly ExperimentSnapshot[]): { runs: Run[]; settleDropped: number } {
+  // Polls after the load ended measure the cool-down, not the controller under load.
+  const kept = snapshots.filter((s) => s.phase !== 'settle');
+  const runs = [...byKey(kept, (s) => `${s.condition}\u0000${s.pattern}\u0000${s.runId}`).values()].map((list) => ({
+    condition: list[0].condition,
+    pattern: list[0].pattern,
+    runId: list[0].runId,
+    snapshots: [...list].sort((a, b) => a.intervalIdx - b.intervalIdx),
+  }));
+  runs.sort((a, b) => a.condition.localeCompare(b.condition) || a.pattern.localeCompare(b.pattern) || a.runId - b.runId);
+  return { runs, settleDropped: snapshots.length - kept.length };
+}
+
+function tracksOf(run: Run): Track[] {
+  const services = [...new Set(run.snapshots.flatMap((s) => Object.keys(s.services)))];
+  return services.map((service) => {
+    const present = run.snapshots.filter((s) => s.services[service] !== undefined);
+    return { run, service, p95: present.map((s) => s.services[service].p95Ms), replicas: present.map((s) => s.services[service].replicas) };
+  });
+}
+
+function scalingActions(replicas: readonly (number | null)[]): number {
+  // A missing count (API error) is skipped, not a change: 2, ?, 2 is no action; 2, ?, 3 is one.
+  let last: number | null = null;
+  let n = 0;
+  for (const r of replicas) {
+    if (r === null) continue;
+    if (last !== null && r !== last) n++;
+    last = r;
+  }
+  return n;
+}
+
+function groupMetrics(tracks: readonly Track[], sloMs: number, intervalSeconds: number): GroupMetrics | null {
+  if (tracks.length === 0) return null;
+  const p95s: number[] = [];
+  let observations = 0;
+  let replicaSeconds = 0;
+  let actions = 0;
+  for (const t of tracks) {
+    observations += t.p95.length;
+    for (const p of t.p95) if (p !== null) p95s.push(p);
+    for (const r of t.replicas) if (r !== null) replicaSeconds += r * intervalSeconds;
+    actions += scalingActions(t.replicas);
+  }
+  const violations = p95s.filter((p) => p > sloMs).length;
+  return {
+    observations,
+    withData: p95s.length,
+    violations,
+    violationRate: p95s.length ? violations / p95s.length : null,
+    meanP95Ms: mean(p95s),
+    medianP95Ms: median(p95s),
+    replicaSeconds,
+    scalingActions: actions,
+  };
+}
+
+function cellOf(t: Track, sloMs: number): Cell {
+  // The prototype's cell: a no-data snapshot stays in the denominator and counts as not violating.
+  const violations = t.p95.filter((p) => p !== null && p > sloMs).length;
+  return { run: t.run, service: t.service, violationRate: t.p95.length ? violations / t.p95.length : 0, meanP95Ms: mean(t.p95.filter((p): p is number => p !== null)) };
+}
+
+function runValue(cells: readonly Cell[]): number {
+  return mean(cells.map((c) => c.violationRate)) ?? 0;
+}
+
+function compare(runs: readonly Run[], opts: Required<ExperimentAnalysisOptions>): Comparison {
+  const conditions = {} as Comparison['conditions'];
+  const cellRates = {} as Record<Condition, number[]>;
+  const runRates = {} as Record<Condition, number[]>;
+  for (const c of CONDITIONS) {
+    const rs = runs.filter((r) => r.condition === c);
+    const tracks = rs.flatMap(tracksOf);
+    const cells = tracks.map((t) => cellOf(t, opts.sloMs));
+    cellRates[c] = cells.map((x) => x.violationRate);
+    runRates[c] = [...byKey(cells, (x) => `${x.run.pattern}\u0000${x.run.runId}`).values()].map(runValue);
+    const pooled = groupMetrics(tracks, opts.sloMs, opts.intervalSeconds);
+    conditions[c] =
+      rs.length === 0 || !pooled
+        ? null
+        : {
+            runs: rs.length,
+            cells: cells.length,
+            snapshots: rs.reduce((s, r) => s + r.snapshots.length, 0),
+            violationRate: mean(cellRates[c]),
+            meanP95Ms: mean(cells.map((x) => x.meanP95Ms).filter((m): m is number => m !== null)),
+            replicaSeconds: pooled.replicaSeconds,
+            scalingActions: pooled.scalingActions,
+            pooled,
+            frontEnd: groupMetrics(
+              tracks.filter((t) => t.service === FRONT_END),
+              opts.sloMs,
+              opts.intervalSeconds,
+            ),
+          };
+  }
+  return {
+    conditions,
+    mannWhitney: { cell: mannWhitneyU(cellRates.proactive, cellRates.reactive), run: mannWhitneyU(runRates.proactive, runRates.reactive) },
+    bootstrap: bootstrapMeanDifference(runRates.proactive, runRates.reactive, { resamples: opts.bootstrapResamples, seed: opts.bootstrapSeed }),
+  };
+}
+
+function perService(runs: readonly Run[], opts: Required<ExperimentAnalysisOptions>): Record<string, Record<Condition, GroupMetrics | null>> {
+  const tracks = runs.flatMap(tracksOf);
+  const services = [...new Set(tracks.map((t) => t.service))].sort((a, b) => (a === FRONT_END ? -1 : b === FRONT_END ? 1 : a.localeCompare(b)));
+  return Object.fromEntries(
+    services.map((s) => [
+      s,
+      Object.fromEntries(CONDITIONS.map((c) => [c, groupMetrics(tracks.filter((t) => t.service === s && t.run.condition === c), opts.sloMs, opts.intervalSeconds)])) as Record<Condition, GroupMetrics | null>,
+    ]),
+  );
+}
+
+function timeline(runs: readonly Run[], sloMs: number): TimelinePoint[] {
+  const byIdx = new Map<number, { withData: number; violations: number; totals: number[] }>();
+  for (const run of runs) {
+    for (const s of run.snapshots) {
+      let point = byIdx.get(s.intervalIdx);
+      if (!point) byIdx.set(s.intervalIdx, (point = { withData: 0, violations: 0, totals: [] }));
+      let total = 0;
+      let known = false;
+      for (const svc of Object.values(s.services)) {
+        if (svc.p95Ms !== null) {
+          point.withData++;
+          if (svc.p95Ms > sloMs) point.violations++;
+        }
+        if (svc.replicas !== null) {
+          total += svc.replicas;
+          known = true;
+        }
+      }
+      if (known) point.totals.push(total);
+    }
+  }
+  return [...byIdx.entries()]
+    .sort((a, b) => a[0] - b[0])
+    .map(([intervalIdx, p]) => ({ intervalIdx, violationRate: p.withData ? p.violations / p.withData : null, meanReplicas: mean(p.totals), runs: p.totals.length }));
+}
+
+/** The whole analysis of a set of snapshots (already selected by file; settle polls are dropped here). */
+export function analyzeExperiments(snapshots: readonly ExperimentSnapshot[], options: ExperimentAnalysisOptions): ExperimentAnalysis {
+  const opts: Required<ExperimentAnalysisOptions> = { intervalSeconds: 30, bootstrapResamples: 10_000, bootstrapSeed: 20260413, ...options };
+  const { runs, settleDropped } = groupRuns(snapshots);
+  const patterns = [...new Set(runs.map((r) => r.pattern))].sort();
+  const runSummaries = runs.map((run): RunSummary => {
+    const tracks = tracksOf(run);
+    const g = groupMetrics(tracks, opts.sloMs, opts.intervalSeconds)!;
+    return {
+      condition: run.condition,
+      pattern: run.pattern,
+      runId: run.runId,
+      snapshots: run.snapshots.length,
+      violationRate: runValue(tracks.map((t) => cellOf(t, opts.sloMs))),
+      replicaSeconds: g?.replicaSeconds ?? 0,
+      scalingActions: g?.scalingActions ?? 0,
+    };
+  });
+  return {
+    sloMs: opts.sloMs,
+    intervalSeconds: opts.intervalSeconds,
+    counts: {
+      runs: runs.length,
+      cells: runs.reduce((s, r) => s + tracksOf(r).length, 0),
+      snapshots: runs.reduce((s, r) => s + r.snapshots.length, 0),
+      settleDropped,
+    },
+    global: compare(runs, opts),
+    patterns: Object.fromEntries(patterns.map((p) => [p, compare(runs.filter((r) => r.pattern === p), opts)])),
+    services: perService(runs, opts),
+    patternServices: Object.fromEntries(patterns.map((p) => [p, perService(runs.filter((r) => r.pattern === p), opts)])),
+    timeline: Object.fromEntries(CONDITIONS.map((c) => [c, timeline(runs.filter((r) => r.condition === c), opts.sloMs)])) as Record<Condition, TimelinePoint[]>,
+    runs: runSummaries,
+  };
+}

@@ -1,0 +1,3 @@
+export * from './snapshot.js';
+export * from './statistics.js';
+export * from './analysis.js';
