@@ -44,6 +44,7 @@ describe('metrics CSV row', () => {
 
   it.each([
     ['empty cell', ''],
+    ['blank cell', '  '],
     ['nan', 'nan'],
     ['NaN', 'NaN'],
   ])('reads a %s latency as no data (null), never 0', (_name, cell) => {
@@ -60,6 +61,8 @@ describe('metrics CSV row', () => {
     ['timestamp', 'yesterday', /'yesterday' is not an ISO-8601 time/],
     ['service', '', /column 'service' is empty/],
     ['sla_violated', '2', /'2' is not 0 or 1/],
+    ['cpu_usage_pct', '0x1A', /column 'cpu_usage_pct': '0x1A' is not a number/],
+    ['cpu_usage_pct', '0b11', /column 'cpu_usage_pct': '0b11' is not a number/],
   ] as const)('rejects %s = %j with an error that names file and line', (column, value, message) => {
     expect(() => parseMetricsRow(row({ [column]: value }), layout, 'data.csv:7')).toThrow(message);
     expect(() => parseMetricsRow(row({ [column]: value }), layout, 'data.csv:7')).toThrow(/^data\.csv:7: /);
@@ -118,6 +121,7 @@ describe('Kafka messages', () => {
     [{ service: 'x' }, /field 'prediction'/],
     [{ timestamp: 't', service: 'x', model: 'm', prediction: 2, probability: 0.5, confidence: 0.5 }, /field 'prediction'/],
     [{ timestamp: 't', service: 'x', model: 'm', prediction: 1, probability: 1.5, confidence: 0.5 }, /field 'probability'/],
+    [{ timestamp: 'not-a-time', service: 'x', model: 'm', prediction: 1, probability: 0.9, confidence: 0.9 }, /field 'timestamp': 'not-a-time' is not an ISO-8601 time/],
     ['not json object', /not a JSON object/],
   ])('rejects malformed vote %#', (json, message) => {
     expect(() => parseVoteMessage(json, 'model-votes[0]@3')).toThrow(SchemaError);

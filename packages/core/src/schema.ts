@@ -96,9 +96,10 @@ const NO_DATA = new Set(['', 'nan', 'NaN', 'NAN', 'null', 'None']);
 function numberCell(raw: string | undefined, column: string, where: string | undefined, min = -Infinity): number | null {
   if (raw === undefined) return null; // optional column absent from this file
   if (raw.length > 0) {
-    // Fast path (a replay parses millions of cells): unary + accepts surrounding blanks, as trim would.
+    // Fast path (a replay parses millions of cells): unary + accepts surrounding blanks, as trim would,
+    // but also reads a blank cell as 0 and `0x1A` as 26; those two cases go to the slow path instead.
     const v = +raw;
-    if (v === v && v !== Infinity && v !== -Infinity) {
+    if (v === v && v !== Infinity && v !== -Infinity && !(v === 0 && raw.trim() === '') && !/^\s*[-+]?0[xXbBoO]/.test(raw)) {
       if (v < min) throw new SchemaError(`column '${column}': ${v} is below ${min}`, where);
       return v;
     }
@@ -321,6 +322,8 @@ export function parseVoteMessage(json: unknown, where?: string): Vote {
   const prediction = num(o, 'prediction', where, 0, 1);
   if (prediction !== 0 && prediction !== 1) throw new SchemaError(`field 'prediction' must be 0 or 1`, where);
   const probability = num(o, 'probability', where, 0, 1);
+  const voteTime = str(o, 'timestamp', where);
+  if (Number.isNaN(parseIsoTime(voteTime))) throw new SchemaError(`field 'timestamp': '${voteTime}' is not an ISO-8601 time`, where);
   const violationProbability =
     o.violation_probability === undefined ? (prediction === 1 ? probability : 1 - probability) : num(o, 'violation_probability', where, 0, 1);
   const timestamp = str(o, 'timestamp', where);

@@ -81,6 +81,15 @@ describe('KubernetesActuator (against a recorded-HTTP fake API server)', () => {
     expect(recorded.map((x) => x.method)).toEqual(['GET']);
   });
 
+  it('never lets a SCALE_UP shrink a Deployment (the scaler may start below the cluster’s count)', async () => {
+    const a = new KubernetesActuator({ namespace: 'sock-shop', kubeConfig: kubeConfig() });
+    const r = await a.apply(decision({ service: 'front-end', decision: 'SCALE_UP', targetReplicas: 2 }));
+    expect(r.applied).toBe(false);
+    expect(r.detail).toMatch(/front-end has 3 replicas: SCALE_UP to 2 would go the other way/);
+    expect(recorded.map((x) => x.method)).toEqual(['GET']);
+    expect(replicas['front-end']).toBe(3);
+  });
+
   it('never applies a redelivered decision twice', async () => {
     const a = new IdempotentActuator(new KubernetesActuator({ namespace: 'sock-shop', kubeConfig: kubeConfig() }));
     await a.apply(decision({}));

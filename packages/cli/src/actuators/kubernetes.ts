@@ -35,6 +35,11 @@ export class KubernetesActuator implements Actuator {
       const scale = await this.api.readNamespacedDeploymentScale({ name, namespace });
       const current = scale.spec?.replicas ?? 0;
       if (current === d.targetReplicas) return { applied: false, detail: `${namespace}/${name} already has ${current} replicas` };
+      // The policy's replica count can lag the cluster (a scaler restart starts from the minimum, someone
+      // scaled by hand): never let a SCALE_UP shrink a Deployment, or a SCALE_DOWN grow one.
+      if ((d.decision === 'SCALE_UP') !== d.targetReplicas > current) {
+        return { applied: false, detail: `${namespace}/${name} has ${current} replicas: ${d.decision} to ${d.targetReplicas} would go the other way, not applied` };
+      }
       await this.api.replaceNamespacedDeploymentScale({ name, namespace, body: { ...scale, spec: { ...scale.spec, replicas: d.targetReplicas } } });
       return { applied: true, detail: `${namespace}/${name}: ${current} → ${d.targetReplicas} replicas` };
     } catch (e) {

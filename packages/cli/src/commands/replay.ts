@@ -61,6 +61,12 @@ Exit codes: 0 success, 2 bad input (unreadable or malformed CSV, bad flag), 3 mo
     const weights = Object.fromEntries(models.filter((m) => m.card.weight !== undefined).map((m) => [m.name, m.card.weight!]));
     const strategy = voteStrategy(flags.strategy, weights);
 
+    // Models predict the label they were trained for; scoring them against another is allowed (e.g. the
+    // laptop recordings' 9.86 ms SLO) but must not pass unnoticed.
+    const warnings = models
+      .filter((m) => m.card.label.sloMs !== sloMs || m.card.label.lookahead !== flags.lookahead)
+      .map((m) => `model '${m.name}' was trained for p95 > ${m.card.label.sloMs} ms within ${m.card.label.lookahead} polls; scoring against --slo ${sloMs} --lookahead ${flags.lookahead}`);
+    for (const w of warnings) this.warn(w);
     const readStats = newReadStats();
     const showProgress = flags.progress ?? Boolean(process.stderr.isTTY);
     let lastProgress = 0;
@@ -99,6 +105,6 @@ Exit codes: 0 success, 2 bad input (unreadable or malformed CSV, bad flag), 3 mo
     this.log(renderReplayReport(report, { files: files.length, invalidRows: readStats.invalid }));
     if (readStats.invalid > 0) this.log(`skipped rows, e.g. ${readStats.invalidExamples.join('; ')}`);
     if (flags.out) this.log(`decisions written to ${flags.out}`);
-    return replayJson(report, { files, invalidRows: readStats.invalid, invalidExamples: readStats.invalidExamples });
+    return { ...replayJson(report, { files, invalidRows: readStats.invalid, invalidExamples: readStats.invalidExamples }), warnings };
   }
 }

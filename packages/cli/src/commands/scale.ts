@@ -91,14 +91,30 @@ applied twice. Malformed votes go to model-votes.dlq and are counted.`;
     await Promise.all([producer.connect(), consumer.connect()]);
 
     let deadLetters = 0;
+    // Decisions taken but not yet published and applied. The controller counts their votes as decided,
+    // so a redelivered batch would not take them again: they wait here and go out first next time.
+    let unsent: { verdict: EnsembleVerdict; decision: ScalingDecision }[] = [];
     const emit = async (taken: { verdict: EnsembleVerdict; decision: ScalingDecision }[]) => {
-      if (taken.length === 0) return;
-      await sendInChunks(producer, TOPICS.decisions, taken.map(({ decision }) => ({ key: decision.service, value: JSON.stringify(formatDecisionMessage(decision)) })));
-      for (const { verdict, decision } of taken) {
-        if (!flags.quiet || decision.decision !== 'NO_ACTION') this.log(decisionBlock(verdict, decision));
-        await actuator.apply(decision);
+      const queue = unsent.concat(taken);
+      unsent = [];
+      if (queue.length === 0) return;
+      const done: string[] = [];
+      let i = 0;
+      try {
+        // A decision retried after a failed apply may be published twice; its decision_id tells.
+        await sendInChunks(producer, TOPICS.decisions, queue.map(({ decision }) => ({ key: decision.service, value: JSON.stringify(formatDecisionMessage(decision)) })));
+        for (; i < queue.length; i++) {
+          const { verdict, decision } = queue[i];
+          await actuator.apply(decision);
+          if (!flags.quiet || decision.decision !== 'NO_ACTION') this.log(decisionBlock(verdict, decision));
+          done.push(JSON.stringify(formatDecisionMessage(decision)) + '\n');
+        }
+      } catch (e) {
+        unsent = queue.slice(i);
+        throw e;
+      } finally {
+        if (flags.out && done.length > 0) await appendFile(flags.out, done.join(''));
       }
-      if (flags.out) await appendFile(flags.out, taken.map(({ decision }) => JSON.stringify(formatDecisionMessage(decision)) + '\n').join(''));
     };
 
     // Windows close on a timer as well as on votes, so a silent voter cannot hold a decision back.

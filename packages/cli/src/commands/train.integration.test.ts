@@ -2,6 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { startSockml } from '../testing/sockml-process.js';
 import { REPO, sockml } from '../test-support.js';
 
 /**
@@ -11,9 +12,10 @@ import { REPO, sockml } from '../test-support.js';
  * (scripts/setup-python.sh; scripts/test.sh runs it).
  */
 describe('sockml train (integration)', () => {
-  it('reproduces the committed models, cards and CV report from the fixtures', () => {
+  it('reproduces the committed models, cards and CV report from the fixtures', async () => {
     const out = mkdtempSync(join(tmpdir(), 'sockml-train-'));
-    const r = sockml(['train', '--out-dir', out]);
+    // Async: a minute of spawnSync would block this test worker past vitest's RPC timeout.
+    const r = await startSockml(['train', '--out-dir', out], { timeoutMs: 600_000 }).done;
     expect(r.code, r.stderr).toBe(0);
     const committed = readdirSync(join(REPO, 'models')).filter((f) => /\.(onnx|card\.json)$|^cv-report\.(json|md)$|^parity\.csv$/.test(f));
     expect(committed.length).toBe(3 * 2 + 3);

@@ -1,4 +1,5 @@
 import { createReadStream, readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { resolve } from 'node:path';
 import { describeRecording, FeatureExtractor, featureSet, formatMetricsMessage, readMetricsCsv } from '@sockml/core';
 import kafkajs from 'kafkajs';
@@ -46,6 +47,41 @@ describe('live pipeline faults (integration)', () => {
     expect(decisions.every((d) => d.degraded === true && d.total_votes === 2 && /no vote from logistic_regression/.test(d.reason))).toBe(true);
   });
 
+  it('an actuator that fails once: the decision is retried, applied once, and logged once', async () => {
+    const applied: string[] = [];
+    let failures = 0;
+    const target = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c) => (body += c));
+      req.on('end', () => {
+        if (failures === 0) {
+          failures++;
+          return res.writeHead(500).end('try again');
+        }
+        applied.push(JSON.parse(body).decision_id);
+        res.writeHead(200).end('{}');
+      });
+    });
+    await new Promise<void>((r) => target.listen(0, '127.0.0.1', r));
+    try {
+      const url = `http://127.0.0.1:${(target.address() as { port: number }).port}/admin/replicas`;
+      p = await startPipeline({ scaleArgs: ['--actuator', 'http', '--actuator-url', url] });
+      const recording = 'fixtures/sockshop-gke/runs/step/run_3.csv';
+      const rows = publish(p.kafka, recording);
+      await waitFor(`${rows} decisions`, () => jsonLines(p!.decisionsFile).length >= rows);
+      await new Promise((r) => setTimeout(r, 2000));
+      const decisions = jsonLines(p.decisionsFile);
+      expect(decisions).toHaveLength(rows);
+      const actions = decisions.filter((d) => d.decision !== 'NO_ACTION').map((d) => d.decision_id);
+      expect(failures).toBe(1);
+      expect(actions.length).toBeGreaterThan(0);
+      expect([...applied].sort()).toEqual([...actions].sort()); // every action applied exactly once
+      expectSameDecisionsAsReplay([recording], decisions, p.logDir);
+    } finally {
+      target.close();
+    }
+  });
+
   it('survives a broker crash and restart mid-run: every decision taken once, none lost, as replay decides', async () => {
     p = await startPipeline({ window: '60s' });
     // One recording (one run), its feature vectors computed as `sockml publish` does; the first half
@@ -54,7 +90,8 @@ describe('live pipeline faults (integration)', () => {
     const messages = await featureMessages(recording);
     const half = Math.floor(messages.length / 2);
     await send(p.broker.brokers, messages.slice(0, half));
-    await waitFor('the first half decided', () => jsonLines(p!.decisionsFile).length >= half);
+    // Crash as soon as decisions start to flow, with the rest of the first half still in flight.
+    await waitFor('the first decision', () => jsonLines(p!.decisionsFile).length >= 1);
     await p.broker.restart({ hard: true, downtimeMs: 2000 });
     await send(p.broker.brokers, messages.slice(half));
     const rows = messages.length;

@@ -28,7 +28,7 @@ export interface Pipeline {
   stop(): Promise<void>;
 }
 
-export async function startPipeline(options: { models?: string[]; window?: string } = {}): Promise<Pipeline> {
+export async function startPipeline(options: { models?: string[]; window?: string; scaleArgs?: string[] } = {}): Promise<Pipeline> {
   const broker = await startKafkaBroker();
   await broker.createTopics(['metrics', 'model-votes', 'scaling-decisions', 'metrics.dlq', 'model-votes.dlq'], 3);
   const kafka = broker.brokers.join(',');
@@ -44,7 +44,7 @@ export async function startPipeline(options: { models?: string[]; window?: strin
     httpPorts[m] = await freePort();
     start(['serve-model', '--model', `models/${m}.onnx`, '--kafka', kafka, '--from-beginning', '--port', String(httpPorts[m])]);
   }
-  start(['scale', '--kafka', kafka, '--from-beginning', '--window', options.window ?? '20s', '--quiet', '--out', decisionsFile]);
+  start(['scale', '--kafka', kafka, '--from-beginning', '--window', options.window ?? '20s', '--quiet', '--out', decisionsFile, ...(options.scaleArgs ?? [])]);
   return {
     broker,
     kafka,

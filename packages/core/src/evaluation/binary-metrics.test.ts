@@ -77,6 +77,10 @@ describe('BinaryMetrics', () => {
     expect(sum.prAuc!).toBeCloseTo(referenceAp(scores, labels), 9);
   });
 
+  it('refuses a non-finite score instead of skewing the AUCs', () => {
+    expect(() => new BinaryMetrics().add(1, true, NaN)).toThrow(/score must be a finite number, got NaN/);
+  });
+
   it('reports undefined metrics as null rather than inventing them', () => {
     const m = new BinaryMetrics();
     m.add(0, false, 0.1);

@@ -32,6 +32,8 @@ export class BinaryMetrics {
 
   /** `predicted` is the hard decision; `score` in [0, 1] ranks for the AUCs. */
   add(label: 0 | 1, predicted: boolean, score: number): void {
+    // A NaN would land in no bin yet count in P or N, silently lowering both AUCs.
+    if (!Number.isFinite(score)) throw new Error(`BinaryMetrics: score must be a finite number, got ${score}`);
     if (label === 1) {
       if (predicted) this.tp++;
       else this.fn++;
