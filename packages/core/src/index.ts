@@ -30,3 +30,5 @@ export * from './actuators/idempotent-actuator.js';
 export * from './collect/index.js';
 export * from './experiments/index.js';
 export * from './load/index.js';
+export * from './sim/index.js';
+export * from './reactive/index.js';

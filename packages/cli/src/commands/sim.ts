@@ -1,0 +1,69 @@
+import { Flags } from '@oclif/core';
+import { DEFAULT_QUEUE_MODEL, isSockShopService, MAX_EMULATED_REPLICAS, SockShopEmulator, SOCKSHOP_SERVICES, type SockShopService } from '@sockml/core';
+import { InputError, SockmlCommand } from '../lib/base-command.js';
+import { startEmulatorServer } from '../sim/emulator-server.js';
+
+export default class Sim extends SockmlCommand {
+  static summary = 'Run a local emulator of Sock Shop: its front-end routes, its metrics, and replicas you can set.';
+
+  static description = `An EMULATOR, not Sock Shop: no service code runs. Each service (front-end, carts, orders, catalogue,
+user, payment, shipping) is a queue model with replicas (1 at start), a capacity per replica, a base
+latency, queueing latency that grows with utilisation ρ (base / (1 − ρ), capped at 20 × base) plus a
+backlog when arrivals exceed capacity, CPU in proportion to the work and memory per replica. A request to
+the front-end fans out to the services it calls (GET /catalogue → catalogue; POST /cart → catalogue,
+carts; POST /orders → orders → user, carts, payment, shipping; GET /login → user) and is answered after
+the modelled latency; 503 when a queue is full, 500 when a downstream call failed.
+
+GET /metrics serves Sock Shop's metric names: request_duration_seconds{service,method,route,status_code}
+(client_golang's default buckets), process_cpu_seconds_total{service},
+process_resident_memory_bytes{service}, kube_deployment_status_replicas{deployment}. GET /admin/replicas
+shows the replicas; POST /admin/replicas {"service": "carts", "replicas": 3} sets them (what
+\`sockml scale --actuator http\` sends): a new replica serves after a ${DEFAULT_QUEUE_MODEL.startupDelayMs / 1000} s start-up delay
+(divided by --time-scale); counts must be whole numbers 0–${MAX_EMULATED_REPLICAS}, else 400.
+Runs until Ctrl-C (SIGINT) or SIGTERM.
+
+Exit codes: 0 stopped by a signal, 2 bad input.`;
+
+  static examples = [
+    { description: 'The emulator on the default port, then load on it', command: '<%= config.bin %> sim --port 8079\n<%= config.bin %> loadtest --pattern ramp --duration 5m --target http://127.0.0.1:8079 --peak-rps 150' },
+    { description: 'Only the front-end and the catalogue, replicas ready 10× sooner', command: '<%= config.bin %> sim --services front-end,catalogue --time-scale 10' },
+  ];
+
+  static flags = {
+    port: Flags.integer({ description: 'port to listen on (0: any free port; printed)', default: 8079, min: 0, max: 65535 }),
+    host: Flags.string({ description: 'address to listen on', default: '127.0.0.1' }),
+    services: Flags.string({ description: `services to emulate, comma-separated (the others cost nothing and export nothing) [default: ${SOCKSHOP_SERVICES.join(',')}]` }),
+    'time-scale': Flags.string({ description: 'divides the replica start-up delay (10: ready after 2 s); rates and latencies stay real-time', default: '1' }),
+  };
+
+  async run() {
+    const { flags } = await this.parse(Sim);
+    const timeScale = Number(flags['time-scale']);
+    if (!(timeScale > 0) || !Number.isFinite(timeScale)) throw new InputError(`--time-scale must be a positive number, got '${flags['time-scale']}'`);
+    let services: SockShopService[] = [...SOCKSHOP_SERVICES];
+    if (flags.services !== undefined) {
+      const names = flags.services.split(',').map((s) => s.trim()).filter(Boolean);
+      const unknown = names.filter((s) => !isSockShopService(s));
+      if (unknown.length > 0) throw new InputError(`--services: unknown service ${unknown.map((s) => `'${s}'`).join(', ')} (one of ${SOCKSHOP_SERVICES.join(', ')})`);
+      if (names.length === 0) throw new InputError('--services: name at least one service');
+      services = names as SockShopService[];
+    }
+
+    // performance.now() is monotonic: the model's clock must never run backwards (wall-clock steps do).
+    const clock = () => performance.now();
+    const emulator = new SockShopEmulator({ services, timeScale }, clock());
+    let server;
+    try {
+      server = await startEmulatorServer({ emulator, clock, host: flags.host, port: flags.port });
+    } catch (e) {
+      throw new InputError(`cannot listen on ${flags.host}:${flags.port}: ${(e as Error).message}`);
+    }
+    this.logToStderr(`sockml sim: Sock Shop emulator on ${server.url} (${emulator.services.join(', ')}; start-up delay ${DEFAULT_QUEUE_MODEL.startupDelayMs / timeScale / 1000} s); /metrics, /admin/replicas; Ctrl-C stops`);
+    const signal = await new Promise<NodeJS.Signals>((resolve) => {
+      process.once('SIGINT', () => resolve('SIGINT'));
+      process.once('SIGTERM', () => resolve('SIGTERM'));
+    });
+    await server.stop();
+    this.logToStderr(`sockml sim: stopped (${signal})`);
+  }
+}
