@@ -1,7 +1,8 @@
-import { readFile, readdir, stat } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { classifyExperimentFile, parseSnapshotJsonl, type ExperimentSnapshot } from '@sockml/core';
 import { InputError } from '../lib/base-command.js';
+import { expandInputs } from '../lib/recordings.js';
 
 export interface ExperimentFiles {
   used: string[];
@@ -14,20 +15,7 @@ export interface ExperimentFiles {
  * out is reported with its reason rather than dropped silently.
  */
 export async function selectExperimentFiles(inputs: readonly string[]): Promise<ExperimentFiles> {
-  const candidates: string[] = [];
-  for (const input of inputs) {
-    let st;
-    try {
-      st = await stat(input);
-    } catch {
-      throw new InputError(`${input}: no such file or directory`);
-    }
-    if (st.isDirectory()) {
-      const entries = (await readdir(input, { recursive: true })).filter((e) => e.endsWith('.jsonl')).sort();
-      if (entries.length === 0) throw new InputError(`${input}: directory has no .jsonl snapshot files`);
-      candidates.push(...entries.map((e) => join(input, e)));
-    } else candidates.push(input);
-  }
+  const candidates = await expandInputs(inputs, '.jsonl', 'snapshot files');
   const seen = new Set<string>();
   const out: ExperimentFiles = { used: [], skipped: [] };
   for (const file of candidates) {

@@ -4,8 +4,11 @@ import { join, resolve } from 'node:path';
 import { InputError } from './base-command.js';
 import { describeRecording, readMetricsCsv, type MetricsCsvReadStats, type RecordedRun } from '@sockml/core';
 
-/** Expands files and directories (recursively, *.csv) into a sorted list of recording paths. */
-export async function expandRecordings(inputs: readonly string[]): Promise<string[]> {
+/**
+ * Expands files and directories into a list of paths: a directory contributes its files ending in
+ * `extension` (recursively, sorted); a named file is taken as it is. `what` names them in errors.
+ */
+export async function expandInputs(inputs: readonly string[], extension: string, what: string): Promise<string[]> {
   const out: string[] = [];
   for (const input of inputs) {
     let st;
@@ -15,13 +18,16 @@ export async function expandRecordings(inputs: readonly string[]): Promise<strin
       throw new InputError(`${input}: no such file or directory`);
     }
     if (st.isDirectory()) {
-      const entries = (await readdir(input, { recursive: true })).filter((e) => e.toLowerCase().endsWith('.csv')).sort();
-      if (entries.length === 0) throw new InputError(`${input}: directory has no .csv recordings`);
+      const entries = (await readdir(input, { recursive: true })).filter((e) => e.toLowerCase().endsWith(extension)).sort();
+      if (entries.length === 0) throw new InputError(`${input}: directory has no ${extension} ${what}`);
       out.push(...entries.map((e) => join(input, e)));
     } else out.push(input);
   }
   return out;
 }
+
+/** Expands files and directories (recursively, *.csv) into a sorted list of recording paths. */
+export const expandRecordings = (inputs: readonly string[]) => expandInputs(inputs, '.csv', 'recordings');
 
 /**
  * Opens each recording as one run (streamed, never loaded whole). Run ids are paths relative to `root`

@@ -5,6 +5,23 @@ import type { FeatureSet } from '../features/feature-set.js';
 import type { Vote } from '../schema.js';
 import { ModelCardError, parseModelCard, type ModelCard } from './model-card.js';
 
+/** A model known by its card: name, version and decision threshold come from there. */
+export abstract class CardModel implements Model {
+  constructor(readonly card: ModelCard) {}
+
+  get name() {
+    return this.card.name;
+  }
+  get version() {
+    return this.card.version;
+  }
+  get threshold() {
+    return this.card.threshold;
+  }
+
+  abstract predictBatch(features: Float32Array, rows: number): Promise<Float32Array>;
+}
+
 /** A voter: scores feature rows with the probability of an SLO violation. */
 export interface Model {
   readonly name: string;
@@ -25,21 +42,13 @@ export interface ModelRunnerOptions {
  * onnxruntime-node. Decisions come from the probabilities, never from the `label` output: for two-class
  * tree ensembles onnxruntime's label can disagree with its own probabilities.
  */
-export class ModelRunner implements Model {
+export class ModelRunner extends CardModel {
   private constructor(
-    readonly card: ModelCard,
+    card: ModelCard,
     private readonly session: ort.InferenceSession,
     readonly path: string,
-  ) {}
-
-  get name() {
-    return this.card.name;
-  }
-  get version() {
-    return this.card.version;
-  }
-  get threshold() {
-    return this.card.threshold;
+  ) {
+    super(card);
   }
 
   /** Loads `<dir>/<name>.onnx` with its card `<dir>/<name>.card.json`, checked against `featureSet`. */

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { FeatureSet } from '../features/feature-set.js';
 import { ModelCardError, type ModelCard } from './model-card.js';
-import { cardPathFor, checkCardMatches, readModelCard, type Model } from './model-runner.js';
+import { CardModel, cardPathFor, checkCardMatches, readModelCard } from './model-runner.js';
 
 /** The compiled worker script (tests run the TypeScript sources, whose worker is the built one). */
 function workerScript(): string {
@@ -19,14 +19,15 @@ function workerScript(): string {
  * models and the main thread share the machine's cores without oversubscribing them). Same card
  * checks, same probabilities as ModelRunner: it is a ModelRunner in another thread.
  */
-export class ThreadedModel implements Model {
+export class ThreadedModel extends CardModel {
   private nextId = 0;
   private readonly pending = new Map<number, { resolve: (p: Float32Array) => void; reject: (e: Error) => void }>();
 
   private constructor(
-    readonly card: ModelCard,
+    card: ModelCard,
     private readonly worker: Worker,
   ) {
+    super(card);
     worker.on('message', (m: { id: number; probs?: Float32Array; error?: string }) => {
       const p = this.pending.get(m.id);
       if (!p) return;
@@ -38,16 +39,6 @@ export class ThreadedModel implements Model {
       for (const p of this.pending.values()) p.reject(e);
       this.pending.clear();
     });
-  }
-
-  get name() {
-    return this.card.name;
-  }
-  get version() {
-    return this.card.version;
-  }
-  get threshold() {
-    return this.card.threshold;
   }
 
   static async load(onnxPath: string, featureSet: FeatureSet<any>, options: { intraOpThreads?: number } = {}): Promise<ThreadedModel> {
