@@ -32,3 +32,4 @@ export * from './experiments/index.js';
 export * from './load/index.js';
 export * from './sim/index.js';
 export * from './reactive/index.js';
+export * from './experiments/run/index.js';

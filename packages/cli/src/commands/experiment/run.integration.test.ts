@@ -1,0 +1,66 @@
+/**
+ * `sockml experiment run` end to end on the emulator, as a user runs it: a short step experiment
+ * (2 minutes of experiment time compressed 3× into 40 s per run, a snapshot every 15 s) whose 70 % and
+ * 100 % steps (140 and 200 rps) overload one front-end replica (100 rps). The reactive HPA must scale the
+ * front-end up; static must not. The files must parse with the analyze reader and `experiment analyze`.
+ */
+import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseSnapshotJsonl } from '@sockml/core';
+import { sockml } from '../../test-support.js';
+import { startSockml } from '../../testing/sockml-process.js';
+
+describe('sockml experiment run --target sim', () => {
+  it('records static and reactive step runs that analyze reads; only reactive scales the front-end', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'sockml-exprun-'));
+    const run = startSockml(
+      ['experiment', 'run', '--pattern', 'step', '--condition', 'static,reactive', '--target', 'sim', '--duration', '2m', '--interval', '15s', '--time-scale', '3', '--peak-rps', '200', '--settle', '3s', '--out', out, '--json'],
+      { timeoutMs: 240_000 },
+    );
+    const r = await run.done;
+    expect(r.code, r.stderr).toBe(0);
+    const result = JSON.parse(r.stdout);
+    expect(result.order).toEqual([
+      { condition: 'static', runId: 1 },
+      { condition: 'reactive', runId: 1 },
+    ]);
+    expect(readdirSync(out).sort()).toEqual(['reactive_step_run01.jsonl', 'static_step_run01.jsonl']);
+
+    const lines = (f: string) => readFileSync(join(out, f), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const frontEnd = (f: string) => lines(f).map((l) => l.services['front-end']);
+
+    // Reactive: the analyze reader accepts the file; the HPA scaled the front-end up under the overload.
+    const reactive = parseSnapshotJsonl(readFileSync(join(out, 'reactive_step_run01.jsonl'), 'utf8'), 'reactive_step_run01.jsonl');
+    expect(reactive).toHaveLength(8);
+    expect(reactive.map((s) => s.intervalIdx)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    expect(reactive.every((s) => s.condition === 'reactive' && s.pattern === 'step' && s.runId === 1 && Object.keys(s.services).length === 7)).toBe(true);
+    expect(Math.max(...reactive.map((s) => s.services['front-end'].replicas ?? 0))).toBeGreaterThan(1);
+    expect(result.runs[1].scalingActions.some((a: { service: string; to: number }) => a.service === 'front-end' && a.to > 1)).toBe(true);
+
+    // Static: the same schema (the reader only knows proactive/reactive, so its lines are checked with
+    // the condition swapped), one front-end replica throughout, and the overload visible as SLO violations.
+    const staticLines = lines('static_step_run01.jsonl');
+    expect(staticLines.every((l) => l.condition === 'static')).toBe(true);
+    const asReactive = staticLines.map((l) => JSON.stringify({ ...l, condition: 'reactive' })).join('\n');
+    expect(parseSnapshotJsonl(asReactive, 'static-as-reactive')).toHaveLength(8);
+    expect(frontEnd('static_step_run01.jsonl').every((s) => s.replicas === 1)).toBe(true);
+    expect(frontEnd('static_step_run01.jsonl').some((s) => s.slo_violated === true && s.p95_ms > 35.68)).toBe(true);
+    expect(result.runs[0].scalingActions).toEqual([]);
+
+    // The load generator's numbers ride along: the step's first quarter offers 35 % of 200 rps.
+    expect(staticLines[0].load.offered_rps).toBeGreaterThan(60);
+    expect(staticLines[0].load.offered_rps).toBeLessThan(80);
+    expect(staticLines.every((l) => l.load.achieved_rps >= 0 && l.load.errors >= 0)).toBe(true);
+
+    // analyze reads the directory: the reactive run, the static file listed as skipped.
+    const a = sockml(['experiment', 'analyze', out, '--json']);
+    expect(a.code, a.stderr).toBe(0);
+    const analysis = JSON.parse(a.stdout);
+    expect(analysis.files.used).toEqual([join(out, 'reactive_step_run01.jsonl')]);
+    expect(analysis.files.skipped.map((s: { file: string }) => s.file)).toEqual([join(out, 'static_step_run01.jsonl')]);
+    expect(analysis.global.reactive.runs).toBe(1);
+    expect(analysis.global.reactive.snapshots).toBe(8);
+  }, 300_000);
+});

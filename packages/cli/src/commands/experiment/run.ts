@@ -1,0 +1,139 @@
+import { existsSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Flags } from '@oclif/core';
+import { interleaveConditions, loadPattern, parseDuration, PATTERN_NAMES, runFileName, SOCKSHOP_SERVICES, type PatternName, type RunCondition } from '@sockml/core';
+import { InputError, SockmlCommand } from '../../lib/base-command.js';
+import { runSimExperiment } from '../../experiments/run/sim-experiment.js';
+import { startSimTarget } from '../../experiments/run/sim-target.js';
+
+const RUNNABLE = ['reactive', 'static'] as const;
+
+export default class ExperimentRun extends SockmlCommand {
+  static summary = 'Run autoscaling experiments (reactive HPA, static) on the Sock Shop emulator and record snapshot JSONL.';
+
+  static description = `Each run resets the replicas (POST /admin/replicas), puts the load pattern on the front-end (builtin
+engine, open model) and polls the target's /metrics every --interval into one snapshot line: per service the
+ready replicas, the p95 of the requests that ended in the interval (from request_duration_seconds' buckets,
+so as coarse as they are; 0.0 when there were none), CPU as % of the ready replicas' request, and
+slo_violated (p95 > --slo); plus the load generator's offered and achieved rate and errors ("load").
+Files are named <condition>_<pattern>_run<NN>.jsonl, the schema of ../shared/data/seed-experiments, so
+\`sockml experiment analyze\` reads them (it compares proactive and reactive; static files are listed as
+skipped).
+
+Conditions: static — no scaling; reactive — the HPA algorithm (CPU target --hpa-target %, 15 s sync,
+default autoscaling/v2 behaviour) for every service, applied through POST /admin/replicas. proactive (the ML
+pipeline) is not implemented for this command yet. With several conditions and --repeat, the order is
+counterbalanced: A B, B A, A B … (each condition holds each position equally often, so a drift over
+the session cancels out).
+
+--time-scale k compresses the experiment: --duration, --interval, the HPA's sync period and windows and the
+emulator's 20 s replica start-up all take 1/k of the wall-clock time. Request rates and latencies are real.
+
+Exit codes: 0 success, 1 failure during a run, 2 bad input (flag, existing output file).`;
+
+  static examples = [
+    { description: 'Reactive and static, twice each, 10-minute step runs compressed 5×', command: '<%= config.bin %> experiment run --pattern step --condition reactive,static --repeat 2 --time-scale 5 --out runs/' },
+  ];
+
+  static enableJsonFlag = true;
+
+  static flags = {
+    pattern: Flags.string({ description: 'load pattern', options: [...PATTERN_NAMES], required: true }),
+    condition: Flags.string({ description: `conditions, comma-separated: ${RUNNABLE.join(', ')} (proactive: not implemented yet)`, required: true }),
+    repeat: Flags.integer({ description: 'runs per condition', default: 1, min: 1 }),
+    target: Flags.string({ description: 'what to run on', options: ['sim'], default: 'sim' }),
+    duration: Flags.string({ description: 'length of each run, in experiment time', default: '10m' }),
+    interval: Flags.string({ description: 'snapshot interval, in experiment time', default: '30s' }),
+    'time-scale': Flags.string({ description: 'experiment time runs this many times faster than the wall clock', default: '1' }),
+    'peak-rps': Flags.integer({ description: 'the pattern’s highest request rate (front-end: 100 rps per replica)', default: 150, min: 1 }),
+    slo: Flags.string({ description: 'p95 SLO in ms for slo_violated', default: '35.68' }),
+    'hpa-target': Flags.integer({ description: 'reactive: target CPU utilisation, % of the request', default: 70, min: 1 }),
+    'max-replicas': Flags.integer({ description: 'reactive: HPA maxReplicas', default: 10, min: 1 }),
+    settle: Flags.string({ description: 'wait after the replica reset before the load, in experiment time', default: '20s' }),
+    'max-in-flight': Flags.integer({ description: 'open model: most requests in flight at once', default: 2000, min: 1 }),
+    seed: Flags.integer({ description: 'seed of the journey picker (plus the run id)', default: 1 }),
+    out: Flags.string({ description: 'directory for the snapshot files', default: 'experiment-runs' }),
+  };
+
+  async run() {
+    const { flags } = await this.parse(ExperimentRun);
+    const dur = (flag: string, raw: string) => {
+      try {
+        return parseDuration(raw);
+      } catch (e) {
+        throw new InputError(`--${flag}: ${(e as Error).message}`);
+      }
+    };
+    const timeScale = Number(flags['time-scale']);
+    if (!(timeScale > 0) || !Number.isFinite(timeScale)) throw new InputError(`--time-scale must be a positive number, got '${flags['time-scale']}'`);
+    const durationMs = dur('duration', flags.duration);
+    const intervalMs = dur('interval', flags.interval);
+    const settleMs = dur('settle', flags.settle);
+    if (intervalMs > durationMs) throw new InputError(`--interval (${flags.interval}) is longer than --duration (${flags.duration})`);
+    const sloMs = Number(flags.slo);
+    if (!(sloMs > 0)) throw new InputError(`--slo must be a positive number of ms, got '${flags.slo}'`);
+    const conditions = flags.condition.split(',').map((c) => c.trim()).filter(Boolean);
+    if (conditions.length === 0) throw new InputError('--condition: name at least one condition');
+    for (const c of conditions) {
+      if (c === 'proactive') throw new InputError('--condition proactive is not implemented yet (the ML pipeline: serve-model ×3 + scale --actuator http fed from the emulator); run reactive and static');
+      if (!(RUNNABLE as readonly string[]).includes(c)) throw new InputError(`--condition: unknown condition '${c}' (one of ${RUNNABLE.join(', ')})`);
+    }
+    let schedule;
+    try {
+      schedule = interleaveConditions(conditions as RunCondition[], flags.repeat);
+    } catch (e) {
+      throw new InputError(`--condition/--repeat: ${(e as Error).message}`);
+    }
+    const wallDurationMs = durationMs / timeScale;
+    const wallIntervalMs = intervalMs / timeScale;
+    const pattern = loadPattern(flags.pattern as PatternName, { durationMs: Math.floor(durationMs / intervalMs) * wallIntervalMs, peakRps: flags['peak-rps'] });
+
+    const files = schedule.map((r) => join(flags.out, runFileName(r.condition, pattern.name, r.runId)));
+    const clash = files.find((f) => existsSync(f));
+    if (clash) throw new InputError(`${clash} exists: choose another --out (runs are never overwritten)`);
+    await mkdir(flags.out, { recursive: true });
+
+    const services = [...SOCKSHOP_SERVICES];
+    const { server } = await startSimTarget({ services, timeScale });
+    const stop = new AbortController();
+    const onSignal = () => stop.abort();
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+    const log = (line: string) => process.stderr.write(line + '\n');
+    log(`sockml experiment run: emulator on ${server.url}; ${schedule.length} run(s) of ${flags.duration} (${(wallDurationMs / 1000).toFixed(1)} s wall each), order ${schedule.map((r) => `${r.condition}#${r.runId}`).join(' ')}`);
+    const runs = [];
+    try {
+      for (const [i, r] of schedule.entries()) {
+        if (stop.signal.aborted) break;
+        log(`run ${i + 1}/${schedule.length}: ${r.condition} ${pattern.name} run ${r.runId}`);
+        const result = await runSimExperiment({
+          targetUrl: server.url,
+          services,
+          condition: r.condition as RunCondition,
+          runId: r.runId,
+          pattern,
+          intervalMs: wallIntervalMs,
+          timeScale,
+          sloMs,
+          initialReplicas: 1,
+          settleMs: settleMs / timeScale,
+          hpa: { targetUtilizationPct: flags['hpa-target'], maxReplicas: flags['max-replicas'] },
+          seed: flags.seed,
+          maxInFlight: flags['max-in-flight'],
+          signal: stop.signal,
+          log,
+        });
+        await writeFile(files[i], result.lines.map((l) => l + '\n').join(''));
+        log(`  wrote ${files[i]} (${result.lines.length} snapshots, ${result.scalingActions.length} scaling actions)`);
+        runs.push({ file: files[i], condition: r.condition, runId: r.runId, snapshots: result.lines.length, scalingActions: result.scalingActions, maxReplicas: result.maxReplicas });
+      }
+    } finally {
+      process.removeListener('SIGINT', onSignal);
+      process.removeListener('SIGTERM', onSignal);
+      await server.stop();
+    }
+    for (const r of runs) this.log(`${r.file}: ${r.snapshots} snapshots, ${r.scalingActions.length} scaling actions, front-end up to ${r.maxReplicas['front-end']} replicas`);
+    return { target: 'sim', pattern: pattern.name, duration: flags.duration, interval: flags.interval, timeScale, order: schedule.map((r) => ({ condition: r.condition, runId: r.runId })), stoppedBySignal: stop.signal.aborted, runs };
+  }
+}
