@@ -4,7 +4,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { Args, Flags } from '@oclif/core';
-import { EXIT, SockmlCommand } from '../lib/base-command.js';
+import { EXIT, InputError, SockmlCommand } from '../lib/base-command.js';
 import { buildDataset, FEATURE_SET_IDS, featureSet, formatTrainingRow, trainingHeader, type DatasetStats } from '@sockml/core';
 import { REPO_ROOT } from '../lib/paths.js';
 import { checkTrainerPython, defaultPython, runPython } from '../lib/python.js';
@@ -39,6 +39,7 @@ packages pinned in models/requirements.txt (bash scripts/setup-python.sh install
     quick: Flags.boolean({ description: 'skip the hyperparameter search (starting points only)' }),
     'save-native': Flags.boolean({ description: 'also keep the fitted Python models in <out-dir>/native/ (the benchmark compares with them)' }),
     seed: Flags.integer({ description: 'random seed', default: 42 }),
+    'allow-holdout': Flags.boolean({ description: 'train on recordings listed in models/holdout-runs.txt too (they are held out for evaluation)' }),
   };
 
   async run() {
@@ -49,8 +50,15 @@ packages pinned in models/requirements.txt (bash scripts/setup-python.sh install
 
     const sloMs = Number(flags.slo);
     if (!(sloMs > 0)) this.error(`--slo must be a positive number of ms, got '${flags.slo}'`, { exit: EXIT.badInput });
-    const inputs = argv.length > 0 ? (argv as string[]) : await trainingRunsFromList(join(REPO_ROOT, 'models', 'training-runs.txt'));
+    const inputs = argv.length > 0 ? (argv as string[]) : await pathList(join(REPO_ROOT, 'models', 'training-runs.txt'));
     const files = await expandRecordings(inputs);
+    if (!flags['allow-holdout']) {
+      const holdout = new Set((await pathList(join(REPO_ROOT, 'models', 'holdout-runs.txt'))).map((p) => resolve(p)));
+      const used = files.filter((f) => holdout.has(resolve(f)));
+      if (used.length > 0) {
+        throw new InputError(`${used.map((f) => relative(process.cwd(), f)).join(', ')}: held out for evaluation (models/holdout-runs.txt); training on them would make every held-out number meaningless. Pass --allow-holdout to do it anyway.`);
+      }
+    }
     const set = featureSet(flags['feature-set']);
     const label = { metric: 'p95_latency_ms' as const, sloMs, lookahead: flags.lookahead };
 
@@ -92,7 +100,8 @@ packages pinned in models/requirements.txt (bash scripts/setup-python.sh install
   }
 }
 
-async function trainingRunsFromList(listPath: string): Promise<string[]> {
+/** The paths listed in a models/*.txt file (one per line, relative to the repository, # comments). */
+async function pathList(listPath: string): Promise<string[]> {
   const text = await readFile(listPath, 'utf8');
   return text
     .split('\n')
