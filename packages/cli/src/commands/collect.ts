@@ -1,5 +1,5 @@
 import { Flags } from '@oclif/core';
-import { buildCollectQueries, CPU_SOURCES, FEATURE_SET_IDS, featureSet, parseDuration, PollSchedule, RetryPolicy, TOPICS, type CpuSource, type LabelDefinition } from '@sockml/core';
+import { buildCollectQueries, CPU_SOURCES, FEATURE_SET_IDS, featureSet, PollSchedule, RetryPolicy, TOPICS, type CpuSource, type LabelDefinition } from '@sockml/core';
 import { runCollectLoop, type PollEvent } from '../collect/collect-loop.js';
 import { CsvSampleSink } from '../collect/csv-sample-sink.js';
 import { KafkaSampleSink } from '../collect/kafka-sample-sink.js';
@@ -9,6 +9,7 @@ import { defaultModelsDir } from '../lib/paths.js';
 import { ensureTopics, kafkaClient, parseBrokers } from '../live/kafka.js';
 import { HttpPrometheusClient, PrometheusQueryError } from '../collect/prometheus-client.js';
 import { EXIT, InputError, SockmlCommand } from '../lib/base-command.js';
+import { durationFlag } from '../lib/flags.js';
 
 export default class Collect extends SockmlCommand {
   static summary = 'Poll Prometheus for per-service Sock Shop metrics and write them as a metrics CSV.';
@@ -57,17 +58,10 @@ rejects), 4 Prometheus never answered.`;
 
   async run() {
     const { flags } = await this.parse(Collect);
-    const duration = (name: string, raw: string) => {
-      try {
-        return parseDuration(raw);
-      } catch (e) {
-        throw new InputError(`--${name}: ${(e as Error).message}`);
-      }
-    };
-    const intervalMs = duration('interval', flags.interval);
-    const durationMs = flags.duration === undefined ? undefined : duration('duration', flags.duration);
-    const rateWindowMs = duration('rate-window', flags['rate-window']);
-    const requestTimeoutMs = duration('timeout', flags.timeout);
+    const intervalMs = durationFlag('interval', flags.interval);
+    const durationMs = flags.duration === undefined ? undefined : durationFlag('duration', flags.duration);
+    const rateWindowMs = durationFlag('rate-window', flags['rate-window']);
+    const requestTimeoutMs = durationFlag('timeout', flags.timeout);
     if (!flags.out && !flags.kafka) throw new InputError('collect needs somewhere to put the polls: --out metrics.csv (development) and/or --kafka host:port (production)');
     let label: LabelDefinition | undefined;
     if (flags.slo !== undefined) {

@@ -5,7 +5,6 @@ import {
   formatDecisionMessage,
   IdempotentActuator,
   loadModelDirectory,
-  parseDuration,
   parseVoteMessage,
   ScalingController,
   ScalingPolicy,
@@ -21,7 +20,8 @@ import {
 import { HttpActuator } from '../actuators/http.js';
 import { KubernetesActuator } from '../actuators/kubernetes.js';
 import { LogActuator } from '../actuators/log.js';
-import { InputError, SockmlCommand } from '../lib/base-command.js';
+import { SockmlCommand } from '../lib/base-command.js';
+import { durationFlag } from '../lib/flags.js';
 import { decisionBlock } from '../lib/decision-block.js';
 import { defaultModelsDir } from '../lib/paths.js';
 import { ensureTopics, kafkaClient, parseBrokers, sendInChunks, sendToDeadLetter, stopOnSignal } from '../live/kafka.js';
@@ -63,12 +63,7 @@ applied twice. Malformed votes go to model-votes.dlq and are counted.`;
   async run() {
     const { flags } = await this.parse(Scale);
     const brokers = parseBrokers(flags.kafka);
-    let windowMs: number;
-    try {
-      windowMs = parseDuration(flags.window);
-    } catch (e) {
-      throw new InputError(`--window: ${(e as Error).message}`);
-    }
+    const windowMs = durationFlag('window', flags.window);
     const { models } = await loadModelDirectory(flags.models ?? defaultModelsDir());
     const weights = Object.fromEntries(models.filter((m) => m.card.weight !== undefined).map((m) => [m.name, m.card.weight!]));
     const expected = flags['expected-models']?.split(',').map((s) => s.trim()).filter(Boolean) ?? models.map((m) => m.name);

@@ -2,8 +2,9 @@ import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Flags } from '@oclif/core';
-import { interleaveConditions, loadPattern, parseDuration, PATTERN_NAMES, runFileName, SOCKSHOP_SERVICES, type PatternName, type RunCondition } from '@sockml/core';
+import { interleaveConditions, loadPattern, PATTERN_NAMES, runFileName, SOCKSHOP_SERVICES, type PatternName, type RunCondition } from '@sockml/core';
 import { InputError, SockmlCommand } from '../../lib/base-command.js';
+import { durationFlag } from '../../lib/flags.js';
 import { runSimExperiment } from '../../experiments/run/sim-experiment.js';
 import { startSimTarget } from '../../experiments/run/sim-target.js';
 
@@ -58,18 +59,11 @@ Exit codes: 0 success, 1 failure during a run, 2 bad input (flag, existing outpu
 
   async run() {
     const { flags } = await this.parse(ExperimentRun);
-    const dur = (flag: string, raw: string) => {
-      try {
-        return parseDuration(raw);
-      } catch (e) {
-        throw new InputError(`--${flag}: ${(e as Error).message}`);
-      }
-    };
     const timeScale = Number(flags['time-scale']);
     if (!(timeScale > 0) || !Number.isFinite(timeScale)) throw new InputError(`--time-scale must be a positive number, got '${flags['time-scale']}'`);
-    const durationMs = dur('duration', flags.duration);
-    const intervalMs = dur('interval', flags.interval);
-    const settleMs = dur('settle', flags.settle);
+    const durationMs = durationFlag('duration', flags.duration);
+    const intervalMs = durationFlag('interval', flags.interval);
+    const settleMs = durationFlag('settle', flags.settle);
     if (intervalMs > durationMs) throw new InputError(`--interval (${flags.interval}) is longer than --duration (${flags.duration})`);
     const sloMs = Number(flags.slo);
     if (!(sloMs > 0)) throw new InputError(`--slo must be a positive number of ms, got '${flags.slo}'`);
