@@ -10,6 +10,7 @@ import {
   voteStrategy,
 } from '@sockml/core';
 import { defaultModelsDir } from '../lib/paths.js';
+import { policyFromFlags, policyFlags } from '../lib/policy-flags.js';
 import { expandRecordings, newReadStats, openRecordings } from '../lib/recordings.js';
 import { renderReplayReport, replayJson } from '../lib/report.js';
 
@@ -21,7 +22,8 @@ export default class Replay extends SockmlCommand {
 --models → VoteAggregator (--strategy) → ScalingPolicy. Predictions are scored against future-only
 labels recomputed from p95 (label(t) = p95 > --slo in any of polls t+1..t+--lookahead), beside the
 persistence baseline "violating now ⇒ violating soon". The CSV's own sla_violated column is ignored
-unless --labels column is given.
+unless --labels column is given. The scaling policy (min/max replicas, cooldowns, scale-down rule) takes
+the same flags as \`sockml scale\`, so a live run's decisions can be reproduced offline from its polls.
 
 Exit codes: 0 success, 2 bad input (unreadable or malformed CSV, bad flag), 3 model problem.`;
 
@@ -45,6 +47,7 @@ Exit codes: 0 success, 2 bad input (unreadable or malformed CSV, bad flag), 3 mo
     out: Flags.string({ description: 'write one CSV row per (snapshot, service): features, each model’s probability and vote, the decision, the label' }),
     'skip-invalid': Flags.boolean({ description: 'skip malformed rows (counted in the report) instead of stopping at the first' }),
     progress: Flags.boolean({ description: 'show progress on stderr [default: when stderr is a terminal]', allowNo: true }),
+    ...policyFlags,
     'worker-threads': Flags.boolean({
       description: 'run each model in its own worker thread, overlapping inference with reading (--no-worker-threads: all in this thread)',
       default: true,
@@ -56,6 +59,7 @@ Exit codes: 0 success, 2 bad input (unreadable or malformed CSV, bad flag), 3 mo
     const { argv, flags } = await this.parse(Replay);
     const sloMs = Number(flags.slo);
     if (!(sloMs > 0)) this.error(`--slo must be a positive number of ms, got '${flags.slo}'`, { exit: EXIT.badInput });
+    const policy = policyFromFlags(flags);
     const files = await expandRecordings(argv as string[]);
     const { featureSet, models } = await loadModelDirectory(flags.models ?? defaultModelsDir(), { only: flags.model, workerThreads: flags['worker-threads'] });
     const weights = Object.fromEntries(models.filter((m) => m.card.weight !== undefined).map((m) => [m.name, m.card.weight!]));
@@ -83,6 +87,7 @@ Exit codes: 0 success, 2 bad input (unreadable or malformed CSV, bad flag), 3 mo
         featureSet,
         models,
         strategy,
+        policy,
         label: { metric: 'p95_latency_ms', sloMs, lookahead: flags.lookahead },
         labelSource: flags.labels as 'future' | 'column',
         onRow: out ? (row) => out!.write(formatDecisionLogRow(row) + '\n') : undefined,

@@ -1,13 +1,11 @@
 import { appendFile } from 'node:fs/promises';
 import { Flags } from '@oclif/core';
 import {
-  DEFAULT_POLICY,
   formatDecisionMessage,
   IdempotentActuator,
   loadModelDirectory,
   parseVoteMessage,
   ScalingController,
-  ScalingPolicy,
   SchemaError,
   STRATEGY_NAMES,
   TOPICS,
@@ -21,6 +19,7 @@ import { HttpActuator } from '../actuators/http.js';
 import { KubernetesActuator } from '../actuators/kubernetes.js';
 import { LogActuator } from '../actuators/log.js';
 import { SockmlCommand } from '../lib/base-command.js';
+import { policyFromFlags, policyFlags } from '../lib/policy-flags.js';
 import { durationFlag } from '../lib/flags.js';
 import { decisionBlock } from '../lib/decision-block.js';
 import { defaultModelsDir } from '../lib/paths.js';
@@ -56,8 +55,7 @@ applied twice. Malformed votes go to model-votes.dlq and are counted.`;
     out: Flags.string({ description: 'also append every decision as a JSON line to this file' }),
     'from-beginning': Flags.boolean({ description: 'a new group starts at the oldest vote (default: the newest)', default: false }),
     quiet: Flags.boolean({ description: 'print only SCALE UP / SCALE DOWN decisions' }),
-    'max-replicas': Flags.integer({ description: 'policy: most replicas per service', default: DEFAULT_POLICY.maxReplicas, min: 1 }),
-    'min-replicas': Flags.integer({ description: 'policy: fewest replicas per service', default: DEFAULT_POLICY.minReplicas, min: 0 }),
+    ...policyFlags,
   };
 
   async run() {
@@ -68,7 +66,7 @@ applied twice. Malformed votes go to model-votes.dlq and are counted.`;
     const weights = Object.fromEntries(models.filter((m) => m.card.weight !== undefined).map((m) => [m.name, m.card.weight!]));
     const expected = flags['expected-models']?.split(',').map((s) => s.trim()).filter(Boolean) ?? models.map((m) => m.name);
     await Promise.all(models.map((m) => m.close())); // the scaler needs the cards, not the sessions
-    const policy = new ScalingPolicy({ ...DEFAULT_POLICY, maxReplicas: flags['max-replicas'], minReplicas: flags['min-replicas'] });
+    const policy = policyFromFlags(flags);
     const controller = new ScalingController({ strategy: voteStrategy(flags.strategy, weights), expectedModels: expected, windowMs, quorum: flags.quorum }, policy);
     const inner: Actuator =
       flags.actuator === 'http'
