@@ -2,7 +2,9 @@
  * One experiment run on the Sock Shop emulator (`--target sim`): reset the replicas, put the load
  * pattern on the front-end, poll /metrics every interval into one snapshot line, and — reactive
  * condition — run the HPA controller every sync period against the emulator's CPU, applying its
- * decisions through POST /admin/replicas (what `sockml scale --actuator http` does).
+ * decisions through POST /admin/replicas (what `sockml scale --actuator http` does); — proactive
+ * condition — run sockml's live pipeline (proactive-pipeline.ts), whose scaler POSTs there itself.
+ * The snapshots are taken the same way in every condition, so only the scaler differs between them.
  *
  * Time compression: every duration of the experiment (--duration, --interval, the HPA's 15 s sync and
  * 300 s scale-down window, the emulator's 20 s replica start-up) is divided by --time-scale on the wall
@@ -11,6 +13,7 @@
 import { DEFAULT_JOURNEY, DEFAULT_SERVICE_SPECS, journeyRequests, ReactiveLoop, SnapshotRecorder, type HpaOptions, type IntervalObservation, type LoadPattern, type RunCondition, type SockShopService, type TimelineRow } from '@sockml/core';
 import { BuiltinEngine } from '../../load/builtin.js';
 import { observeBetween, scrapeMetrics, setReplicas, type MetricsScrape } from './metrics-poller.js';
+import type { ProactivePipeline } from './proactive-pipeline.js';
 
 export interface SimRunOptions {
   targetUrl: string;
@@ -28,6 +31,8 @@ export interface SimRunOptions {
   hpa: Partial<HpaOptions>;
   seed: number;
   maxInFlight: number;
+  /** The proactive condition's pipeline, started for this run (before the replica reset). */
+  startProactive?: () => Promise<ProactivePipeline>;
   signal?: AbortSignal;
   log?: (line: string) => void;
 }
@@ -71,6 +76,20 @@ const cpuRequest = (s: string) => DEFAULT_SERVICE_SPECS[s as SockShopService]?.c
 
 export async function runSimExperiment(o: SimRunOptions): Promise<SimRunResult> {
   const log = o.log ?? (() => {});
+  let pipeline: ProactivePipeline | undefined;
+  if (o.condition === 'proactive') {
+    if (!o.startProactive) throw new Error('the proactive condition needs its pipeline (startProactive)');
+    pipeline = await o.startProactive();
+  }
+  try {
+    return await runWith(o, log, pipeline);
+  } finally {
+    // Normally stopped (and read) by runWith; this stops it when the run failed part-way.
+    await pipeline?.stop().catch(() => undefined);
+  }
+}
+
+async function runWith(o: SimRunOptions, log: (line: string) => void, pipeline: ProactivePipeline | undefined): Promise<SimRunResult> {
   // Reset: the previous run's requests drain (on the replicas it ended with), every service goes back to
   // the initial replicas, and the target settles before the load starts.
   if (!(await waitUntilIdle(o.targetUrl, 60_000, o.signal))) log('  warning: the target was still answering requests after 60 s; starting anyway');
@@ -84,7 +103,9 @@ export async function runSimExperiment(o: SimRunOptions): Promise<SimRunResult> 
   const maxReplicas: Record<string, number> = Object.fromEntries(o.services.map((s) => [s, o.initialReplicas]));
 
   const t0 = performance.now();
+  const t0Epoch = Date.now();
   const elapsed = () => performance.now() - t0;
+  pipeline?.startCollecting();
   const stop = new AbortController();
   o.signal?.addEventListener('abort', () => stop.abort(), { once: true });
 
@@ -152,6 +173,14 @@ export async function runSimExperiment(o: SimRunOptions): Promise<SimRunResult> 
   }
   await reactive; // a failed scaling call fails the run
   await load;
+  if (pipeline) {
+    const { actions } = await pipeline.stop();
+    for (const a of actions) {
+      scalingActions.push({ atMs: a.atEpochMs - t0Epoch, service: a.service, from: a.from, to: a.to });
+      maxReplicas[a.service] = Math.max(maxReplicas[a.service] ?? 0, a.to);
+      log(`  ${((a.atEpochMs - t0Epoch) / 1000).toFixed(1)} s: sockml ${a.service} ${a.from} → ${a.to}`);
+    }
+  }
 
   // The load generator's counts per interval (its timeline seconds, relative to the same start).
   return {

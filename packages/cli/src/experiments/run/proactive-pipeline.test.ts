@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import type { ScalingDecision } from '@sockml/core';
+import { actionsOf } from './proactive-pipeline.js';
+import { scrapesOfPort } from './preflight.js';
+
+const d = (service: string, at: string, decision: ScalingDecision['decision'], targetReplicas?: number): ScalingDecision => ({
+  decisionId: `${service}@${at}`,
+  snapshotId: `live@${at}`,
+  service,
+  timestamp: at,
+  decision,
+  strategy: 'majority',
+  scaleUpVotes: 0,
+  noActionVotes: 0,
+  totalVotes: 3,
+  confidence: 0.5,
+  score: 0.5,
+  degraded: false,
+  ...(targetReplicas === undefined ? {} : { targetReplicas }),
+});
+
+describe('actionsOf', () => {
+  it.each([
+    { name: 'no decisions', decisions: [], want: [] },
+    { name: 'NO_ACTION only', decisions: [d('carts', '2026-01-01T00:00:05Z', 'NO_ACTION', 1)], want: [] },
+    {
+      name: 'ups and a down, per service, in snapshot order whatever the file order',
+      decisions: [d('carts', '2026-01-01T00:00:10Z', 'SCALE_UP', 3), d('carts', '2026-01-01T00:00:05Z', 'SCALE_UP', 2), d('orders', '2026-01-01T00:00:05Z', 'SCALE_UP', 2), d('carts', '2026-01-01T00:00:20Z', 'SCALE_DOWN', 2)],
+      want: [
+        ['carts', 1, 2],
+        ['orders', 1, 2],
+        ['carts', 2, 3],
+        ['carts', 3, 2],
+      ],
+    },
+    { name: 'a repeated target (a decision published twice) is one action', decisions: [d('carts', '2026-01-01T00:00:05Z', 'SCALE_UP', 2), d('carts', '2026-01-01T00:00:05Z', 'SCALE_UP', 2)], want: [['carts', 1, 2]] },
+  ])('$name', ({ decisions, want }) => {
+    expect(actionsOf(decisions).map((a) => [a.service, a.from, a.to])).toEqual(want);
+  });
+  it('times actions by the decision snapshot', () => {
+    expect(actionsOf([d('carts', '2026-01-01T00:00:05Z', 'SCALE_UP', 2)])[0].atEpochMs).toBe(Date.UTC(2026, 0, 1, 0, 0, 5));
+  });
+});
+
+describe('scrapesOfPort', () => {
+  const body = {
+    status: 'success',
+    data: {
+      resultType: 'vector',
+      result: [
+        { metric: { __name__: 'up', job: 'emulator', instance: '127.0.0.1:8089' }, value: [1, '1'] },
+        { metric: { __name__: 'up', job: 'other', instance: 'localhost:18089' }, value: [1, '0'] },
+        { metric: { __name__: 'up', job: 'node', instance: '127.0.0.1:9100' }, value: [1, '1'] },
+      ],
+    },
+  };
+  it.each([
+    { port: 8089, want: [{ job: 'emulator', instance: '127.0.0.1:8089', up: true }] },
+    { port: 18089, want: [{ job: 'other', instance: 'localhost:18089', up: false }] },
+    { port: 1234, want: [] },
+  ])('port $port', ({ port, want }) => expect(scrapesOfPort(body, port)).toEqual(want));
+  it('reads a malformed answer as no scrape', () => expect(scrapesOfPort({ data: {} }, 8089)).toEqual([]));
+});
