@@ -1,4 +1,8 @@
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { metricsCsvHeader } from '@sockml/core';
 import { sockml } from '../test-support.js';
 
 // Flag problems are reported before any network access: one line on stderr, exit code 2.
@@ -19,5 +23,26 @@ describe('sockml collect: bad input', () => {
     expect(r.code, r.stderr).toBe(2);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toMatch(message);
+  });
+});
+
+describe('sockml collect after a crash', () => {
+  it('refuses to overwrite a file with a journal; collect recover merges it', () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'sockml-collect-crash-')), 'm.csv');
+    const row = (t: string, label: string) => `${t},carts,10,0,5,9,12,3,64,,,,${label}`;
+    writeFileSync(out, [metricsCsvHeader(), row('2026-04-08T22:40:00.000Z', '0')].join('\n') + '\n');
+    writeFileSync(`${out}.pending`, [metricsCsvHeader(), row('2026-04-08T22:40:00.000Z', ''), row('2026-04-08T22:40:30.000Z', '')].join('\n') + '\n');
+
+    const refused = sockml(['collect', '--prometheus', 'http://127.0.0.1:9', '--out', out, '--slo', '35']);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/m\.csv\.pending exists: .*sockml collect recover .*m\.csv/);
+    expect(readFileSync(out, 'utf8').split('\n')).toHaveLength(3); // untouched
+
+    const r = sockml(['collect', 'recover', out, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ kept: 1, appended: 1, duplicates: 1, tornBytes: 0 });
+    expect(readFileSync(out, 'utf8').trim().split('\n').slice(1)).toEqual([row('2026-04-08T22:40:00.000Z', '0'), row('2026-04-08T22:40:30.000Z', '')]);
+    expect(existsSync(`${out}.pending`)).toBe(false);
+    expect(sockml(['collect', 'recover', out]).code).toBe(2); // nothing left to recover
   });
 });

@@ -1,7 +1,9 @@
+import { existsSync } from 'node:fs';
 import { Flags } from '@oclif/core';
 import { buildCollectQueries, CPU_SOURCES, FEATURE_SET_IDS, featureSet, PollSchedule, RetryPolicy, TOPICS, type CpuSource, type LabelDefinition } from '@sockml/core';
 import { runCollectLoop, type PollEvent } from '../collect/collect-loop.js';
 import { CsvSampleSink } from '../collect/csv-sample-sink.js';
+import { journalPath } from '../collect/journal-recovery.js';
 import { KafkaSampleSink } from '../collect/kafka-sample-sink.js';
 import { TeeSampleSink } from '../collect/tee-sample-sink.js';
 import { featureSetOfModels } from '../lib/model-cards.js';
@@ -26,7 +28,9 @@ poll is missing: no row is written for it, it is counted in the summary, and del
 reach across it. Each completed poll is fsynced before the next one. With --slo, sla_violated holds
 the future-only label (p95 > --slo in any of the next --lookahead polls); rows are written once their
 label is known, and the rows still waiting sit in <out>.pending until then (appended unlabelled when
-collect stops). The file reads with \`sockml replay\`. Ctrl-C stops cleanly.
+collect stops). If collect is killed before that, \`sockml collect recover <out>\` merges the journal
+into the file; collect refuses to overwrite a file whose journal is still there. The file reads with
+\`sockml replay\`. Ctrl-C stops cleanly.
 
 Exit codes: 0 success (also when stopped by Ctrl-C/SIGTERM), 2 bad input (a flag, a query Prometheus
 rejects), 4 Prometheus never answered.`;
@@ -42,7 +46,7 @@ rejects), 4 Prometheus never answered.`;
     prometheus: Flags.string({ description: 'Prometheus base URL, e.g. http://localhost:9090', required: true }),
     interval: Flags.string({ description: 'poll interval', default: '30s' }),
     duration: Flags.string({ description: 'stop after this long (whole intervals) [default: until Ctrl-C]' }),
-    out: Flags.string({ description: 'development mode: the metrics CSV to write (replaced if it exists)' }),
+    out: Flags.string({ description: 'development mode: the metrics CSV to write (replaced if it exists, unless an unfinished run left <out>.pending)' }),
     kafka: Flags.string({ description: 'production mode: publish feature vectors to the `metrics` topic of these brokers (host:port[,…])', env: 'SOCKML_KAFKA' }),
     'feature-set': Flags.string({ description: 'with --kafka: the feature set to publish [default: the one the models in --models use]', options: FEATURE_SET_IDS }),
     models: Flags.string({ description: 'with --kafka: model directory whose cards name the feature set [default: ./models or the bundled models]' }),
@@ -79,6 +83,9 @@ rejects), 4 Prometheus never answered.`;
     }
 
     let csv: CsvSampleSink | undefined;
+    if (flags.out && existsSync(journalPath(flags.out))) {
+      throw new InputError(`${journalPath(flags.out)} exists: an earlier collect into ${flags.out} did not finish. Run \`sockml collect recover ${flags.out}\` first (or choose another --out)`);
+    }
     if (flags.out) {
       try {
         csv = new CsvSampleSink(flags.out, { label });

@@ -1,0 +1,93 @@
+import { appendFileSync, copyFileSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { CollectedPoll, MetricsSample } from '@sockml/core';
+import { CsvSampleSink } from './csv-sample-sink.js';
+import { recoverCollectedCsv, RecoveryError } from './journal-recovery.js';
+
+const T0 = Date.UTC(2026, 3, 8, 22, 40, 0);
+const sample = (slot: number, service: string, p95: number): MetricsSample => ({
+  timestamp: new Date(T0 + slot * 30_000).toISOString(),
+  timeMs: T0 + slot * 30_000,
+  service,
+  requestRateRps: 10,
+  errorRatePct: 0,
+  p50LatencyMs: p95,
+  p95LatencyMs: p95,
+  p99LatencyMs: p95,
+  cpuUsagePct: 5,
+  memoryUsageMb: 64,
+  slaViolated: null,
+});
+const poll = (slot: number, p95s: Record<string, number>): CollectedPoll => {
+  const samples = Object.entries(p95s).map(([s, p]) => sample(slot, s, p));
+  return { slot, timeMs: T0 + slot * 30_000, timestamp: samples[0].timestamp, samples, replicas: {}, missing: [] };
+};
+/** [time, service, label] of each data row. */
+const rows = (file: string) =>
+  readFileSync(file, 'utf8')
+    .trim()
+    .split('\n')
+    .slice(1)
+    .map((l) => l.split(','))
+    .map((c) => [c[0].slice(11, 19), c[1], c[12]]);
+
+/** A sink with lookahead 1 that "crashes" (is never closed) after the given polls. */
+async function crashedAfter(polls: Record<string, number>[]) {
+  const out = join(mkdtempSync(join(tmpdir(), 'sockml-recover-')), 'm.csv');
+  const sink = new CsvSampleSink(out, { label: { metric: 'p95_latency_ms', sloMs: 35, lookahead: 1 } });
+  for (const [i, p] of polls.entries()) await sink.write(poll(i, p));
+  return { out, sink };
+}
+
+describe('recoverCollectedCsv', () => {
+  it('killed after a poll was journalled: the labelled rows stay, the waiting ones are appended unlabelled', async () => {
+    const { out } = await crashedAfter([{ a: 10, b: 10 }, { a: 90, b: 10 }]);
+    expect(recoverCollectedCsv(out)).toEqual({ kept: 2, appended: 2, duplicates: 0, tornBytes: 0 });
+    expect(rows(out)).toEqual([
+      ['22:40:00', 'a', '1'],
+      ['22:40:00', 'b', '0'],
+      ['22:40:30', 'a', ''],
+      ['22:40:30', 'b', ''],
+    ]);
+    expect(existsSync(`${out}.pending`)).toBe(false);
+  });
+
+  it('killed between the append and the journal rewrite: the rows in both files are kept once, labelled', async () => {
+    // The journal as it was after poll 0 ...
+    const { out } = await crashedAfter([{ a: 10, b: 10 }]);
+    // ... beside the CSV after poll 1 labelled poll 0's rows into it: the rewrite never happened.
+    const { out: out2 } = await crashedAfter([{ a: 10, b: 10 }, { a: 10, b: 90 }]);
+    copyFileSync(`${out}.pending`, `${out2}.pending`);
+    expect(recoverCollectedCsv(out2)).toEqual({ kept: 2, appended: 0, duplicates: 2, tornBytes: 0 });
+    expect(rows(out2)).toEqual([
+      ['22:40:00', 'a', '0'],
+      ['22:40:00', 'b', '1'],
+    ]);
+  });
+
+  it('cuts a torn last line; its row comes back from the journal', async () => {
+    const { out } = await crashedAfter([{ a: 10 }, { a: 10 }]);
+    const journalled = readFileSync(`${out}.pending`, 'utf8').trim().split('\n')[1];
+    appendFileSync(out, journalled.slice(0, 30)); // half of poll 1's row, no newline
+    expect(recoverCollectedCsv(out)).toEqual({ kept: 1, appended: 1, duplicates: 0, tornBytes: 30 });
+    expect(rows(out)).toEqual([
+      ['22:40:00', 'a', '0'],
+      ['22:40:30', 'a', ''],
+    ]);
+  });
+
+  it('refuses when there is nothing to recover or the files are not collect files', async () => {
+    const { out, sink } = await crashedAfter([{ a: 10 }]);
+    await sink.close();
+    expect(() => recoverCollectedCsv(out)).toThrow(RecoveryError);
+    expect(() => recoverCollectedCsv(out)).toThrow(/nothing to recover/);
+    const { out: other } = await crashedAfter([{ a: 10 }]);
+    appendFileSync(`${other}.pending`, '');
+    const bad = join(mkdtempSync(join(tmpdir(), 'sockml-recover-')), 'x.csv');
+    appendFileSync(bad, 'time,svc\n');
+    copyFileSync(`${other}.pending`, `${bad}.pending`);
+    expect(() => recoverCollectedCsv(bad)).toThrow(/x\.csv:1: not a collect CSV/);
+  });
+});
