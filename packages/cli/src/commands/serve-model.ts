@@ -23,7 +23,8 @@ export default class ServeModel extends SockmlCommand {
   static description = `Joins a consumer group on the metrics topic, scores each batch of feature vectors with the model
 (batched, one onnxruntime run per batch), and publishes one vote per (service, snapshot), keyed by
 service. Malformed messages go to metrics.dlq with the reason in a header and are counted; processing
-goes on. Serves Prometheus metrics on /metrics and a liveness probe on /healthz (--port). Run one
+goes on. Serves Prometheus metrics on /metrics and a liveness probe on /healthz (--host, --port; loopback
+by default, 0.0.0.0 in a container). Run one
 process per model; several processes of the same model share partitions through the group.`;
 
   static examples = ['<%= config.bin %> serve-model --model models/xgboost.onnx --kafka 127.0.0.1:9092 --port 9464'];
@@ -33,6 +34,7 @@ process per model; several processes of the same model share partitions through 
     kafka: Flags.string({ description: 'Kafka bootstrap servers host:port[,…]', env: 'SOCKML_KAFKA', required: true }),
     group: Flags.string({ description: 'consumer group [default: sockml-serve-<model name>]' }),
     port: Flags.integer({ description: 'HTTP port for /metrics and /healthz (0: any free port; printed)', default: 0, min: 0, max: 65535 }),
+    host: Flags.string({ description: 'address /metrics and /healthz listen on; in a container, 0.0.0.0, so the kubelet and Prometheus reach them', default: '127.0.0.1' }),
     'predictions-log': Flags.string({ description: 'append every vote to this CSV file' }),
     'from-beginning': Flags.boolean({ description: 'a new group starts at the oldest message (default: the newest)', default: false }),
   };
@@ -52,7 +54,7 @@ process per model; several processes of the same model share partitions through 
     const errors = new client.Counter({ name: 'sockml_errors_total', help: 'Batches that failed and will be redelivered', labelNames: ['model'], registers: [registry] });
     const inference = new client.Histogram({ name: 'sockml_inference_seconds', help: 'Inference time per batch', labelNames: ['model'], buckets: [0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5], registers: [registry] });
     let healthy = false;
-    const http = await listen(flags.port, async (path) => {
+    const http = await listen(flags.host, flags.port, async (path) => {
       if (path === '/metrics') return { status: 200, type: registry.contentType, body: await registry.metrics() };
       if (path === '/healthz') return healthy ? { status: 200, type: 'text/plain', body: 'ok\n' } : { status: 503, type: 'text/plain', body: 'starting\n' };
       return { status: 404, type: 'text/plain', body: 'not found\n' };
@@ -95,7 +97,7 @@ process per model; several processes of the same model share partitions through 
       },
     });
     healthy = true;
-    this.log(`serve-model ${model.name} (${model.version}, ${set.id}, threshold ${model.threshold}) on ${brokers.join(',')}; /metrics and /healthz on port ${(http.address() as { port: number }).port}`);
+    this.log(`serve-model ${model.name} (${model.version}, ${set.id}, threshold ${model.threshold}) on ${brokers.join(',')}; /metrics and /healthz on ${flags.host}:${(http.address() as { port: number }).port}`);
     await stopOnSignal([consumer, producer]);
     http.close();
     await model.close();
@@ -105,7 +107,7 @@ process per model; several processes of the same model share partitions through 
 
 type Handler = (path: string) => Promise<{ status: number; type: string; body: string }>;
 
-function listen(port: number, handler: Handler): Promise<Server> {
+function listen(host: string, port: number, handler: Handler): Promise<Server> {
   const server = createServer((req, res) => {
     handler((req.url ?? '/').split('?')[0]).then(
       (r) => res.writeHead(r.status, { 'content-type': r.type }).end(r.body),
@@ -114,6 +116,6 @@ function listen(port: number, handler: Handler): Promise<Server> {
   });
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => resolve(server));
+    server.listen(port, host, () => resolve(server));
   });
 }

@@ -593,16 +593,20 @@ describe('docker/k8s', () => {
     expect(problems, problems.join('\n')).toEqual([]);
   });
 
-  it("serve-model probes ask /healthz on the container's --port", () => {
-    // serve-model listens on 127.0.0.1 only (see its listen()): a kubelet httpGet probe goes to the pod
-    // IP and cannot reach it, so while that holds the probe must run inside the container (exec).
-    const serveModelJs = readFileSync(join(DIST_COMMANDS, 'serve-model.js'), 'utf8');
-    const loopbackOnly = /\.listen\(\s*port\s*,\s*['"]127\.0\.0\.1['"]/.test(serveModelJs);
+  it("serve-model probes ask /healthz on the container's --port", async () => {
+    // A kubelet httpGet probe goes to the pod IP: it reaches serve-model only when --host is not a
+    // loopback address. With loopback (serve-model's default, read from the built command) the probe
+    // must run inside the container (exec).
+    const serveModel = await loadCommand(['serve-model']);
+    const defaultHost = (serveModel?.flags as Obj | undefined)?.host?.default;
+    expect(defaultHost, 'serve-model --host default').toBeTypeOf('string');
+    const isLoopback = (h: string) => /^(127\.|localhost$|::1$)/.test(h);
     const problems: string[] = [];
     const serveModels = k8sRuns.filter((r) => r.parsed.command === 'serve-model');
     expect(serveModels.length).toBeGreaterThan(0);
     for (const { inv, parsed } of serveModels) {
       const port = flagOf(parsed, 'port');
+      const loopbackOnly = isLoopback(flagOf(parsed, 'host') ?? defaultHost);
       if (!port || port === '0') {
         problems.push(`${inv.where}: serve-model needs a fixed --port (the default 0 picks a random one) for its probes`);
         continue;
@@ -618,7 +622,7 @@ describe('docker/k8s', () => {
           const probePort = String(named ?? probe.httpGet.port);
           if (probe.httpGet.path !== '/healthz') problems.push(`${inv.where}: ${kind} asks ${probe.httpGet.path}, not /healthz`);
           if (probePort !== port) problems.push(`${inv.where}: ${kind} asks port ${probePort}, but serve-model listens on --port ${port}`);
-          if (loopbackOnly) problems.push(`${inv.where}: ${kind} is httpGet, but serve-model binds 127.0.0.1, which the kubelet cannot reach: use an exec probe`);
+          if (loopbackOnly) problems.push(`${inv.where}: ${kind} is httpGet, but serve-model binds a loopback address, which the kubelet cannot reach: pass --host 0.0.0.0 or use an exec probe`);
         } else if (probe.exec) {
           const cmd = (probe.exec.command ?? []).join(' ');
           if (!new RegExp(`(127\\.0\\.0\\.1|localhost):${port}/healthz`).test(cmd)) problems.push(`${inv.where}: ${kind} ${JSON.stringify(cmd)} does not ask /healthz on port ${port}`);
