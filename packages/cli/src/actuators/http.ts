@@ -20,6 +20,18 @@ export class HttpActuator implements Actuator {
     if (!/^https?:$/.test(this.url.protocol)) throw new Error(`http actuator: --actuator-url must be an http(s) URL, got '${url}'`);
   }
 
+  /**
+   * GET <url>: a JSON object of replicas by service (the emulator's /admin/replicas answers so). Anything
+   * else — an error status, another shape, a missing or non-integer count — is "unknown" (null).
+   */
+  async currentReplicas(service: string): Promise<number | null> {
+    const res = await fetch(this.url, { signal: AbortSignal.timeout(this.timeoutMs) });
+    if (!res.ok) return null;
+    const body = (await res.json().catch(() => null)) as Record<string, unknown> | null;
+    const n = body && typeof body === 'object' ? body[service] : undefined;
+    return typeof n === 'number' && Number.isInteger(n) && n >= 0 ? n : null;
+  }
+
   async apply(d: ScalingDecision): Promise<ActuationResult> {
     if (d.decision === 'NO_ACTION') return { applied: false, detail: 'no action' };
     const res = await fetch(this.url, {

@@ -104,6 +104,18 @@ describe('KubernetesActuator (against a recorded-HTTP fake API server)', () => {
     await expect(a.apply(decision({}))).rejects.toThrow(/kubernetes actuator: scaling sock-shop\/carts failed \(HTTP 403\)/);
   });
 
+  it('reads the current replicas for the policy to start from (null for a Deployment that does not exist)', async () => {
+    const a = new IdempotentActuator(new KubernetesActuator({ namespace: 'sock-shop', kubeConfig: kubeConfig() }));
+    expect(await a.currentReplicas('front-end')).toBe(3);
+    expect(await a.currentReplicas('queue-master')).toBeNull();
+    expect(recorded.map((x) => `${x.method} ${x.url.split('?')[0]}`)).toEqual([
+      'GET /apis/apps/v1/namespaces/sock-shop/deployments/front-end/scale',
+      'GET /apis/apps/v1/namespaces/sock-shop/deployments/queue-master/scale',
+    ]);
+    failWith = 403;
+    await expect(a.currentReplicas('carts')).rejects.toThrow(/reading sock-shop\/carts's scale failed \(HTTP 403\)/);
+  });
+
   it('rejects an invalid namespace where it is built', () => {
     expect(() => new KubernetesActuator({ namespace: 'Sock_Shop', kubeConfig: kubeConfig() })).toThrow(/'Sock_Shop' is not a valid namespace name/);
   });

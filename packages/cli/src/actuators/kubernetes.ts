@@ -27,6 +27,19 @@ export class KubernetesActuator implements Actuator {
     this.deploymentFor = options.deploymentFor ?? ((s) => s);
   }
 
+  /** The Deployment's spec.replicas, through the same scale subresource (RBAC: get deployments/scale). */
+  async currentReplicas(service: string): Promise<number | null> {
+    const name = this.deploymentFor(service);
+    try {
+      const scale = await this.api.readNamespacedDeploymentScale({ name, namespace: this.options.namespace });
+      return scale.spec?.replicas ?? null;
+    } catch (e) {
+      const code = (e as { code?: number }).code;
+      if (code === 404) return null;
+      throw new Error(`kubernetes actuator: reading ${this.options.namespace}/${name}'s scale failed${code ? ` (HTTP ${code})` : ''}: ${(e as Error).message.split('\n')[0]}`);
+    }
+  }
+
   async apply(d: ScalingDecision): Promise<ActuationResult> {
     if (d.decision === 'NO_ACTION' || d.targetReplicas === undefined) return { applied: false, detail: 'no action' };
     const name = this.deploymentFor(d.service);

@@ -54,6 +54,11 @@ applied twice. Malformed votes go to model-votes.dlq and are counted.`;
     group: Flags.string({ description: 'consumer group', default: 'sockml-scale' }),
     out: Flags.string({ description: 'also append every decision as a JSON line to this file' }),
     'from-beginning': Flags.boolean({ description: 'a new group starts at the oldest vote (default: the newest)', default: false }),
+    'initial-replicas': Flags.string({
+      description: "where a service's replica count starts: 'actuator' asks the target before the service's first decision (the log actuator has none: then --min-replicas); 'min' always starts at --min-replicas",
+      options: ['actuator', 'min'],
+      default: 'actuator',
+    }),
     quiet: Flags.boolean({ description: 'print only SCALE UP / SCALE DOWN decisions' }),
     ...policyFlags,
   };
@@ -82,6 +87,21 @@ applied twice. Malformed votes go to model-votes.dlq and are counted.`;
     const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
     const consumer = kafka.consumer({ groupId: flags.group });
     await Promise.all([producer.connect(), consumer.connect()]);
+
+    // The policy starts each service from what the target runs, not from its minimum: after a restart
+    // of the scaler, or on a cluster scaled by hand, a scale-up from the minimum would ask for fewer
+    // replicas than there are. Asked once per service; a target that cannot say leaves the minimum.
+    const asked = new Set<string>();
+    const seed = async (service: string) => {
+      asked.add(service);
+      if (controller.knows(service)) return;
+      try {
+        const n = await actuator.currentReplicas(service);
+        if (n !== null && controller.seed(service, n)) this.log(`scale: ${service} starts from ${controller.replicas(service)} replicas (${actuator.name} target)`);
+      } catch (e) {
+        this.warn(`could not read ${service}'s replicas from the ${actuator.name} target (${(e as Error).message}); starting from ${controller.replicas(service)}`);
+      }
+    };
 
     let deadLetters = 0;
     // Decisions taken but not yet published and applied. The controller counts their votes as decided,
@@ -146,6 +166,7 @@ applied twice. Malformed votes go to model-votes.dlq and are counted.`;
             this.warn(`dead-lettered ${e.message}`);
             continue;
           }
+          if (flags['initial-replicas'] === 'actuator' && !asked.has(vote.service)) await seed(vote.service);
           const t = controller.onVote(vote, Date.now());
           if (t) taken.push(t);
         }

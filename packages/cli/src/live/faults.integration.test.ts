@@ -1,6 +1,6 @@
-import { createReadStream, readFileSync } from 'node:fs';
+import { createReadStream, readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { describeRecording, FeatureExtractor, featureSet, formatMetricsMessage, readMetricsCsv } from '@sockml/core';
 import kafkajs from 'kafkajs';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -54,6 +54,9 @@ describe('live pipeline faults (integration)', () => {
       let body = '';
       req.on('data', (c) => (body += c));
       req.on('end', () => {
+        // The scaler asks for the current replicas (GET) before a service's first decision; this
+        // target does not say, so the policy starts from its minimum, as replay does.
+        if (req.method === 'GET') return res.writeHead(404).end();
         if (failures === 0) {
           failures++;
           return res.writeHead(500).end('try again');
@@ -77,6 +80,42 @@ describe('live pipeline faults (integration)', () => {
       expect(actions.length).toBeGreaterThan(0);
       expect([...applied].sort()).toEqual([...actions].sort()); // every action applied exactly once
       expectSameDecisionsAsReplay([recording], decisions, p.logDir);
+    } finally {
+      target.close();
+    }
+  });
+
+  it('a scaler started on an already scaled target begins from its replicas, not the policy minimum', async () => {
+    // The target runs carts at 4 and answers GET with its counts; other services are not reported.
+    const asked: string[] = [];
+    const target = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c) => (body += c));
+      req.on('end', () => {
+        if (req.method === 'GET') {
+          asked.push(req.url ?? '');
+          return res.writeHead(200, { 'content-type': 'application/json' }).end('{"carts": 4}');
+        }
+        res.writeHead(200).end('{}');
+      });
+    });
+    await new Promise<void>((r) => target.listen(0, '127.0.0.1', r));
+    try {
+      const url = `http://127.0.0.1:${(target.address() as { port: number }).port}/admin/replicas`;
+      p = await startPipeline({ scaleArgs: ['--actuator', 'http', '--actuator-url', url] });
+      const recording = 'fixtures/sockshop-gke/runs/step/run_3.csv';
+      const rows = publish(p.kafka, recording);
+      await waitFor(`${rows} decisions`, () => jsonLines(p!.decisionsFile).length >= rows);
+      const decisions = jsonLines(p.decisionsFile);
+      const services = new Set(decisions.map((d) => d.service));
+      expect(asked).toHaveLength(services.size); // once per service, before its first decision
+      // A service's first decision moves from where the scaler started it: carts from 4, the rest from 1.
+      const first = new Map<string, any>();
+      for (const d of [...decisions].sort((x, y) => Date.parse(x.timestamp) - Date.parse(y.timestamp))) if (!first.has(d.service)) first.set(d.service, d);
+      const from = (start: number) => ({ SCALE_UP: start + 1, NO_ACTION: start, SCALE_DOWN: Math.max(1, start - 1) });
+      for (const [service, d] of first) expect(d.target_replicas, `${service}: ${d.decision}`).toBe(from(service === 'carts' ? 4 : 1)[d.decision as 'SCALE_UP']);
+      const scaleLog = readdirSync(p.logDir).filter((f) => f.startsWith('scale-')).map((f) => readFileSync(join(p!.logDir, f), 'utf8')).join('');
+      expect(scaleLog).toMatch(/carts starts from 4 replicas \(http target\)/);
     } finally {
       target.close();
     }

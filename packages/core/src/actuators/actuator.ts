@@ -13,5 +13,11 @@ export interface ActuationResult {
 export interface Actuator {
   readonly name: string;
   apply(decision: ScalingDecision): Promise<ActuationResult>;
+  /**
+   * The replicas the target runs now (what was asked for, not what is ready), to start the policy from
+   * the cluster's state instead of its minimum; null when the target does not say. Optional: shadow
+   * mode has no target to ask.
+   */
+  currentReplicas?(service: string): Promise<number | null>;
   close?(): Promise<void>;
 }

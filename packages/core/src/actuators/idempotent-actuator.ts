@@ -37,6 +37,10 @@ export class IdempotentActuator implements Actuator {
     return result;
   }
 
+  currentReplicas(service: string): Promise<number | null> {
+    return this.inner.currentReplicas ? this.inner.currentReplicas(service) : Promise.resolve(null);
+  }
+
   async close() {
     await this.inner.close?.();
   }

@@ -44,4 +44,27 @@ describe('ScalingController', () => {
     expect(c.stats.duplicates).toBe(1);
     expect([c.replicas('carts'), c.replicas('orders')]).toEqual([2, 1]);
   });
+
+  it.each([
+    { name: 'a scale-up goes on from the seeded count', seedTo: 4, want: ['SCALE_UP', 5] },
+    { name: 'a count above the policy max is clamped to it', seedTo: 40, want: ['NO_ACTION', 10] },
+    { name: 'zero is raised to the policy min (then up by one)', seedTo: 0, want: ['SCALE_UP', 2] },
+  ])('seed: $name', ({ seedTo, want }) => {
+    const c = controller();
+    expect(c.knows('carts')).toBe(false);
+    expect(c.seed('carts', seedTo)).toBe(true);
+    expect(c.knows('carts')).toBe(true);
+    for (const m of ['a', 'b']) c.onVote(vote(m, 0, 1), 0);
+    const d = c.onVote(vote('c', 0, 1), 0)!.decision;
+    expect([d.decision, d.targetReplicas]).toEqual(want);
+  });
+
+  it('seed: ignored once the service has a state, and for counts that are not whole numbers', () => {
+    const c = controller();
+    expect(c.seed('carts', 2.5)).toBe(false);
+    for (const m of ['a', 'b', 'c']) c.onVote(vote(m, 0, 1), 0);
+    expect(c.replicas('carts')).toBe(2);
+    expect(c.seed('carts', 7)).toBe(false);
+    expect(c.replicas('carts')).toBe(2);
+  });
 });

@@ -30,6 +30,22 @@ export class ScalingController {
     return this.stateOf(service).replicas;
   }
 
+  /** Whether the policy has a state for this service yet (a decision was taken or it was seeded). */
+  knows(service: string): boolean {
+    return this.states.has(service);
+  }
+
+  /**
+   * Starts a service's policy state at `replicas` (clamped to the policy's min and max), as read from
+   * the target before the service's first decision. Ignored once the service has a state: the policy's
+   * own count is then the better record of what it asked for.
+   */
+  seed(service: string, replicas: number): boolean {
+    if (this.states.has(service) || !Number.isInteger(replicas) || replicas < 0) return false;
+    this.states.set(service, this.policy.initialState(replicas));
+    return true;
+  }
+
   /** A vote arrives at `nowMs`; returns the decision it completed, if any. */
   onVote(vote: Vote, nowMs: number): { verdict: EnsembleVerdict; decision: ScalingDecision } | null {
     const verdict = this.aggregator.add(vote, nowMs);
