@@ -33,8 +33,13 @@ share services). A decision for (service, snapshot) is taken as soon as every ex
 when --window closes with at least --quorum votes (then marked degraded). Decisions go through the same
 ScalingPolicy as replay, timed by the snapshot's poll time, are printed, published with a decision id,
 and applied by the actuator: log (shadow mode, default), http, or kubernetes (the Deployment's scale
-subresource, in-cluster or from the kubeconfig). A redelivered decision is never
-applied twice. Malformed votes go to model-votes.dlq and are counted.`;
+subresource, in-cluster or from the kubeconfig). A redelivered decision is never applied twice.
+Malformed votes go to model-votes.dlq and are counted.
+
+Each service's replica count starts from what the target runs (--initial-replicas actuator: http GETs
+--actuator-url, kubernetes reads the scale subresource), asked once before its first decision; the
+policy's cooldowns are measured in snapshot time (the polls' timestamps), as replay measures them, so
+shorten them together with collect's --interval when compressing an experiment (experiment run does).`;
 
   static examples = [
     '<%= config.bin %> scale --kafka 127.0.0.1:9092',
