@@ -3,8 +3,8 @@ import type { ExperimentFiles } from './files.js';
 import { describeDifference } from './render.js';
 import { barChart, escapeHtml, lineChart } from './svg-charts.js';
 
-/** Colour-blind-safe pair (Okabe–Ito blue and orange). */
-export const CONDITION_COLORS: Record<Condition, string> = { proactive: '#0072B2', reactive: '#E69F00' };
+/** Colour-blind-safe (Okabe–Ito blue, orange and bluish green). */
+export const CONDITION_COLORS: Record<Condition, string> = { proactive: '#0072B2', reactive: '#E69F00', static: '#009E73' };
 
 const pct = (v: number | null | undefined) => (v === null || v === undefined ? 'n/a' : (v * 100).toFixed(1));
 const ms = (v: number | null | undefined) => (v === null || v === undefined ? 'n/a' : v.toFixed(1));
