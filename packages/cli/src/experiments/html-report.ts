@@ -93,10 +93,12 @@ td:first-child, th:first-child { text-align: left; }
 .n { color: #777; font-size: 11px; }
 .headline { font-size: 15px; background: #f7f9fb; border-left: 4px solid ${CONDITION_COLORS.proactive}; padding: 8px 12px; }
 .howto li { margin: 4px 0; }
+.warn { color: #8a5a00; font-size: 12px; }
 </style></head>
 <body>
 <h1>Proactive (ML) vs reactive (HPA) autoscaling</h1>
 <p class="meta">${files.used.length} files, ${a.counts.runs} runs, ${a.counts.cells} (run, service) cells, ${a.counts.snapshots} snapshots; SLO: p95 &gt; ${a.sloMs} ms; generated ${escapeHtml(generatedAt)} by <code>sockml experiment analyze</code>${files.skipped.length ? `; skipped ${files.skipped.length}: ${files.skipped.map((s) => `${escapeHtml(s.file.split('/').pop()!)} (${escapeHtml(s.reason)})`).join(', ')}` : ''}</p>
+${a.durationWarnings.length ? `<p class="warn">Replica-seconds, durations not measured: ${a.durationWarnings.map((w) => escapeHtml(`${w.condition} ${w.pattern} run ${w.runId}${w.intervalIdx === null ? '' : `, interval ${w.intervalIdx}`}: ${w.message}`)).join('; ')}</p>` : ''}
 <p class="headline">Violation rate ${pct(g.conditions.proactive?.violationRate)} % proactive vs ${pct(g.conditions.reactive?.violationRate)} % reactive
 (Δ ${escapeHtml(describeDifference(g))}, bootstrap 95 % over runs); p = ${cellP ? cellP.p.toFixed(3) : 'n/a'} treating cells as samples, <b>p = ${honest ? honest.p.toFixed(3) : 'n/a'} over runs</b>.</p>
 
@@ -120,7 +122,7 @@ ${table(['service', ...CONDITIONS.flatMap((c) => [`${c} violation %`, `${c} medi
 <h2>How to read this</h2>
 <ul class="howto">
 <li><b>Violation %</b> is the share of 30 s polls whose p95 latency exceeded the SLO. The headline and “violation %” columns use the prototype's convention (each (run, service) cell's share over all its polls, then the mean over cells, so a poll without requests counts as not violating); “with data” counts only polls where the service had requests. A p95 of 0.0 in the recordings means <i>no data</i>, never 0 ms, and is left out of every latency mean.</li>
-<li><b>Replica-seconds</b> is the capacity paid for: replicas × 30 s summed over polls and services (polls whose replica count failed to record are left out). <b>Scaling actions</b> count replica changes between consecutive polls of a service.</li>
+<li><b>Replica-seconds</b> is the capacity paid for: replicas × the time until the run's next poll, summed over polls and services. The last poll of a run, and a poll followed by a gap over 3 × the run's median gap (a stalled recorder, not a poll interval), count as that median; a run with a single poll counts ${a.fallbackIntervalSeconds} s; such polls are listed as warnings at the top. Polls whose replica count failed to record are left out. <b>Scaling actions</b> count replica changes between consecutive polls of a service.</li>
 <li><b>The front-end</b> is what users see; its row is the user-facing answer, the other services show where latency comes from.</li>
 <li><b>Significance, cells vs runs.</b> The prototype tested the ${cellP ? cellP.n1 + cellP.n2 : 'n/a'} (run, service) cells as if independent. They are not: the services of one run share its load, cluster and controller, so that test counts each run about ${a.counts.runs ? Math.round(a.counts.cells / a.counts.runs) : '?'} times and overstates significance. The honest test uses one value per run (the mean of its cells), ${honest ? honest.n1 + honest.n2 : 'n/a'} runs in all; trust the “runs” p-value and the bootstrap interval, which resamples runs. Mann–Whitney p-values are two-sided (normal approximation with tie correction, exact when there are no ties and a group has ≤ 8 values).</li>
 <li>The charts average over runs of each condition; runs with ids ≥ 1000 used an older controller, and patterns differ in how many runs they have, so compare the per-pattern rows before drawing conclusions from the totals.</li>

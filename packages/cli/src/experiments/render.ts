@@ -27,6 +27,7 @@ export function renderAnalysis(a: ExperimentAnalysis, files: ExperimentFiles): s
   );
   if (files.skipped.length) lines.push(chalk.dim(`skipped: ${files.skipped.map((s) => `${s.file} (${s.reason})`).join('; ')}`));
   if (a.counts.settleDropped) lines.push(chalk.dim(`dropped ${a.counts.settleDropped} 'settle' snapshots (after the load ended)`));
+  for (const w of a.durationWarnings) lines.push(chalk.yellow(`replica-seconds: ${w.condition} ${w.pattern} run ${w.runId}${w.intervalIdx === null ? '' : `, interval ${w.intervalIdx}`}: ${w.message}`));
 
   lines.push('', chalk.bold('By condition') + chalk.dim(" — violation % and mean p95 as the prototype computed them (mean over (run, service) cells); 'with data' counts only snapshots that had requests"));
   const g = table(['condition', 'runs', 'cells', 'violation\n%', 'violation %\n(with data)', 'mean p95\nms', 'median p95\nms', 'replica-s', 'scaling\nactions', 'front-end\nviolation %', 'front-end\nmedian p95']);
@@ -102,11 +103,14 @@ const comparisonJson = (c: Comparison) => ({
 /**
  * The stable JSON shape of `experiment analyze --json`. Every violation rate is in PERCENT;
  * `global.<condition>` follows the prototype's conventions, `.withData` is the snapshot-level view.
+ * Replica-seconds weight each snapshot by its measured duration; `durationWarnings` lists the snapshots
+ * that got their run's median gap instead, or `fallbackIntervalSeconds` (a run with one snapshot).
  */
 export function analysisJson(a: ExperimentAnalysis, files: ExperimentFiles) {
   return {
     sloMs: a.sloMs,
-    intervalSeconds: a.intervalSeconds,
+    fallbackIntervalSeconds: a.fallbackIntervalSeconds,
+    durationWarnings: a.durationWarnings,
     files: { used: files.used, skipped: files.skipped },
     counts: { filesUsed: files.used.length, filesSkipped: files.skipped.length, ...a.counts },
     global: comparisonJson(a.global),

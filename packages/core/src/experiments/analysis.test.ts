@@ -4,8 +4,11 @@ import type { Condition, ExperimentSnapshot, ServiceSnapshot } from './snapshot.
 
 /** [replicas, p95] per service; null stands for the recorder's -1 / 0.0 (already parsed as missing). */
 type Obs = Record<string, [number | null, number | null]>;
+/** A run's first poll; unless a test says otherwise, snapshot i comes i × 30 s later, as in the seed runs. */
+const T0 = Date.parse('2026-04-13T07:25:39Z');
+const iso = (secondsAfterT0: number) => new Date(T0 + secondsAfterT0 * 1000).toISOString();
 const snap = (condition: Condition, runId: number, intervalIdx: number, obs: Obs, extra: Partial<ExperimentSnapshot> = {}): ExperimentSnapshot => ({
-  timestamp: '2026-04-13T07:25:39',
+  timestamp: iso(intervalIdx * 30),
   runId,
   condition,
   pattern: 'step',
@@ -86,10 +89,11 @@ describe('analyzeExperiments on a hand-made pair of runs', () => {
   });
 
   it('summarises each run and the pattern the same way as the whole', () => {
-    expect(a.runs.map((r) => [r.condition, r.runId, r.snapshots, r.replicaSeconds, r.scalingActions])).toEqual([
-      ['proactive', 1, 3, 210, 1],
-      ['reactive', 1, 3, 300, 2],
+    expect(a.runs.map((r) => [r.condition, r.runId, r.snapshots, r.medianIntervalSeconds, r.replicaSeconds, r.scalingActions])).toEqual([
+      ['proactive', 1, 3, 30, 210, 1],
+      ['reactive', 1, 3, 30, 300, 2],
     ]);
+    expect(a.durationWarnings).toEqual([]);
     expect(a.runs[0].violationRate).toBeCloseTo(1 / 3, 12);
     expect(a.patterns.step.conditions).toEqual(a.global.conditions);
   });
@@ -116,5 +120,58 @@ describe('analyzeExperiments run identity', () => {
     expect(a.patterns.ramp.conditions.reactive).toBeNull();
     expect(a.patterns.ramp.mannWhitney.run).toBeNull();
     expect(a.patterns.ramp.bootstrap).toBeNull();
+  });
+});
+
+describe('replica-seconds from the measured snapshot durations', () => {
+  /** One front-end-only run whose snapshot i is at secs[i] seconds with replicas[i] replicas. */
+  const run = (condition: Condition, runId: number, secs: number[], replicas: (number | null)[]) =>
+    secs.map((t, i) => snap(condition, runId, i, { 'front-end': [replicas[i], 20] }, { timestamp: iso(t) }));
+
+  it.each<[string, number[], (number | null)[], number, number | null]>([
+    // name, timestamps (s), replicas, expected replica-seconds (by hand), expected median gap
+    ['30 s polls: 2+3+1 replicas × 30 s', [0, 30, 60], [2, 3, 1], 180, 30],
+    ['5 s polls, same replicas: 1/6 of it', [0, 5, 10], [2, 3, 1], 30, 5],
+    // gaps 30, 240, 30 → median 30; the 240 s stall counts as 30: (1 + 4 + 2 + 2) × 30
+    ['a stall counts as the median gap', [0, 30, 270, 300], [1, 4, 2, 2], 270, 30],
+    // gaps 10, 30 → 2×10 + 1×30, the last snapshot the median 20 s: + 3×20
+    ['uneven gaps weight each snapshot by its own', [0, 10, 40], [2, 1, 3], 110, 20],
+    // an unknown count (-1) adds nothing, but its duration is not given to its neighbours: 2×30 + 2×30
+    ['an unknown replica count adds nothing', [0, 30, 60], [2, null, 2], 120, 30],
+    ['a single snapshot counts 30 s', [0], [4], 120, null],
+  ])('%s', (_name, secs, replicas, replicaSeconds, medianGap) => {
+    const a = analyzeExperiments(run('static', 1, secs, replicas), { sloMs: 40, bootstrapResamples: 10 });
+    expect(a.global.conditions.static!.replicaSeconds).toBeCloseTo(replicaSeconds, 9);
+    expect(a.global.conditions.static!.frontEnd!.replicaSeconds).toBeCloseTo(replicaSeconds, 9);
+    expect(a.runs[0].replicaSeconds).toBeCloseTo(replicaSeconds, 9);
+    expect(a.runs[0].medianIntervalSeconds).toBe(medianGap);
+  });
+
+  it('gives 5 s runs 1/6 of the replica-seconds of 30 s runs with the same replicas, side by side', () => {
+    const replicas = [1, 2, 3, 3];
+    const a = analyzeExperiments([...run('reactive', 1, [0, 30, 60, 90], replicas), ...run('static', 1, [0, 5, 10, 15], replicas)], { sloMs: 40, bootstrapResamples: 10 });
+    // 9 replicas × 30 s = 270; × 5 s = 45
+    expect(a.global.conditions.reactive!.replicaSeconds).toBeCloseTo(270, 9);
+    expect(a.global.conditions.static!.replicaSeconds).toBeCloseTo(45, 9);
+    expect(a.services['front-end'].static!.replicaSeconds).toBeCloseTo(45, 9);
+    // Violation rates do not depend on the polling interval: every p95 (20 ms) is under the SLO.
+    expect([a.global.conditions.reactive!.violationRate, a.global.conditions.static!.violationRate]).toEqual([0, 0]);
+  });
+
+  it('reports the stall and the single-snapshot fallback, naming the run', () => {
+    const a = analyzeExperiments([...run('reactive', 3, [0, 30, 270, 300], [1, 4, 2, 2]), ...run('proactive', 7, [0], [1])], { sloMs: 40, bootstrapResamples: 10 });
+    expect(a.durationWarnings.map((w) => [w.condition, w.runId, w.kind, w.intervalIdx])).toEqual([
+      ['proactive', 7, 'single-snapshot', null],
+      ['reactive', 3, 'long-gap', 1],
+    ]);
+    expect(a.fallbackIntervalSeconds).toBe(30);
+  });
+
+  it('drops settle polls before measuring: the last load poll gets the run median, not the gap into the cool-down', () => {
+    // Load polls at 0, 30, 60 (2 replicas each), a settle poll 600 s later: 3 × 2 × 30, not 2 × 540 more.
+    const snaps = [...run('reactive', 1, [0, 30, 60], [2, 2, 2]), snap('reactive', 1, 3, { 'front-end': [2, 20] }, { timestamp: iso(600), phase: 'settle' })];
+    const a = analyzeExperiments(snaps, { sloMs: 40, bootstrapResamples: 10 });
+    expect(a.global.conditions.reactive!.replicaSeconds).toBeCloseTo(180, 9);
+    expect(a.durationWarnings).toEqual([]);
   });
 });

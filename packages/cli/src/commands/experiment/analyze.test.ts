@@ -12,15 +12,24 @@ const scratch = () => mkdtempSync(join(tmpdir(), 'sockml-experiment-'));
  * (pandas 3.1.1, scipy 1.17.1): load every <condition>_<pattern>_run<id>.jsonl except diag_* and
  * no-load into one row per (snapshot, service); cells = groupby(condition, pattern, run_id, service)
  * of (p95_ms > 35.68).mean() and of p95_ms.where(p95_ms > 0).mean(); condition violation % = mean of the
- * cell rates × 100, mean p95 = mean of the cell means, replica-seconds = (replicas × 30).sum();
- * scipy.stats.mannwhitneyu(proactive, reactive) (method 'auto', two-sided) over the cell rates, and over
+ * cell rates × 100, mean p95 = mean of the cell means; scipy.stats.mannwhitneyu
+ * (proactive, reactive) (method 'auto', two-sided) over the cell rates, and over
  * per-run means of the cell rates. The run values were built as fractions.Fraction and converted to
  * float afterwards: averaging floats in different orders turns ties such as 3/14 into near-ties and
  * moves pandas' own answer (it gives 0.0806 instead of 0.0804 for the global run test).
+ *
+ * Replica-seconds (numpy, datetime.fromisoformat): per file, snapshots in interval_idx order, gaps =
+ * np.diff of the timestamps, med = np.median(gaps[gaps > 0]), a snapshot's duration = its gap to the next
+ * if 0 < gap ≤ 3·med else med, the last one med; sum of replicas × duration over replicas ≠ −1. Runs 1–5
+ * poll every 30.00 s, so they barely move from the prototype's replicas × 30 (proactive 141450, reactive
+ * 231810); the runs with ids ≥ 1000 polled every ~37 s and gain 22–31 %. Python keeps microseconds and
+ * Date.parse milliseconds, hence the 0.05 tolerance.
  */
 const EXPECTED = {
-  proactive: { violationRate: 22.391304347826086, meanP95Ms: 24.80593715136174, replicaSeconds: 141450 },
-  reactive: { violationRate: 26.552795031055897, meanP95Ms: 83.0733443457849, replicaSeconds: 231810 },
+  proactive: { violationRate: 22.391304347826086, meanP95Ms: 24.80593715136174, replicaSeconds: 157903.76742959023, frontEndReplicaSeconds: 27375.375480413437 },
+  reactive: { violationRate: 26.552795031055897, meanP95Ms: 83.0733443457849, replicaSeconds: 251803.69692730904, frontEndReplicaSeconds: 57985.39885139465 },
+  // 30 s polls only (runs 1–5 of the suite): as good as replicas × 30
+  spikeReplicaSeconds: { proactive: 21000.06093597412, reactive: 25890.07510113716 },
   cellP: 0.010534505027588906,
   runP: 0.08044432808102189,
   step: { proactive: 21.428571428571427, reactive: 31.160714285714285, cellP: 0.06916333641050383, runP: 0.10254588097890913 },
@@ -40,7 +49,10 @@ describe('sockml experiment analyze', () => {
       'no-load smoke test',
     ]);
     for (const c of ['proactive', 'reactive'] as const) {
-      expect(j.global[c]).toMatchObject({ runs: 23, cells: 161, snapshots: 460, replicaSeconds: EXPECTED[c].replicaSeconds });
+      expect(j.global[c]).toMatchObject({ runs: 23, cells: 161, snapshots: 460 });
+      expect(j.global[c].replicaSeconds).toBeCloseTo(EXPECTED[c].replicaSeconds, 1);
+      expect(j.global[c].frontEnd.replicaSeconds).toBeCloseTo(EXPECTED[c].frontEndReplicaSeconds, 1);
+      expect(j.patterns.spike[c].replicaSeconds).toBeCloseTo(EXPECTED.spikeReplicaSeconds[c], 1);
       expect(j.global[c].violationRate).toBeCloseTo(EXPECTED[c].violationRate, 9);
       expect(j.global[c].meanP95Ms).toBeCloseTo(EXPECTED[c].meanP95Ms, 9);
       expect(j.global[c].frontEnd.violationRate).toBeCloseTo(EXPECTED.frontEnd[c], 4);
@@ -50,6 +62,9 @@ describe('sockml experiment analyze', () => {
     expect(j.global.mannWhitney.runP).toBeCloseTo(EXPECTED.runP, 12);
     expect(j.global.mannWhitney.cell).toMatchObject({ n1: 161, n2: 161 });
     expect(j.global.mannWhitney.run).toMatchObject({ n1: 23, n2: 23 });
+    expect(j.durationWarnings).toEqual([]); // no gap in the seed runs exceeds 3 × its run's median
+    expect(j.fallbackIntervalSeconds).toBe(30);
+    expect(j.runs.find((r: any) => r.condition === 'reactive' && r.pattern === 'step' && r.runId === 1001).medianIntervalSeconds).toBeCloseTo(36.662, 2);
 
     expect(Object.keys(j.patterns)).toEqual(['constant', 'ramp', 'spike', 'step']);
     expect(j.patterns.step.proactive.violationRate).toBeCloseTo(EXPECTED.step.proactive, 9);
