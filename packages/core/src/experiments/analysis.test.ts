@@ -175,3 +175,107 @@ describe('replica-seconds from the measured snapshot durations', () => {
     expect(a.durationWarnings).toEqual([]);
   });
 });
+
+describe('three conditions: proactive and reactive each against static', () => {
+  /** A front-end-only step run whose p95 per 30 s poll is given; one replica throughout. */
+  const run = (condition: Condition, runId: number, p95s: number[], pattern = 'step') => p95s.map((p, i) => snap(condition, runId, i, { 'front-end': [1, p] }, { pattern }));
+  /*
+   * SLO 40. One service, so a run's value is its only cell's rate:
+   *   proactive run 1: 50 10 10 → 1/3   run 2: 10 10 10 → 0
+   *   reactive  run 1: 50 50 10 → 2/3
+   *   static    run 1: 50 50 10 → 2/3   run 2: 50 50 50 → 1     (plus a ramp run with only static)
+   */
+  const snaps = [
+    ...run('proactive', 1, [50, 10, 10]),
+    ...run('proactive', 2, [10, 10, 10]),
+    ...run('reactive', 1, [50, 50, 10]),
+    ...run('static', 1, [50, 50, 10]),
+    ...run('static', 2, [50, 50, 50]),
+    ...run('static', 1, [50, 10, 10], 'ramp'),
+  ];
+  const a = analyzeExperiments(snaps, { sloMs: 40, bootstrapResamples: 500 });
+  const g = a.global;
+
+  it('summarises static like the other conditions', () => {
+    expect(g.conditions.static).toMatchObject({ runs: 3, cells: 3, snapshots: 9, replicaSeconds: 9 * 30, scalingActions: 0 });
+    // Cells 2/3, 1 (step) and 1/3 (ramp) → mean 2/3.
+    expect(g.conditions.static!.violationRate).toBeCloseTo(2 / 3, 12);
+    expect(a.patterns.step.conditions.static!.violationRate).toBeCloseTo(5 / 6, 12);
+    expect(a.services['front-end'].static).toMatchObject({ observations: 9, withData: 9, violations: 6 });
+    expect(a.timeline.static.map((p) => p.runs)).toEqual([3, 3, 3]);
+  });
+
+  it('keeps the proactive-vs-reactive tests where they were, and equal to their pair entry', () => {
+    // {1/3, 0} vs {2/3}, no ties: U = 0, exact; only 1 of the 3 orderings puts the reactive run
+    // below both proactive ones (U' = 2), so p = 2 · 1/3.
+    expect(g.mannWhitney.run).toMatchObject({ u: 0, n1: 2, n2: 1, method: 'exact' });
+    expect(g.mannWhitney.run!.p).toBeCloseTo(2 / 3, 12);
+    expect(g.pairs['proactive-vs-reactive']).toEqual({ a: 'proactive', b: 'reactive', reason: null, mannWhitney: g.mannWhitney, bootstrap: g.bootstrap });
+  });
+
+  it('tests proactive against static', () => {
+    const p = g.pairs['proactive-vs-static'];
+    expect(p.reason).toBeNull();
+    // Step runs {1/3, 0} vs static runs {2/3, 1, 1/3 (ramp)}: the ramp run ties proactive run 1, so
+    // asymptotic. Ranks: 0 → 1, 1/3 × 2 → 2.5, 2/3 → 4, 1 → 5; R1 = 3.5, U1 = 3.5 − 3 = 0.5.
+    expect(p.mannWhitney!.run).toMatchObject({ u: 0.5, n1: 2, n2: 3, method: 'asymptotic' });
+    // σ² = 2·3/12 · (6 − (2³ − 2)/(5·4)) = 0.5 · 5.7 = 2.85; z = (5.5 − 3 − 0.5)/√2.85 = 1.1847;
+    // p = 2·P(Z > z) = 0.236137 (scipy.stats.mannwhitneyu([1/3, 0], [2/3, 1, 1/3]) agrees).
+    expect(p.mannWhitney!.run!.p).toBeCloseTo(0.23613697022165292, 9);
+    // Δ = mean(1/3, 0) − mean(2/3, 1, 1/3) = 1/6 − 2/3 = −1/2.
+    expect(p.bootstrap!.estimate).toBeCloseTo(-1 / 2, 12);
+    // Resampled means lie in [0, 1/3] and [1/3, 1]: every difference is in [−1, 0].
+    expect(p.bootstrap!.low).toBeGreaterThanOrEqual(-1);
+    expect(p.bootstrap!.high).toBeLessThanOrEqual(0);
+  });
+
+  it('tests proactive against static per pattern, exactly where there are no ties', () => {
+    // Step only: {1/3, 0} vs {2/3, 1}: U = 0; P(U' ≥ 4) = 1/C(4, 2) = 1/6, so p = 1/3.
+    const p = a.patterns.step.pairs['proactive-vs-static'];
+    expect(p.mannWhitney!.run).toMatchObject({ u: 0, n1: 2, n2: 2, method: 'exact' });
+    expect(p.mannWhitney!.run!.p).toBeCloseTo(1 / 3, 12);
+    expect(p.bootstrap!.estimate).toBeCloseTo(1 / 6 - 5 / 6, 12);
+  });
+
+  it('tests reactive against static', () => {
+    // Step: {2/3} vs {2/3, 1}: ranks 1.5, 1.5, 3 → U1 = 0.5; σ² = 1·2/12 · (4 − (2³ − 2)/(3·2)) = 0.5;
+    // z = (1.5 − 1 − 0.5)/σ = 0 → p = 1.
+    const p = a.patterns.step.pairs['reactive-vs-static'];
+    expect(p.mannWhitney!.run).toMatchObject({ u: 0.5, p: 1, n1: 1, n2: 2, method: 'asymptotic' });
+    expect(p.bootstrap!.estimate).toBeCloseTo(2 / 3 - 5 / 6, 12);
+  });
+
+  it('says why a pair is missing instead of testing it', () => {
+    // The ramp pattern has only a static run.
+    expect(a.patterns.ramp.pairs['proactive-vs-static']).toEqual({ a: 'proactive', b: 'static', reason: 'no proactive runs', mannWhitney: null, bootstrap: null });
+    expect(a.patterns.ramp.pairs['proactive-vs-reactive'].reason).toBe('no proactive or reactive runs');
+    expect(a.patterns.ramp.mannWhitney).toEqual({ cell: null, run: null });
+    expect(a.patterns.ramp.bootstrap).toBeNull();
+    expect(a.patterns.ramp.conditions.proactive).toBeNull();
+  });
+});
+
+describe('missing conditions are absent, never filled in', () => {
+  it('without static runs, both static pairs carry the reason', () => {
+    const a = analyzeExperiments(SNAPSHOTS, { sloMs: 40, bootstrapResamples: 10 });
+    for (const k of ['proactive-vs-static', 'reactive-vs-static'] as const) {
+      expect(a.global.pairs[k]).toMatchObject({ reason: 'no static runs', mannWhitney: null, bootstrap: null });
+    }
+    expect(a.global.pairs['proactive-vs-reactive'].reason).toBeNull();
+    expect(a.global.conditions.static).toBeNull();
+    expect(a.services['front-end'].static).toBeNull();
+    expect(a.timeline.static).toEqual([]);
+  });
+
+  it('without proactive runs, only reactive vs static is tested', () => {
+    const obs: Obs = { 'front-end': [1, 50] };
+    const a = analyzeExperiments([snap('reactive', 1, 0, obs), snap('static', 1, 0, { 'front-end': [1, 30] })], { sloMs: 40, bootstrapResamples: 10 });
+    expect(a.global.conditions.proactive).toBeNull();
+    expect(a.global.mannWhitney).toEqual({ cell: null, run: null });
+    expect(a.global.bootstrap).toBeNull();
+    expect(a.global.pairs['proactive-vs-reactive'].reason).toBe('no proactive runs');
+    expect(a.global.pairs['proactive-vs-static'].reason).toBe('no proactive runs');
+    // reactive 1 (50 > 40) − static 0 (30): Δ = 1 with one run each.
+    expect(a.global.pairs['reactive-vs-static']).toMatchObject({ reason: null, bootstrap: { estimate: 1, low: 1, high: 1 } });
+  });
+});

@@ -1,5 +1,6 @@
 /**
- * Proactive vs reactive: what the seed experiments say, computed two ways.
+ * Proactive vs reactive (and each against static, when there are static runs): what the experiments
+ * say, computed two ways.
  *
  * - The prototype's global numbers, kept so that old results can be reproduced: a (run, service) cell's
  *   violation rate is the share of ALL its snapshots with p95 > SLO (a no-data snapshot counts as not
@@ -66,16 +67,45 @@ export interface ConditionSummary {
   frontEnd: GroupMetrics | null;
 }
 
+export interface SignificanceTests {
+  /** The prototype's test: (run, service) cells as samples; overstates significance. */
+  cell: MannWhitneyResult | null;
+  /** One value per run (the run's mean cell violation rate). */
+  run: MannWhitneyResult | null;
+}
+
+/**
+ * The pairs tested. Proactive vs reactive is the question the experiments were built for; static (the
+ * replicas the run started with, never changed) is the baseline that says whether scaling helped at all.
+ */
+export const CONDITION_PAIRS = [
+  ['proactive', 'reactive'],
+  ['proactive', 'static'],
+  ['reactive', 'static'],
+] as const satisfies readonly (readonly [Condition, Condition])[];
+export type PairKey = `${(typeof CONDITION_PAIRS)[number][0]}-vs-${(typeof CONDITION_PAIRS)[number][1]}`;
+export const pairKey = (a: Condition, b: Condition) => `${a}-vs-${b}` as PairKey;
+
+/** One condition against another: Δ and its tests are a − b. */
+export interface PairComparison {
+  a: Condition;
+  b: Condition;
+  /** Why there are no tests (a condition without runs in this scope); null when they ran. */
+  reason: string | null;
+  /** null exactly when `reason` is set. */
+  mannWhitney: SignificanceTests | null;
+  /** a − b mean run violation rate, percentile bootstrap resampling runs; null when `reason` is set. */
+  bootstrap: BootstrapInterval | null;
+}
+
 export interface Comparison {
   conditions: Record<Condition, ConditionSummary | null>;
-  mannWhitney: {
-    /** The prototype's test: (run, service) cells as samples; overstates significance. */
-    cell: MannWhitneyResult | null;
-    /** One value per run (the run's mean cell violation rate). */
-    run: MannWhitneyResult | null;
-  };
+  /** Proactive vs reactive (the same numbers as pairs['proactive-vs-reactive'], kept where they always were). */
+  mannWhitney: SignificanceTests;
   /** proactive − reactive mean run violation rate, percentile bootstrap resampling runs. */
   bootstrap: BootstrapInterval | null;
+  /** Every pair of CONDITION_PAIRS, tested or with the reason it was not. */
+  pairs: Record<PairKey, PairComparison>;
 }
 
 export interface RunSummary {
@@ -276,11 +306,20 @@ function compare(runs: readonly Run[], opts: Required<ExperimentAnalysisOptions>
             ),
           };
   }
-  return {
-    conditions,
-    mannWhitney: { cell: mannWhitneyU(cellRates.proactive, cellRates.reactive), run: mannWhitneyU(runRates.proactive, runRates.reactive) },
-    bootstrap: bootstrapMeanDifference(runRates.proactive, runRates.reactive, { resamples: opts.bootstrapResamples, seed: opts.bootstrapSeed }),
+  const pair = (a: Condition, b: Condition): PairComparison => {
+    const missing = [a, b].filter((c) => conditions[c] === null);
+    if (missing.length) return { a, b, reason: `no ${missing.join(' or ')} runs`, mannWhitney: null, bootstrap: null };
+    return {
+      a,
+      b,
+      reason: null,
+      mannWhitney: { cell: mannWhitneyU(cellRates[a], cellRates[b]), run: mannWhitneyU(runRates[a], runRates[b]) },
+      bootstrap: bootstrapMeanDifference(runRates[a], runRates[b], { resamples: opts.bootstrapResamples, seed: opts.bootstrapSeed }),
+    };
   };
+  const pairs = Object.fromEntries(CONDITION_PAIRS.map(([a, b]) => [pairKey(a, b), pair(a, b)])) as Record<PairKey, PairComparison>;
+  const main = pairs['proactive-vs-reactive'];
+  return { conditions, mannWhitney: main.mannWhitney ?? { cell: null, run: null }, bootstrap: main.bootstrap, pairs };
 }
 
 function perService(runs: readonly Run[], opts: Required<ExperimentAnalysisOptions>): Record<string, Record<Condition, GroupMetrics | null>> {
