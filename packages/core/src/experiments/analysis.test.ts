@@ -4,8 +4,11 @@ import type { Condition, ExperimentSnapshot, ServiceSnapshot } from './snapshot.
 
 /** [replicas, p95] per service; null stands for the recorder's -1 / 0.0 (already parsed as missing). */
 type Obs = Record<string, [number | null, number | null]>;
+/** A run's first poll; unless a test says otherwise, snapshot i comes i × 30 s later, as in the seed runs. */
+const T0 = Date.parse('2026-04-13T07:25:39Z');
+const iso = (secondsAfterT0: number) => new Date(T0 + secondsAfterT0 * 1000).toISOString();
 const snap = (condition: Condition, runId: number, intervalIdx: number, obs: Obs, extra: Partial<ExperimentSnapshot> = {}): ExperimentSnapshot => ({
-  timestamp: '2026-04-13T07:25:39',
+  timestamp: iso(intervalIdx * 30),
   runId,
   condition,
   pattern: 'step',
@@ -86,10 +89,11 @@ describe('analyzeExperiments on a hand-made pair of runs', () => {
   });
 
   it('summarises each run and the pattern the same way as the whole', () => {
-    expect(a.runs.map((r) => [r.condition, r.runId, r.snapshots, r.replicaSeconds, r.scalingActions])).toEqual([
-      ['proactive', 1, 3, 210, 1],
-      ['reactive', 1, 3, 300, 2],
+    expect(a.runs.map((r) => [r.condition, r.runId, r.snapshots, r.medianIntervalSeconds, r.replicaSeconds, r.scalingActions])).toEqual([
+      ['proactive', 1, 3, 30, 210, 1],
+      ['reactive', 1, 3, 30, 300, 2],
     ]);
+    expect(a.durationWarnings).toEqual([]);
     expect(a.runs[0].violationRate).toBeCloseTo(1 / 3, 12);
     expect(a.patterns.step.conditions).toEqual(a.global.conditions);
   });
@@ -116,5 +120,162 @@ describe('analyzeExperiments run identity', () => {
     expect(a.patterns.ramp.conditions.reactive).toBeNull();
     expect(a.patterns.ramp.mannWhitney.run).toBeNull();
     expect(a.patterns.ramp.bootstrap).toBeNull();
+  });
+});
+
+describe('replica-seconds from the measured snapshot durations', () => {
+  /** One front-end-only run whose snapshot i is at secs[i] seconds with replicas[i] replicas. */
+  const run = (condition: Condition, runId: number, secs: number[], replicas: (number | null)[]) =>
+    secs.map((t, i) => snap(condition, runId, i, { 'front-end': [replicas[i], 20] }, { timestamp: iso(t) }));
+
+  it.each<[string, number[], (number | null)[], number, number | null]>([
+    // name, timestamps (s), replicas, expected replica-seconds (by hand), expected median gap
+    ['30 s polls: 2+3+1 replicas × 30 s', [0, 30, 60], [2, 3, 1], 180, 30],
+    ['5 s polls, same replicas: 1/6 of it', [0, 5, 10], [2, 3, 1], 30, 5],
+    // gaps 30, 240, 30 → median 30; the 240 s stall counts as 30: (1 + 4 + 2 + 2) × 30
+    ['a stall counts as the median gap', [0, 30, 270, 300], [1, 4, 2, 2], 270, 30],
+    // gaps 10, 30 → 2×10 + 1×30, the last snapshot the median 20 s: + 3×20
+    ['uneven gaps weight each snapshot by its own', [0, 10, 40], [2, 1, 3], 110, 20],
+    // an unknown count (-1) adds nothing, but its duration is not given to its neighbours: 2×30 + 2×30
+    ['an unknown replica count adds nothing', [0, 30, 60], [2, null, 2], 120, 30],
+    ['a single snapshot counts 30 s', [0], [4], 120, null],
+  ])('%s', (_name, secs, replicas, replicaSeconds, medianGap) => {
+    const a = analyzeExperiments(run('static', 1, secs, replicas), { sloMs: 40, bootstrapResamples: 10 });
+    expect(a.global.conditions.static!.replicaSeconds).toBeCloseTo(replicaSeconds, 9);
+    expect(a.global.conditions.static!.frontEnd!.replicaSeconds).toBeCloseTo(replicaSeconds, 9);
+    expect(a.runs[0].replicaSeconds).toBeCloseTo(replicaSeconds, 9);
+    expect(a.runs[0].medianIntervalSeconds).toBe(medianGap);
+  });
+
+  it('gives 5 s runs 1/6 of the replica-seconds of 30 s runs with the same replicas, side by side', () => {
+    const replicas = [1, 2, 3, 3];
+    const a = analyzeExperiments([...run('reactive', 1, [0, 30, 60, 90], replicas), ...run('static', 1, [0, 5, 10, 15], replicas)], { sloMs: 40, bootstrapResamples: 10 });
+    // 9 replicas × 30 s = 270; × 5 s = 45
+    expect(a.global.conditions.reactive!.replicaSeconds).toBeCloseTo(270, 9);
+    expect(a.global.conditions.static!.replicaSeconds).toBeCloseTo(45, 9);
+    expect(a.services['front-end'].static!.replicaSeconds).toBeCloseTo(45, 9);
+    // Violation rates do not depend on the polling interval: every p95 (20 ms) is under the SLO.
+    expect([a.global.conditions.reactive!.violationRate, a.global.conditions.static!.violationRate]).toEqual([0, 0]);
+  });
+
+  it('reports the stall and the single-snapshot fallback, naming the run', () => {
+    const a = analyzeExperiments([...run('reactive', 3, [0, 30, 270, 300], [1, 4, 2, 2]), ...run('proactive', 7, [0], [1])], { sloMs: 40, bootstrapResamples: 10 });
+    expect(a.durationWarnings.map((w) => [w.condition, w.runId, w.kind, w.intervalIdx])).toEqual([
+      ['proactive', 7, 'single-snapshot', null],
+      ['reactive', 3, 'long-gap', 1],
+    ]);
+    expect(a.fallbackIntervalSeconds).toBe(30);
+  });
+
+  it('drops settle polls before measuring: the last load poll gets the run median, not the gap into the cool-down', () => {
+    // Load polls at 0, 30, 60 (2 replicas each), a settle poll 600 s later: 3 × 2 × 30, not 2 × 540 more.
+    const snaps = [...run('reactive', 1, [0, 30, 60], [2, 2, 2]), snap('reactive', 1, 3, { 'front-end': [2, 20] }, { timestamp: iso(600), phase: 'settle' })];
+    const a = analyzeExperiments(snaps, { sloMs: 40, bootstrapResamples: 10 });
+    expect(a.global.conditions.reactive!.replicaSeconds).toBeCloseTo(180, 9);
+    expect(a.durationWarnings).toEqual([]);
+  });
+});
+
+describe('three conditions: proactive and reactive each against static', () => {
+  /** A front-end-only step run whose p95 per 30 s poll is given; one replica throughout. */
+  const run = (condition: Condition, runId: number, p95s: number[], pattern = 'step') => p95s.map((p, i) => snap(condition, runId, i, { 'front-end': [1, p] }, { pattern }));
+  /*
+   * SLO 40. One service, so a run's value is its only cell's rate:
+   *   proactive run 1: 50 10 10 → 1/3   run 2: 10 10 10 → 0
+   *   reactive  run 1: 50 50 10 → 2/3
+   *   static    run 1: 50 50 10 → 2/3   run 2: 50 50 50 → 1     (plus a ramp run with only static)
+   */
+  const snaps = [
+    ...run('proactive', 1, [50, 10, 10]),
+    ...run('proactive', 2, [10, 10, 10]),
+    ...run('reactive', 1, [50, 50, 10]),
+    ...run('static', 1, [50, 50, 10]),
+    ...run('static', 2, [50, 50, 50]),
+    ...run('static', 1, [50, 10, 10], 'ramp'),
+  ];
+  const a = analyzeExperiments(snaps, { sloMs: 40, bootstrapResamples: 500 });
+  const g = a.global;
+
+  it('summarises static like the other conditions', () => {
+    expect(g.conditions.static).toMatchObject({ runs: 3, cells: 3, snapshots: 9, replicaSeconds: 9 * 30, scalingActions: 0 });
+    // Cells 2/3, 1 (step) and 1/3 (ramp) → mean 2/3.
+    expect(g.conditions.static!.violationRate).toBeCloseTo(2 / 3, 12);
+    expect(a.patterns.step.conditions.static!.violationRate).toBeCloseTo(5 / 6, 12);
+    expect(a.services['front-end'].static).toMatchObject({ observations: 9, withData: 9, violations: 6 });
+    expect(a.timeline.static.map((p) => p.runs)).toEqual([3, 3, 3]);
+  });
+
+  it('keeps the proactive-vs-reactive tests where they were, and equal to their pair entry', () => {
+    // {1/3, 0} vs {2/3}, no ties: U = 0, exact; only 1 of the 3 orderings puts the reactive run
+    // below both proactive ones (U' = 2), so p = 2 · 1/3.
+    expect(g.mannWhitney.run).toMatchObject({ u: 0, n1: 2, n2: 1, method: 'exact' });
+    expect(g.mannWhitney.run!.p).toBeCloseTo(2 / 3, 12);
+    expect(g.pairs['proactive-vs-reactive']).toEqual({ a: 'proactive', b: 'reactive', reason: null, mannWhitney: g.mannWhitney, bootstrap: g.bootstrap });
+  });
+
+  it('tests proactive against static', () => {
+    const p = g.pairs['proactive-vs-static'];
+    expect(p.reason).toBeNull();
+    // Step runs {1/3, 0} vs static runs {2/3, 1, 1/3 (ramp)}: the ramp run ties proactive run 1, so
+    // asymptotic. Ranks: 0 → 1, 1/3 × 2 → 2.5, 2/3 → 4, 1 → 5; R1 = 3.5, U1 = 3.5 − 3 = 0.5.
+    expect(p.mannWhitney!.run).toMatchObject({ u: 0.5, n1: 2, n2: 3, method: 'asymptotic' });
+    // σ² = 2·3/12 · (6 − (2³ − 2)/(5·4)) = 0.5 · 5.7 = 2.85; z = (5.5 − 3 − 0.5)/√2.85 = 1.1847;
+    // p = 2·P(Z > z) = 0.236137 (scipy.stats.mannwhitneyu([1/3, 0], [2/3, 1, 1/3]) agrees).
+    expect(p.mannWhitney!.run!.p).toBeCloseTo(0.23613697022165292, 9);
+    // Δ = mean(1/3, 0) − mean(2/3, 1, 1/3) = 1/6 − 2/3 = −1/2.
+    expect(p.bootstrap!.estimate).toBeCloseTo(-1 / 2, 12);
+    // Resampled means lie in [0, 1/3] and [1/3, 1]: every difference is in [−1, 0].
+    expect(p.bootstrap!.low).toBeGreaterThanOrEqual(-1);
+    expect(p.bootstrap!.high).toBeLessThanOrEqual(0);
+  });
+
+  it('tests proactive against static per pattern, exactly where there are no ties', () => {
+    // Step only: {1/3, 0} vs {2/3, 1}: U = 0; P(U' ≥ 4) = 1/C(4, 2) = 1/6, so p = 1/3.
+    const p = a.patterns.step.pairs['proactive-vs-static'];
+    expect(p.mannWhitney!.run).toMatchObject({ u: 0, n1: 2, n2: 2, method: 'exact' });
+    expect(p.mannWhitney!.run!.p).toBeCloseTo(1 / 3, 12);
+    expect(p.bootstrap!.estimate).toBeCloseTo(1 / 6 - 5 / 6, 12);
+  });
+
+  it('tests reactive against static', () => {
+    // Step: {2/3} vs {2/3, 1}: ranks 1.5, 1.5, 3 → U1 = 0.5; σ² = 1·2/12 · (4 − (2³ − 2)/(3·2)) = 0.5;
+    // z = (1.5 − 1 − 0.5)/σ = 0 → p = 1.
+    const p = a.patterns.step.pairs['reactive-vs-static'];
+    expect(p.mannWhitney!.run).toMatchObject({ u: 0.5, p: 1, n1: 1, n2: 2, method: 'asymptotic' });
+    expect(p.bootstrap!.estimate).toBeCloseTo(2 / 3 - 5 / 6, 12);
+  });
+
+  it('says why a pair is missing instead of testing it', () => {
+    // The ramp pattern has only a static run.
+    expect(a.patterns.ramp.pairs['proactive-vs-static']).toEqual({ a: 'proactive', b: 'static', reason: 'no proactive runs', mannWhitney: null, bootstrap: null });
+    expect(a.patterns.ramp.pairs['proactive-vs-reactive'].reason).toBe('no proactive or reactive runs');
+    expect(a.patterns.ramp.mannWhitney).toEqual({ cell: null, run: null });
+    expect(a.patterns.ramp.bootstrap).toBeNull();
+    expect(a.patterns.ramp.conditions.proactive).toBeNull();
+  });
+});
+
+describe('missing conditions are absent, never filled in', () => {
+  it('without static runs, both static pairs carry the reason', () => {
+    const a = analyzeExperiments(SNAPSHOTS, { sloMs: 40, bootstrapResamples: 10 });
+    for (const k of ['proactive-vs-static', 'reactive-vs-static'] as const) {
+      expect(a.global.pairs[k]).toMatchObject({ reason: 'no static runs', mannWhitney: null, bootstrap: null });
+    }
+    expect(a.global.pairs['proactive-vs-reactive'].reason).toBeNull();
+    expect(a.global.conditions.static).toBeNull();
+    expect(a.services['front-end'].static).toBeNull();
+    expect(a.timeline.static).toEqual([]);
+  });
+
+  it('without proactive runs, only reactive vs static is tested', () => {
+    const obs: Obs = { 'front-end': [1, 50] };
+    const a = analyzeExperiments([snap('reactive', 1, 0, obs), snap('static', 1, 0, { 'front-end': [1, 30] })], { sloMs: 40, bootstrapResamples: 10 });
+    expect(a.global.conditions.proactive).toBeNull();
+    expect(a.global.mannWhitney).toEqual({ cell: null, run: null });
+    expect(a.global.bootstrap).toBeNull();
+    expect(a.global.pairs['proactive-vs-reactive'].reason).toBe('no proactive runs');
+    expect(a.global.pairs['proactive-vs-static'].reason).toBe('no proactive runs');
+    // reactive 1 (50 > 40) − static 0 (30): Δ = 1 with one run each.
+    expect(a.global.pairs['reactive-vs-static']).toMatchObject({ reason: null, bootstrap: { estimate: 1, low: 1, high: 1 } });
   });
 });

@@ -1,5 +1,6 @@
 /**
- * Proactive vs reactive: what the seed experiments say, computed two ways.
+ * Proactive vs reactive (and each against static, when there are static runs): what the experiments
+ * say, computed two ways.
  *
  * - The prototype's global numbers, kept so that old results can be reproduced: a (run, service) cell's
  *   violation rate is the share of ALL its snapshots with p95 > SLO (a no-data snapshot counts as not
@@ -9,8 +10,13 @@
  *   snapshots with data, and the honest significance test: one value per run, since the services of a
  *   run share its load, its cluster and its controller and are not independent samples.
  *
+ * Replica-seconds weight each snapshot by the time it stood for, measured from the run's timestamps
+ * (durations.ts), not by an assumed 30 s: `experiment run` polls every 5 s when time-compressed, and the
+ * older seed runs (ids ≥ 1000) polled every ~37 s.
+ *
  * All rates here are fractions in [0, 1]; the CLI prints percent.
  */
+import { DEFAULT_SNAPSHOT_SECONDS, snapshotDurations, type DurationWarning } from './durations.js';
 import { CONDITIONS, type Condition, type ExperimentSnapshot } from './snapshot.js';
 import { bootstrapMeanDifference, mannWhitneyU, mean, median, type BootstrapInterval, type MannWhitneyResult } from './statistics.js';
 
@@ -18,8 +24,11 @@ export const FRONT_END = 'front-end';
 
 export interface ExperimentAnalysisOptions {
   sloMs: number;
-  /** Seconds between snapshots: one snapshot of r replicas is r × this many replica-seconds. */
-  intervalSeconds?: number;
+  /**
+   * Seconds a snapshot counts for when its run has no gap to measure (a single snapshot); otherwise a
+   * snapshot of r replicas is r × its measured duration in replica-seconds (see snapshotDurations).
+   */
+  fallbackIntervalSeconds?: number;
   bootstrapResamples?: number;
   bootstrapSeed?: number;
 }
@@ -35,7 +44,7 @@ export interface GroupMetrics {
   violationRate: number | null;
   meanP95Ms: number | null;
   medianP95Ms: number | null;
-  /** Σ replicas × interval over observations whose replica count is known. */
+  /** Σ replicas × the snapshot's duration over observations whose replica count is known. */
   replicaSeconds: number;
   /** Replica-count changes between consecutive known counts of a service within a run. */
   scalingActions: number;
@@ -58,16 +67,45 @@ export interface ConditionSummary {
   frontEnd: GroupMetrics | null;
 }
 
+export interface SignificanceTests {
+  /** The prototype's test: (run, service) cells as samples; overstates significance. */
+  cell: MannWhitneyResult | null;
+  /** One value per run (the run's mean cell violation rate). */
+  run: MannWhitneyResult | null;
+}
+
+/**
+ * The pairs tested. Proactive vs reactive is the question the experiments were built for; static (the
+ * replicas the run started with, never changed) is the baseline that says whether scaling helped at all.
+ */
+export const CONDITION_PAIRS = [
+  ['proactive', 'reactive'],
+  ['proactive', 'static'],
+  ['reactive', 'static'],
+] as const satisfies readonly (readonly [Condition, Condition])[];
+export type PairKey = `${(typeof CONDITION_PAIRS)[number][0]}-vs-${(typeof CONDITION_PAIRS)[number][1]}`;
+export const pairKey = (a: Condition, b: Condition) => `${a}-vs-${b}` as PairKey;
+
+/** One condition against another: Δ and its tests are a − b. */
+export interface PairComparison {
+  a: Condition;
+  b: Condition;
+  /** Why there are no tests (a condition without runs in this scope); null when they ran. */
+  reason: string | null;
+  /** null exactly when `reason` is set. */
+  mannWhitney: SignificanceTests | null;
+  /** a − b mean run violation rate, percentile bootstrap resampling runs; null when `reason` is set. */
+  bootstrap: BootstrapInterval | null;
+}
+
 export interface Comparison {
   conditions: Record<Condition, ConditionSummary | null>;
-  mannWhitney: {
-    /** The prototype's test: (run, service) cells as samples; overstates significance. */
-    cell: MannWhitneyResult | null;
-    /** One value per run (the run's mean cell violation rate). */
-    run: MannWhitneyResult | null;
-  };
+  /** Proactive vs reactive (the same numbers as pairs['proactive-vs-reactive'], kept where they always were). */
+  mannWhitney: SignificanceTests;
   /** proactive − reactive mean run violation rate, percentile bootstrap resampling runs. */
   bootstrap: BootstrapInterval | null;
+  /** Every pair of CONDITION_PAIRS, tested or with the reason it was not. */
+  pairs: Record<PairKey, PairComparison>;
 }
 
 export interface RunSummary {
@@ -75,6 +113,8 @@ export interface RunSummary {
   pattern: string;
   runId: number;
   snapshots: number;
+  /** Median gap between the run's snapshots, s; null when there was none to measure. */
+  medianIntervalSeconds: number | null;
   /** Mean of the run's cell violation rates (the prototype's definition of a cell). */
   violationRate: number;
   replicaSeconds: number;
@@ -90,9 +130,16 @@ export interface TimelinePoint {
   runs: number;
 }
 
+/** A snapshot (or a whole run) whose duration could not be measured from the timestamps. */
+export interface RunDurationWarning extends DurationWarning {
+  condition: Condition;
+  pattern: string;
+  runId: number;
+}
+
 export interface ExperimentAnalysis {
   sloMs: number;
-  intervalSeconds: number;
+  fallbackIntervalSeconds: number;
   counts: { runs: number; cells: number; snapshots: number; settleDropped: number };
   global: Comparison;
   patterns: Record<string, Comparison>;
@@ -102,6 +149,8 @@ export interface ExperimentAnalysis {
   patternServices: Record<string, Record<string, Record<Condition, GroupMetrics | null>>>;
   timeline: Record<Condition, TimelinePoint[]>;
   runs: RunSummary[];
+  /** Where replica-seconds used the run's median gap or the fallback instead of a measured gap. */
+  durationWarnings: RunDurationWarning[];
 }
 
 /** All snapshots of one run, in interval order (settle polls already dropped). */
@@ -110,6 +159,10 @@ interface Run {
   pattern: string;
   runId: number;
   snapshots: ExperimentSnapshot[];
+  /** Seconds each snapshot stands for, aligned with `snapshots`. */
+  seconds: number[];
+  medianGapSeconds: number | null;
+  durationWarnings: DurationWarning[];
 }
 
 interface Cell {
@@ -125,6 +178,8 @@ interface Track {
   service: string;
   p95: (number | null)[];
   replicas: (number | null)[];
+  /** The duration of the snapshot each observation comes from. */
+  seconds: number[];
 }
 
 const byKey = <T>(items: readonly T[], key: (t: T) => string): Map<string, T[]> => {
@@ -138,16 +193,23 @@ const byKey = <T>(items: readonly T[], key: (t: T) => string): Map<string, T[]> 
   return m;
 };
 
-/** Groups snapshots into runs by (condition, pattern, run id): run ids repeat across conditions. */
-export function groupRuns(snapshots: readonly ExperimentSnapshot[]): { runs: Run[]; settleDropped: number } {
+/**
+ * Groups snapshots into runs by (condition, pattern, run id): run ids repeat across conditions. Each
+ * snapshot's duration is measured after settle polls are dropped, so the last polled-under-load
+ * snapshot gets the run's median gap rather than the gap into the cool-down.
+ */
+export function groupRuns(snapshots: readonly ExperimentSnapshot[], fallbackIntervalSeconds = DEFAULT_SNAPSHOT_SECONDS): { runs: Run[]; settleDropped: number } {
   // Polls after the load ended measure the cool-down, not the controller under load.
   const kept = snapshots.filter((s) => s.phase !== 'settle');
-  const runs = [...byKey(kept, (s) => `${s.condition}\u0000${s.pattern}\u0000${s.runId}`).values()].map((list) => ({
-    condition: list[0].condition,
-    pattern: list[0].pattern,
-    runId: list[0].runId,
-    snapshots: [...list].sort((a, b) => a.intervalIdx - b.intervalIdx),
-  }));
+  const runs = [...byKey(kept, (s) => `${s.condition}\u0000${s.pattern}\u0000${s.runId}`).values()].map((list): Run => {
+    const sorted = [...list].sort((a, b) => a.intervalIdx - b.intervalIdx);
+    const d = snapshotDurations(
+      sorted.map((s) => Date.parse(s.timestamp)),
+      sorted.map((s) => s.intervalIdx),
+      fallbackIntervalSeconds,
+    );
+    return { condition: list[0].condition, pattern: list[0].pattern, runId: list[0].runId, snapshots: sorted, seconds: d.seconds, medianGapSeconds: d.medianGapSeconds, durationWarnings: d.warnings };
+  });
   runs.sort((a, b) => a.condition.localeCompare(b.condition) || a.pattern.localeCompare(b.pattern) || a.runId - b.runId);
   return { runs, settleDropped: snapshots.length - kept.length };
 }
@@ -155,8 +217,14 @@ export function groupRuns(snapshots: readonly ExperimentSnapshot[]): { runs: Run
 function tracksOf(run: Run): Track[] {
   const services = [...new Set(run.snapshots.flatMap((s) => Object.keys(s.services)))];
   return services.map((service) => {
-    const present = run.snapshots.filter((s) => s.services[service] !== undefined);
-    return { run, service, p95: present.map((s) => s.services[service].p95Ms), replicas: present.map((s) => s.services[service].replicas) };
+    const present = run.snapshots.map((s, i) => [s, run.seconds[i]] as const).filter(([s]) => s.services[service] !== undefined);
+    return {
+      run,
+      service,
+      p95: present.map(([s]) => s.services[service].p95Ms),
+      replicas: present.map(([s]) => s.services[service].replicas),
+      seconds: present.map(([, sec]) => sec),
+    };
   });
 }
 
@@ -172,7 +240,7 @@ function scalingActions(replicas: readonly (number | null)[]): number {
   return n;
 }
 
-function groupMetrics(tracks: readonly Track[], sloMs: number, intervalSeconds: number): GroupMetrics | null {
+function groupMetrics(tracks: readonly Track[], sloMs: number): GroupMetrics | null {
   if (tracks.length === 0) return null;
   const p95s: number[] = [];
   let observations = 0;
@@ -181,7 +249,9 @@ function groupMetrics(tracks: readonly Track[], sloMs: number, intervalSeconds: 
   for (const t of tracks) {
     observations += t.p95.length;
     for (const p of t.p95) if (p !== null) p95s.push(p);
-    for (const r of t.replicas) if (r !== null) replicaSeconds += r * intervalSeconds;
+    t.replicas.forEach((r, i) => {
+      if (r !== null) replicaSeconds += r * t.seconds[i];
+    });
     actions += scalingActions(t.replicas);
   }
   const violations = p95s.filter((p) => p > sloMs).length;
@@ -217,7 +287,7 @@ function compare(runs: readonly Run[], opts: Required<ExperimentAnalysisOptions>
     const cells = tracks.map((t) => cellOf(t, opts.sloMs));
     cellRates[c] = cells.map((x) => x.violationRate);
     runRates[c] = [...byKey(cells, (x) => `${x.run.pattern}\u0000${x.run.runId}`).values()].map(runValue);
-    const pooled = groupMetrics(tracks, opts.sloMs, opts.intervalSeconds);
+    const pooled = groupMetrics(tracks, opts.sloMs);
     conditions[c] =
       rs.length === 0 || !pooled
         ? null
@@ -233,15 +303,23 @@ function compare(runs: readonly Run[], opts: Required<ExperimentAnalysisOptions>
             frontEnd: groupMetrics(
               tracks.filter((t) => t.service === FRONT_END),
               opts.sloMs,
-              opts.intervalSeconds,
             ),
           };
   }
-  return {
-    conditions,
-    mannWhitney: { cell: mannWhitneyU(cellRates.proactive, cellRates.reactive), run: mannWhitneyU(runRates.proactive, runRates.reactive) },
-    bootstrap: bootstrapMeanDifference(runRates.proactive, runRates.reactive, { resamples: opts.bootstrapResamples, seed: opts.bootstrapSeed }),
+  const pair = (a: Condition, b: Condition): PairComparison => {
+    const missing = [a, b].filter((c) => conditions[c] === null);
+    if (missing.length) return { a, b, reason: `no ${missing.join(' or ')} runs`, mannWhitney: null, bootstrap: null };
+    return {
+      a,
+      b,
+      reason: null,
+      mannWhitney: { cell: mannWhitneyU(cellRates[a], cellRates[b]), run: mannWhitneyU(runRates[a], runRates[b]) },
+      bootstrap: bootstrapMeanDifference(runRates[a], runRates[b], { resamples: opts.bootstrapResamples, seed: opts.bootstrapSeed }),
+    };
   };
+  const pairs = Object.fromEntries(CONDITION_PAIRS.map(([a, b]) => [pairKey(a, b), pair(a, b)])) as Record<PairKey, PairComparison>;
+  const main = pairs['proactive-vs-reactive'];
+  return { conditions, mannWhitney: main.mannWhitney ?? { cell: null, run: null }, bootstrap: main.bootstrap, pairs };
 }
 
 function perService(runs: readonly Run[], opts: Required<ExperimentAnalysisOptions>): Record<string, Record<Condition, GroupMetrics | null>> {
@@ -250,7 +328,7 @@ function perService(runs: readonly Run[], opts: Required<ExperimentAnalysisOptio
   return Object.fromEntries(
     services.map((s) => [
       s,
-      Object.fromEntries(CONDITIONS.map((c) => [c, groupMetrics(tracks.filter((t) => t.service === s && t.run.condition === c), opts.sloMs, opts.intervalSeconds)])) as Record<Condition, GroupMetrics | null>,
+      Object.fromEntries(CONDITIONS.map((c) => [c, groupMetrics(tracks.filter((t) => t.service === s && t.run.condition === c), opts.sloMs)])) as Record<Condition, GroupMetrics | null>,
     ]),
   );
 }
@@ -283,17 +361,18 @@ function timeline(runs: readonly Run[], sloMs: number): TimelinePoint[] {
 
 /** The whole analysis of a set of snapshots (already selected by file; settle polls are dropped here). */
 export function analyzeExperiments(snapshots: readonly ExperimentSnapshot[], options: ExperimentAnalysisOptions): ExperimentAnalysis {
-  const opts: Required<ExperimentAnalysisOptions> = { intervalSeconds: 30, bootstrapResamples: 10_000, bootstrapSeed: 20260413, ...options };
-  const { runs, settleDropped } = groupRuns(snapshots);
+  const opts: Required<ExperimentAnalysisOptions> = { fallbackIntervalSeconds: DEFAULT_SNAPSHOT_SECONDS, bootstrapResamples: 10_000, bootstrapSeed: 20260413, ...options };
+  const { runs, settleDropped } = groupRuns(snapshots, opts.fallbackIntervalSeconds);
   const patterns = [...new Set(runs.map((r) => r.pattern))].sort();
   const runSummaries = runs.map((run): RunSummary => {
     const tracks = tracksOf(run);
-    const g = groupMetrics(tracks, opts.sloMs, opts.intervalSeconds)!;
+    const g = groupMetrics(tracks, opts.sloMs)!;
     return {
       condition: run.condition,
       pattern: run.pattern,
       runId: run.runId,
       snapshots: run.snapshots.length,
+      medianIntervalSeconds: run.medianGapSeconds,
       violationRate: runValue(tracks.map((t) => cellOf(t, opts.sloMs))),
       replicaSeconds: g?.replicaSeconds ?? 0,
       scalingActions: g?.scalingActions ?? 0,
@@ -301,7 +380,7 @@ export function analyzeExperiments(snapshots: readonly ExperimentSnapshot[], opt
   });
   return {
     sloMs: opts.sloMs,
-    intervalSeconds: opts.intervalSeconds,
+    fallbackIntervalSeconds: opts.fallbackIntervalSeconds,
     counts: {
       runs: runs.length,
       cells: runs.reduce((s, r) => s + tracksOf(r).length, 0),
@@ -314,5 +393,6 @@ export function analyzeExperiments(snapshots: readonly ExperimentSnapshot[], opt
     patternServices: Object.fromEntries(patterns.map((p) => [p, perService(runs.filter((r) => r.pattern === p), opts)])),
     timeline: Object.fromEntries(CONDITIONS.map((c) => [c, timeline(runs.filter((r) => r.condition === c), opts.sloMs)])) as Record<Condition, TimelinePoint[]>,
     runs: runSummaries,
+    durationWarnings: runs.flatMap((r) => r.durationWarnings.map((w) => ({ condition: r.condition, pattern: r.pattern, runId: r.runId, ...w }))),
   };
 }

@@ -1,3 +1,4 @@
 export * from './snapshot.js';
 export * from './statistics.js';
+export * from './durations.js';
 export * from './analysis.js';

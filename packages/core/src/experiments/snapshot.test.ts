@@ -14,6 +14,12 @@ describe('parseSnapshotLine', () => {
     expect(s.services.carts).toMatchObject({ replicas: 3, p95Ms: 40.1 });
   });
 
+  it('reads a static run as `experiment run` writes it, ignoring the extra load field', () => {
+    const s = parseSnapshotLine(line({ condition: 'static', load: { offered_rps: 70, achieved_rps: 69.5, errors: 0, error_pct: 0 } }), 'f:1');
+    expect(s).toMatchObject({ condition: 'static', runId: 1, pattern: 'step' });
+    expect(Object.keys(s)).not.toContain('load');
+  });
+
   it('reads the diag fields: phase, p99_ms, rps', () => {
     const s = parseSnapshotLine(line({ phase: 'settle' }, { carts: svc({ p99_ms: 90.5, rps: 6.3 }) }), 'f:1');
     expect(s.phase).toBe('settle');
@@ -25,7 +31,7 @@ describe('parseSnapshotLine', () => {
     ['an array', '[1, 2]', /f\.jsonl:7: a snapshot must be a JSON object/],
     ['missing run_id', line({ run_id: undefined }), /f\.jsonl:7: missing 'run_id'/],
     ['fractional run_id', line({ run_id: 1.5 }), /'run_id': 1\.5 is not an integer/],
-    ['unknown condition', line({ condition: 'hybrid' }), /'condition': "hybrid" is not one of proactive, reactive/],
+    ['unknown condition', line({ condition: 'hybrid' }), /'condition': "hybrid" is not one of proactive, reactive, static$/],
     ['bad timestamp', line({ timestamp: 'yesterday' }), /'timestamp': "yesterday" is not a time/],
     ['negative interval', line({ interval_idx: -1 }), /'interval_idx': -1 is below 0/],
     ['no services', line({}, {}), /'services' must be a non-empty object/],
@@ -62,6 +68,8 @@ describe('classifyExperimentFile (the prototype’s file selection)', () => {
   it.each([
     ['proactive_step_run01.jsonl', { use: true, condition: 'proactive', pattern: 'step', runId: 1 }],
     ['a/b/reactive_ramp_run4001.jsonl', { use: true, condition: 'reactive', pattern: 'ramp', runId: 4001 }],
+    ['out/static_step_run01.jsonl', { use: true, condition: 'static', pattern: 'step', runId: 1 }],
+    ['hybrid_step_run01.jsonl', { use: false, reason: 'name is not <condition>_<pattern>_run<id>.jsonl' }],
     ['diag_proactive_step_run2001.jsonl', { use: false, reason: 'diagnostic recording (diag_*)' }],
     ['proactive_no-load_test.jsonl', { use: false, reason: 'no-load smoke test' }],
     ['notes.jsonl', { use: false, reason: 'name is not <condition>_<pattern>_run<id>.jsonl' }],

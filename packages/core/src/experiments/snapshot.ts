@@ -1,11 +1,15 @@
 /**
- * The experiment-outcome snapshot: one JSON object per line, one line per 30 s poll of a proactive
- * (ML-driven) or reactive (HPA) load run (../shared/data/seed-experiments). Parsing is pure — it takes
- * the text and a name for error messages — so the CLI owns the file system and the tests need none.
+ * The experiment-outcome snapshot: one JSON object per line, one line per poll of a proactive
+ * (ML-driven), reactive (HPA) or static (fixed replicas) load run. The seed experiments
+ * (../shared/data/seed-experiments) poll every 30 s and have no static runs; `sockml experiment run`
+ * writes all three conditions, may poll more often, and adds a top-level `load` field this reader ignores.
+ * Parsing is pure — it takes the text and a name for error messages — so the CLI owns the file system
+ * and the tests need none.
  */
 import { SchemaError } from '../schema.js';
 
-export const CONDITIONS = ['proactive', 'reactive'] as const;
+/** Static is the baseline both controllers must beat: the replica counts the run started with. */
+export const CONDITIONS = ['proactive', 'reactive', 'static'] as const;
 export type Condition = (typeof CONDITIONS)[number];
 
 /** One service in one snapshot. `null` means "no data", never 0 (see parseSnapshotLine). */
@@ -126,7 +130,7 @@ export function parseSnapshotJsonl(text: string, name: string): ExperimentSnapsh
 
 export type ExperimentFileClass = { use: true; condition: Condition; pattern: string; runId: number } | { use: false; reason: string };
 
-const RUN_FILE = /^(proactive|reactive)_([a-z0-9-]+)_run(\d+)\.jsonl$/;
+const RUN_FILE = new RegExp(`^(${CONDITIONS.join('|')})_([a-z0-9-]+)_run(\\d+)\\.jsonl$`);
 
 /**
  * The prototype's file selection: every `<condition>_<pattern>_run<id>.jsonl`, except the diag_* files

@@ -4,7 +4,7 @@
  * and the screenshot must be a real page. Under CI=true a missing Chromium fails the test.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -67,5 +67,38 @@ describe.runIf(available || process.env.CI === 'true')('experiment analyze --rep
     // A blank 1200×2000 page compresses to a few KB; charts, text and tables make it far larger.
     expect(statSync(png).size).toBeGreaterThan(60_000);
     if (process.env.SOCKML_KEEP_REPORT) console.log(`report: ${report}, screenshot: ${png}`);
+  });
+
+  it('draws static as a third series, bar group and table when there are static runs', () => {
+    if (!available) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (scripts/test.sh does this as root)`);
+    // Two step runs per condition: the seed's proactive and reactive runs 1 and 2, and the reactive ones
+    // relabelled static (what matters here is what is drawn, not the numbers).
+    const dir = mkdtempSync(join(tmpdir(), 'sockml-report-static-'));
+    const seed = join(REPO, 'fixtures/seed-experiments');
+    for (const run of ['01', '02']) {
+      for (const c of ['proactive', 'reactive']) copyFileSync(join(seed, `${c}_step_run${run}.jsonl`), join(dir, `${c}_step_run${run}.jsonl`));
+      const text = readFileSync(join(seed, `reactive_step_run${run}.jsonl`), 'utf8').replaceAll('"condition": "reactive"', '"condition": "static"');
+      writeFileSync(join(dir, `static_step_run${run}.jsonl`), text);
+    }
+    const report = join(dir, 'report.html');
+    const r = sockml(['experiment', 'analyze', dir, '--report', report, '--resamples', '200']);
+    expect(r.code, r.stderr).toBe(0);
+
+    const dom = chromium(['--dump-dom', `file://${report}`]);
+    expect(dom.status, dom.stderr).toBe(0);
+    const d = dom.stdout;
+    const chart = (id: string) => d.slice(d.indexOf(`data-chart="${id}"`), d.indexOf('</svg>', d.indexOf(`data-chart="${id}"`)));
+    for (const id of ['violation-timeline', 'replica-timeline']) {
+      expect(count(chart(id), /<path class="series"/g)).toBe(3);
+      expect(count(chart(id), /<circle class="point" data-series="static"/g)).toBe(20);
+    }
+    // 7 services × 3 conditions; one pattern × 3.
+    expect(count(chart('service-violations'), /<rect class="bar"/g)).toBe(21);
+    expect(count(chart('service-violations'), /<rect class="bar"[^>]*data-series="static"/g)).toBe(7);
+    expect(count(chart('pattern-violations'), /<rect class="bar"/g)).toBe(3);
+    expect(count(d, /<table data-table=/g)).toBe(5);
+    const staticTable = d.slice(d.indexOf('data-table="static-comparisons"'), d.indexOf('</table>', d.indexOf('data-table="static-comparisons"')));
+    expect(count(staticTable, /<td>proactive-vs-static<\/td>/g)).toBe(2); // all patterns and step
+    expect(count(staticTable, /<td>reactive-vs-static<\/td>/g)).toBe(2);
   });
 });

@@ -7,17 +7,28 @@ import { renderHtmlReport } from '../../experiments/html-report.js';
 import { analysisJson, renderAnalysis } from '../../experiments/render.js';
 
 export default class ExperimentAnalyze extends SockmlCommand {
-  static summary = 'Compare proactive (ML) and reactive (HPA) experiment runs: SLO violations, latency, replicas, significance.';
+  static summary = 'Compare proactive (ML), reactive (HPA) and static experiment runs: SLO violations, latency, replicas, significance.';
 
-  static description = `Reads snapshot JSONL files (one 30 s poll per line, as in ../shared/data/seed-experiments); directories
-are searched for *.jsonl. The prototype's selection applies: every <condition>_<pattern>_run<id>.jsonl
-except diag_* and the no-load smoke test (skipped files are listed with the reason), and 'settle' polls
-are dropped. replicas -1 and p95_ms 0.0 are missing data, never numbers.
+  static description = `Reads snapshot JSONL files (one poll per line, as in ../shared/data/seed-experiments or as written by
+\`experiment run\`); directories are searched for *.jsonl. Every <condition>_<pattern>_run<id>.jsonl is
+used, for the conditions proactive, reactive and static, except diag_* and the no-load smoke test
+(skipped files are listed with the reason), and 'settle' polls are dropped. replicas -1 and p95_ms 0.0
+are missing data, never numbers. Each condition is reported per pattern and per service; a condition
+without runs is left out of the tables and charts (null in --json), never filled in.
 
 Global and per-pattern numbers follow the prototype: a (run, service) cell's violation rate is the share
 of its polls with p95 > --slo, a condition's rate the mean over its cells. Significance is reported two
 ways: Mann–Whitney U over cells (the prototype's, which overstates it) and over runs (one value per run,
-the honest one), with a seeded bootstrap 95 % interval of the difference resampling runs.
+the honest one), with a seeded bootstrap 95 % interval of the difference resampling runs. The main
+comparison is proactive − reactive (global.mannWhitney and global.bootstrap in --json, the same per
+pattern). When there are static runs, proactive − static and reactive − static get the same tests
+(global.comparisons["proactive-vs-static"], ["reactive-vs-static"]); a pair with a condition missing
+has null tests and a reason.
+
+Replica-seconds weight each poll by the time to the run's next poll (timestamps are wall-clock, so
+5 s time-compressed polls count 5 s). The last poll counts the run's median gap; a gap over 3 × the
+median (a stalled recorder) counts as the median, and a run with a single poll as 30 s; both are
+reported as warnings (durationWarnings in --json).
 
 Exit codes: 0 success, 2 bad input (a malformed line is reported as file:line: reason, no usable files, bad flag).`;
 
