@@ -2,7 +2,8 @@
  * `sockml experiment run` end to end on the emulator, as a user runs it: a short step experiment
  * (2 minutes of experiment time compressed 3× into 40 s per run, a snapshot every 15 s) whose 70 % and
  * 100 % steps (140 and 200 rps) overload one front-end replica (100 rps). The reactive HPA must scale the
- * front-end up; static must not. The files must parse with the analyze reader and `experiment analyze`.
+ * front-end up; static must not. The files must parse with the analyze reader and `experiment analyze`,
+ * which reads both and counts 5 s (wall-clock) snapshots as 5 s of replicas, not 30 s.
  */
 import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -39,12 +40,10 @@ describe('sockml experiment run --target sim', () => {
     expect(Math.max(...reactive.map((s) => s.services['front-end'].replicas ?? 0))).toBeGreaterThan(1);
     expect(result.runs[1].scalingActions.some((a: { service: string; to: number }) => a.service === 'front-end' && a.to > 1)).toBe(true);
 
-    // Static: the same schema (the reader only knows proactive/reactive, so its lines are checked with
-    // the condition swapped), one front-end replica throughout, and the overload visible as SLO violations.
+    // Static: the same schema, one front-end replica throughout, and the overload visible as SLO violations.
     const staticLines = lines('static_step_run01.jsonl');
     expect(staticLines.every((l) => l.condition === 'static')).toBe(true);
-    const asReactive = staticLines.map((l) => JSON.stringify({ ...l, condition: 'reactive' })).join('\n');
-    expect(parseSnapshotJsonl(asReactive, 'static-as-reactive')).toHaveLength(8);
+    expect(parseSnapshotJsonl(readFileSync(join(out, 'static_step_run01.jsonl'), 'utf8'), 'static_step_run01.jsonl')).toHaveLength(8);
     expect(frontEnd('static_step_run01.jsonl').every((s) => s.replicas === 1)).toBe(true);
     expect(frontEnd('static_step_run01.jsonl').some((s) => s.slo_violated === true && s.p95_ms > 35.68)).toBe(true);
     expect(result.runs[0].scalingActions).toEqual([]);
@@ -54,13 +53,25 @@ describe('sockml experiment run --target sim', () => {
     expect(staticLines[0].load.offered_rps).toBeLessThan(80);
     expect(staticLines.every((l) => l.load.achieved_rps >= 0 && l.load.errors >= 0)).toBe(true);
 
-    // analyze reads the directory: the reactive run, the static file listed as skipped.
+    // analyze reads the directory: the reactive and the static run, nothing skipped.
     const a = sockml(['experiment', 'analyze', out, '--json']);
     expect(a.code, a.stderr).toBe(0);
     const analysis = JSON.parse(a.stdout);
-    expect(analysis.files.used).toEqual([join(out, 'reactive_step_run01.jsonl')]);
-    expect(analysis.files.skipped.map((s: { file: string }) => s.file)).toEqual([join(out, 'static_step_run01.jsonl')]);
+    expect(analysis.files.used).toEqual([join(out, 'reactive_step_run01.jsonl'), join(out, 'static_step_run01.jsonl')]);
+    expect(analysis.files.skipped).toEqual([]);
     expect(analysis.global.reactive.runs).toBe(1);
     expect(analysis.global.reactive.snapshots).toBe(8);
+    expect(analysis.global.static).toMatchObject({ runs: 1, snapshots: 8, scalingActions: 0 });
+    expect(analysis.global.proactive).toBeNull();
+    expect(analysis.global.comparisons['reactive-vs-static'].reason).toBeNull();
+    expect(analysis.global.comparisons['proactive-vs-static'].reason).toBe('no proactive runs');
+    // 15 s of experiment time at --time-scale 3 is a 5 s wall-clock poll, and replica-seconds count 5 s, not 30.
+    const staticRun = analysis.runs.find((r: { condition: string }) => r.condition === 'static');
+    expect(staticRun.medianIntervalSeconds).toBeGreaterThan(4.5);
+    expect(staticRun.medianIntervalSeconds).toBeLessThan(5.5);
+    const staticReplicas = staticLines.reduce((s, l) => s + Object.values(l.services as Record<string, { replicas: number }>).reduce((t, v) => t + v.replicas, 0), 0);
+    expect(analysis.global.static.replicaSeconds / (staticReplicas * 5)).toBeGreaterThan(0.9);
+    expect(analysis.global.static.replicaSeconds / (staticReplicas * 5)).toBeLessThan(1.1);
+    expect(analysis.durationWarnings).toEqual([]);
   }, 300_000);
 });
