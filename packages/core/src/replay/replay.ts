@@ -158,7 +158,8 @@ export async function replay(runs: AsyncIterable<RecordedRun> | Iterable<Recorde
     // Up to INFLIGHT batches are being scored by the models while the next one is read and featurised.
     const inflight: { batch: MetricsSample[]; matrix: Float32Array; probs: Promise<Float32Array[]> }[] = [];
     for await (const batch of run.samples) {
-      const matrix = new Float32Array(batch.length * width);
+      // Shared memory: the three model workers read this one batch without three structured-clone copies.
+      const matrix = new Float32Array(new SharedArrayBuffer(batch.length * width * Float32Array.BYTES_PER_ELEMENT));
       for (let i = 0; i < batch.length; i++) extractor.extractInto(batch[i], matrix, i);
       inflight.push({ batch, matrix, probs: Promise.all(models.map((m) => m.predictBatch(matrix, batch.length))) });
       if (inflight.length > INFLIGHT) {
