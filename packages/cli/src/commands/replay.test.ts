@@ -52,7 +52,7 @@ describe('sockml replay', () => {
     const files = readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.csv'));
     expect(files.length).toBe(21);
     for (const f of files) {
-      const r = sockml(['replay', join(dir, f), '--json', ...(f.includes('local') ? ['--slo', '9.86'] : [])]);
+      const r = sockml(['replay', join(dir, f), '--json', ...(f.includes('local') ? ['--slo', '9.86', '--allow-label-mismatch'] : [])]);
       expect(r.code, `${f}: ${r.stderr}`).toBe(0);
       const j = JSON.parse(r.stdout);
       expect(j.rows).toBe(readFileSync(join(dir, f), 'utf8').trim().split('\n').length - 1);
@@ -81,6 +81,32 @@ describe('sockml replay', () => {
     const j = JSON.parse(r.stdout);
     expect(j).toMatchObject({ rows: 6, invalidRows: 1 });
     expect(j.invalidExamples[0]).toMatch(/malformed\.csv:4:/);
+  });
+
+  it('refuses an --slo or --lookahead the models were not trained for, exit code 2', () => {
+    for (const flags of [['--slo', '9.86'], ['--lookahead', '3']]) {
+      const r = sockml(['replay', STEP, ...flags]);
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).toMatch(/is not the label models 'logistic_regression', 'random_forest', 'xgboost' were trained for \(p95 > 35\.68 ms within 2 polls\)/);
+      expect(r.stderr).toMatch(/pass --allow-label-mismatch/);
+      expect(r.stdout).toBe('');
+    }
+  });
+
+  it('--allow-label-mismatch scores them anyway, with one warning per model', () => {
+    const r = sockml(['replay', STEP, '--slo', '9.86', '--allow-label-mismatch', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j.label).toMatchObject({ sloMs: 9.86, lookahead: 2 });
+    expect(j.warnings).toHaveLength(3);
+    expect(j.warnings[0]).toMatch(/trained for p95 > 35\.68 ms within 2 polls; scoring against --slo 9\.86 --lookahead 2/);
+  });
+
+  it('the models\' own --slo and --lookahead need no override', () => {
+    const r = sockml(['replay', STEP, '--slo', '35.68', '--lookahead', '2', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).warnings).toEqual([]);
   });
 
   it.each([

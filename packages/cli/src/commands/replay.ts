@@ -1,6 +1,6 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { Args, Flags } from '@oclif/core';
-import { EXIT, SockmlCommand } from '../lib/base-command.js';
+import { EXIT, InputError, SockmlCommand } from '../lib/base-command.js';
 import {
   decisionLogHeader,
   formatDecisionLogRow,
@@ -25,12 +25,21 @@ persistence baseline "violating now ⇒ violating soon". The CSV's own sla_viola
 unless --labels column is given. The scaling policy (min/max replicas, cooldowns, scale-down rule) takes
 the same flags as \`sockml scale\`, so a live run's decisions can be reproduced offline from its polls.
 
-Exit codes: 0 success, 2 bad input (unreadable or malformed CSV, bad flag), 3 model problem.`;
+Models predict the label their cards name (p95 > SLO within k polls). Replay refuses an --slo or
+--lookahead that differs from any card's, since the scores would judge the models against a label they
+were not trained for; --allow-label-mismatch scores them anyway (with a warning), e.g. for the laptop
+recordings' 9.86 ms SLO.
+
+Exit codes: 0 success, 2 bad input (unreadable or malformed CSV, bad flag, --slo/--lookahead not the
+models' without --allow-label-mismatch), 3 model problem.`;
 
   static examples = [
     { description: 'Replay the bundled GKE recordings with the bundled models', command: '<%= config.bin %> replay fixtures/sockshop-gke/runs' },
     { description: 'Unanimous voting, machine-readable output', command: '<%= config.bin %> replay fixtures/sockshop-gke/runs/step --strategy unanimous --json' },
-    { description: 'The laptop recordings use a 9.86 ms SLO; write every decision to a CSV', command: '<%= config.bin %> replay fixtures/sockshop-local/ramp-1h.csv --slo 9.86 --out decisions.csv' },
+    {
+      description: 'The laptop recordings use a 9.86 ms SLO, not the models’ own; score them anyway and write every decision to a CSV',
+      command: '<%= config.bin %> replay fixtures/sockshop-local/ramp-1h.csv --slo 9.86 --allow-label-mismatch --out decisions.csv',
+    },
   ];
 
   static strict = false;
@@ -43,6 +52,9 @@ Exit codes: 0 success, 2 bad input (unreadable or malformed CSV, bad flag), 3 mo
     model: Flags.string({ description: 'use only these models of --models (repeatable)', multiple: true }),
     slo: Flags.string({ description: 'p95 SLO in ms for labels and the persistence baseline', default: '35.68' }),
     lookahead: Flags.integer({ description: 'label horizon k: polls t+1..t+k', default: 2, min: 1 }),
+    'allow-label-mismatch': Flags.boolean({
+      description: "score the models even if --slo/--lookahead differ from the label their cards were trained for (otherwise refused, exit code 2)",
+    }),
     labels: Flags.string({ description: "'future': recompute future-only labels from p95; 'column': trust the CSV's sla_violated", options: ['future', 'column'], default: 'future' }),
     out: Flags.string({ description: 'write one CSV row per (snapshot, service): features, each model’s probability and vote, the decision, the label' }),
     'skip-invalid': Flags.boolean({ description: 'skip malformed rows (counted in the report) instead of stopping at the first' }),
@@ -65,11 +77,20 @@ Exit codes: 0 success, 2 bad input (unreadable or malformed CSV, bad flag), 3 mo
     const weights = Object.fromEntries(models.filter((m) => m.card.weight !== undefined).map((m) => [m.name, m.card.weight!]));
     const strategy = voteStrategy(flags.strategy, weights);
 
-    // Models predict the label they were trained for; scoring them against another is allowed (e.g. the
-    // laptop recordings' 9.86 ms SLO) but must not pass unnoticed.
-    const warnings = models
-      .filter((m) => m.card.label.sloMs !== sloMs || m.card.label.lookahead !== flags.lookahead)
-      .map((m) => `model '${m.name}' was trained for p95 > ${m.card.label.sloMs} ms within ${m.card.label.lookahead} polls; scoring against --slo ${sloMs} --lookahead ${flags.lookahead}`);
+    // Models predict the label they were trained for. Scoring them against another label silently makes
+    // their metrics meaningless, so it is refused unless asked for (e.g. the laptop recordings' 9.86 ms SLO).
+    const mismatched = models.filter((m) => m.card.label.sloMs !== sloMs || m.card.label.lookahead !== flags.lookahead);
+    const warnings = mismatched.map(
+      (m) => `model '${m.name}' was trained for p95 > ${m.card.label.sloMs} ms within ${m.card.label.lookahead} polls; scoring against --slo ${sloMs} --lookahead ${flags.lookahead}`,
+    );
+    if (mismatched.length > 0 && !flags['allow-label-mismatch']) {
+      await Promise.all(models.map((m) => m.close()));
+      const trained = [...new Set(mismatched.map((m) => `p95 > ${m.card.label.sloMs} ms within ${m.card.label.lookahead} polls`))].join(' / ');
+      throw new InputError(
+        `--slo ${sloMs} --lookahead ${flags.lookahead} is not the label model${mismatched.length > 1 ? 's' : ''} ${mismatched.map((m) => `'${m.name}'`).join(', ')} ` +
+          `${mismatched.length > 1 ? 'were' : 'was'} trained for (${trained}); pass --allow-label-mismatch to score them against it anyway`,
+      );
+    }
     for (const w of warnings) this.warn(w);
     const readStats = newReadStats();
     const showProgress = flags.progress ?? Boolean(process.stderr.isTTY);

@@ -1,5 +1,6 @@
+import { StringDecoder } from 'node:string_decoder';
 import { parse as parseCsvSync } from 'csv-parse/sync';
-import { metricsCsvLayout, parseMetricsRow, SchemaError, type MetricsCsvLayout, type MetricsSample } from '../schema.js';
+import { metricsCsvLayout, parseIsoTime, parseMetricsRow, SchemaError, type MetricsCsvLayout, type MetricsSample } from '../schema.js';
 
 export interface MetricsCsvReadOptions {
   /** Skip malformed rows (counted in `stats`) instead of failing on the first one. */
@@ -21,7 +22,10 @@ export interface MetricsCsvReadStats {
  * Records are split by a fast path for lines without a quote character (all recorded files), and by
  * csv-parse for any record that has one (RFC 4180 quoting, embedded commas or newlines). csv-parse
  * alone tops out near 150 000 rows/s on this project's 2-core machine, below the replay target; the
- * two paths are checked against each other in the tests. Validation is the schema module's, always.
+ * two paths are checked against each other in the tests. Validation is the schema module's: within the
+ * fast path, a line whose cells are all in the plain form recorders write (see `LineParser`) is read
+ * straight from the text; any other line is split and goes through `parseMetricsRow`, which accepts or
+ * rejects it (with file:line) exactly as it always has.
  */
 export async function* readMetricsCsv(
   source: AsyncIterable<string | Buffer>,
@@ -37,6 +41,7 @@ export async function* readMetricsCsv(
   let pending = ''; // a quoted record still open across lines
   let pendingLine = 0;
   let headerWidth = 0;
+  let fast: LineParser | undefined;
 
   const take = (cells: string[], line: number) => {
     if (!layout) {
@@ -44,6 +49,7 @@ export async function* readMetricsCsv(
       if (cells.length > 0 && cells[0].charCodeAt(0) === 0xfeff) cells[0] = cells[0].slice(1);
       layout = metricsCsvLayout(cells, where);
       headerWidth = cells.length;
+      fast = new LineParser(layout, headerWidth);
       return;
     }
     try {
@@ -89,31 +95,58 @@ export async function* readMetricsCsv(
     take(l.split(','), lineNo);
   };
 
+  const plain = (text: string, start: number, nl: number) => {
+    lineNo++;
+    if (nl === start) return;
+    const sample = fast!.parse(text, start, nl);
+    if (sample !== undefined) {
+      batch.push(sample);
+      stats.rows++;
+    } else take(text.slice(start, nl).split(','), lineNo);
+  };
+
+  // A character split across two chunks is decoded whole.
+  const decoder = new StringDecoder('utf8');
   for await (const chunk of source) {
-    const text = rest + (typeof chunk === 'string' ? chunk : chunk.toString('utf8'));
-    let start = 0;
-    const end = text.lastIndexOf('\n');
-    if (pending === '' && layout && text.indexOf('"') < 0 && text.indexOf('\r') < 0) {
-      // Fast path for a chunk of plain lines (every recorded file): no quotes, no CR to strip.
-      while (start <= end) {
-        const nl = text.indexOf('\n', start);
-        lineNo++;
-        if (nl > start) take(text.slice(start, nl).split(','), lineNo);
+    const str = typeof chunk === 'string' ? chunk : decoder.write(chunk);
+    if (pending === '' && layout && str.indexOf('"') < 0 && str.indexOf('\r') < 0 && rest.indexOf('"') < 0 && rest.indexOf('\r') < 0) {
+      // Fast path for a chunk of plain lines (every recorded file): no quotes, no CR to strip. Lines
+      // are read from the chunk's own (flat) string; only the line spanning the previous chunk is joined.
+      let start = 0;
+      if (rest !== '') {
+        const nl = str.indexOf('\n');
+        if (nl < 0) {
+          rest += str;
+          continue;
+        }
+        const joined = rest + str.slice(0, nl);
+        plain(joined, 0, joined.length);
         start = nl + 1;
       }
+      const end = str.lastIndexOf('\n');
+      while (start <= end) {
+        const nl = str.indexOf('\n', start);
+        plain(str, start, nl);
+        start = nl + 1;
+      }
+      rest = str.slice(start);
     } else {
+      const text = rest + str;
+      let start = 0;
+      const end = text.lastIndexOf('\n');
       while (start <= end) {
         const nl = text.indexOf('\n', start);
         line(text.slice(start, nl));
         start = nl + 1;
       }
+      rest = text.slice(start);
     }
-    rest = text.slice(start);
     if (batch.length >= batchSize) {
       yield batch;
       batch = [];
     }
   }
+  rest += decoder.end();
   if (rest !== '') line(rest);
   if (pending !== '') {
     const err = new SchemaError('unterminated quoted field at end of file', `${name}:${pendingLine}`);
@@ -129,4 +162,140 @@ function countQuotes(s: string): number {
   let n = 0;
   for (let i = s.indexOf('"'); i >= 0; i = s.indexOf('"', i + 1)) n++;
   return n;
+}
+
+/** What a column holds, for LineParser. */
+const enum Cell {
+  Ignored,
+  Timestamp,
+  Service,
+  Rps,
+  ErrorPct,
+  P50,
+  P95,
+  P99,
+  Cpu,
+  Memory,
+  Sla,
+}
+
+/** 10^0 .. 10^22: every one is exact as a double. */
+const POW10 = Array.from({ length: 23 }, (_, i) => 10 ** i);
+
+/**
+ * Reads a metrics row straight from the chunk's text, without splitting it into cell strings, when
+ * every cell is in the plain form recorders write: timestamp and service without surrounding blanks,
+ * numbers as `digits[.digits]` with at most 15 significant digits (or an empty cell: no data),
+ * sla_violated as 0, 1, 0.0, 1.0 or empty. Such a number is an integer below 2^53 divided by an exact
+ * power of ten, one correctly rounded IEEE division, so it is the very double `Number(cell)` gives.
+ * Anything else (signs, exponents, `nan`, blanks, a wrong cell count, a bad time) returns undefined and
+ * the caller takes the validating path, so what is accepted, rejected and reported is unchanged.
+ */
+class LineParser {
+  private readonly kinds: Cell[];
+  private lastTimestamp = '';
+  private lastTimeMs = 0;
+  // Values of the line being parsed.
+  private timestamp = '';
+  private service = '';
+  private readonly nums: (number | null)[] = new Array(Cell.Sla + 1).fill(null);
+  private sla: 0 | 1 | null = null;
+
+  constructor(layout: MetricsCsvLayout, private readonly width: number) {
+    this.kinds = new Array(width).fill(Cell.Ignored);
+    const ix = layout.index;
+    const set = (i: number, k: Cell) => {
+      if (i >= 0) this.kinds[i] = k;
+    };
+    set(ix.timestamp, Cell.Timestamp);
+    set(ix.service, Cell.Service);
+    set(ix.request_rate_rps, Cell.Rps);
+    set(ix.error_rate_pct, Cell.ErrorPct);
+    set(ix.p50_latency_ms, Cell.P50);
+    set(ix.p95_latency_ms, Cell.P95);
+    set(ix.p99_latency_ms, Cell.P99);
+    set(ix.cpu_usage_pct, Cell.Cpu);
+    set(ix.memory_usage_mb, Cell.Memory);
+    set(ix.sla_violated, Cell.Sla);
+  }
+
+  /** The sample on text[start, end) (no line end inside), or undefined if it needs the validating path. */
+  parse(text: string, start: number, end: number): MetricsSample | undefined {
+    const nums = this.nums;
+    for (let k = Cell.Rps; k <= Cell.Memory; k++) nums[k] = null; // optional columns may be absent
+    this.sla = null;
+    let col = 0;
+    let a = start;
+    for (;;) {
+      let b = text.indexOf(',', a);
+      if (b < 0 || b > end) b = end;
+      if (col >= this.width) return undefined;
+      const kind = this.kinds[col];
+      if (kind !== Cell.Ignored && !this.cell(kind, text, a, b)) return undefined;
+      col++;
+      if (b === end) break;
+      a = b + 1;
+    }
+    if (col !== this.width) return undefined;
+    return {
+      timestamp: this.timestamp,
+      timeMs: this.lastTimeMs,
+      service: this.service,
+      requestRateRps: nums[Cell.Rps],
+      errorRatePct: nums[Cell.ErrorPct],
+      p50LatencyMs: nums[Cell.P50],
+      p95LatencyMs: nums[Cell.P95],
+      p99LatencyMs: nums[Cell.P99],
+      cpuUsagePct: nums[Cell.Cpu],
+      memoryUsageMb: nums[Cell.Memory],
+      slaViolated: this.sla,
+    };
+  }
+
+  private cell(kind: Cell, text: string, a: number, b: number): boolean {
+    if (kind === Cell.Timestamp || kind === Cell.Service) {
+      if (b <= a || text.charCodeAt(a) <= 32 || text.charCodeAt(b - 1) <= 32) return false;
+      if (kind === Cell.Service) {
+        this.service = text.slice(a, b);
+        return true;
+      }
+      // All services of a poll share its timestamp: reuse the string and its parsed time.
+      const last = this.lastTimestamp;
+      if (b - a === last.length && text.startsWith(last, a)) {
+        this.timestamp = last;
+        return true;
+      }
+      const t = text.slice(a, b);
+      const ms = parseIsoTime(t);
+      if (Number.isNaN(ms)) return false;
+      this.timestamp = this.lastTimestamp = t;
+      this.lastTimeMs = ms;
+      return true;
+    }
+    if (kind === Cell.Sla) {
+      const n = b - a;
+      if (n === 0) return true;
+      const c = text.charCodeAt(a);
+      if ((c !== 48 && c !== 49) || (n !== 1 && !(n === 3 && text.charCodeAt(a + 1) === 46 && text.charCodeAt(a + 2) === 48))) return false;
+      this.sla = c === 49 ? 1 : 0;
+      return true;
+    }
+    if (a === b) return true; // empty: no data (already null)
+    let m = 0;
+    let digits = 0;
+    let frac = -1; // digits after the point, -1 without one
+    for (let i = a; i < b; i++) {
+      const c = text.charCodeAt(i);
+      if (c >= 48 && c <= 57) {
+        if (digits > 0 || c !== 48) digits++;
+        m = m * 10 + (c - 48);
+        if (frac >= 0) frac++;
+      } else if (c === 46 && frac < 0) frac = 0;
+      else return false;
+    }
+    // "." alone, "5." or ".5" are left to Number() and the validating path.
+    if (frac === 0 || digits > 15 || frac > 22 || text.charCodeAt(a) === 46) return false;
+    this.nums[kind] = frac > 0 ? m / POW10[frac] : m;
+    return true;
+  }
 }

@@ -78,7 +78,10 @@ export class ModelRunner extends CardModel {
     const width = this.card.features.length;
     if (features.length < rows * width) throw new Error(`${this.name}: ${rows} rows need ${rows * width} values, got ${features.length}`);
     if (rows === 0) return new Float32Array(0);
-    const input = new ort.Tensor('float32', features.length === rows * width ? features : features.subarray(0, rows * width), [rows, width]);
+    // onnxruntime-node refuses memory shared between threads ("Invalid argument"): copy such a batch
+    // into this thread's own memory first (the copy is this thread's work, not the sender's).
+    const own = features.buffer instanceof SharedArrayBuffer ? features.slice(0, rows * width) : features;
+    const input = new ort.Tensor('float32', own.length === rows * width ? own : own.subarray(0, rows * width), [rows, width]);
     const out = await this.session.run({ [this.card.onnx.input]: input }, [this.card.onnx.probabilities]);
     const probs = out[this.card.onnx.probabilities];
     const data = probs.data as Float32Array;
@@ -127,16 +130,31 @@ export function checkCardMatches(card: ModelCard, featureSet: FeatureSet<any>, w
 
 /** A model's vote on one row, from its violation probability and threshold. */
 export function voteFrom(model: Pick<Model, 'name' | 'version' | 'threshold'>, p: number, snapshotId: string, service: string, timestamp: string): Vote {
+  const vote: Vote = { snapshotId, service, timestamp, model: '', modelVersion: '', prediction: 0, violationProbability: 0, confidence: 0 };
+  return voteInto(vote, model, p, snapshotId, service, timestamp);
+}
+
+/**
+ * voteFrom into an existing Vote, overwriting every field: for a caller that votes on millions of rows
+ * and keeps no vote past its verdict (replay), so that no object is allocated per vote.
+ */
+export function voteInto(
+  vote: Vote,
+  model: Pick<Model, 'name' | 'version' | 'threshold'>,
+  p: number,
+  snapshotId: string,
+  service: string,
+  timestamp: string,
+): Vote {
   const prediction: 0 | 1 = p >= model.threshold ? 1 : 0;
-  return {
-    snapshotId,
-    service,
-    timestamp,
-    model: model.name,
-    modelVersion: model.version,
-    prediction,
-    violationProbability: p,
-    // The prototype's confidence: the probability the model gives its own prediction.
-    confidence: prediction === 1 ? p : 1 - p,
-  };
+  vote.snapshotId = snapshotId;
+  vote.service = service;
+  vote.timestamp = timestamp;
+  vote.model = model.name;
+  vote.modelVersion = model.version;
+  vote.prediction = prediction;
+  vote.violationProbability = p;
+  // The prototype's confidence: the probability the model gives its own prediction.
+  vote.confidence = prediction === 1 ? p : 1 - p;
+  return vote;
 }

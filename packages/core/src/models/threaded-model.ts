@@ -56,6 +56,10 @@ export class ThreadedModel extends CardModel {
     return new ThreadedModel(card, worker);
   }
 
+  /**
+   * A batch whose memory is a SharedArrayBuffer reaches the worker without a copy (several models can
+   * share one); any other is structured-cloned, a copy made on the calling thread.
+   */
   predictBatch(features: Float32Array, rows: number): Promise<Float32Array> {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {

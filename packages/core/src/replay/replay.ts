@@ -4,7 +4,7 @@ import { Evaluator } from '../evaluation/evaluator.js';
 import { FeatureExtractor, snapshotId } from '../features/feature-extractor.js';
 import type { FeatureSet } from '../features/feature-set.js';
 import { Labeler, type LabelDefinition, type Labelled } from '../labels/labeler.js';
-import { voteFrom, type Model } from '../models/model-runner.js';
+import { voteFrom, voteInto, type Model } from '../models/model-runner.js';
 import { ScalingPolicy, type ServiceScalingState } from '../policy/scaling-policy.js';
 import { SchemaError, type DecisionKind, type DecisionLogRow, type MetricsSample, type Vote } from '../schema.js';
 import { verdictFrom } from '../voting/vote-aggregator.js';
@@ -103,18 +103,25 @@ export async function replay(runs: AsyncIterable<RecordedRun> | Iterable<Recorde
     const policyState = new Map<string, ServiceScalingState>();
     const ready: Labelled<ReplayRow>[] = [];
 
+    // One Vote per model, overwritten row after row: verdictFrom, the strategies and the policy keep no
+    // vote past the row's decision, and a replay casts millions of them.
+    const cast: Vote[] = models.map((m) => voteFrom(m, 0, '', '', ''));
+    let lastTimestamp: string | undefined;
+    let snap = '';
     /** Votes, decides and labels one featurised batch once its probabilities are in. */
     const finish = (batch: MetricsSample[], matrix: Float32Array, probs: Float32Array[]) => {
       for (let i = 0; i < batch.length; i++) {
         const s = batch[i];
-        const snap = snapshotId(run.runId, s.timestamp);
+        // The services of one poll arrive together and share its snapshot id.
+        if (s.timestamp !== lastTimestamp) {
+          lastTimestamp = s.timestamp;
+          snap = snapshotId(run.runId, s.timestamp);
+        }
         const probabilities: number[] = new Array(models.length);
         const votes: (0 | 1)[] = new Array(models.length);
-        const cast: Vote[] = new Array(models.length);
         let flags = 0;
         for (let m = 0; m < models.length; m++) {
-          const vote = voteFrom(models[m], probs[m][i], snap, s.service, s.timestamp);
-          cast[m] = vote;
+          const vote = voteInto(cast[m], models[m], probs[m][i], snap, s.service, s.timestamp);
           probabilities[m] = vote.violationProbability;
           votes[m] = vote.prediction;
           flags |= vote.prediction << m;
@@ -158,7 +165,8 @@ export async function replay(runs: AsyncIterable<RecordedRun> | Iterable<Recorde
     // Up to INFLIGHT batches are being scored by the models while the next one is read and featurised.
     const inflight: { batch: MetricsSample[]; matrix: Float32Array; probs: Promise<Float32Array[]> }[] = [];
     for await (const batch of run.samples) {
-      const matrix = new Float32Array(batch.length * width);
+      // Shared memory: the three model workers read this one batch without three structured-clone copies.
+      const matrix = new Float32Array(new SharedArrayBuffer(batch.length * width * Float32Array.BYTES_PER_ELEMENT));
       for (let i = 0; i < batch.length; i++) extractor.extractInto(batch[i], matrix, i);
       inflight.push({ batch, matrix, probs: Promise.all(models.map((m) => m.predictBatch(matrix, batch.length))) });
       if (inflight.length > INFLIGHT) {
