@@ -25,6 +25,7 @@ import { durationFlag } from '../lib/flags.js';
 import { decisionBlock } from '../lib/decision-block.js';
 import { defaultModelsDir } from '../lib/paths.js';
 import { ensureTopics, kafkaClient, parseBrokers, sendInChunks, sendToDeadLetter, stopOnSignal } from '../live/kafka.js';
+import { HopTrace } from '../live/trace.js';
 
 export default class Scale extends SockmlCommand {
   static summary = 'Aggregate model votes per service, decide, publish to `scaling-decisions` and actuate.';
@@ -122,10 +123,12 @@ applied twice. Malformed votes go to model-votes.dlq and are counted.`;
         });
     }, Math.max(50, Math.min(1000, windowMs / 4)));
 
+    const trace = new HopTrace('scale');
     await consumer.subscribe({ topic: TOPICS.votes, fromBeginning: flags['from-beginning'] });
     await consumer.run({
       eachBatchAutoResolve: false,
       eachBatch: async ({ batch, resolveOffset, heartbeat }) => {
+        const received = Date.now();
         await ticking;
         // Decisions of one batch go out in one produce request, and offsets move only after they are out.
         const taken: { verdict: EnsembleVerdict; decision: ScalingDecision }[] = [];
@@ -148,6 +151,7 @@ applied twice. Malformed votes go to model-votes.dlq and are counted.`;
             this.warn(`dead-lettered ${e.message}`);
             continue;
           }
+          trace.mark(`${vote.snapshotId}|${vote.service}`, received, { model: vote.model });
           const t = controller.onVote(vote, Date.now());
           if (t) taken.push(t);
         }
@@ -161,6 +165,7 @@ applied twice. Malformed votes go to model-votes.dlq and are counted.`;
       clearInterval(timer);
       await ticking;
     });
+    trace.flush();
     await actuator.close();
     const s = controller.stats;
     this.log(`scale: ${s.decided} decisions (${s.degraded} degraded), ${s.duplicates} duplicate and ${s.late} late votes, ${deadLetters} dead-lettered, ${actuator.duplicates} redelivered decisions not re-applied`);

@@ -16,6 +16,7 @@ import {
 } from '@sockml/core';
 import { SockmlCommand } from '../lib/base-command.js';
 import { ensureTopics, kafkaClient, parseBrokers, sendInChunks, sendToDeadLetter, stopOnSignal } from '../live/kafka.js';
+import { HopTrace } from '../live/trace.js';
 
 export default class ServeModel extends SockmlCommand {
   static summary = 'Serve one ONNX model: consume `metrics`, publish votes to `model-votes`.';
@@ -65,10 +66,12 @@ process per model; several processes of the same model share partitions through 
     const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
     const consumer = kafka.consumer({ groupId: flags.group ?? `sockml-serve-${model.name}` });
     await Promise.all([producer.connect(), consumer.connect()]);
+    const trace = new HopTrace(`serve-model:${model.name}`);
     await consumer.subscribe({ topic: TOPICS.metrics, fromBeginning: flags['from-beginning'] });
     await consumer.run({
       eachBatchAutoResolve: false,
       eachBatch: async ({ batch, resolveOffset, heartbeat }) => {
+        const received = Date.now();
         const raw = batch.messages.map((m) => ({ value: m.value, where: `${batch.topic}[${batch.partition}]@${m.offset}` }));
         const started = performance.now();
         let result;
@@ -79,6 +82,7 @@ process per model; several processes of the same model share partitions through 
           throw e; // kafkajs redelivers the batch
         }
         inference.observe(labels, (performance.now() - started) / 1000);
+        if (trace.enabled) for (const v of result.votes) trace.mark(`${v.snapshotId}|${v.service}`, received, { scored: Date.now() });
         if (result.votes.length > 0) {
           await sendInChunks(producer, TOPICS.votes, result.votes.map((v) => ({ key: v.service, value: JSON.stringify(formatVoteMessage(v)) })));
         }
@@ -97,6 +101,7 @@ process per model; several processes of the same model share partitions through 
     healthy = true;
     this.log(`serve-model ${model.name} (${model.version}, ${set.id}, threshold ${model.threshold}) on ${brokers.join(',')}; /metrics and /healthz on port ${(http.address() as { port: number }).port}`);
     await stopOnSignal([consumer, producer]);
+    trace.flush();
     http.close();
     await model.close();
     this.exit(0); // kafkajs may hold retry timers after a broker outage; the work is done and committed
