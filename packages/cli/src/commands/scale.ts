@@ -24,7 +24,7 @@ import { SockmlCommand } from '../lib/base-command.js';
 import { durationFlag } from '../lib/flags.js';
 import { decisionBlock } from '../lib/decision-block.js';
 import { defaultModelsDir } from '../lib/paths.js';
-import { ensureTopics, kafkaClient, parseBrokers, sendInChunks, sendToDeadLetter, stopOnSignal } from '../live/kafka.js';
+import { ensureTopics, kafkaClient, OffsetCommitter, parseBrokers, sendInChunks, sendToDeadLetter, stopOnSignal } from '../live/kafka.js';
 import { HopTrace } from '../live/trace.js';
 
 export default class Scale extends SockmlCommand {
@@ -84,6 +84,7 @@ applied twice. Malformed votes go to model-votes.dlq and are counted.`;
     // Idempotent: a send retried across a broker hiccup is written once.
     const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
     const consumer = kafka.consumer({ groupId: flags.group });
+    const committer = new OffsetCommitter((e) => this.warn(`offset commit failed (the votes may be redelivered): ${e.message}`));
     await Promise.all([producer.connect(), consumer.connect()]);
 
     let deadLetters = 0;
@@ -126,8 +127,10 @@ applied twice. Malformed votes go to model-votes.dlq and are counted.`;
     const trace = new HopTrace('scale');
     await consumer.subscribe({ topic: TOPICS.votes, fromBeginning: flags['from-beginning'] });
     await consumer.run({
+      // Offsets are committed by `committer` once the decisions are out, off the path of the next fetch.
+      autoCommit: false,
       eachBatchAutoResolve: false,
-      eachBatch: async ({ batch, resolveOffset, heartbeat }) => {
+      eachBatch: async ({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary }) => {
         const received = Date.now();
         await ticking;
         // Decisions of one batch go out in one produce request, and offsets move only after they are out.
@@ -156,7 +159,10 @@ applied twice. Malformed votes go to model-votes.dlq and are counted.`;
           if (t) taken.push(t);
         }
         await emit(taken);
-        if (batch.messages.length > 0) resolveOffset(batch.messages[batch.messages.length - 1].offset);
+        if (batch.messages.length > 0) {
+          resolveOffset(batch.messages[batch.messages.length - 1].offset);
+          await committer.done(commitOffsetsIfNecessary, batch.topic, batch.partition, batch.messages[batch.messages.length - 1].offset);
+        }
         await heartbeat();
       },
     });
@@ -164,6 +170,7 @@ applied twice. Malformed votes go to model-votes.dlq and are counted.`;
     await stopOnSignal([consumer, producer], async () => {
       clearInterval(timer);
       await ticking;
+      await committer.stop();
     });
     trace.flush();
     await actuator.close();
