@@ -3,11 +3,16 @@
 // (feature vectors/s one process scores and publishes as votes) and decision latency (publishing a
 // poll to `metrics` → its decision on `scaling-decisions`, three voters and one scaler, p50/p99).
 //
-//   node bench/live-bench.mjs [--vectors 200000] [--polls 300] [--poll-every-ms 200]
+//   node bench/live-bench.mjs [--vectors 200000] [--polls 300] [--poll-every-ms 200] [--latency-only]
+//
+// The latency part also breaks each decision down per hop from Kafka record timestamps (CreateTime,
+// set by each producer's send; one machine, one clock): poll published → each vote sent by a
+// serve-model → decision sent by the scaler → decision received here.
 //
 // Needs the built packages (scripts/bootstrap.sh) and Java 17 + Maven for the broker.
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import kafkajs from 'kafkajs';
@@ -20,6 +25,7 @@ const arg = (name, def) => (process.argv.includes(name) ? Number(process.argv[pr
 const VECTORS = arg('--vectors', 200_000);
 const POLLS = arg('--polls', 300);
 const EVERY = arg('--poll-every-ms', 200);
+const SKIP_THROUGHPUT = process.argv.includes('--latency-only');
 
 const set = featureSet((await readModelCard(join(ROOT, 'models/xgboost.card.json'))).featureSet);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -42,8 +48,9 @@ function* vectors(count, runId) {
   }
 }
 
-function startCli(args) {
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, NO_COLOR: '1' } });
+function startCli(args, env = {}) {
+  const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, NO_COLOR: '1', ...env } });
+  child.exited = new Promise((r) => child.once('exit', r));
   child.ready = new Promise((r) => child.stdout.on('data', (d) => /serve-model |scale: /.test(String(d)) && r()));
   child.stdout.resume();
   return child;
@@ -60,6 +67,7 @@ try {
   await producer.connect();
 
   // 1. serve-model throughput: the vectors wait in `metrics`; one process works through all of them.
+  if (!SKIP_THROUGHPUT) {
   let batch = [];
   for (const m of vectors(VECTORS, 'throughput')) {
     batch.push(m);
@@ -84,21 +92,40 @@ try {
   server.kill('SIGTERM');
   await counter.disconnect();
   results.serveModel = { model: 'random_forest (the slowest of the three)', vectors: votes, seconds: (lastVote - firstVote) / 1000, vectorsPerSecond: votes / ((lastVote - firstVote) / 1000) };
+  }
 
   // 2. decision latency: three voters and a scaler, polls of 7 services published one at a time.
-  const procs = ['xgboost', 'random_forest', 'logistic_regression'].map((m) => startCli(['serve-model', '--model', `models/${m}.onnx`, '--kafka', broker.brokers[0], '--group', `bench-${m}`]));
-  procs.push(startCli(['scale', '--kafka', broker.brokers[0], '--group', 'bench-scale', '--quiet', '--window', '5s']));
+  // Each process keeps when every (snapshot, service) reached it and writes that here when it stops.
+  const traceDir = mkdtempSync(join(tmpdir(), 'sockml-live-bench-'));
+  const traceEnv = { SOCKML_TRACE_FILE: join(traceDir, 'hops.jsonl') };
+  const procs = ['xgboost', 'random_forest', 'logistic_regression'].map((m) => startCli(['serve-model', '--model', `models/${m}.onnx`, '--kafka', broker.brokers[0], '--group', `bench-${m}`], traceEnv));
+  procs.push(startCli(['scale', '--kafka', broker.brokers[0], '--group', 'bench-scale', '--quiet', '--window', '5s'], traceEnv));
   await Promise.all(procs.map((p) => p.ready));
   await sleep(3000); // let the consumer groups settle
   const published = new Map();
+  const publishedAt = new Map(); // snapshot → Date.now() at publish, for the per-hop breakdown
+  const voteSent = new Map(); // `${snapshot}|${service}` → CreateTime of each model's vote
+  const hops = []; // one per decision: its poll's publish time, when the scaler sent it and when it arrived here
   const latencies = [];
+  const trace = kafka.consumer({ groupId: 'bench-trace' });
+  await trace.connect();
+  await trace.subscribe({ topic: 'model-votes', fromBeginning: false });
+  await trace.run({ eachMessage: async ({ message }) => {
+    const v = JSON.parse(String(message.value));
+    const k = `${v.snapshot_id}|${v.service}`;
+    if (!voteSent.has(k)) voteSent.set(k, []);
+    voteSent.get(k).push({ model: v.model, sent: Number(message.timestamp) });
+  } });
   const decisions = kafka.consumer({ groupId: 'bench-decisions' });
   await decisions.connect();
   await decisions.subscribe({ topic: 'scaling-decisions', fromBeginning: false });
   await decisions.run({ eachMessage: async ({ message }) => {
+    const received = Date.now();
     const d = JSON.parse(String(message.value));
     const t = published.get(d.snapshot_id);
-    if (t !== undefined) latencies.push(performance.now() - t);
+    if (t === undefined) return;
+    latencies.push(performance.now() - t);
+    hops.push({ key: `${d.snapshot_id}|${d.service}`, pub: publishedAt.get(d.snapshot_id), sent: Number(message.timestamp), received });
   } });
   await sleep(2000);
   const all = [...vectors(POLLS * 7 + 7, 'latency')];
@@ -107,6 +134,7 @@ try {
   for (const poll of polls.slice(1, POLLS + 1)) {
     const snap = JSON.parse(poll[0].value).snapshot_id;
     published.set(snap, performance.now());
+    publishedAt.set(snap, Date.now());
     await producer.send({ topic: 'metrics', messages: poll });
     await sleep(EVERY);
   }
@@ -114,7 +142,41 @@ try {
   const deadline = Date.now() + 60_000;
   while (latencies.length < expected && Date.now() < deadline) await sleep(100);
   results.decisionLatency = { decisions: latencies.length, expected, p50Ms: pct(latencies, 0.5), p99Ms: pct(latencies, 0.99), maxMs: Math.max(...latencies) };
+  await sleep(500); // the trace consumer may see the last votes after their decisions
   for (const p of procs) p.kill('SIGTERM');
+  await Promise.all(procs.map((p) => p.exited));
+  const marks = existsSync(traceEnv.SOCKML_TRACE_FILE) ? readFileSync(traceEnv.SOCKML_TRACE_FILE, 'utf8').trim().split('\n').map((l) => JSON.parse(l)) : [];
+  rmSync(traceDir, { recursive: true, force: true });
+  const voterAt = new Map(); // `${key}|${model}` → { received, scored }
+  const scalerAt = new Map(); // `${key}|${model}` → received
+  for (const m of marks) {
+    if (m.hop === 'scale') scalerAt.set(`${m.key}|${m.model}`, m.at);
+    else voterAt.set(`${m.key}|${m.hop.slice('serve-model:'.length)}`, { received: m.at, scored: m.scored });
+  }
+  // The decision waits for the last of the three votes: follow that vote's path.
+  const rows = hops.flatMap((h) => {
+    const v = (voteSent.get(h.key) ?? []).slice().sort((a, b) => a.sent - b.sent);
+    const last = v.at(-1);
+    const at = last && voterAt.get(`${h.key}|${last.model}`);
+    const scaled = last && scalerAt.get(`${h.key}|${last.model}`);
+    if (v.length < 3 || !at || scaled === undefined) return [];
+    return [{ toVoter: at.received - h.pub, scoring: at.scored - at.received, toVoteSent: last.sent - at.scored, toScaler: scaled - last.sent, toDecision: h.sent - scaled, toBench: h.received - h.sent, total: h.received - h.pub, firstVote: v[0].sent - h.pub, lastVote: last.sent - h.pub }];
+  });
+  const dist = (xs) => ({ p50: pct(xs, 0.5), p90: pct(xs, 0.9), p99: pct(xs, 0.99), max: Math.max(...xs) });
+  results.perHopMs = {
+    decisions: rows.length,
+    note: 'along the path of the last of the three votes; Date.now() clock (ms), Kafka CreateTime for "sent"',
+    '1 poll published -> voter receives it': dist(rows.map((r) => r.toVoter)),
+    '2 voter: parse + score': dist(rows.map((r) => r.scoring)),
+    '3 voter: scored -> vote sent': dist(rows.map((r) => r.toVoteSent)),
+    '4 vote sent -> scaler receives it': dist(rows.map((r) => r.toScaler)),
+    '5 scaler: receive -> decision sent': dist(rows.map((r) => r.toDecision)),
+    '6 decision sent -> bench receives it': dist(rows.map((r) => r.toBench)),
+    total: dist(rows.map((r) => r.total)),
+    'poll published -> first vote sent': dist(rows.map((r) => r.firstVote)),
+    'poll published -> last vote sent': dist(rows.map((r) => r.lastVote)),
+  };
+  await trace.disconnect();
   await decisions.disconnect();
   await producer.disconnect();
 } finally {

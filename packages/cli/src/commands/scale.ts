@@ -23,7 +23,8 @@ import { policyFromFlags, policyFlags } from '../lib/policy-flags.js';
 import { durationFlag } from '../lib/flags.js';
 import { decisionBlock } from '../lib/decision-block.js';
 import { defaultModelsDir } from '../lib/paths.js';
-import { ensureTopics, kafkaClient, parseBrokers, sendInChunks, sendToDeadLetter, stopOnSignal } from '../live/kafka.js';
+import { ensureTopics, kafkaClient, OffsetCommitter, parseBrokers, sendInChunks, sendToDeadLetter, stopOnSignal } from '../live/kafka.js';
+import { HopTrace } from '../live/trace.js';
 
 export default class Scale extends SockmlCommand {
   static summary = 'Aggregate model votes per service, decide, publish to `scaling-decisions` and actuate.';
@@ -91,6 +92,7 @@ shorten them together with collect's --interval when compressing an experiment (
     // Idempotent: a send retried across a broker hiccup is written once.
     const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
     const consumer = kafka.consumer({ groupId: flags.group });
+    const committer = new OffsetCommitter((e) => this.warn(`offset commit failed (the votes may be redelivered): ${e.message}`));
     await Promise.all([producer.connect(), consumer.connect()]);
 
     // The policy starts each service from what the target runs, not from its minimum: after a restart
@@ -145,10 +147,14 @@ shorten them together with collect's --interval when compressing an experiment (
         });
     }, Math.max(50, Math.min(1000, windowMs / 4)));
 
+    const trace = new HopTrace('scale');
     await consumer.subscribe({ topic: TOPICS.votes, fromBeginning: flags['from-beginning'] });
     await consumer.run({
+      // Offsets are committed by `committer` once the decisions are out, off the path of the next fetch.
+      autoCommit: false,
       eachBatchAutoResolve: false,
-      eachBatch: async ({ batch, resolveOffset, heartbeat }) => {
+      eachBatch: async ({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary }) => {
+        const received = Date.now();
         await ticking;
         // Decisions of one batch go out in one produce request, and offsets move only after they are out.
         const taken: { verdict: EnsembleVerdict; decision: ScalingDecision }[] = [];
@@ -171,12 +177,16 @@ shorten them together with collect's --interval when compressing an experiment (
             this.warn(`dead-lettered ${e.message}`);
             continue;
           }
+          trace.mark(`${vote.snapshotId}|${vote.service}`, received, { model: vote.model });
           if (flags['initial-replicas'] === 'actuator' && !asked.has(vote.service)) await seed(vote.service);
           const t = controller.onVote(vote, Date.now());
           if (t) taken.push(t);
         }
         await emit(taken);
-        if (batch.messages.length > 0) resolveOffset(batch.messages[batch.messages.length - 1].offset);
+        if (batch.messages.length > 0) {
+          resolveOffset(batch.messages[batch.messages.length - 1].offset);
+          await committer.done(commitOffsetsIfNecessary, batch.topic, batch.partition, batch.messages[batch.messages.length - 1].offset);
+        }
         await heartbeat();
       },
     });
@@ -184,7 +194,9 @@ shorten them together with collect's --interval when compressing an experiment (
     await stopOnSignal([consumer, producer], async () => {
       clearInterval(timer);
       await ticking;
+      await committer.stop();
     });
+    trace.flush();
     await actuator.close();
     const s = controller.stats;
     this.log(`scale: ${s.decided} decisions (${s.degraded} degraded), ${s.duplicates} duplicate and ${s.late} late votes, ${deadLetters} dead-lettered, ${actuator.duplicates} redelivered decisions not re-applied`);

@@ -15,7 +15,8 @@ import {
   VOTE_LOG_HEADER,
 } from '@sockml/core';
 import { SockmlCommand } from '../lib/base-command.js';
-import { ensureTopics, kafkaClient, parseBrokers, sendInChunks, sendToDeadLetter, stopOnSignal } from '../live/kafka.js';
+import { ensureTopics, kafkaClient, OffsetCommitter, parseBrokers, sendInChunks, sendToDeadLetter, stopOnSignal } from '../live/kafka.js';
+import { HopTrace } from '../live/trace.js';
 
 export default class ServeModel extends SockmlCommand {
   static summary = 'Serve one ONNX model: consume `metrics`, publish votes to `model-votes`.';
@@ -66,11 +67,16 @@ process per model; several processes of the same model share partitions through 
     // Idempotent: a send retried across a broker hiccup is written once.
     const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
     const consumer = kafka.consumer({ groupId: flags.group ?? `sockml-serve-${model.name}` });
+    const committer = new OffsetCommitter((e) => this.warn(`offset commit failed (the messages may be redelivered): ${e.message}`));
     await Promise.all([producer.connect(), consumer.connect()]);
+    const trace = new HopTrace(`serve-model:${model.name}`);
     await consumer.subscribe({ topic: TOPICS.metrics, fromBeginning: flags['from-beginning'] });
     await consumer.run({
+      // Offsets are committed by `committer` once the votes are out, off the path of the next fetch.
+      autoCommit: false,
       eachBatchAutoResolve: false,
-      eachBatch: async ({ batch, resolveOffset, heartbeat }) => {
+      eachBatch: async ({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary }) => {
+        const received = Date.now();
         const raw = batch.messages.map((m) => ({ value: m.value, where: `${batch.topic}[${batch.partition}]@${m.offset}` }));
         const started = performance.now();
         let result;
@@ -81,6 +87,7 @@ process per model; several processes of the same model share partitions through 
           throw e; // kafkajs redelivers the batch
         }
         inference.observe(labels, (performance.now() - started) / 1000);
+        if (trace.enabled) for (const v of result.votes) trace.mark(`${v.snapshotId}|${v.service}`, received, { scored: Date.now() });
         if (result.votes.length > 0) {
           await sendInChunks(producer, TOPICS.votes, result.votes.map((v) => ({ key: v.service, value: JSON.stringify(formatVoteMessage(v)) })));
         }
@@ -93,12 +100,14 @@ process per model; several processes of the same model share partitions through 
         for (const v of result.votes) votesTotal.inc({ ...labels, prediction: String(v.prediction) });
         if (flags['predictions-log'] && result.votes.length > 0) await appendFile(flags['predictions-log'], result.votes.map((v) => formatVoteLogRow(v) + '\n').join(''));
         resolveOffset(batch.messages[batch.messages.length - 1].offset);
+        await committer.done(commitOffsetsIfNecessary, batch.topic, batch.partition, batch.messages[batch.messages.length - 1].offset);
         await heartbeat();
       },
     });
     healthy = true;
     this.log(`serve-model ${model.name} (${model.version}, ${set.id}, threshold ${model.threshold}) on ${brokers.join(',')}; /metrics and /healthz on ${flags.host}:${(http.address() as { port: number }).port}`);
-    await stopOnSignal([consumer, producer]);
+    await stopOnSignal([consumer, producer], () => committer.stop());
+    trace.flush();
     http.close();
     await model.close();
     this.exit(0); // kafkajs may hold retry timers after a broker outage; the work is done and committed

@@ -34,8 +34,8 @@ export async function sendToDeadLetter(producer: Producer, topic: string, messag
 /**
  * Resolves on SIGINT/SIGTERM after disconnecting the clients (leaving the consumer group cleanly), or
  * after `graceMs` if a disconnect hangs (kafkajs can, after its broker restarted). Offsets are committed
- * per batch, so stopping without a clean disconnect loses nothing: the group redelivers what was not
- * committed. A second signal stops at once.
+ * only after a batch's output is out (OffsetCommitter), so stopping without a clean disconnect loses
+ * nothing: the group redelivers what was not committed. A second signal stops at once.
  */
 export function stopOnSignal(clients: (Consumer | Producer)[], onStop?: () => Promise<void> | void, graceMs = 5000): Promise<void> {
   return new Promise((resolve) => {
@@ -81,5 +81,73 @@ export async function ensureTopics(brokers: string[], topics: string[]): Promise
     if (missing.length > 0) await admin.createTopics({ topics: missing.map((topic) => ({ topic, numPartitions: PARTITIONS })), waitForLeaders: true });
   } finally {
     await admin.disconnect();
+  }
+}
+
+/** A batch's own commit function (kafkajs `EachBatchPayload.commitOffsetsIfNecessary` with offsets). */
+type CommitFn = (offsets: { topics: { topic: string; partitions: { partition: number; offset: string }[] }[] }) => Promise<void>;
+
+/**
+ * Commits a consumer's offsets in the background, after the output of the messages before them is out,
+ * so the next fetch does not wait for an OffsetCommit round trip after every batch (kafkajs's
+ * autoCommit awaits one per partition batch, on the latency path of every message behind it). Use with
+ * `autoCommit: false`. Offsets noted while a commit is in flight are coalesced into the next request,
+ * per partition, so commits never go backwards. At-least-once as before: a crash before a commit lands
+ * redelivers those messages, which every consumer here already tolerates (idempotent votes and
+ * decisions). Once `stop()` was called, `done()` waits for the commit, so the batch kafkajs finishes
+ * while stopping is committed before the consumer leaves its group.
+ */
+export class OffsetCommitter {
+  private readonly next = new Map<string, { topic: string; partition: number; offset: string }>();
+  private running: Promise<void> | undefined;
+  private commit: CommitFn | undefined;
+  private stopping = false;
+
+  constructor(private readonly onError: (e: Error) => void) {}
+
+  /**
+   * Output for `topic[partition]` up to and including `lastOffset` is out: commit past it, with the
+   * batch's `commitOffsetsIfNecessary` (which, unlike `consumer.commitOffsets`, still works while
+   * kafkajs stops the consumer). Resolves at once, or when committed once stopping.
+   */
+  done(commit: CommitFn, topic: string, partition: number, lastOffset: string): Promise<void> {
+    this.commit = commit;
+    this.next.set(`${topic}\u0000${partition}`, { topic, partition, offset: (BigInt(lastOffset) + 1n).toString() });
+    this.start();
+    return this.stopping ? this.flush() : Promise.resolve();
+  }
+
+  /** From now on `done()` waits for its commit; resolves once everything noted so far is committed. */
+  stop(): Promise<void> {
+    this.stopping = true;
+    return this.flush();
+  }
+
+  /** Resolves once everything noted so far is committed (or failed and reported). */
+  async flush(): Promise<void> {
+    while (this.running) await this.running;
+  }
+
+  private start(): void {
+    if (this.running || this.next.size === 0) return;
+    this.running = this.drain().finally(() => {
+      this.running = undefined;
+      this.start(); // offsets noted after the loop's last check
+    });
+  }
+
+  private async drain(): Promise<void> {
+    // Starts after the caller's synchronous work, so offsets noted in the same tick share a request.
+    await Promise.resolve();
+    while (this.next.size > 0) {
+      const byTopic = new Map<string, { partition: number; offset: string }[]>();
+      for (const { topic, partition, offset } of this.next.values()) byTopic.set(topic, [...(byTopic.get(topic) ?? []), { partition, offset }]);
+      this.next.clear();
+      try {
+        await this.commit!({ topics: [...byTopic].map(([topic, partitions]) => ({ topic, partitions })) });
+      } catch (e) {
+        this.onError(e as Error);
+      }
+    }
   }
 }
