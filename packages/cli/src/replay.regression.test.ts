@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { REPO, sockml } from './test-support.js';
 
 /**
@@ -19,8 +19,8 @@ const STRATEGIES = ['majority', 'unanimous', 'weighted'];
 const TOLERANCE = 1e-6;
 const refresh = process.env.SOCKML_REFRESH_GOLDEN === '1';
 
-function replayJson(strategy: string) {
-  const r = sockml(['replay', ...HOLDOUT, '--strategy', strategy, '--json']);
+async function replayJson(strategy: string) {
+  const r = await sockml(['replay', ...HOLDOUT, '--strategy', strategy, '--json']);
   if (r.code !== 0) throw new Error(`sockml replay failed (${r.code}): ${r.stderr}`);
   return JSON.parse(r.stdout);
 }
@@ -33,7 +33,10 @@ function flatten(x: unknown, prefix = '', out: Record<string, number | null> = {
 }
 
 describe('replay regression on held-out runs (bundled models)', () => {
-  const results = Object.fromEntries(STRATEGIES.map((s) => [s, replayJson(s)]));
+  const results: Record<string, any> = {};
+  beforeAll(async () => {
+    for (const s of STRATEGIES) results[s] = await replayJson(s);
+  }, 300_000);
 
   if (refresh) {
     it('refreshes the golden file', () => {

@@ -1,23 +1,19 @@
-import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { spawnSockml } from './lib/sockml-child.js';
 
 export const REPO = resolve(__dirname, '../../..');
-const BIN = resolve(REPO, 'packages/cli/bin/run.js');
 
-/** Runs the built `sockml` binary as a user would (build first: pnpm -r build). */
-export function sockml(args: string[], options: { cwd?: string; env?: Record<string, string> } = {}) {
+/**
+ * Runs the built `sockml` binary as a user would (build first: pnpm -r build). Asynchronous on
+ * purpose: a synchronous spawn would block the test worker's event loop, and vitest's worker RPC times
+ * out (and fails the run) when a test blocks it for a minute, as a slow replay on a busy machine can.
+ */
+export async function sockml(args: string[], options: { cwd?: string; env?: Record<string, string> } = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
   if (!existsSync(resolve(REPO, 'packages/cli/dist/commands/replay.js'))) {
     throw new Error('packages/cli is not built: run `pnpm -r run build` (scripts/test.sh does)');
   }
-  const r = spawnSync(process.execPath, [BIN, ...args], {
-    cwd: options.cwd ?? REPO,
-    encoding: 'utf8',
-    env: { ...process.env, NO_COLOR: '1', ...options.env },
-    maxBuffer: 64 << 20,
-    // A command that hangs (e.g. a worker thread left running) fails the test instead of blocking CI.
-    timeout: 150_000,
-  });
-  if (r.error) throw r.error;
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+  // A command that hangs (e.g. a worker thread left running) fails the test instead of blocking CI.
+  const r = await spawnSockml(args, { cwd: options.cwd ?? REPO, env: options.env, timeoutMs: 150_000 }).done;
+  return { code: r.code, stdout: r.stdout, stderr: r.stderr };
 }

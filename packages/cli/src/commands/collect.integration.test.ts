@@ -163,7 +163,7 @@ describe.skipIf(!prometheusAvailable() && !process.env.CI)('sockml collect again
     }
     expect(existsSync(`${out}.pending`)).toBe(false);
 
-    const replay = sockml(['replay', out, '--slo', String(SLO), '--allow-label-mismatch', '--json']);
+    const replay = await sockml(['replay', out, '--slo', String(SLO), '--allow-label-mismatch', '--json']);
     expect(replay.code, replay.stderr).toBe(0);
     expect(JSON.parse(replay.stdout)).toMatchObject({ rows: 30, labelled: 20, unlabelled: 10 });
   });

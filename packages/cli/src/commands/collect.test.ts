@@ -16,10 +16,10 @@ describe('sockml collect: bad input', () => {
     { args: ['--prometheus', 'localhost 9090'], message: /is not a URL/ },
     { args: ['--out', ''], message: /collect needs somewhere to put the polls: --out metrics.csv \(development\) and\/or --kafka host:port \(production\)/ },
     { args: ['--out', '/nonexistent-dir/m.csv'], message: /--out: cannot write \/nonexistent-dir\/m\.csv \(ENOENT\)/ },
-  ])('$args', ({ args, message }) => {
+  ])('$args', async ({ args, message }) => {
     const base = { '--prometheus': 'http://127.0.0.1:9090', '--out': '/dev/null' } as Record<string, string>;
     for (let i = 0; i < args.length; i += 2) base[args[i]] = args[i + 1];
-    const r = sockml(['collect', ...Object.entries(base).flat()]);
+    const r = await sockml(['collect', ...Object.entries(base).flat()]);
     expect(r.code, r.stderr).toBe(2);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toMatch(message);
@@ -27,22 +27,22 @@ describe('sockml collect: bad input', () => {
 });
 
 describe('sockml collect after a crash', () => {
-  it('refuses to overwrite a file with a journal; collect recover merges it', () => {
+  it('refuses to overwrite a file with a journal; collect recover merges it', async () => {
     const out = join(mkdtempSync(join(tmpdir(), 'sockml-collect-crash-')), 'm.csv');
     const row = (t: string, label: string) => `${t},carts,10,0,5,9,12,3,64,,,,${label}`;
     writeFileSync(out, [metricsCsvHeader(), row('2026-04-08T22:40:00.000Z', '0')].join('\n') + '\n');
     writeFileSync(`${out}.pending`, [metricsCsvHeader(), row('2026-04-08T22:40:00.000Z', ''), row('2026-04-08T22:40:30.000Z', '')].join('\n') + '\n');
 
-    const refused = sockml(['collect', '--prometheus', 'http://127.0.0.1:9', '--out', out, '--slo', '35']);
+    const refused = await sockml(['collect', '--prometheus', 'http://127.0.0.1:9', '--out', out, '--slo', '35']);
     expect(refused.code).toBe(2);
     expect(refused.stderr).toMatch(/m\.csv\.pending exists: .*sockml collect recover .*m\.csv/);
     expect(readFileSync(out, 'utf8').split('\n')).toHaveLength(3); // untouched
 
-    const r = sockml(['collect', 'recover', out, '--json']);
+    const r = await sockml(['collect', 'recover', out, '--json']);
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ kept: 1, appended: 1, duplicates: 1, tornBytes: 0 });
     expect(readFileSync(out, 'utf8').trim().split('\n').slice(1)).toEqual([row('2026-04-08T22:40:00.000Z', '0'), row('2026-04-08T22:40:30.000Z', '')]);
     expect(existsSync(`${out}.pending`)).toBe(false);
-    expect(sockml(['collect', 'recover', out]).code).toBe(2); // nothing left to recover
+    expect((await sockml(['collect', 'recover', out])).code).toBe(2); // nothing left to recover
   });
 });

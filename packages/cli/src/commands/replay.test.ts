@@ -9,16 +9,16 @@ const scratch = () => mkdtempSync(join(tmpdir(), 'sockml-replay-'));
 const STEP = 'fixtures/sockshop-gke/runs/step/run_3.csv';
 
 describe('sockml replay', () => {
-  it('prints a table with every model, the ensemble and the persistence baseline', () => {
-    const r = sockml(['replay', STEP]);
+  it('prints a table with every model, the ensemble and the persistence baseline', async () => {
+    const r = await sockml(['replay', STEP]);
     expect(r.code, r.stderr).toBe(0);
     for (const row of ['xgboost', 'random_forest', 'logistic_regression', 'ensemble (majority)', 'persistence (p95_t > SLO)']) expect(r.stdout).toContain(row);
     expect(r.stdout).toMatch(/labelled rows: \d+/);
     expect(r.stdout).not.toMatch(/\u001b\[/); // NO_COLOR: no escape codes
   });
 
-  it('--json prints one object with the documented fields', () => {
-    const r = sockml(['replay', STEP, '--json']);
+  it('--json prints one object with the documented fields', async () => {
+    const r = await sockml(['replay', STEP, '--json']);
     expect(r.code, r.stderr).toBe(0);
     const j = JSON.parse(r.stdout);
     expect(j).toMatchObject({ rows: 175, runs: 1 });
@@ -33,9 +33,9 @@ describe('sockml replay', () => {
     expect(j.episodes.caughtEarly.persistence).toBe(0);
   });
 
-  it('--out writes one row per (snapshot, service) with features, probabilities, votes, decision and label', () => {
+  it('--out writes one row per (snapshot, service) with features, probabilities, votes, decision and label', async () => {
     const out = join(scratch(), 'decisions.csv');
-    const r = sockml(['replay', STEP, '--out', out, '--json']);
+    const r = await sockml(['replay', STEP, '--out', out, '--json']);
     expect(r.code, r.stderr).toBe(0);
     const rows = parseCsvSync(readFileSync(out, 'utf8'), { columns: true }) as Record<string, string>[];
     expect(rows.length).toBe(175);
@@ -47,45 +47,45 @@ describe('sockml replay', () => {
     expect(rows.filter((x) => x.decision === 'SCALE_UP').length).toBe(j.decisions.SCALE_UP);
   });
 
-  it('replays every bundled recording (copies of ../shared/data) with --json', () => {
+  it('replays every bundled recording (copies of ../shared/data) with --json', async () => {
     const dir = join(REPO, 'fixtures');
     const files = readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.csv'));
     expect(files.length).toBe(21);
     for (const f of files) {
-      const r = sockml(['replay', join(dir, f), '--json', ...(f.includes('local') ? ['--slo', '9.86', '--allow-label-mismatch'] : [])]);
+      const r = await sockml(['replay', join(dir, f), '--json', ...(f.includes('local') ? ['--slo', '9.86', '--allow-label-mismatch'] : [])]);
       expect(r.code, `${f}: ${r.stderr}`).toBe(0);
       const j = JSON.parse(r.stdout);
       expect(j.rows).toBe(readFileSync(join(dir, f), 'utf8').trim().split('\n').length - 1);
       expect(j.labelled + j.unlabelled).toBe(j.rows);
     }
-  });
+  }, 300_000); // 21 replays, one process each
 
-  it('--labels column scores against the CSV’s own sla_violated column', () => {
-    const r = sockml(['replay', STEP, '--labels', 'column', '--json']);
+  it('--labels column scores against the CSV’s own sla_violated column', async () => {
+    const r = await sockml(['replay', STEP, '--labels', 'column', '--json']);
     expect(r.code, r.stderr).toBe(0);
     const j = JSON.parse(r.stdout);
     const recorded = (parseCsvSync(readFileSync(join(REPO, STEP), 'utf8'), { columns: true }) as Record<string, string>[]).filter((x) => x.sla_violated === '1').length;
     expect(j).toMatchObject({ labelled: 175, unlabelled: 0, positives: recorded });
   });
 
-  it('a malformed row stops the replay with file:line and exit code 2', () => {
-    const r = sockml(['replay', 'packages/cli/src/testdata/malformed.csv']);
+  it('a malformed row stops the replay with file:line and exit code 2', async () => {
+    const r = await sockml(['replay', 'packages/cli/src/testdata/malformed.csv']);
     expect(r.code).toBe(2);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toMatch(/packages\/cli\/src\/testdata\/malformed\.csv:4: column 'p95_latency_ms': 'slow' is not a number/);
   });
 
-  it('--skip-invalid skips and counts malformed rows', () => {
-    const r = sockml(['replay', 'packages/cli/src/testdata/malformed.csv', '--skip-invalid', '--json']);
+  it('--skip-invalid skips and counts malformed rows', async () => {
+    const r = await sockml(['replay', 'packages/cli/src/testdata/malformed.csv', '--skip-invalid', '--json']);
     expect(r.code, r.stderr).toBe(0);
     const j = JSON.parse(r.stdout);
     expect(j).toMatchObject({ rows: 6, invalidRows: 1 });
     expect(j.invalidExamples[0]).toMatch(/malformed\.csv:4:/);
   });
 
-  it('refuses an --slo or --lookahead the models were not trained for, exit code 2', () => {
+  it('refuses an --slo or --lookahead the models were not trained for, exit code 2', async () => {
     for (const flags of [['--slo', '9.86'], ['--lookahead', '3']]) {
-      const r = sockml(['replay', STEP, ...flags]);
+      const r = await sockml(['replay', STEP, ...flags]);
       expect(r.code, r.stderr).toBe(2);
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
       expect(r.stderr).toMatch(/is not the label models 'logistic_regression', 'random_forest', 'xgboost' were trained for \(p95 > 35\.68 ms within 2 polls\)/);
@@ -94,8 +94,8 @@ describe('sockml replay', () => {
     }
   });
 
-  it('--allow-label-mismatch scores them anyway, with one warning per model', () => {
-    const r = sockml(['replay', STEP, '--slo', '9.86', '--allow-label-mismatch', '--json']);
+  it('--allow-label-mismatch scores them anyway, with one warning per model', async () => {
+    const r = await sockml(['replay', STEP, '--slo', '9.86', '--allow-label-mismatch', '--json']);
     expect(r.code, r.stderr).toBe(0);
     const j = JSON.parse(r.stdout);
     expect(j.label).toMatchObject({ sloMs: 9.86, lookahead: 2 });
@@ -103,8 +103,8 @@ describe('sockml replay', () => {
     expect(j.warnings[0]).toMatch(/trained for p95 > 35\.68 ms within 2 polls; scoring against --slo 9\.86 --lookahead 2/);
   });
 
-  it('the models\' own --slo and --lookahead need no override', () => {
-    const r = sockml(['replay', STEP, '--slo', '35.68', '--lookahead', '2', '--json']);
+  it('the models\' own --slo and --lookahead need no override', async () => {
+    const r = await sockml(['replay', STEP, '--slo', '35.68', '--lookahead', '2', '--json']);
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout).warnings).toEqual([]);
   });
@@ -113,23 +113,23 @@ describe('sockml replay', () => {
     [['replay', 'no/such.csv'], 2, /no\/such\.csv: no such file or directory/],
     [['replay', STEP, '--slo', 'fast'], 2, /--slo must be a positive number of ms, got 'fast'/],
     [['replay', STEP, '--models', '/nonexistent'], 3, /\/nonexistent: model directory not found/],
-  ])('%j exits %i with a one-line reason', (args, code, message) => {
-    const r = sockml(args as string[]);
+  ])('%j exits %i with a one-line reason', async (args, code, message) => {
+    const r = await sockml(args as string[]);
     expect(r.code).toBe(code);
     expect(r.stderr).toMatch(message);
   });
 
-  it('names a missing required column', () => {
+  it('names a missing required column', async () => {
     const dir = scratch();
     const dropP99 = (line: string) => line.split(',').filter((_, i) => i !== 6).join(',');
     const text = readFileSync(join(REPO, STEP), 'utf8').trim().split('\n').map(dropP99).join('\n');
     writeFileSync(join(dir, 'nop99.csv'), text);
-    const r = sockml(['replay', join(dir, 'nop99.csv')]);
+    const r = await sockml(['replay', join(dir, 'nop99.csv')]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/nop99\.csv:1: missing required column 'p99_latency_ms'/);
   });
 
-  it('refuses models whose cards disagree on the feature set, exit code 3', () => {
+  it('refuses models whose cards disagree on the feature set, exit code 3', async () => {
     const dir = scratch();
     for (const f of readdirSync(join(REPO, 'models')).filter((f) => f.endsWith('.onnx'))) copyFileSync(join(REPO, 'models', f), join(dir, f));
     for (const f of readdirSync(join(REPO, 'models')).filter((f) => f.endsWith('.card.json'))) {
@@ -137,7 +137,7 @@ describe('sockml replay', () => {
       if (card.name === 'random_forest') card.featureSet = card.featureSet === 'seed-v1' ? 'trend-v1' : 'seed-v1';
       writeFileSync(join(dir, f), JSON.stringify(card));
     }
-    const r = sockml(['replay', STEP, '--models', dir]);
+    const r = await sockml(['replay', STEP, '--models', dir]);
     expect(r.code).toBe(3);
     expect(r.stderr).toMatch(/model 'random_forest' was trained on feature set/);
   });

@@ -24,14 +24,14 @@ describe('sockml train (integration)', () => {
     }
   });
 
-  it('refuses to train on a held-out recording unless asked to', () => {
-    const r = sockml(['train', 'fixtures/sockshop-gke/runs/step/run_3.csv', '--out-dir', mkdtempSync(join(tmpdir(), 'sockml-train-'))]);
+  it('refuses to train on a held-out recording unless asked to', async () => {
+    const r = await sockml(['train', 'fixtures/sockshop-gke/runs/step/run_3.csv', '--out-dir', mkdtempSync(join(tmpdir(), 'sockml-train-'))]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/fixtures\/sockshop-gke\/runs\/step\/run_3\.csv: held out for evaluation \(models\/holdout-runs\.txt\)/);
   });
 
-  it('says exactly what is missing when Python is not there', () => {
-    const r = sockml(['train', '--python', '/nonexistent/python3']);
+  it('says exactly what is missing when Python is not there', async () => {
+    const r = await sockml(['train', '--python', '/nonexistent/python3']);
     expect(r.code).toBe(4);
     expect(r.stderr).toMatch(/cannot run '\/nonexistent\/python3'/);
   });

@@ -40,7 +40,7 @@ afterEach(async () => {
 describe('live pipeline faults (integration)', () => {
   it('with one voter down, decides on quorum at window close and marks every decision degraded', async () => {
     p = await startPipeline({ models: ['xgboost', 'random_forest'], window: '2s' });
-    const rows = publish(p.kafka, 'fixtures/sockshop-gke/runs/ramp/run_3.csv');
+    const rows = await publish(p.kafka, 'fixtures/sockshop-gke/runs/ramp/run_3.csv');
     await waitFor(`${rows} decisions`, () => jsonLines(p!.decisionsFile).length >= rows);
     const decisions = jsonLines(p.decisionsFile);
     expect(decisions).toHaveLength(rows);
@@ -70,7 +70,7 @@ describe('live pipeline faults (integration)', () => {
       const url = `http://127.0.0.1:${(target.address() as { port: number }).port}/admin/replicas`;
       p = await startPipeline({ scaleArgs: ['--actuator', 'http', '--actuator-url', url] });
       const recording = 'fixtures/sockshop-gke/runs/step/run_3.csv';
-      const rows = publish(p.kafka, recording);
+      const rows = await publish(p.kafka, recording);
       await waitFor(`${rows} decisions`, () => jsonLines(p!.decisionsFile).length >= rows);
       await new Promise((r) => setTimeout(r, 2000));
       const decisions = jsonLines(p.decisionsFile);
@@ -79,7 +79,7 @@ describe('live pipeline faults (integration)', () => {
       expect(failures).toBe(1);
       expect(actions.length).toBeGreaterThan(0);
       expect([...applied].sort()).toEqual([...actions].sort()); // every action applied exactly once
-      expectSameDecisionsAsReplay([recording], decisions, p.logDir);
+      await expectSameDecisionsAsReplay([recording], decisions, p.logDir);
     } finally {
       target.close();
     }
@@ -104,7 +104,7 @@ describe('live pipeline faults (integration)', () => {
       const url = `http://127.0.0.1:${(target.address() as { port: number }).port}/admin/replicas`;
       p = await startPipeline({ scaleArgs: ['--actuator', 'http', '--actuator-url', url] });
       const recording = 'fixtures/sockshop-gke/runs/step/run_3.csv';
-      const rows = publish(p.kafka, recording);
+      const rows = await publish(p.kafka, recording);
       await waitFor(`${rows} decisions`, () => jsonLines(p!.decisionsFile).length >= rows);
       const decisions = jsonLines(p.decisionsFile);
       const services = new Set(decisions.map((d) => d.service));
@@ -139,6 +139,6 @@ describe('live pipeline faults (integration)', () => {
     const decisions = jsonLines(p.decisionsFile);
     expect(new Set(decisions.map((d) => d.decision_id)).size).toBe(rows);
     const recordings = [recording];
-    expectSameDecisionsAsReplay(recordings, decisions, p.logDir);
+    await expectSameDecisionsAsReplay(recordings, decisions, p.logDir);
   });
 });

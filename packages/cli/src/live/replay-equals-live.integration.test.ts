@@ -25,13 +25,13 @@ describe('live pipeline on a real Kafka broker (integration)', () => {
     await producer.send({ topic: 'metrics', messages: [{ key: 'carts', value: '{"timestamp": "broken' }] });
     await producer.send({ topic: 'model-votes', messages: [{ key: 'carts', value: JSON.stringify({ service: 'carts', model: 'xgboost', prediction: 7 }) }] });
     await producer.disconnect();
-    const rows = publish(p.kafka, RECORDING);
+    const rows = await publish(p.kafka, RECORDING);
     expect(rows).toBe(175);
 
     await waitFor(`${rows} decisions`, () => jsonLines(p.decisionsFile).length >= rows);
     const live = jsonLines(p.decisionsFile);
     expect(new Set(live.map((d) => d.decision_id)).size).toBe(rows); // one decision per (service, snapshot)
-    expectSameDecisionsAsReplay([RECORDING], live, p.logDir);
+    await expectSameDecisionsAsReplay([RECORDING], live, p.logDir);
 
     // The malformed message went to the dead-letter topic with its reason, once per serve-model group.
     const consumer = new kafkajs.Kafka({ brokers: p.broker.brokers, logLevel: kafkajs.logLevel.NOTHING }).consumer({ groupId: 'dlq-check' });

@@ -88,16 +88,16 @@ export const jsonLines = (path: string): any[] =>
     : [];
 
 /** `sockml publish` a recording; returns the number of feature vectors sent. */
-export function publish(kafka: string, recording: string): number {
-  const r = sockml(['publish', recording, '--kafka', kafka, '--json']);
+export async function publish(kafka: string, recording: string): Promise<number> {
+  const r = await sockml(['publish', recording, '--kafka', kafka, '--json']);
   expect(r.code, r.stderr).toBe(0);
   return JSON.parse(r.stdout).messages;
 }
 
 /** Replays `recordings` offline and requires every live decision to equal replay's, row for row. */
-export function expectSameDecisionsAsReplay(recordings: string[], live: any[], dir: string) {
+export async function expectSameDecisionsAsReplay(recordings: string[], live: any[], dir: string) {
   const replayOut = join(dir, 'replay.csv');
-  const r = sockml(['replay', ...recordings, '--out', replayOut]);
+  const r = await sockml(['replay', ...recordings, '--out', replayOut]);
   expect(r.code, r.stderr).toBe(0);
   const offline = parseCsvSync(readFileSync(replayOut, 'utf8'), { columns: true }) as Record<string, string>[];
   expect(live.length).toBe(offline.length);

@@ -6,10 +6,10 @@ import { describe, expect, it } from 'vitest';
 import { REPO, sockml } from '../../test-support.js';
 
 describe('sockml dataset build', () => {
-  it('writes features in model order, future-only labels and run metadata', () => {
+  it('writes features in model order, future-only labels and run metadata', async () => {
     const out = join(mkdtempSync(join(tmpdir(), 'sockml-')), 'train.csv');
     const src = 'fixtures/sockshop-gke/runs/step/run_1.csv';
-    const r = sockml(['dataset', 'build', src, '--feature-set', 'seed-v1', '-o', out, '--json']);
+    const r = await sockml(['dataset', 'build', src, '--feature-set', 'seed-v1', '-o', out, '--json']);
     expect(r.code, r.stderr).toBe(0);
     const summary = JSON.parse(r.stdout);
     const rows = parseCsvSync(readFileSync(out, 'utf8'), { columns: true }) as Record<string, string>[];
@@ -33,9 +33,9 @@ describe('sockml dataset build', () => {
     }
   });
 
-  it('fails with file:line on a malformed row', () => {
+  it('fails with file:line on a malformed row', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'sockml-'));
-    const r = sockml(['dataset', 'build', join(REPO, 'packages/cli/src/testdata/malformed.csv'), '-o', join(dir, 'x.csv')]);
+    const r = await sockml(['dataset', 'build', join(REPO, 'packages/cli/src/testdata/malformed.csv'), '-o', join(dir, 'x.csv')]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/malformed\.csv:4: column 'p95_latency_ms': 'slow' is not a number/);
   });

@@ -27,11 +27,11 @@ function chromium(args: string[]) {
 const count = (html: string, re: RegExp) => (html.match(re) ?? []).length;
 
 describe.runIf(available || process.env.CI === 'true')('experiment analyze --report in headless Chromium', () => {
-  it('renders every chart and table (DOM) and a non-trivial screenshot', () => {
+  it('renders every chart and table (DOM) and a non-trivial screenshot', async () => {
     if (!available) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (scripts/test.sh does this as root)`);
     const dir = mkdtempSync(join(tmpdir(), 'sockml-report-'));
     const report = join(dir, 'report.html');
-    const r = sockml(['experiment', 'analyze', join(REPO, 'fixtures/seed-experiments'), '--report', report]);
+    const r = await sockml(['experiment', 'analyze', join(REPO, 'fixtures/seed-experiments'), '--report', report]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain(`report written to ${report}`);
 
@@ -69,7 +69,7 @@ describe.runIf(available || process.env.CI === 'true')('experiment analyze --rep
     if (process.env.SOCKML_KEEP_REPORT) console.log(`report: ${report}, screenshot: ${png}`);
   });
 
-  it('draws static as a third series, bar group and table when there are static runs', () => {
+  it('draws static as a third series, bar group and table when there are static runs', async () => {
     if (!available) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (scripts/test.sh does this as root)`);
     // Two step runs per condition: the seed's proactive and reactive runs 1 and 2, and the reactive ones
     // relabelled static (what matters here is what is drawn, not the numbers).
@@ -81,7 +81,7 @@ describe.runIf(available || process.env.CI === 'true')('experiment analyze --rep
       writeFileSync(join(dir, `static_step_run${run}.jsonl`), text);
     }
     const report = join(dir, 'report.html');
-    const r = sockml(['experiment', 'analyze', dir, '--report', report, '--resamples', '200']);
+    const r = await sockml(['experiment', 'analyze', dir, '--report', report, '--resamples', '200']);
     expect(r.code, r.stderr).toBe(0);
 
     const dom = chromium(['--dump-dom', `file://${report}`]);

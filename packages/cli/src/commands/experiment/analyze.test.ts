@@ -39,8 +39,8 @@ const EXPECTED = {
 };
 
 describe('sockml experiment analyze', () => {
-  it('--json on the seed experiments reproduces the independently computed numbers', () => {
-    const r = sockml(['experiment', 'analyze', SEED, '--json']);
+  it('--json on the seed experiments reproduces the independently computed numbers', async () => {
+    const r = await sockml(['experiment', 'analyze', SEED, '--json']);
     expect(r.code, r.stderr).toBe(0);
     const j = JSON.parse(r.stdout);
     expect(j.counts).toEqual({ filesUsed: 46, filesSkipped: 5, runs: 46, cells: 322, snapshots: 920, settleDropped: 0 });
@@ -86,11 +86,11 @@ describe('sockml experiment analyze', () => {
     expect(b.differencePct).toBeCloseTo(EXPECTED.proactive.violationRate - EXPECTED.reactive.violationRate, 9);
     expect(b.lowPct).toBeLessThan(b.differencePct);
     expect(b.highPct).toBeGreaterThan(b.differencePct);
-    expect(JSON.parse(sockml(['experiment', 'analyze', SEED, '--json']).stdout).global.bootstrap).toEqual(b);
+    expect(JSON.parse((await sockml(['experiment', 'analyze', SEED, '--json'])).stdout).global.bootstrap).toEqual(b);
   });
 
-  it('prints readable tables', () => {
-    const r = sockml(['experiment', 'analyze', SEED]);
+  it('prints readable tables', async () => {
+    const r = await sockml(['experiment', 'analyze', SEED]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/46 files, 46 runs, 322 \(run, service\) cells, 920 snapshots/);
     for (const s of ['By condition', 'Proactive − reactive', 'By pattern', 'By service', 'front-end', 'all patterns']) expect(r.stdout).toContain(s);
@@ -134,8 +134,8 @@ describe('sockml experiment analyze', () => {
     return dir;
   };
 
-  it('reads static runs and compares each controller against static, with 5 s polls counted as 5 s', () => {
-    const r = sockml(['experiment', 'analyze', threeConditions(), '--json', '--resamples', '200']);
+  it('reads static runs and compares each controller against static, with 5 s polls counted as 5 s', async () => {
+    const r = await sockml(['experiment', 'analyze', threeConditions(), '--json', '--resamples', '200']);
     expect(r.code, r.stderr).toBe(0);
     const j = JSON.parse(r.stdout);
     expect(j.files.skipped).toEqual([]);
@@ -167,7 +167,7 @@ describe('sockml experiment analyze', () => {
     // Cells {1/3, 0} vs {1, 0}: the zeros tie (ranks 1.5), so U1 = 1.5 + 3 − 3 = 1.5, asymptotic, z = 0, p = 1.
     expect(j.global.comparisons['proactive-vs-static'].mannWhitney.cell).toMatchObject({ u: 1.5, p: 1, n1: 2, n2: 2, method: 'asymptotic' });
 
-    const t = sockml(['experiment', 'analyze', threeConditions(), '--resamples', '200']);
+    const t = await sockml(['experiment', 'analyze', threeConditions(), '--resamples', '200']);
     expect(t.code, t.stderr).toBe(0);
     expect(t.stdout).toContain('Against static');
     expect(t.stdout).toMatch(/all patterns\s*│ proactive-vs-static │ -33\.3 pp \[-33\.3, -33\.3\]/);
@@ -175,11 +175,11 @@ describe('sockml experiment analyze', () => {
     expect(t.stdout).not.toContain('skipped');
   });
 
-  it('a missing condition is absent: null with a reason, never filled in; a one-poll run is flagged', () => {
+  it('a missing condition is absent: null with a reason, never filled in; a one-poll run is flagged', async () => {
     const dir = scratch();
     writeRun(dir, 'proactive', 'step', [[[1, 40], [1, 10]], [[2, 20], [1, 10]], [[2, 20], [1, 10]]]);
     writeRun(dir, 'static', 'ramp', [[[2, 40], [1, 10]]]); // one poll: 3 replicas × 30 s fallback
-    const r = sockml(['experiment', 'analyze', dir, '--json', '--resamples', '200']);
+    const r = await sockml(['experiment', 'analyze', dir, '--json', '--resamples', '200']);
     expect(r.code, r.stderr).toBe(0);
     const j = JSON.parse(r.stdout);
     expect(j.global.reactive).toBeNull();
@@ -198,29 +198,29 @@ describe('sockml experiment analyze', () => {
     expect(j.durationWarnings).toEqual([
       { condition: 'static', pattern: 'ramp', runId: 1, kind: 'single-snapshot', intervalIdx: null, message: 'a single snapshot: no gap to measure, counted as 30 s' },
     ]);
-    const t = sockml(['experiment', 'analyze', dir, '--resamples', '200']);
+    const t = await sockml(['experiment', 'analyze', dir, '--resamples', '200']);
     expect(t.stdout).toContain('replica-seconds: static ramp run 1: a single snapshot: no gap to measure, counted as 30 s');
     expect(t.stdout).not.toMatch(/│ reactive /);
   });
 
-  it('--help names the three conditions and the comparison keys', () => {
-    const r = sockml(['experiment', 'analyze', '--help']);
+  it('--help names the three conditions and the comparison keys', async () => {
+    const r = await sockml(['experiment', 'analyze', '--help']);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/proactive \(ML\), reactive \(HPA\) and static/);
     expect(r.stdout).toContain('global.comparisons["proactive-vs-static"]');
     expect(r.stdout).toMatch(/3 × the\s+median/);
   });
 
-  it('a malformed line is bad input: exit 2 naming file:line', () => {
+  it('a malformed line is bad input: exit 2 naming file:line', async () => {
     const dir = scratch();
     const good = readFileSync(join(SEED, 'proactive_step_run01.jsonl'), 'utf8').split('\n').slice(0, 3).join('\n');
     writeFileSync(join(dir, 'proactive_step_run01.jsonl'), `${good}\n{"timestamp": "2026-04-13T07:27:09", "run_id": 1\n`);
-    const r = sockml(['experiment', 'analyze', dir]);
+    const r = await sockml(['experiment', 'analyze', dir]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/proactive_step_run01\.jsonl:4: not valid JSON/);
 
     writeFileSync(join(dir, 'proactive_step_run01.jsonl'), `${good}\n${good.split('\n')[0].replace('"replicas": 1', '"replicas": "one"')}\n`);
-    const r2 = sockml(['experiment', 'analyze', dir]);
+    const r2 = await sockml(['experiment', 'analyze', dir]);
     expect(r2.code).toBe(2);
     expect(r2.stderr).toMatch(/proactive_step_run01\.jsonl:4: service 'front-end': 'replicas': "one" is not a finite number/);
   });
@@ -229,8 +229,8 @@ describe('sockml experiment analyze', () => {
     ['a missing path', ['/nonexistent/dir'], /no such file or directory/],
     ['only skipped files', [join(SEED, 'diag_proactive_step_run2001.jsonl')], /no experiment files to analyze .*diagnostic recording/],
     ['a bad --slo', [SEED, '--slo', 'fast'], /--slo must be a positive number/],
-  ])('%s is bad input (exit 2)', (_name, args, message) => {
-    const r = sockml(['experiment', 'analyze', ...args]);
+  ])('%s is bad input (exit 2)', async (_name, args, message) => {
+    const r = await sockml(['experiment', 'analyze', ...args]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(message);
   });

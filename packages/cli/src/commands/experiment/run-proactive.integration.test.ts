@@ -69,7 +69,7 @@ describe.skipIf(!prometheusAvailable() && !process.env.CI)('sockml experiment ru
 
     // Offline: replay of the run's own polls, with the run's policy (cooldowns 60 s / 5 m compressed 3×).
     const replayOut = join(dir, 'replay.csv');
-    const rep = sockml(['replay', join(dir, 'metrics.csv'), '--scale-up-cooldown', '20s', '--scale-down-cooldown', '100s', '--out', replayOut]);
+    const rep = await sockml(['replay', join(dir, 'metrics.csv'), '--scale-up-cooldown', '20s', '--scale-down-cooldown', '100s', '--out', replayOut]);
     expect(rep.code, rep.stderr).toBe(0);
     const offline = parseCsvSync(readFileSync(replayOut, 'utf8'), { columns: true }) as Record<string, string>[];
     const byKey = new Map(live.map((d) => [`${Date.parse(d.timestamp)}|${d.service}`, d]));

@@ -54,7 +54,7 @@ describe('sockml experiment run --target sim', () => {
     expect(staticLines.every((l) => l.load.achieved_rps >= 0 && l.load.errors >= 0)).toBe(true);
 
     // analyze reads the directory: the reactive and the static run, nothing skipped.
-    const a = sockml(['experiment', 'analyze', out, '--json']);
+    const a = await sockml(['experiment', 'analyze', out, '--json']);
     expect(a.code, a.stderr).toBe(0);
     const analysis = JSON.parse(a.stdout);
     expect(analysis.files.used).toEqual([join(out, 'reactive_step_run01.jsonl'), join(out, 'static_step_run01.jsonl')]);
