@@ -52,7 +52,9 @@ describe.skipIf(!prometheusAvailable() && !process.env.CI)('sockml collect again
       expect(Number(row.error_rate_pct)).toBe(0);
       expect(Number(row.p95_latency_ms)).toBeGreaterThan(0);
       expect(Number(row.cpu_usage_pct)).toBeGreaterThan(5); // 40 rps × 0.3 / 100 core-seconds each ≈ 12 %
-      expect(Number(row.memory_usage_mb)).toBe(90);
+      // 90 MB for the one replica, plus a little for requests queued at the scrape (Poisson arrivals queue now and then).
+      expect(Number(row.memory_usage_mb)).toBeGreaterThanOrEqual(90);
+      expect(Number(row.memory_usage_mb)).toBeLessThan(91);
     }
     for (const row of rows.filter((x) => x.service === 'catalogue')) expect(Number(row.request_rate_rps)).toBeGreaterThan(10);
   });
