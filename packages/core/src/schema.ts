@@ -39,6 +39,9 @@ export const METRICS_CSV_COLUMNS = [
   'sla_violated',
 ] as const;
 
+/** The recorder's (and collect's default) poll interval: the cadence the bundled models were trained on. */
+export const DEFAULT_POLL_INTERVAL_MS = 30_000;
+
 /** The header line of a metrics CSV as `collect` writes it. */
 export const metricsCsvHeader = (): string => METRICS_CSV_COLUMNS.join(',');
 

@@ -5,8 +5,9 @@ import type { SampleSink } from './sample-sink.js';
 
 /**
  * Production mode: each completed poll becomes one feature vector per service on `metrics`, keyed by
- * service, through the same FeatureExtractor replay uses. A missing poll publishes nothing and does
- * not reset the extractor, exactly as replaying the collected CSV (which has no row for it) would see it.
+ * service, through the same FeatureExtractor replay uses. A missing poll publishes nothing; the
+ * extractor sees the gap in the next poll's time and restarts that series' deltas and windows, exactly
+ * as replaying the collected CSV (which has no row for it) with the same --poll-interval does.
  */
 export class KafkaSampleSink implements SampleSink {
   private readonly extractor: FeatureExtractor;
@@ -16,9 +17,10 @@ export class KafkaSampleSink implements SampleSink {
     private readonly producer: Producer,
     readonly featureSet: FeatureSet<any>,
     runId: string,
+    pollIntervalMs: number,
     private readonly topic: string = TOPICS.metrics,
   ) {
-    this.extractor = new FeatureExtractor(featureSet, runId);
+    this.extractor = new FeatureExtractor(featureSet, runId, { pollIntervalMs });
   }
 
   async write(poll: CollectedPoll): Promise<void> {

@@ -100,7 +100,7 @@ rejects), 4 Prometheus never answered.`;
       await ensureTopics(brokers, [TOPICS.metrics]);
       const producer = kafkaClient(brokers, 'sockml-collect').producer({ idempotent: true, maxInFlightRequests: 1 });
       await producer.connect();
-      kafka = new KafkaSampleSink(producer, set, `live@${new Date().toISOString()}`);
+      kafka = new KafkaSampleSink(producer, set, `live@${new Date().toISOString()}`, intervalMs);
     }
     const sink = new TeeSampleSink([csv, kafka].filter((s): s is CsvSampleSink | KafkaSampleSink => s !== undefined));
 

@@ -1,6 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 import { FEATURE_SET_IDS, FeatureExtractor, featureSet, formatMetricsMessage, TOPICS } from '@sockml/core';
 import { SockmlCommand } from '../lib/base-command.js';
+import { durationFlag, pollIntervalFlag } from '../lib/flags.js';
 import { featureSetOfModels } from '../lib/model-cards.js';
 import { defaultModelsDir } from '../lib/paths.js';
 import { expandRecordings, newReadStats, openRecordings } from '../lib/recordings.js';
@@ -23,11 +24,13 @@ recording, e.g. to check that a live run decides as replay does.`;
     'feature-set': Flags.string({ description: 'feature set [default: the one the models in --models use]', options: FEATURE_SET_IDS }),
     models: Flags.string({ description: 'model directory whose cards name the feature set [default: ./models or the bundled models]' }),
     topic: Flags.string({ description: 'topic to publish to', default: TOPICS.metrics }),
+    'poll-interval': pollIntervalFlag,
   };
 
   async run() {
     const { argv, flags } = await this.parse(Publish);
     const brokers = parseBrokers(flags.kafka);
+    const pollIntervalMs = durationFlag('poll-interval', flags['poll-interval']);
     const set = featureSet(flags['feature-set'] ?? (await featureSetOfModels(flags.models ?? defaultModelsDir())));
     const files = await expandRecordings(argv as string[]);
     await ensureTopics(brokers, [flags.topic]);
@@ -36,7 +39,7 @@ recording, e.g. to check that a live run decides as replay does.`;
     let messages = 0;
     try {
       for (const run of openRecordings(files, {}, newReadStats())) {
-        const extractor = new FeatureExtractor(set, run.runId);
+        const extractor = new FeatureExtractor(set, run.runId, { pollIntervalMs });
         for await (const batch of run.samples) {
           await sendInChunks(
             producer,

@@ -141,4 +141,29 @@ describe('sockml replay', () => {
     expect(r.code).toBe(3);
     expect(r.stderr).toMatch(/model 'random_forest' was trained on feature set/);
   });
+
+  it('a missing poll: features and labels do not reach across it, and the report counts it', async () => {
+    // step run 3 with one poll (all 7 services at one timestamp) taken out.
+    const lines = readFileSync(join(REPO, STEP), 'utf8').trim().split('\n');
+    const stamps = [...new Set(lines.slice(1).map((l) => l.split(',')[0]))];
+    const dropped = stamps[10];
+    const dir = mkdtempSync(join(tmpdir(), 'sockml-gap-'));
+    const gapped = join(dir, 'run_3.csv');
+    writeFileSync(gapped, lines.filter((l) => l.split(',')[0] !== dropped).join('\n') + '\n');
+    const full = JSON.parse((await sockml(['replay', STEP, '--json'])).stdout);
+    const r = await sockml(['replay', gapped, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j.rows).toBe(full.rows - 7);
+    expect(full.gaps).toBe(0);
+    expect(j.gaps).toBe(7); // each service's poll after the hole
+    // k = 2: the two polls before the hole have it in their lookahead; those without a violation seen are unknown.
+    expect(j.gapUnlabelled).toBeGreaterThan(0);
+    expect(j.gapUnlabelled).toBeLessThanOrEqual(14);
+    expect(j.labelled + j.unlabelled).toBe(j.rows);
+    expect(j.unlabelled).toBe(full.unlabelled + j.gapUnlabelled);
+    // Told it polls every 10 minutes, replay sees no hole at all.
+    const blind = JSON.parse((await sockml(['replay', gapped, '--json', '--poll-interval', '10m'])).stdout);
+    expect([blind.gaps, blind.gapUnlabelled]).toEqual([0, 0]);
+  });
 });

@@ -11,6 +11,7 @@ import {
 } from '@sockml/core';
 import { defaultModelsDir } from '../lib/paths.js';
 import { policyFromFlags, policyFlags } from '../lib/policy-flags.js';
+import { durationFlag, pollIntervalFlag } from '../lib/flags.js';
 import { expandRecordings, newReadStats, openRecordings } from '../lib/recordings.js';
 import { renderReplayReport, replayJson } from '../lib/report.js';
 
@@ -59,6 +60,7 @@ models' without --allow-label-mismatch), 3 model problem.`;
     out: Flags.string({ description: 'write one CSV row per (snapshot, service): features, each model’s probability and vote, the decision, the label' }),
     'skip-invalid': Flags.boolean({ description: 'skip malformed rows (counted in the report) instead of stopping at the first' }),
     progress: Flags.boolean({ description: 'show progress on stderr [default: when stderr is a terminal]', allowNo: true }),
+    'poll-interval': pollIntervalFlag,
     ...policyFlags,
     'worker-threads': Flags.boolean({
       description: 'run each model in its own worker thread, overlapping inference with reading (--no-worker-threads: all in this thread)',
@@ -72,6 +74,7 @@ models' without --allow-label-mismatch), 3 model problem.`;
     const sloMs = Number(flags.slo);
     if (!(sloMs > 0)) this.error(`--slo must be a positive number of ms, got '${flags.slo}'`, { exit: EXIT.badInput });
     const policy = policyFromFlags(flags);
+    const pollIntervalMs = durationFlag('poll-interval', flags['poll-interval']);
     const files = await expandRecordings(argv as string[]);
     const { featureSet, models } = await loadModelDirectory(flags.models ?? defaultModelsDir(), { only: flags.model, workerThreads: flags['worker-threads'] });
     const weights = Object.fromEntries(models.filter((m) => m.card.weight !== undefined).map((m) => [m.name, m.card.weight!]));
@@ -109,6 +112,7 @@ models' without --allow-label-mismatch), 3 model problem.`;
         models,
         strategy,
         policy,
+        pollIntervalMs,
         label: { metric: 'p95_latency_ms', sloMs, lookahead: flags.lookahead },
         labelSource: flags.labels as 'future' | 'column',
         onRow: out ? (row) => out!.write(formatDecisionLogRow(row) + '\n') : undefined,

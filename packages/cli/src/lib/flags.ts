@@ -1,4 +1,5 @@
-import { parseDuration } from '@sockml/core';
+import { Flags } from '@oclif/core';
+import { DEFAULT_POLL_INTERVAL_MS, parseDuration } from '@sockml/core';
 import { InputError } from './base-command.js';
 
 /** A duration flag (`30s`, `1m30s`, `500ms`) in ms; a bad value is bad input naming the flag. */
@@ -9,3 +10,13 @@ export function durationFlag(flag: string, raw: string): number {
     throw new InputError(`--${flag}: ${(e as Error).message}`);
   }
 }
+
+/**
+ * `--poll-interval`, for commands that read recordings: the interval they were collected at. A series
+ * whose next poll comes more than 1.5 intervals later has a missing poll, and features and labels do not
+ * reach across it (as collect's own CSV deltas and labels do not).
+ */
+export const pollIntervalFlag = Flags.string({
+  description: "the recordings' poll interval; features and labels do not reach across a missing poll (a gap over 1.5 intervals)",
+  default: `${DEFAULT_POLL_INTERVAL_MS / 1000}s`,
+});

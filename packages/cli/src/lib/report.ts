@@ -13,7 +13,11 @@ export function renderReplayReport(r: ReplayReport, extra: { files: number; inva
   const lines: string[] = [];
   lines.push(chalk.bold(`sockml replay — ${extra.files} recording${extra.files === 1 ? '' : 's'}, ${r.rows} rows, feature set ${r.featureSet}, strategy ${r.strategy}`));
   lines.push(`label: ${r.label.source === 'column' ? "the CSV's own sla_violated column (--labels column)" : describeLabel(r.label)}`);
-  lines.push(`labelled rows: ${r.labelled} (${r.positives} positive, ${pct(r.labelled ? r.positives / r.labelled : null)} %), unlabelled (end of series): ${r.unlabelled}` + (extra.invalidRows ? chalk.yellow(`, skipped malformed: ${extra.invalidRows}`) : ''));
+  lines.push(
+    `labelled rows: ${r.labelled} (${r.positives} positive, ${pct(r.labelled ? r.positives / r.labelled : null)} %), unlabelled (end of series${r.gapUnlabelled ? ', missing polls' : ''}): ${r.unlabelled}` +
+      (extra.invalidRows ? chalk.yellow(`, skipped malformed: ${extra.invalidRows}`) : ''),
+  );
+  if (r.gaps > 0) lines.push(chalk.yellow(`missing polls: ${r.gaps} polls came after a gap in their series (features restarted there; ${r.gapUnlabelled} rows unlabelled)`));
   const t = new Table({
     head: ['predictor', 'precision %', 'recall %', 'F1', 'accuracy %', 'ROC-AUC', 'PR-AUC', 'TP', 'FP', 'FN', 'onsets early', 'lead s'],
     style: { head: chalk.level ? ['cyan'] : [], border: chalk.level ? ['grey'] : [] },
@@ -59,6 +63,8 @@ export function replayJson(r: ReplayReport, extra: { files: string[]; invalidRow
     invalidRows: extra.invalidRows,
     invalidExamples: extra.invalidExamples,
     imputedInputs: r.imputedInputs,
+    gaps: r.gaps,
+    gapUnlabelled: r.gapUnlabelled,
     featureSet: r.featureSet,
     strategy: r.strategy,
     label: r.label,

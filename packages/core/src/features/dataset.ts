@@ -1,6 +1,6 @@
 import { Labeler, type LabelDefinition } from '../labels/labeler.js';
 import type { RecordedRun } from '../replay/replay.js';
-import type { TrainingRow } from '../schema.js';
+import { DEFAULT_POLL_INTERVAL_MS, type TrainingRow } from '../schema.js';
 import { FeatureExtractor } from './feature-extractor.js';
 import type { FeatureSet } from './feature-set.js';
 
@@ -22,20 +22,26 @@ export async function* buildDataset(
   featureSet: FeatureSet<any>,
   label: LabelDefinition,
   stats: DatasetStats = { rows: 0, labelled: 0, positives: 0, unlabelled: 0, imputedInputs: 0 },
+  /** The recordings' poll interval: features and labels do not reach across a missing poll. */
+  pollIntervalMs = DEFAULT_POLL_INTERVAL_MS,
 ): AsyncGenerator<TrainingRow> {
   for await (const run of runs) {
-    const extractor = new FeatureExtractor(featureSet, run.runId);
-    const labeler = new Labeler<TrainingRow>(label);
+    const extractor = new FeatureExtractor(featureSet, run.runId, { pollIntervalMs });
+    const labeler = new Labeler<TrainingRow>(label, { pollIntervalMs });
     for await (const batch of run.samples) {
       for (const s of batch) {
         stats.rows++;
         const features = new Float32Array(extractor.width);
         extractor.extractInto(s, features, 0);
         const row: TrainingRow = { features, label: 0, runId: run.runId, pattern: run.pattern, service: s.service, timestamp: s.timestamp, p95LatencyMs: s.p95LatencyMs };
-        for (const l of labeler.push(s.service, s.p95LatencyMs, row)) {
-          l.item.label = l.label!;
+        for (const l of labeler.push(s.service, s.p95LatencyMs, row, [], s.timeMs)) {
+          if (l.label === null) {
+            stats.unlabelled++; // a missing poll in its lookahead: its label is not known
+            continue;
+          }
+          l.item.label = l.label;
           stats.labelled++;
-          stats.positives += l.label!;
+          stats.positives += l.label;
           yield l.item;
         }
       }

@@ -1,6 +1,14 @@
 import { SchemaError, type FeatureVector, type MetricsSample } from '../schema.js';
 import type { FeatureSet } from './feature-set.js';
 
+export interface FeatureExtractorOptions {
+  /**
+   * The polls' interval: a series whose next poll comes more than 1.5 intervals later has a gap, and
+   * its state (previous poll, windows, carried values) starts afresh. Without it, gaps are not seen.
+   */
+  pollIntervalMs?: number;
+}
+
 /**
  * Turns one run's samples into feature vectors, keeping per-service state (previous poll, rolling
  * windows, last observed values). One extractor serves one run: state never leaks across runs.
@@ -11,12 +19,19 @@ export class FeatureExtractor {
   private readonly states = new Map<string, { state: unknown; lastTimeMs: number }>();
   /** Inputs filled in under the missing-value policy, over the run so far. */
   imputedInputs = 0;
+  /** Polls that came after a gap in their series (see `pollIntervalMs`), over the run so far. */
+  gaps = 0;
+  private readonly gapMs: number;
 
   constructor(
     readonly featureSet: FeatureSet<any>,
     readonly runId: string,
+    options: FeatureExtractorOptions = {},
   ) {
     this.width = featureSet.names.length;
+    if (options.pollIntervalMs !== undefined && !(options.pollIntervalMs > 0)) throw new Error(`poll interval must be > 0 ms, got ${options.pollIntervalMs}`);
+    // Half an interval of jitter is still the next poll; more than that, a poll is missing.
+    this.gapMs = options.pollIntervalMs === undefined ? Infinity : 1.5 * options.pollIntervalMs;
   }
 
   /** Writes `sample`'s features as row `row` of the row-major matrix `out` (width = feature count). */
@@ -30,6 +45,12 @@ export class FeatureExtractor {
         `run ${this.runId}: service '${sample.service}' has a poll at ${sample.timestamp} that is not after its previous poll; ` +
           `polls of one service must be in time order and not repeated`,
       );
+    }
+    else if (sample.timeMs - entry.lastTimeMs > this.gapMs) {
+      // A missing poll: deltas and rolling windows would span two intervals or more, which is not the
+      // feature the models were trained on. The series starts afresh, as at the start of a run.
+      entry.state = this.featureSet.initialState();
+      this.gaps++;
     }
     entry.lastTimeMs = sample.timeMs;
     this.imputedInputs += this.featureSet.compute(sample, entry.state, out, row * this.width);

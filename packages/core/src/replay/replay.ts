@@ -6,7 +6,7 @@ import type { FeatureSet } from '../features/feature-set.js';
 import { Labeler, type LabelDefinition, type Labelled } from '../labels/labeler.js';
 import { voteFrom, voteInto, type Model } from '../models/model-runner.js';
 import { ScalingPolicy, type ServiceScalingState } from '../policy/scaling-policy.js';
-import { SchemaError, type DecisionKind, type DecisionLogRow, type MetricsSample, type Vote } from '../schema.js';
+import { DEFAULT_POLL_INTERVAL_MS, SchemaError, type DecisionKind, type DecisionLogRow, type MetricsSample, type Vote } from '../schema.js';
 import { verdictFrom } from '../voting/vote-aggregator.js';
 import type { VoteStrategy } from '../voting/vote-strategy.js';
 
@@ -24,6 +24,12 @@ export interface ReplayConfig {
   label: LabelDefinition;
   /** 'future' (default): recompute future-only labels from p95; 'column': trust the CSV's sla_violated. */
   labelSource?: 'future' | 'column';
+  /**
+   * The recordings' poll interval (default 30 s, the recorder's): a series whose next poll comes later
+   * than 1.5 intervals has a gap, which features (deltas, windows) and future-only labels do not
+   * reach across. Use the interval the recording was collected at (e.g. a compressed experiment's).
+   */
+  pollIntervalMs?: number;
   policy?: ScalingPolicy;
   /** Called for every (snapshot, service) once its label is known (or the run ended without one). */
   onRow?: (row: ReplayRow) => void;
@@ -41,6 +47,10 @@ export interface ReplayReport {
   positives: number;
   unlabelled: number;
   imputedInputs: number;
+  /** Polls that came after a missing poll in their series (features restarted there). */
+  gaps: number;
+  /** Rows left unlabelled because a missing poll fell in their lookahead. */
+  gapUnlabelled: number;
   featureSet: string;
   strategy: string;
   label: LabelDefinition & { source: 'future' | 'column' };
@@ -79,6 +89,9 @@ export async function replay(runs: AsyncIterable<RecordedRun> | Iterable<Recorde
   let positives = 0;
   let unlabelled = 0;
   let imputedInputs = 0;
+  let gaps = 0;
+  let gapUnlabelled = 0;
+  const pollIntervalMs = config.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
   let runCount = 0;
 
   const score = (l: Labelled<ReplayRow>) => {
@@ -98,8 +111,8 @@ export async function replay(runs: AsyncIterable<RecordedRun> | Iterable<Recorde
 
   for await (const run of runs) {
     runCount++;
-    const extractor = new FeatureExtractor(featureSet, run.runId);
-    const labeler = new Labeler<ReplayRow>(label);
+    const extractor = new FeatureExtractor(featureSet, run.runId, { pollIntervalMs });
+    const labeler = new Labeler<ReplayRow>(label, { pollIntervalMs });
     const policyState = new Map<string, ServiceScalingState>();
     const ready: Labelled<ReplayRow>[] = [];
 
@@ -156,7 +169,7 @@ export async function replay(runs: AsyncIterable<RecordedRun> | Iterable<Recorde
         if (labelSource === 'column') {
           if (s.slaViolated === null) throw new SchemaError(`run ${run.runId}: --labels column needs an sla_violated value, ${s.service} at ${s.timestamp} has none`);
           ready.push({ item: row, label: s.slaViolated });
-        } else labeler.push(s.service, s.p95LatencyMs, row, ready);
+        } else labeler.push(s.service, s.p95LatencyMs, row, ready, s.timeMs);
         for (const l of ready) score(l);
         ready.length = 0;
       }
@@ -180,6 +193,8 @@ export async function replay(runs: AsyncIterable<RecordedRun> | Iterable<Recorde
     for (const l of labeler.finish()) score(l);
     evaluator.endRun();
     imputedInputs += extractor.imputedInputs;
+    gaps += extractor.gaps;
+    gapUnlabelled += labeler.gapUnlabelled;
   }
 
   const evaluation = evaluator.summary();
@@ -192,6 +207,8 @@ export async function replay(runs: AsyncIterable<RecordedRun> | Iterable<Recorde
     positives,
     unlabelled,
     imputedInputs,
+    gaps,
+    gapUnlabelled,
     featureSet: featureSet.id,
     strategy: strategy.name,
     label: { ...label, source: labelSource },
