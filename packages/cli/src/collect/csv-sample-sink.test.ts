@@ -2,24 +2,12 @@ import { mkdtempSync, readFileSync, existsSync, createReadStream } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readMetricsCsv, type CollectedPoll, type MetricsSample } from '@sockml/core';
+import { readMetricsCsv, type MetricsSample } from '@sockml/core';
+import { pollOf, sampleAt, T0 } from '../testing/collected-polls.js';
 import { CsvSampleSink } from './csv-sample-sink.js';
 
-const T0 = Date.UTC(2026, 3, 8, 22, 40, 0);
-const sample = (slot: number, service: string, p95: number | null, rps: number | null = 10): MetricsSample => ({
-  timestamp: new Date(T0 + slot * 30_000).toISOString(),
-  timeMs: T0 + slot * 30_000,
-  service,
-  requestRateRps: rps,
-  errorRatePct: 0,
-  p50LatencyMs: p95,
-  p95LatencyMs: p95,
-  p99LatencyMs: p95,
-  cpuUsagePct: 5,
-  memoryUsageMb: 64,
-  slaViolated: null,
-});
-const poll = (slot: number, samples: MetricsSample[]): CollectedPoll => ({ slot, timeMs: T0 + slot * 30_000, timestamp: samples[0]?.timestamp ?? '', samples, replicas: {}, missing: [] });
+const sample = sampleAt;
+const poll = pollOf;
 const lines = (file: string) => readFileSync(file, 'utf8').trim().split('\n');
 const cells = (file: string) => lines(file).slice(1).map((l) => l.split(','));
 

@@ -2,28 +2,11 @@ import { appendFileSync, copyFileSync, existsSync, mkdtempSync, readFileSync } f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { CollectedPoll, MetricsSample } from '@sockml/core';
+import { pollOf, sampleAt } from '../testing/collected-polls.js';
 import { CsvSampleSink } from './csv-sample-sink.js';
 import { recoverCollectedCsv, RecoveryError } from './journal-recovery.js';
 
-const T0 = Date.UTC(2026, 3, 8, 22, 40, 0);
-const sample = (slot: number, service: string, p95: number): MetricsSample => ({
-  timestamp: new Date(T0 + slot * 30_000).toISOString(),
-  timeMs: T0 + slot * 30_000,
-  service,
-  requestRateRps: 10,
-  errorRatePct: 0,
-  p50LatencyMs: p95,
-  p95LatencyMs: p95,
-  p99LatencyMs: p95,
-  cpuUsagePct: 5,
-  memoryUsageMb: 64,
-  slaViolated: null,
-});
-const poll = (slot: number, p95s: Record<string, number>): CollectedPoll => {
-  const samples = Object.entries(p95s).map(([s, p]) => sample(slot, s, p));
-  return { slot, timeMs: T0 + slot * 30_000, timestamp: samples[0].timestamp, samples, replicas: {}, missing: [] };
-};
+const poll = (slot: number, p95s: Record<string, number>) => pollOf(slot, Object.entries(p95s).map(([s, p]) => sampleAt(slot, s, p)));
 /** [time, service, label] of each data row. */
 const rows = (file: string) =>
   readFileSync(file, 'utf8')

@@ -55,9 +55,9 @@ describe('sockml loadtest', () => {
     const text = readFileSync(out, 'utf8');
     const stamp = JSON.parse(text.split('\n')[0].slice(2));
     expect(stamp).toMatchObject({ tool: 'sockml loadtest', engine: 'builtin', model: 'open', pattern: { name: 'step', peakRps: 100, durationMs: 4000, params: { levels: [0.35, 0.7, 0.35, 1] } } });
-    const rows = parse(text, { columns: true, comment: '#', cast: true });
-    expect(rows.map((x: any) => x.second)).toEqual([0, 1, 2, 3]);
-    expect(rows.map((x: any) => x.offered)).toEqual([35, 70, 35, 100]);
+    const rows = parse(text, { columns: true, comment: '#', cast: true }) as Record<string, number>[];
+    expect(rows.map((x) => x.second)).toEqual([0, 1, 2, 3]);
+    expect(rows.map((x) => x.offered)).toEqual([35, 70, 35, 100]);
     for (const row of rows) expect(row.p95_ms).toBeGreaterThan(0);
   });
 

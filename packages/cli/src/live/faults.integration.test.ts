@@ -32,6 +32,32 @@ async function send(brokers: string[], messages: { key: string; value: string }[
   await producer.send({ topic: 'metrics', messages });
   await producer.disconnect();
 }
+/**
+ * A local HTTP target for `scale --actuator http`: `answer` gets each request's method and body and
+ * returns [status, body]. Runs a pipeline scaling against it, publishes step run 3 and waits for every
+ * decision; the target is closed afterwards.
+ */
+async function withHttpTarget(answer: (method: string, body: string) => [number, string], run: (p: Pipeline, rows: number) => Promise<void>) {
+  const target = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => (body += c));
+    req.on('end', () => {
+      const [status, text] = answer(req.method ?? 'GET', body);
+      res.writeHead(status, { 'content-type': 'application/json' }).end(text);
+    });
+  });
+  await new Promise<void>((r) => target.listen(0, '127.0.0.1', r));
+  try {
+    const url = `http://127.0.0.1:${(target.address() as { port: number }).port}/admin/replicas`;
+    p = await startPipeline({ scaleArgs: ['--actuator', 'http', '--actuator-url', url] });
+    const rows = await publish(p.kafka, 'fixtures/sockshop-gke/runs/step/run_3.csv');
+    await waitFor(`${rows} decisions`, () => jsonLines(p!.decisionsFile).length >= rows);
+    await run(p, rows);
+  } finally {
+    target.close();
+  }
+}
+
 afterEach(async () => {
   await p?.stop();
   p = undefined;
@@ -50,75 +76,45 @@ describe('live pipeline faults (integration)', () => {
   it('an actuator that fails once: the decision is retried, applied once, and logged once', async () => {
     const applied: string[] = [];
     let failures = 0;
-    const target = createServer((req, res) => {
-      let body = '';
-      req.on('data', (c) => (body += c));
-      req.on('end', () => {
-        // The scaler asks for the current replicas (GET) before a service's first decision; this
-        // target does not say, so the policy starts from its minimum, as replay does.
-        if (req.method === 'GET') return res.writeHead(404).end();
-        if (failures === 0) {
-          failures++;
-          return res.writeHead(500).end('try again');
-        }
-        applied.push(JSON.parse(body).decision_id);
-        res.writeHead(200).end('{}');
-      });
-    });
-    await new Promise<void>((r) => target.listen(0, '127.0.0.1', r));
-    try {
-      const url = `http://127.0.0.1:${(target.address() as { port: number }).port}/admin/replicas`;
-      p = await startPipeline({ scaleArgs: ['--actuator', 'http', '--actuator-url', url] });
-      const recording = 'fixtures/sockshop-gke/runs/step/run_3.csv';
-      const rows = await publish(p.kafka, recording);
-      await waitFor(`${rows} decisions`, () => jsonLines(p!.decisionsFile).length >= rows);
+    // The scaler asks for the current replicas (GET) before a service's first decision; this target does
+    // not say, so the policy starts from its minimum, as replay does. Its first POST fails.
+    const answer = (method: string, body: string): [number, string] => {
+      if (method === 'GET') return [404, '{}'];
+      if (failures === 0) {
+        failures++;
+        return [500, '{"error": "try again"}'];
+      }
+      applied.push(JSON.parse(body).decision_id);
+      return [200, '{}'];
+    };
+    await withHttpTarget(answer, async (pipeline, rows) => {
       await new Promise((r) => setTimeout(r, 2000));
-      const decisions = jsonLines(p.decisionsFile);
+      const decisions = jsonLines(pipeline.decisionsFile);
       expect(decisions).toHaveLength(rows);
       const actions = decisions.filter((d) => d.decision !== 'NO_ACTION').map((d) => d.decision_id);
       expect(failures).toBe(1);
       expect(actions.length).toBeGreaterThan(0);
       expect([...applied].sort()).toEqual([...actions].sort()); // every action applied exactly once
-      await expectSameDecisionsAsReplay([recording], decisions, p.logDir);
-    } finally {
-      target.close();
-    }
+      await expectSameDecisionsAsReplay(['fixtures/sockshop-gke/runs/step/run_3.csv'], decisions, pipeline.logDir);
+    });
   });
 
   it('a scaler started on an already scaled target begins from its replicas, not the policy minimum', async () => {
     // The target runs carts at 4 and answers GET with its counts; other services are not reported.
-    const asked: string[] = [];
-    const target = createServer((req, res) => {
-      let body = '';
-      req.on('data', (c) => (body += c));
-      req.on('end', () => {
-        if (req.method === 'GET') {
-          asked.push(req.url ?? '');
-          return res.writeHead(200, { 'content-type': 'application/json' }).end('{"carts": 4}');
-        }
-        res.writeHead(200).end('{}');
-      });
-    });
-    await new Promise<void>((r) => target.listen(0, '127.0.0.1', r));
-    try {
-      const url = `http://127.0.0.1:${(target.address() as { port: number }).port}/admin/replicas`;
-      p = await startPipeline({ scaleArgs: ['--actuator', 'http', '--actuator-url', url] });
-      const recording = 'fixtures/sockshop-gke/runs/step/run_3.csv';
-      const rows = await publish(p.kafka, recording);
-      await waitFor(`${rows} decisions`, () => jsonLines(p!.decisionsFile).length >= rows);
-      const decisions = jsonLines(p.decisionsFile);
+    let asked = 0;
+    const answer = (method: string): [number, string] => (method === 'GET' ? (asked++, [200, '{"carts": 4}']) : [200, '{}']);
+    await withHttpTarget(answer, async (pipeline) => {
+      const decisions = jsonLines(pipeline.decisionsFile);
       const services = new Set(decisions.map((d) => d.service));
-      expect(asked).toHaveLength(services.size); // once per service, before its first decision
+      expect(asked).toBe(services.size); // once per service, before its first decision
       // A service's first decision moves from where the scaler started it: carts from 4, the rest from 1.
       const first = new Map<string, any>();
       for (const d of [...decisions].sort((x, y) => Date.parse(x.timestamp) - Date.parse(y.timestamp))) if (!first.has(d.service)) first.set(d.service, d);
       const from = (start: number) => ({ SCALE_UP: start + 1, NO_ACTION: start, SCALE_DOWN: Math.max(1, start - 1) });
       for (const [service, d] of first) expect(d.target_replicas, `${service}: ${d.decision}`).toBe(from(service === 'carts' ? 4 : 1)[d.decision as 'SCALE_UP']);
-      const scaleLog = readdirSync(p.logDir).filter((f) => f.startsWith('scale-')).map((f) => readFileSync(join(p!.logDir, f), 'utf8')).join('');
+      const scaleLog = readdirSync(pipeline.logDir).filter((f) => f.startsWith('scale-')).map((f) => readFileSync(join(pipeline.logDir, f), 'utf8')).join('');
       expect(scaleLog).toMatch(/carts starts from 4 replicas \(http target\)/);
-    } finally {
-      target.close();
-    }
+    });
   });
 
   it('survives a broker crash and restart mid-run: every decision taken once, none lost, as replay decides', async () => {
