@@ -79,12 +79,20 @@ export async function startProactivePipeline(o: ProactivePipelineOptions): Promi
   const models = await pipelineModels(o.modelsDir);
   const decisionsFile = join(o.logDir, 'decisions.ndjson');
   const children: SockmlChild[] = [];
+  // A process of the pipeline that ends before the run does leaves a run that is not proactive any
+  // more (no votes, no decisions): it is remembered and fails the run when it stops.
+  let stopping = false;
+  const died: string[] = [];
   const start = (name: string, args: string[]) => {
     const c = spawnSockml(args, { name, logFile: join(o.logDir, `${name}.log`) });
+    void c.done.then((r) => {
+      if (!stopping) died.push(`${name} (exit ${r.code ?? r.signal}; log ${join(o.logDir, `${name}.log`)})`);
+    });
     children.push(c);
     return c;
   };
   const stopAll = async () => {
+    stopping = true;
     await Promise.all(children.map((c) => c.stop('SIGTERM')));
   };
 
@@ -120,6 +128,7 @@ export async function startProactivePipeline(o: ProactivePipelineOptions): Promi
   let collector: SockmlChild | undefined;
   let stopped: Promise<{ decisions: ScalingDecision[]; actions: ProactiveAction[] }> | undefined;
   const stop = async () => {
+    stopping = true;
     let collected;
     if (collector) {
       collected = await collector.stop('SIGINT');
@@ -130,6 +139,7 @@ export async function startProactivePipeline(o: ProactivePipelineOptions): Promi
     await waitForQuiet(decisionsFile, before.length, Math.min(5000, o.pollIntervalMs / 2) + 2000);
     const ended = await Promise.all(children.filter((c) => c !== collector).map(async (c) => ({ c, r: await c.stop('SIGTERM') })));
     for (const { c, r } of ended) if (r.code !== 0) log(`  warning: ${c.name} exited with ${r.code ?? r.signal}:\n${tail(r.stderr)}`);
+    if (died.length > 0) throw new Error(`the proactive pipeline lost a process during the run: ${died.join('; ')}`);
     const decisions = await readDecisions(decisionsFile);
     return { decisions, actions: actionsOf(decisions) };
   };
