@@ -361,6 +361,36 @@ def binary_metrics(y: np.ndarray, predicted: np.ndarray, score: np.ndarray) -> d
     }
 
 
+def precision_at_recall(y: np.ndarray, score: np.ndarray, target: float) -> dict[str, float] | None:
+    """The best precision among the score's cut points (predict 1 when score >= cut) whose recall reaches
+    `target`, with that cut and its recall; None when no cut reaches it. Comparing a ranking with a 0/1
+    rule at the rule's own recall is fair where PR-AUC is not (a 0/1 score has one operating point)."""
+    positives = int(np.sum(y == 1))
+    if positives == 0:
+        return None
+    order = np.argsort(-score, kind='mergesort')
+    s, yy = score[order], (y[order] == 1).astype(np.int64)
+    tp, fp = np.cumsum(yy), np.cumsum(1 - yy)
+    cut = np.r_[s[1:] != s[:-1], True]  # the last row of each run of equal scores: every row >= that score
+    tp, fp, s = tp[cut], fp[cut], s[cut]
+    recall, precision = tp / positives, tp / (tp + fp)
+    reaches = recall >= target - 1e-12
+    if not reaches.any():
+        return None
+    i = int(np.argmax(np.where(reaches, precision, -1.0)))
+    return {'precision': float(precision[i]), 'recall': float(recall[i]), 'cut': float(s[i])}
+
+
+def matched_recall(data: Data, predictors: dict[str, tuple[np.ndarray, np.ndarray]], mask: np.ndarray) -> dict[str, Any]:
+    """Each scored predictor's precision at persistence's recall, over the rows in mask."""
+    y = data.y[mask]
+    rule = binary_metrics(y, predictors[PERSISTENCE][0][mask], predictors[PERSISTENCE][1][mask])
+    return {
+        PERSISTENCE: {'precision': rule['precision'], 'recall': rule['recall']},
+        'predictors': {n: precision_at_recall(y, score[mask], rule['recall']) for n, (_, score) in predictors.items() if n != PERSISTENCE and rule['recall'] is not None},
+    }
+
+
 def onsets_caught_early(data: Data, mask: np.ndarray, flags: dict[str, np.ndarray], lookahead: int) -> dict[str, dict[str, Any]]:
     """Per predictor: episodes, onsets caught early and mean lead (see ONSET_RULE), over the rows in
     `mask` in order. Mirrors the TypeScript EpisodeTracker."""
@@ -604,6 +634,7 @@ def markdown_report(report: dict[str, Any]) -> str:
         for n, m in by_predictor.items():
             lines.append(f'| {pattern} | {n} | {fmt(m["precision"])} | {fmt(m["recall"])} | {fmt(m["f1"])} | {fmt(m["prAuc"])} | {onsets_text(m)} |')
     lines += low_traffic_tables(report)
+    lines += matched_recall_table(report)
     lines += ['', '### How to read this', '', f'- Thresholds: {report["rules"]["threshold"]}', f'- {PERSISTENCE}: {report["rules"][PERSISTENCE]}.']
     lines += [f'- {n}: {r}.' for n, r in report['rules']['ensembles'].items()]
     lines += [
@@ -647,6 +678,29 @@ def low_traffic_tables(report: dict[str, Any]) -> list[str]:
             f' {fmt(m["precision"])} | {fmt(m["recall"])} | {fmt(m["f1"])} | {fmt(m["prAuc"])} | {onsets_text(m)} |' for m in (every['loro'][name], every['lopo'][name])
         )
         lines.append(f'| {name} |{cells}')
+    return lines
+
+
+def matched_recall_table(report: dict[str, Any]) -> list[str]:
+    """Precision at persistence's recall, all rows, LORO and LOPO side by side."""
+    m = report['matchedRecall']
+    rule = m['loro'][PERSISTENCE]
+    lines = [
+        '',
+        "### Precision at persistence's recall (all rows, pooled out-of-fold)",
+        '',
+        f'Persistence predicts 1 when p95_t > SLO: precision {fmt(rule["precision"])} at recall {fmt(rule["recall"])}. Each scored predictor, '
+        'cut where its recall first reaches that (the best precision among such cuts):',
+        '',
+        '| predictor | LORO precision | LORO recall | LORO cut | LOPO precision | LOPO recall | LOPO cut |',
+        '|---|---:|---:|---:|---:|---:|---:|',
+    ]
+    for name in m['loro']['predictors']:
+        cells = ''.join(
+            (f' {fmt(x["precision"])} | {fmt(x["recall"])} | {fmt(x["cut"])} |' if x else ' – | – | – |') for x in (m['loro']['predictors'][name], m['lopo']['predictors'][name])
+        )
+        lines.append(f'| {name} |{cells}')
+    lines.append(f'| {PERSISTENCE} | {fmt(rule["precision"])} | {fmt(rule["recall"])} | – | {fmt(m["lopo"][PERSISTENCE]["precision"])} | {fmt(m["lopo"][PERSISTENCE]["recall"])} | – |')
     return lines
 
 
@@ -848,6 +902,7 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
         'lopoByPattern': {p: evaluate(data, predictors['lopo'], passing & (data.pattern == p), args.lookahead) for p in sorted(set(data.pattern[passing]))},
         'lowTraffic': {scheme: evaluate_slice(data, predictors[scheme], data.low_traffic, args.lookahead) for scheme in ('loro', 'lopo')},
         'allRows': {scheme: evaluate_slice(data, predictors[scheme], everything, args.lookahead) for scheme in ('loro', 'lopo')},
+        'matchedRecall': {scheme: matched_recall(data, predictors[scheme], everything) for scheme in ('loro', 'lopo')},
     }
 
     protos: dict[str, onnx.ModelProto] = {}
