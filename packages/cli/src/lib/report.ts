@@ -35,7 +35,7 @@ export function renderReplayReport(r: ReplayReport, extra: { files: number; inva
       (r.degradedDecisions ? `, ${r.degradedDecisions} degraded` : '') +
       `; violation episodes: ${r.episodes.count} (onsets early = flagged on one of the ${r.label.lookahead} polls before the episode began)`,
   );
-  if (r.imputedInputs > 0) lines.push(chalk.dim(`missing-value policy filled ${r.imputedInputs} inputs (latency of idle polls → 0 ms; see docs/FEATURES.md)`));
+  if (r.imputedInputs > 0) lines.push(chalk.dim(`missing-value policy filled ${r.imputedInputs} inputs (latency of idle polls → 0 ms, other missing values → the last observed one; see docs/FEATURES.md)`));
   return lines.join('\n');
 }
 
