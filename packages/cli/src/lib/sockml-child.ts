@@ -45,6 +45,12 @@ export interface SockmlChildOptions {
   timeoutMs?: number;
 }
 
+/** Children still running: killed when this process exits, however it exits short of SIGKILL. */
+const live = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const c of live) c.kill('SIGKILL');
+});
+
 export function spawnSockml(args: readonly string[], options: SockmlChildOptions = {}): SockmlChild {
   const name = options.name ?? args[0] ?? 'sockml';
   const child = spawn(process.execPath, [SOCKML_BIN, ...args], {
@@ -52,9 +58,12 @@ export function spawnSockml(args: readonly string[], options: SockmlChildOptions
     env: { ...process.env, NO_COLOR: '1', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  live.add(child);
   let log: WriteStream | undefined;
   if (options.logFile) {
     log = createWriteStream(options.logFile, { flags: 'a' });
+    // A log that cannot be written (disk full) must not crash the parent and orphan its children.
+    log.on('error', () => (log = undefined));
     log.write(`$ sockml ${args.join(' ')}\n`);
   }
   let stdout = '';
@@ -73,6 +82,7 @@ export function spawnSockml(args: readonly string[], options: SockmlChildOptions
     const finish = (code: number | null, signal: NodeJS.Signals | null) => {
       if (exited) return;
       exited = true;
+      live.delete(child);
       clearTimeout(timer);
       const result = { code, signal, stdout, stderr };
       if (log) log.end(`[exit ${code ?? signal}]\n`, () => resolveDone(result));

@@ -75,14 +75,22 @@ describe.skipIf(!prometheusAvailable() && !process.env.CI)('sockml experiment ru
     const byKey = new Map(live.map((d) => [`${Date.parse(d.timestamp)}|${d.service}`, d]));
     // collect may have recorded one last poll that it had no time to publish before it was stopped.
     const lastPoll = Math.max(...offline.map((o) => Date.parse(o.timestamp)));
+    // A decision the scaler took at window close without every vote (degraded: a voter was slow on this
+    // busy machine) may differ from replay's, which always has all three; it is counted, not compared.
     let compared = 0;
+    let degraded = 0;
     for (const o of offline) {
       const d = byKey.get(`${Date.parse(o.timestamp)}|${o.service}`);
       if (!d && Date.parse(o.timestamp) === lastPoll) continue;
       expect(d, `no live decision for ${o.service} at ${o.timestamp}`).toBeDefined();
+      if (d.degraded) {
+        degraded++;
+        continue;
+      }
       expect([d.decision, d.target_replicas], `${o.service} ${o.timestamp}`).toEqual([o.decision, Number(o.target_replicas)]);
       compared++;
     }
-    expect(compared).toBe(live.length);
+    expect(compared + degraded).toBe(live.length);
+    expect(degraded).toBeLessThan(live.length / 10);
   }, 300_000);
 });

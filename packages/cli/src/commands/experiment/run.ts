@@ -3,12 +3,12 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Flags } from '@oclif/core';
 import { DEFAULT_POLICY, interleaveConditions, loadPattern, PATTERN_NAMES, RUN_CONDITIONS, runFileName, SOCKSHOP_SERVICES, STRATEGY_NAMES, type PatternName, type RunCondition } from '@sockml/core';
-import { InputError, SockmlCommand } from '../../lib/base-command.js';
+import { EnvironmentError, InputError, SockmlCommand } from '../../lib/base-command.js';
 import { durationFlag } from '../../lib/flags.js';
 import { defaultModelsDir } from '../../lib/paths.js';
 import { parseBrokers } from '../../live/kafka.js';
 import { pipelineModels, startProactivePipeline } from '../../experiments/run/proactive-pipeline.js';
-import { preparePipelineTopics, waitForPrometheusScrape } from '../../experiments/run/preflight.js';
+import { preparePipelineTopics, scrapeIntervalMs, waitForPrometheusScrape } from '../../experiments/run/preflight.js';
 import { runSimExperiment } from '../../experiments/run/sim-experiment.js';
 import { startSimTarget } from '../../experiments/run/sim-target.js';
 
@@ -145,7 +145,16 @@ Prometheus unusable (proactive).`;
     try {
       if (proactive) {
         const scrape = await waitForPrometheusScrape(flags.prometheus!, server.port, 30_000);
-        log(`Prometheus scrapes the emulator (job ${scrape.job}, ${scrape.instance})`);
+        // collect's rate window is two polls: with fewer than ~4 scrapes in it, rate() and the quantiles
+        // come back empty and the models would see imputed values instead of the load.
+        const every = await scrapeIntervalMs(flags.prometheus!, server.port);
+        if (every !== null && every > wallIntervalMs / 2) {
+          throw new EnvironmentError(
+            `Prometheus scrapes the emulator every ${every / 1000} s, but a poll is ${wallIntervalMs / 1000} s of wall time (--interval ${flags.interval} at --time-scale ${timeScale}): ` +
+              `set scrape_interval to ${Math.max(1, Math.floor(wallIntervalMs / 2000))}s or less, or lower --time-scale`,
+          );
+        }
+        log(`Prometheus scrapes the emulator (job ${scrape.job}, ${scrape.instance}${every === null ? '' : `, every ${every / 1000} s`})`);
       }
       for (const [i, r] of schedule.entries()) {
         if (stop.signal.aborted) break;
@@ -182,6 +191,7 @@ Prometheus unusable (proactive).`;
                   maxReplicas: flags['max-replicas'],
                   runTag: `${Date.now().toString(36)}-${r.condition}-${r.runId}`,
                   logDir,
+                  signal: stop.signal,
                   log,
                 });
               }

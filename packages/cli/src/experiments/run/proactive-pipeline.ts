@@ -21,7 +21,9 @@
  */
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parseDecisionMessage, type ScalingDecision } from '@sockml/core';
+import { parseDecisionMessage, TOPICS, type ScalingDecision } from '@sockml/core';
+import { parseBrokers } from '../../live/kafka.js';
+import { startGroupsAtEnd } from './preflight.js';
 import { spawnSockml, tail, type SockmlChild } from '../../lib/sockml-child.js';
 
 export interface ProactivePipelineOptions {
@@ -45,6 +47,8 @@ export interface ProactivePipelineOptions {
   runTag: string;
   /** Directory for each process's log and the scaler's decisions file. */
   logDir: string;
+  /** The experiment's stop (Ctrl-C): the children get the terminal's SIGINT too, and their exit is then no failure. */
+  signal?: AbortSignal;
   log?: (line: string) => void;
 }
 
@@ -86,7 +90,7 @@ export async function startProactivePipeline(o: ProactivePipelineOptions): Promi
   const start = (name: string, args: string[]) => {
     const c = spawnSockml(args, { name, logFile: join(o.logDir, `${name}.log`) });
     void c.done.then((r) => {
-      if (!stopping) died.push(`${name} (exit ${r.code ?? r.signal}; log ${join(o.logDir, `${name}.log`)})`);
+      if (!stopping && !o.signal?.aborted) died.push(`${name} (exit ${r.code ?? r.signal}; log ${join(o.logDir, `${name}.log`)})`);
     });
     children.push(c);
     return c;
@@ -96,9 +100,11 @@ export async function startProactivePipeline(o: ProactivePipelineOptions): Promi
     await Promise.all(children.map((c) => c.stop('SIGTERM')));
   };
 
+  const group = (name: string) => `sockml-exp-${o.runTag}-${name}`;
+  await startGroupsAtEnd(parseBrokers(o.kafka), [...models.map((m) => ({ groupId: group(m), topic: TOPICS.metrics })), { groupId: group('scale'), topic: TOPICS.votes }]);
   try {
     const servers = models.map((m) =>
-      start(`serve-model-${m}`, ['serve-model', '--model', join(o.modelsDir, `${m}.onnx`), '--kafka', o.kafka, '--group', `sockml-exp-${o.runTag}-${m}`, '--port', '0']),
+      start(`serve-model-${m}`, ['serve-model', '--model', join(o.modelsDir, `${m}.onnx`), '--kafka', o.kafka, '--group', group(m), '--port', '0']),
     );
     // A vote waits for its siblings at most half a poll: a decision must not lag into the next poll.
     const windowMs = Math.min(5000, o.pollIntervalMs / 2);
@@ -110,14 +116,15 @@ export async function startProactivePipeline(o: ProactivePipelineOptions): Promi
       '--window', ms(windowMs),
       '--actuator', 'http',
       '--actuator-url', o.actuatorUrl,
-      '--group', `sockml-exp-${o.runTag}-scale`,
+      '--group', group('scale'),
       '--out', decisionsFile,
       '--min-replicas', String(o.minReplicas),
       '--max-replicas', String(o.maxReplicas),
       '--scale-up-cooldown', ms(o.scaleUpCooldownMs),
       '--scale-down-cooldown', ms(o.scaleDownCooldownMs),
     ]);
-    // Ready = joined its consumer group (the commands print their banner after consumer.run()).
+    // Ready = its consumer runs (the commands print their banner after consumer.run()); where each group
+    // starts reading was committed above, so a slow join loses nothing.
     await Promise.all([...servers.map((s) => s.waitFor(/^serve-model /m, 60_000, 'stdout')), scaler.waitFor(/^scale: /m, 60_000, 'stdout')]);
     log(`  proactive pipeline: serve-model × ${models.length} (${models.join(', ')}) and scale joined their groups`);
   } catch (e) {
@@ -172,7 +179,9 @@ async function readDecisions(file: string): Promise<ScalingDecision[]> {
   } catch {
     return [];
   }
-  return text
+  // The scaler may be appending: a last line without its newline is not written yet.
+  const complete = text.endsWith('\n') ? text : text.slice(0, text.lastIndexOf('\n') + 1);
+  return complete
     .split('\n')
     .filter((l) => l.trim() !== '')
     .map((l, i) => parseDecisionMessage(JSON.parse(l), `${file}:${i + 1}`));
