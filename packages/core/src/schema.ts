@@ -42,6 +42,12 @@ export const METRICS_CSV_COLUMNS = [
 /** The recorder's (and collect's default) poll interval: the cadence the bundled models were trained on. */
 export const DEFAULT_POLL_INTERVAL_MS = 30_000;
 
+/**
+ * Polls missing between two polls of one series `dtMs` apart, on a grid of `intervalMs` (a poll up to half
+ * an interval late is still the next one). The one rule of what a gap is, for features and labels alike.
+ */
+export const missingPollsBetween = (dtMs: number, intervalMs: number): number => Math.max(0, Math.round(dtMs / intervalMs) - 1);
+
 /** The header line of a metrics CSV as `collect` writes it. */
 export const metricsCsvHeader = (): string => METRICS_CSV_COLUMNS.join(',');
 

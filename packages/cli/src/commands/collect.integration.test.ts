@@ -94,7 +94,7 @@ describe.skipIf(!prometheusAvailable() && !process.env.CI)('sockml collect again
       await consumer.disconnect();
 
       // Offline: the collected CSV through the FeatureExtractor, as `sockml replay` reads it.
-      const x = new FeatureExtractor(seedV1, 'offline');
+      const x = new FeatureExtractor(seedV1, 'offline', { pollIntervalMs: 2000 }); // collect's --interval, as the live extractor
       let n = 0;
       for await (const batch of readMetricsCsv(createReadStream(out), out)) {
         for (const s of batch) {

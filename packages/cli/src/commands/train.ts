@@ -1,4 +1,5 @@
 import { createWriteStream } from 'node:fs';
+import { durationFlag, pollIntervalFlag } from '../lib/flags.js';
 import { once } from 'node:events';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -39,6 +40,7 @@ packages pinned in models/requirements.txt (bash scripts/setup-python.sh install
     quick: Flags.boolean({ description: 'skip the hyperparameter search (starting points only)' }),
     'save-native': Flags.boolean({ description: 'also keep the fitted Python models in <out-dir>/native/ (the benchmark compares with them)' }),
     seed: Flags.integer({ description: 'random seed', default: 42 }),
+    'poll-interval': pollIntervalFlag,
     'allow-holdout': Flags.boolean({ description: 'train on recordings listed in models/holdout-runs.txt too (they are held out for evaluation)' }),
   };
 
@@ -68,7 +70,7 @@ packages pinned in models/requirements.txt (bash scripts/setup-python.sh install
       const stats: DatasetStats = { rows: 0, labelled: 0, positives: 0, unlabelled: 0, imputedInputs: 0 };
       const out = createWriteStream(matrix);
       out.write(trainingHeader(set.names) + '\n');
-      for await (const row of buildDataset(openRecordings(files, { root: REPO_ROOT }, newReadStats()), set, label, stats)) {
+      for await (const row of buildDataset(openRecordings(files, { root: REPO_ROOT }, newReadStats()), set, label, stats, durationFlag('poll-interval', flags['poll-interval']))) {
         if (!out.write(formatTrainingRow(row) + '\n')) await once(out, 'drain');
       }
       out.end();

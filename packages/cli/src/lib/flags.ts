@@ -13,10 +13,10 @@ export function durationFlag(flag: string, raw: string): number {
 
 /**
  * `--poll-interval`, for commands that read recordings: the interval they were collected at. A series
- * whose next poll comes more than 1.5 intervals later has a missing poll, and features and labels do not
+ * whose next poll comes 1.5 intervals later or more has a missing poll, and features and labels do not
  * reach across it (as collect's own CSV deltas and labels do not).
  */
 export const pollIntervalFlag = Flags.string({
-  description: "the recordings' poll interval; features and labels do not reach across a missing poll (a gap over 1.5 intervals)",
+  description: "the recordings' poll interval; features and labels do not reach across a missing poll (a gap of 1.5 intervals or more)",
   default: `${DEFAULT_POLL_INTERVAL_MS / 1000}s`,
 });

@@ -1,7 +1,7 @@
 import { createReadStream, readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { join, resolve } from 'node:path';
-import { describeRecording, FeatureExtractor, featureSet, formatMetricsMessage, readMetricsCsv } from '@sockml/core';
+import { DEFAULT_POLL_INTERVAL_MS, describeRecording, FeatureExtractor, featureSet, formatMetricsMessage, readMetricsCsv } from '@sockml/core';
 import kafkajs from 'kafkajs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { REPO } from '../test-support.js';
@@ -18,7 +18,7 @@ let p: Pipeline | undefined;
 async function featureMessages(recording: string) {
   const { runId } = describeRecording(resolve(REPO, recording), REPO);
   const set = featureSet(JSON.parse(readFileSync(resolve(REPO, 'models/xgboost.card.json'), 'utf8')).featureSet);
-  const x = new FeatureExtractor(set, runId);
+  const x = new FeatureExtractor(set, runId, { pollIntervalMs: DEFAULT_POLL_INTERVAL_MS }); // publish's default --poll-interval
   const out: { key: string; value: string }[] = [];
   for await (const batch of readMetricsCsv(createReadStream(resolve(REPO, recording)), recording)) {
     for (const s of batch) out.push({ key: s.service, value: JSON.stringify(formatMetricsMessage(x.extract(s), set.names)) });

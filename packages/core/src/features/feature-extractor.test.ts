@@ -25,6 +25,7 @@ describe('FeatureExtractor and missing polls', () => {
   it.each([
     { name: 'the next poll (30 s)', after: 30_000, want: [5, 10, 3], gaps: 0 },
     { name: 'a late poll within half an interval (44 s)', after: 44_000, want: [5, 10, 3], gaps: 0 },
+    { name: 'exactly 1.5 intervals (45 s) is a missing poll, as for labels', after: 45_000, want: [0, 0, 0], gaps: 1 },
     { name: 'one poll missing (60 s): no delta over two intervals', after: 60_000, want: [0, 0, 0], gaps: 1 },
     { name: 'many polls missing (10 min)', after: 600_000, want: [0, 0, 0], gaps: 1 },
   ])('$name', ({ after, want, gaps }) => {

@@ -1,10 +1,11 @@
-import { SchemaError, type FeatureVector, type MetricsSample } from '../schema.js';
+import { missingPollsBetween, SchemaError, type FeatureVector, type MetricsSample } from '../schema.js';
 import type { FeatureSet } from './feature-set.js';
 
 export interface FeatureExtractorOptions {
   /**
-   * The polls' interval: a series whose next poll comes more than 1.5 intervals later has a gap, and
-   * its state (previous poll, windows, carried values) starts afresh. Without it, gaps are not seen.
+   * The polls' interval: a series whose next poll comes 1.5 intervals later or more has a gap
+   * (`missingPollsBetween`), and its state (previous poll, windows, carried values) starts afresh.
+   * Without it, gaps are not seen.
    */
   pollIntervalMs?: number;
 }
@@ -21,7 +22,7 @@ export class FeatureExtractor {
   imputedInputs = 0;
   /** Polls that came after a gap in their series (see `pollIntervalMs`), over the run so far. */
   gaps = 0;
-  private readonly gapMs: number;
+  private readonly intervalMs: number | undefined;
 
   constructor(
     readonly featureSet: FeatureSet<any>,
@@ -30,8 +31,7 @@ export class FeatureExtractor {
   ) {
     this.width = featureSet.names.length;
     if (options.pollIntervalMs !== undefined && !(options.pollIntervalMs > 0)) throw new Error(`poll interval must be > 0 ms, got ${options.pollIntervalMs}`);
-    // Half an interval of jitter is still the next poll; more than that, a poll is missing.
-    this.gapMs = options.pollIntervalMs === undefined ? Infinity : 1.5 * options.pollIntervalMs;
+    this.intervalMs = options.pollIntervalMs;
   }
 
   /** Writes `sample`'s features as row `row` of the row-major matrix `out` (width = feature count). */
@@ -46,7 +46,7 @@ export class FeatureExtractor {
           `polls of one service must be in time order and not repeated`,
       );
     }
-    else if (sample.timeMs - entry.lastTimeMs > this.gapMs) {
+    else if (this.intervalMs !== undefined && missingPollsBetween(sample.timeMs - entry.lastTimeMs, this.intervalMs) > 0) {
       // A missing poll: deltas and rolling windows would span two intervals or more, which is not the
       // feature the models were trained on. The series starts afresh, as at the start of a run.
       entry.state = this.featureSet.initialState();

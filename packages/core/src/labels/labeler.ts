@@ -1,3 +1,5 @@
+import { missingPollsBetween } from '../schema.js';
+
 /** What a label means; stamped into model cards and reports. */
 export interface LabelDefinition {
   metric: 'p95_latency_ms';
@@ -71,7 +73,7 @@ export class Labeler<T> {
       this.lastTimeMs.set(service, timeMs);
       if (previous !== undefined) {
         // Polls sit on a grid of the interval: the slots between the two polls are missing ones.
-        const missing = Math.min(this.definition.lookahead, Math.max(0, Math.round((timeMs - previous) / interval) - 1));
+        const missing = Math.min(this.definition.lookahead, missingPollsBetween(timeMs - previous, interval));
         for (let g = 0; g < missing && queue.length > 0; g++) this.advance(queue, false, true, out);
       }
     }

@@ -25,8 +25,8 @@ export interface ReplayConfig {
   /** 'future' (default): recompute future-only labels from p95; 'column': trust the CSV's sla_violated. */
   labelSource?: 'future' | 'column';
   /**
-   * The recordings' poll interval (default 30 s, the recorder's): a series whose next poll comes later
-   * than 1.5 intervals has a gap, which features (deltas, windows) and future-only labels do not
+   * The recordings' poll interval (default 30 s, the recorder's): a series whose next poll comes
+   * 1.5 intervals later or more has a gap, which features (deltas, windows) and future-only labels do not
    * reach across. Use the interval the recording was collected at (e.g. a compressed experiment's).
    */
   pollIntervalMs?: number;

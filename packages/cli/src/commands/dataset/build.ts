@@ -1,4 +1,5 @@
 import { createWriteStream } from 'node:fs';
+import { durationFlag, pollIntervalFlag } from '../../lib/flags.js';
 import { once } from 'node:events';
 import { Args, Flags } from '@oclif/core';
 import { EXIT, SockmlCommand } from '../../lib/base-command.js';
@@ -27,6 +28,7 @@ timestamp, p95_now_ms.`;
     lookahead: Flags.integer({ description: 'label horizon k in polls', default: 2, min: 1 }),
     'feature-set': Flags.string({ description: `feature set id (${FEATURE_SET_IDS.join(', ')})`, default: 'trend-v1', options: FEATURE_SET_IDS }),
     output: Flags.string({ char: 'o', description: 'output CSV path', required: true }),
+    'poll-interval': pollIntervalFlag,
     'skip-invalid': Flags.boolean({ description: 'skip malformed rows (counted) instead of failing' }),
   };
 
@@ -41,7 +43,7 @@ timestamp, p95_now_ms.`;
     const stats: DatasetStats = { rows: 0, labelled: 0, positives: 0, unlabelled: 0, imputedInputs: 0 };
     const out = createWriteStream(flags.output);
     out.write(trainingHeader(set.names) + '\n');
-    for await (const row of buildDataset(openRecordings(files, { skipInvalid: flags['skip-invalid'] }, readStats), set, label, stats)) {
+    for await (const row of buildDataset(openRecordings(files, { skipInvalid: flags['skip-invalid'] }, readStats), set, label, stats, durationFlag('poll-interval', flags['poll-interval']))) {
       if (!out.write(formatTrainingRow(row) + '\n')) await once(out, 'drain');
     }
     out.end();
