@@ -1,4 +1,5 @@
-import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { lockPath } from './journal-recovery.js';
 import { formatMetricsRow, metricsCsvHeader, PollLabeler, type CollectedPoll, type LabelDefinition, type MetricsSample, type PollSlot } from '@sockml/core';
 import type { SampleSink } from './sample-sink.js';
 
@@ -43,6 +44,8 @@ export class CsvSampleSink implements SampleSink {
   ) {
     this.fd = openSync(path, 'w');
     this.journal = `${path}.pending`;
+    // Who is writing this file: `collect recover` refuses while that process lives.
+    writeFileSync(lockPath(path), `${process.pid}\n`);
     if (options.label) this.labeler = new PollLabeler(options.label);
     this.append([metricsCsvHeader()], 0);
   }
@@ -84,6 +87,7 @@ export class CsvSampleSink implements SampleSink {
       rmSync(this.journal, { force: true });
     }
     closeSync(this.fd);
+    rmSync(lockPath(this.path), { force: true });
   }
 
   private stillWaiting(done: { item: PendingRow }[]): PendingRow[] {

@@ -1,4 +1,4 @@
-import { appendFileSync, copyFileSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -21,6 +21,7 @@ async function crashedAfter(polls: Record<string, number>[]) {
   const out = join(mkdtempSync(join(tmpdir(), 'sockml-recover-')), 'm.csv');
   const sink = new CsvSampleSink(out, { label: { metric: 'p95_latency_ms', sloMs: 35, lookahead: 1 } });
   for (const [i, p] of polls.entries()) await sink.write(poll(i, p));
+  writeFileSync(`${out}.lock`, '999999999\n'); // the writer "died": its pid no longer runs
   return { out, sink };
 }
 
@@ -72,5 +73,15 @@ describe('recoverCollectedCsv', () => {
     appendFileSync(bad, 'time,svc\n');
     copyFileSync(`${other}.pending`, `${bad}.pending`);
     expect(() => recoverCollectedCsv(bad)).toThrow(/x\.csv:1: not a collect CSV/);
+  });
+
+  it('refuses while the collect that writes the file is alive; a dead writer’s lock is no obstacle', async () => {
+    const { out } = await crashedAfter([{ a: 10 }, { a: 10 }]);
+    writeFileSync(`${out}.lock`, `${process.pid}\n`); // this test process as the collect still writing it
+    expect(() => recoverCollectedCsv(out)).toThrow(new RegExp(`still being written by collect \\(pid ${process.pid}\\)`));
+    expect(existsSync(`${out}.pending`)).toBe(true); // nothing touched
+    writeFileSync(`${out}.lock`, '999999999\n'); // no such process: the writer crashed
+    expect(recoverCollectedCsv(out).appended).toBe(1);
+    expect(existsSync(`${out}.lock`)).toBe(false);
   });
 });

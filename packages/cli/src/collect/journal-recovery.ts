@@ -29,6 +29,26 @@ export class RecoveryError extends Error {}
 /** The journal beside a CSV. */
 export const journalPath = (csv: string) => `${csv}.pending`;
 
+/** The pid of the collect writing a CSV, beside it while it runs. */
+export const lockPath = (csv: string) => `${csv}.lock`;
+
+/** The pid in a CSV's lock when that process still runs, else null (no lock, or a crashed writer's). */
+export function liveWriter(csv: string): number | null {
+  let pid: number;
+  try {
+    pid = Number(readFileSync(lockPath(csv), 'utf8').trim());
+  } catch {
+    return null;
+  }
+  if (!Number.isInteger(pid) || pid <= 0) return null;
+  try {
+    process.kill(pid, 0);
+    return pid;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM' ? pid : null;
+  }
+}
+
 /** (timestamp, service): one row per service per poll. */
 const keyOf = (line: string) => {
   const [timestamp, service] = line.split(',', 2);
@@ -39,6 +59,8 @@ export function recoverCollectedCsv(csv: string): RecoveryResult {
   const journal = journalPath(csv);
   if (!existsSync(journal)) throw new RecoveryError(`${journal} does not exist: ${csv} has nothing to recover (collect finished, or ran without --slo)`);
   if (!existsSync(csv)) throw new RecoveryError(`${csv} does not exist, but its journal ${journal} does: recover from a copy of both files`);
+  const writer = liveWriter(csv);
+  if (writer !== null) throw new RecoveryError(`${csv} is still being written by collect (pid ${writer}): stop it first; it appends its journal itself when it stops`);
 
   const header = metricsCsvHeader();
   let text = readFileSync(csv, 'utf8');
@@ -70,5 +92,6 @@ export function recoverCollectedCsv(csv: string): RecoveryResult {
   }
   rmSync(journal, { force: true });
   rmSync(`${journal}.tmp`, { force: true });
+  rmSync(lockPath(csv), { force: true });
   return { kept: Math.max(0, rows.length - 1), appended: ordered.length, duplicates: journalRows.length - 1 - missing.length, tornBytes };
 }
