@@ -387,7 +387,12 @@ def matched_recall(data: Data, predictors: dict[str, tuple[np.ndarray, np.ndarra
     rule = binary_metrics(y, predictors[PERSISTENCE][0][mask], predictors[PERSISTENCE][1][mask])
     return {
         PERSISTENCE: {'precision': rule['precision'], 'recall': rule['recall']},
-        'predictors': {n: precision_at_recall(y, score[mask], rule['recall']) for n, (_, score) in predictors.items() if n != PERSISTENCE and rule['recall'] is not None},
+        # Unanimous voting scores rows by vote share, as majority does: the same ranking, so the same row.
+        'predictors': {
+            n: precision_at_recall(y, score[mask], rule['recall'])
+            for n, (_, score) in predictors.items()
+            if n not in (PERSISTENCE, 'ensemble:unanimous') and rule['recall'] is not None
+        },
     }
 
 
@@ -689,8 +694,9 @@ def matched_recall_table(report: dict[str, Any]) -> list[str]:
         '',
         "### Precision at persistence's recall (all rows, pooled out-of-fold)",
         '',
-        f'Persistence predicts 1 when p95_t > SLO: precision {fmt(rule["precision"])} at recall {fmt(rule["recall"])}. Each scored predictor, '
-        'cut where its recall first reaches that (the best precision among such cuts):',
+        f'Persistence predicts 1 when p95_t > SLO: precision {fmt(rule["precision"])} at recall {fmt(rule["recall"])}. Each scored predictor at '
+        'the best precision among its cuts whose recall reaches that, with the recall it has there (the unanimous ensemble ranks rows '
+        'as majority does, by vote share, and is left out):',
         '',
         '| predictor | LORO precision | LORO recall | LORO cut | LOPO precision | LOPO recall | LOPO cut |',
         '|---|---:|---:|---:|---:|---:|---:|',
