@@ -13,7 +13,8 @@ export async function sockml(args: string[], options: { cwd?: string; env?: Reco
   if (!existsSync(resolve(REPO, 'packages/cli/dist/commands/replay.js'))) {
     throw new Error('packages/cli is not built: run `pnpm -r run build` (scripts/test.sh does)');
   }
-  // A command that hangs (e.g. a worker thread left running) fails the test instead of blocking CI.
-  const r = await spawnSockml(args, { cwd: options.cwd ?? REPO, env: options.env, timeoutMs: 150_000 }).done;
+  // A command that hangs (e.g. a worker thread left running) is killed before vitest's 120 s test
+  // timeout, so the failure shows its stderr and no process outlives its test.
+  const r = await spawnSockml(args, { cwd: options.cwd ?? REPO, env: options.env, timeoutMs: 110_000 }).done;
   return { code: r.code, stdout: r.stdout, stderr: r.stderr };
 }
