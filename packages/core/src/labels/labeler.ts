@@ -82,6 +82,21 @@ export class Labeler<T> {
     return out;
   }
 
+  /**
+   * A slot of `service` passes without a poll (a missing poll, when the caller counts slots itself, as
+   * collect does): it counts in the waiting items' lookahead as a gap. Returns the items now labelled.
+   */
+  skip(service: string, out: Labelled<T>[] = []): Labelled<T>[] {
+    const queue = this.pending.get(service);
+    if (queue && queue.length > 0) this.advance(queue, false, true, out);
+    return out;
+  }
+
+  /** The services seen so far in this run. */
+  services(): IterableIterator<string> {
+    return this.pending.keys();
+  }
+
   /** One slot of the series passes for every waiting item: an observed poll, or a gap. */
   private advance(queue: Pending<T>[], violating: boolean, gap: boolean, out: Labelled<T>[]) {
     const k = this.definition.lookahead;
