@@ -2,18 +2,17 @@
  * Runs the live pipeline for integration tests: a real Kafka broker, serve-model processes, one scale
  * process, and checks against `sockml replay`. Every process is the real CLI, started as a user would.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, openSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { parse as parseCsvSync } from 'csv-parse/sync';
 import { expect } from 'vitest';
+import { spawnSockml, type SockmlChild } from '../lib/sockml-child.js';
 import { REPO, sockml } from '../test-support.js';
 import { startKafkaBroker, type KafkaBroker } from './kafka-broker.js';
 import { freePort } from './ports.js';
 
 export const MODELS = ['xgboost', 'random_forest', 'logistic_regression'];
-const BIN = resolve(REPO, 'packages/cli/bin/run.js');
 
 export interface Pipeline {
   broker: KafkaBroker;
@@ -34,10 +33,9 @@ export async function startPipeline(options: { models?: string[]; window?: strin
   const kafka = broker.brokers.join(',');
   const logDir = mkdtempSync(join(tmpdir(), 'sockml-pipeline-'));
   const decisionsFile = join(logDir, 'decisions.jsonl');
-  const children: ChildProcess[] = [];
+  const children: SockmlChild[] = [];
   const start = (args: string[]) => {
-    const log = openSync(join(logDir, `${args[0]}-${children.length}.log`), 'w');
-    children.push(spawn(process.execPath, [BIN, ...args], { cwd: REPO, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', log, log] }));
+    children.push(spawnSockml(args, { cwd: REPO, logFile: join(logDir, `${args[0]}-${children.length}.log`) }));
   };
   const httpPorts: Record<string, number> = {};
   for (const m of options.models ?? MODELS) {
@@ -52,18 +50,8 @@ export async function startPipeline(options: { models?: string[]; window?: strin
     logDir,
     httpPorts,
     async stop() {
-      for (const c of children) c.kill('SIGTERM');
       // A process that does not stop within 10 s fails the test (and is killed), rather than hanging CI.
-      const stopped = await Promise.all(
-        children.map(
-          (c) =>
-            new Promise<boolean>((r) => {
-              if (c.exitCode !== null || c.signalCode !== null) return r(true);
-              const t = setTimeout(() => (c.kill('SIGKILL'), r(false)), 10_000);
-              c.once('exit', () => (clearTimeout(t), r(true)));
-            }),
-        ),
-      );
+      const stopped = (await Promise.all(children.map((c) => c.stop('SIGTERM', 10_000)))).map((r) => r.signal !== 'SIGKILL');
       await broker.stop();
       expect(stopped, `every sockml process stops on SIGTERM (logs in ${logDir})`).not.toContain(false);
     },
