@@ -8,7 +8,7 @@ import { durationFlag } from '../../lib/flags.js';
 import { defaultModelsDir } from '../../lib/paths.js';
 import { parseBrokers } from '../../live/kafka.js';
 import { pipelineModels, startProactivePipeline } from '../../experiments/run/proactive-pipeline.js';
-import { preparePipelineTopics, scrapeIntervalMs, waitForPrometheusScrape } from '../../experiments/run/preflight.js';
+import { preparePipelineTopics, waitForPrometheusScrape } from '../../experiments/run/preflight.js';
 import { runSimExperiment } from '../../experiments/run/sim-experiment.js';
 import { startSimTarget } from '../../experiments/run/sim-target.js';
 
@@ -147,7 +147,7 @@ Prometheus unusable (proactive).`;
         const scrape = await waitForPrometheusScrape(flags.prometheus!, server.port, 30_000);
         // collect's rate window is two polls: with fewer than ~4 scrapes in it, rate() and the quantiles
         // come back empty and the models would see imputed values instead of the load.
-        const every = await scrapeIntervalMs(flags.prometheus!, server.port);
+        const every = scrape.scrapeIntervalMs;
         if (every !== null && every > wallIntervalMs / 2) {
           throw new EnvironmentError(
             `Prometheus scrapes the emulator every ${every / 1000} s, but a poll is ${wallIntervalMs / 1000} s of wall time (--interval ${flags.interval} at --time-scale ${timeScale}): ` +

@@ -3,32 +3,56 @@
  * unreachable broker fails in seconds with the fix in the message instead of after a run of silence.
  */
 import { deadLetterTopic, parseDuration, TOPICS } from '@sockml/core';
-import { HttpPrometheusClient } from '../../collect/prometheus-client.js';
 import { EnvironmentError } from '../../lib/base-command.js';
 import { ensureTopics, kafkaClient } from '../../live/kafka.js';
 
-/** `up` samples whose instance is on this port: the scrape jobs that point at the emulator. */
-export function scrapesOfPort(body: unknown, port: number): { job: string; instance: string; up: boolean }[] {
-  const result = (body as { data?: { result?: { metric?: Record<string, string>; value?: [number, string] }[] } })?.data?.result;
-  if (!Array.isArray(result)) return [];
-  return result
-    .filter((r) => typeof r.metric?.instance === 'string' && r.metric.instance.endsWith(`:${port}`))
-    .map((r) => ({ job: r.metric!.job ?? '', instance: r.metric!.instance, up: r.value?.[1] === '1' }));
+export interface ScrapeTarget {
+  job: string;
+  instance: string;
+  up: boolean;
+  /** How often Prometheus scrapes it, ms; null when it does not say. */
+  scrapeIntervalMs: number | null;
 }
 
-/** Waits until Prometheus scrapes 127.0.0.1:port (or localhost:port) successfully. */
-export async function waitForPrometheusScrape(prometheusUrl: string, port: number, timeoutMs: number): Promise<{ job: string; instance: string }> {
-  const client = new HttpPrometheusClient(prometheusUrl);
+/**
+ * The active targets of a Prometheus /api/v1/targets answer whose instance is on this port: the scrape
+ * jobs that point at the emulator, with their health and scrape interval.
+ */
+export function targetsOnPort(body: unknown, port: number): ScrapeTarget[] {
+  const targets = (body as { data?: { activeTargets?: { labels?: Record<string, string>; health?: string; scrapeInterval?: string }[] } })?.data?.activeTargets;
+  if (!Array.isArray(targets)) return [];
+  return targets
+    .filter((t) => typeof t.labels?.instance === 'string' && t.labels.instance.endsWith(`:${port}`))
+    .map((t) => {
+      let every: number | null = null;
+      try {
+        every = t.scrapeInterval ? parseDuration(t.scrapeInterval) : null;
+      } catch {
+        every = null;
+      }
+      return { job: t.labels!.job ?? '', instance: t.labels!.instance, up: t.health === 'up', scrapeIntervalMs: every };
+    });
+}
+
+/**
+ * Waits until Prometheus scrapes 127.0.0.1:port (or localhost:port) successfully; the target, with the
+ * scrape interval collect's rate() windows depend on.
+ */
+export async function waitForPrometheusScrape(prometheusUrl: string, port: number, timeoutMs: number): Promise<ScrapeTarget> {
+  const endpoint = new URL('api/v1/targets?state=active', prometheusUrl.endsWith('/') ? prometheusUrl : `${prometheusUrl}/`);
   const until = Date.now() + timeoutMs;
   let last = '';
   for (;;) {
     try {
-      const seen = scrapesOfPort(await client.query('up', Date.now(), { timeoutMs: 5000 }), port);
+      const res = await fetch(endpoint, { signal: AbortSignal.timeout(5000) });
+      if (!res.ok) throw new Error(`${endpoint.origin}: HTTP ${res.status}`);
+      const seen = targetsOnPort(await res.json(), port);
       const up = seen.find((s) => s.up);
       if (up) return up;
       last = seen.length > 0 ? `its job ${seen.map((s) => `${s.job} (${s.instance})`).join(', ')} is down` : `no scrape job has an instance on port ${port}`;
     } catch (e) {
-      last = (e as Error).message;
+      const err = e as Error & { cause?: { code?: string } };
+      last = err.cause?.code ?? err.message;
     }
     if (Date.now() > until) {
       throw new EnvironmentError(
@@ -37,21 +61,6 @@ export async function waitForPrometheusScrape(prometheusUrl: string, port: numbe
       );
     }
     await new Promise((r) => setTimeout(r, 500));
-  }
-}
-
-/**
- * The scrape interval Prometheus uses for the target on this port (from /api/v1/targets), in ms; null
- * when it does not say. collect's rate() over two polls needs a few scrapes per window.
- */
-export async function scrapeIntervalMs(prometheusUrl: string, port: number): Promise<number | null> {
-  try {
-    const res = await fetch(new URL('api/v1/targets?state=active', prometheusUrl.endsWith('/') ? prometheusUrl : `${prometheusUrl}/`), { signal: AbortSignal.timeout(5000) });
-    const body = (await res.json()) as { data?: { activeTargets?: { labels?: Record<string, string>; scrapeInterval?: string }[] } };
-    const t = body.data?.activeTargets?.find((x) => x.labels?.instance?.endsWith(`:${port}`));
-    return t?.scrapeInterval ? parseDuration(t.scrapeInterval) : null;
-  } catch {
-    return null;
   }
 }
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ScalingDecision } from '@sockml/core';
 import { actionsOf } from './proactive-pipeline.js';
-import { scrapesOfPort } from './preflight.js';
+import { targetsOnPort } from './preflight.js';
 
 const d = (service: string, at: string, decision: ScalingDecision['decision'], targetReplicas?: number): ScalingDecision => ({
   decisionId: `${service}@${at}`,
@@ -42,22 +42,28 @@ describe('actionsOf', () => {
   });
 });
 
-describe('scrapesOfPort', () => {
+describe('targetsOnPort', () => {
+  // The shape of Prometheus's /api/v1/targets answer (fields sockml does not read left out).
   const body = {
     status: 'success',
     data: {
-      resultType: 'vector',
-      result: [
-        { metric: { __name__: 'up', job: 'emulator', instance: '127.0.0.1:8089' }, value: [1, '1'] },
-        { metric: { __name__: 'up', job: 'other', instance: 'localhost:18089' }, value: [1, '0'] },
-        { metric: { __name__: 'up', job: 'node', instance: '127.0.0.1:9100' }, value: [1, '1'] },
+      activeTargets: [
+        { labels: { job: 'emulator', instance: '127.0.0.1:8089' }, health: 'up', scrapeInterval: '1s' },
+        { labels: { job: 'other', instance: 'localhost:18089' }, health: 'down', scrapeInterval: '15s' },
+        { labels: { job: 'node', instance: '127.0.0.1:9100' }, health: 'up', scrapeInterval: '5s' },
       ],
+      droppedTargets: [],
     },
   };
   it.each([
-    { port: 8089, want: [{ job: 'emulator', instance: '127.0.0.1:8089', up: true }] },
-    { port: 18089, want: [{ job: 'other', instance: 'localhost:18089', up: false }] },
+    { port: 8089, want: [{ job: 'emulator', instance: '127.0.0.1:8089', up: true, scrapeIntervalMs: 1000 }] },
+    { port: 18089, want: [{ job: 'other', instance: 'localhost:18089', up: false, scrapeIntervalMs: 15_000 }] },
     { port: 1234, want: [] },
-  ])('port $port', ({ port, want }) => expect(scrapesOfPort(body, port)).toEqual(want));
-  it('reads a malformed answer as no scrape', () => expect(scrapesOfPort({ data: {} }, 8089)).toEqual([]));
+  ])('port $port', ({ port, want }) => expect(targetsOnPort(body, port)).toEqual(want));
+  it('reads a malformed answer as no scrape, and an unreadable interval as unknown', () => {
+    expect(targetsOnPort({ data: {} }, 8089)).toEqual([]);
+    expect(targetsOnPort({ data: { activeTargets: [{ labels: { job: 'e', instance: 'h:1' }, health: 'up', scrapeInterval: 'soon' }] } }, 1)).toEqual([
+      { job: 'e', instance: 'h:1', up: true, scrapeIntervalMs: null },
+    ]);
+  });
 });
