@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { OffsetCommitter } from './kafka.js';
+import { OffsetCommitter, whileRetriable } from './kafka.js';
 
 type Offsets = { topics: { topic: string; partitions: { partition: number; offset: string }[] }[] };
 
@@ -70,5 +70,37 @@ describe('OffsetCommitter', () => {
     await f.release();
     await d;
     expect(committed).toBe(true);
+  });
+});
+
+describe('whileRetriable', () => {
+  const failing = (errors: unknown[], value = 'ok') => {
+    let calls = 0;
+    const fn = async () => {
+      calls++;
+      if (errors.length > 0) throw errors.shift();
+      return value;
+    };
+    return { fn, calls: () => calls };
+  };
+  const notLeader = Object.assign(new Error('This server is not the leader for that topic-partition'), { retriable: true });
+
+  it('retries a retriable error until the call succeeds', async () => {
+    const f = failing([notLeader, notLeader]);
+    expect(await whileRetriable(f.fn)).toBe('ok');
+    expect(f.calls()).toBe(3);
+  });
+
+  it('throws any other error at once', async () => {
+    const f = failing([Object.assign(new Error('Topic authorization failed'), { retriable: false })]);
+    await expect(whileRetriable(f.fn)).rejects.toThrow(/authorization/);
+    expect(f.calls()).toBe(1);
+  });
+
+  it('throws the last retriable error once its time is up', async () => {
+    const f = failing(Array(100).fill(notLeader));
+    await expect(whileRetriable(f.fn, 200)).rejects.toThrow(/not the leader/);
+    expect(f.calls()).toBeGreaterThan(1);
+    expect(f.calls()).toBeLessThan(10);
   });
 });

@@ -78,9 +78,38 @@ export async function ensureTopics(brokers: string[], topics: string[]): Promise
   try {
     const existing = new Set(await admin.listTopics());
     const missing = topics.filter((t) => !existing.has(t));
-    if (missing.length > 0) await admin.createTopics({ topics: missing.map((topic) => ({ topic, numPartitions: PARTITIONS })), waitForLeaders: true });
+    if (missing.length === 0) return;
+    try {
+      await admin.createTopics({ topics: missing.map((topic) => ({ topic, numPartitions: PARTITIONS })) });
+    } catch (e) {
+      // Created by a concurrent command, or created but the answer came back retriable: checked below.
+      const type = (e as { type?: string }).type;
+      if (!isRetriable(e) && type !== 'TOPIC_ALREADY_EXISTS') throw e;
+    }
+    // Usable = every partition has a leader the broker serves offsets for. kafkajs's waitForLeaders
+    // gives up on the broker's "does not host this topic-partition", which a KRaft broker answers for a
+    // moment after creating a topic; a ListOffsets then may still hear "not the leader".
+    for (const topic of missing) await whileRetriable(() => admin.fetchTopicOffsets(topic));
   } finally {
     await admin.disconnect();
+  }
+}
+
+const isRetriable = (e: unknown) => (e as { retriable?: boolean } | null)?.retriable === true;
+
+/**
+ * Runs fn until it does not fail with a retriable Kafka error (a topic's leadership still settling), for
+ * at most timeoutMs; any other error, or the last retriable one, is thrown.
+ */
+export async function whileRetriable<T>(fn: () => Promise<T>, timeoutMs = 15_000): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (let delay = 50; ; delay = Math.min(1000, delay * 2)) {
+    try {
+      return await fn();
+    } catch (e) {
+      if (!isRetriable(e) || Date.now() + delay > until) throw e;
+      await new Promise((r) => setTimeout(r, delay));
+    }
   }
 }
 

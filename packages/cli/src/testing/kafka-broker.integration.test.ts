@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import kafkajs from 'kafkajs';
 import type { Consumer, EachMessagePayload, Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureTopics } from '../live/kafka.js';
 import { type KafkaBroker, startKafkaBroker } from './kafka-broker.js';
 
 const { Kafka, Partitioners, logLevel } = kafkajs;
@@ -212,5 +213,22 @@ describe('a real Kafka broker (scripts/kafka.sh) with kafkajs 2.2.4', () => {
     await until(() => got.length >= 25, 'the 25 messages written before the crash');
     await consumer.disconnect();
     expect(got).toEqual(Array.from({ length: 25 }, (_, i) => `c${i}`));
+  });
+
+  // Right after CreateTopics, a KRaft broker answers "does not host this topic-partition" (which kafkajs's
+  // waitForLeaders gives up on) and ListOffsets "not the leader" for a moment; ensureTopics returns only
+  // once every new topic answers ListOffsets, so the offsets a command reads next are there.
+  it('ensureTopics returns only once the new topics are usable', async () => {
+    const admin = client('ensure-topics').admin();
+    await admin.connect();
+    try {
+      for (let round = 0; round < 4; round++) {
+        const topics = Array.from({ length: 5 }, (_, i) => `ensure-${Date.now()}-${round}-${i}`);
+        await ensureTopics(broker.brokers, topics);
+        for (const topic of topics) expect((await admin.fetchTopicOffsets(topic)).map((o) => o.high)).toEqual(['0', '0', '0']);
+      }
+    } finally {
+      await admin.disconnect();
+    }
   });
 });

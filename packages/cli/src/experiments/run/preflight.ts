@@ -4,7 +4,7 @@
  */
 import { deadLetterTopic, parseDuration, TOPICS } from '@sockml/core';
 import { EnvironmentError } from '../../lib/base-command.js';
-import { ensureTopics, kafkaClient } from '../../live/kafka.js';
+import { ensureTopics, kafkaClient, whileRetriable } from '../../live/kafka.js';
 
 export interface ScrapeTarget {
   job: string;
@@ -84,8 +84,8 @@ export async function startGroupsAtEnd(brokers: string[], groups: { groupId: str
   await admin.connect();
   try {
     for (const g of groups) {
-      const offsets = await admin.fetchTopicOffsets(g.topic);
-      await admin.setOffsets({ groupId: g.groupId, topic: g.topic, partitions: offsets.map((o) => ({ partition: o.partition, offset: o.high })) });
+      const offsets = await whileRetriable(() => admin.fetchTopicOffsets(g.topic));
+      await whileRetriable(() => admin.setOffsets({ groupId: g.groupId, topic: g.topic, partitions: offsets.map((o) => ({ partition: o.partition, offset: o.high })) }));
     }
   } finally {
     await admin.disconnect();
