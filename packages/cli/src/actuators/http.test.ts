@@ -57,4 +57,12 @@ describe('HttpActuator', () => {
     answer = { status: 400, body: '{"error":"replicas must be 0-50"}' };
     await expect(a.apply(decision({}))).rejects.toThrow(/answered 400: .*replicas must be 0-50/);
   });
+
+  it('setReplicas POSTs service and replicas without a decision id; an error status is an error', async () => {
+    const a = new HttpActuator(url);
+    await a.setReplicas('orders', 1);
+    expect(posts).toEqual([{ service: 'orders', replicas: 1 }]);
+    answer = { status: 400, body: 'replicas must be 0-50' };
+    await expect(a.setReplicas('orders', 99)).rejects.toThrow(/answered 400: replicas must be 0-50/);
+  });
 });

@@ -34,13 +34,22 @@ export class HttpActuator implements Actuator {
 
   async apply(d: ScalingDecision): Promise<ActuationResult> {
     if (d.decision === 'NO_ACTION') return { applied: false, detail: 'no action' };
+    await this.post({ service: d.service, replicas: d.targetReplicas, decision_id: d.decisionId });
+    return { applied: true, detail: `${d.service} → ${d.targetReplicas} replicas` };
+  }
+
+  /** POSTs `{service, replicas}` without a decision id. */
+  async setReplicas(service: string, replicas: number): Promise<void> {
+    await this.post({ service, replicas });
+  }
+
+  private async post(body: Record<string, unknown>): Promise<void> {
     const res = await fetch(this.url, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ service: d.service, replicas: d.targetReplicas, decision_id: d.decisionId }),
+      body: JSON.stringify(body),
       signal: AbortSignal.timeout(this.timeoutMs),
     });
     if (!res.ok) throw new Error(`http actuator: ${this.url} answered ${res.status}: ${(await res.text()).slice(0, 200)}`);
-    return { applied: true, detail: `${d.service} → ${d.targetReplicas} replicas` };
   }
 }

@@ -116,6 +116,20 @@ describe('KubernetesActuator (against a recorded-HTTP fake API server)', () => {
     await expect(a.currentReplicas('carts')).rejects.toThrow(/reading sock-shop\/carts's scale failed \(HTTP 403\)/);
   });
 
+  it('setReplicas replaces the scale in either direction, and skips the write when it is already there', async () => {
+    const a = new KubernetesActuator({ namespace: 'sock-shop', kubeConfig: kubeConfig() });
+    await a.setReplicas('front-end', 1);
+    await a.setReplicas('carts', 1);
+    expect(replicas).toEqual({ carts: 1, 'front-end': 1 });
+    expect(recorded.map((x) => `${x.method} ${x.url.split('?')[0]}`)).toEqual([
+      'GET /apis/apps/v1/namespaces/sock-shop/deployments/front-end/scale',
+      'PUT /apis/apps/v1/namespaces/sock-shop/deployments/front-end/scale',
+      'GET /apis/apps/v1/namespaces/sock-shop/deployments/carts/scale',
+    ]);
+    failWith = 403;
+    await expect(a.setReplicas('carts', 2)).rejects.toThrow(/setting sock-shop\/carts to 2 replicas failed \(HTTP 403\)/);
+  });
+
   it('rejects an invalid namespace where it is built', () => {
     expect(() => new KubernetesActuator({ namespace: 'Sock_Shop', kubeConfig: kubeConfig() })).toThrow(/'Sock_Shop' is not a valid namespace name/);
   });

@@ -40,6 +40,20 @@ export class KubernetesActuator implements Actuator {
     }
   }
 
+  /** Replaces the scale subresource's replicas whatever they are (RBAC: get and update deployments/scale). */
+  async setReplicas(service: string, replicas: number): Promise<void> {
+    const name = this.deploymentFor(service);
+    const namespace = this.options.namespace;
+    try {
+      const scale = await this.api.readNamespacedDeploymentScale({ name, namespace });
+      if (scale.spec?.replicas === replicas) return;
+      await this.api.replaceNamespacedDeploymentScale({ name, namespace, body: { ...scale, spec: { ...scale.spec, replicas } } });
+    } catch (e) {
+      const code = (e as { code?: number }).code;
+      throw new Error(`kubernetes actuator: setting ${namespace}/${name} to ${replicas} replicas failed${code ? ` (HTTP ${code})` : ''}: ${(e as Error).message.split('\n')[0]}`);
+    }
+  }
+
   async apply(d: ScalingDecision): Promise<ActuationResult> {
     if (d.decision === 'NO_ACTION' || d.targetReplicas === undefined) return { applied: false, detail: 'no action' };
     const name = this.deploymentFor(d.service);

@@ -19,5 +19,10 @@ export interface Actuator {
    * mode has no target to ask.
    */
   currentReplicas?(service: string): Promise<number | null>;
+  /**
+   * Sets a service's replicas outright, outside any decision: an experiment's reset before a run, or its
+   * reactive baseline's HPA steps. No direction check and no decision id. Optional, like currentReplicas.
+   */
+  setReplicas?(service: string, replicas: number): Promise<void>;
   close?(): Promise<void>;
 }
