@@ -9,7 +9,11 @@
  *    service (summed over its replicas), labelled `service` because collect resolves a series' service
  *    from that label first — a real deployment has one series per pod, distinguished by `instance`;
  *  - `kube_deployment_status_replicas{deployment}` and `..._available{deployment}`: kube-state-metrics'
- *    replica gauges (asked for, and ready), which collect reads by the `deployment` label.
+ *    replica gauges (asked for, and ready), which collect reads by the `deployment` label; and
+ *    `kube_deployment_spec_replicas{deployment}` (asked for: the emulator has no rollout lag between
+ *    spec and status) and `kube_pod_container_resource_requests{container,resource="cpu",unit="core"}`
+ *    (one replica's CPU request; one series per service, not per pod), which `experiment run --target
+ *    URL` reads to compute the HPA's CPU utilisation from Prometheus as on a cluster.
  *
  * CPU, memory and replicas are read from the model at scrape time.
  */
@@ -81,6 +85,24 @@ export function emulatorMetrics(emulator: SockShopEmulator, clock: () => number)
     registers: [registry],
     collect() {
       for (const [deployment, s] of Object.entries(emulator.snapshot(clock()))) this.set({ deployment }, s.replicas);
+    },
+  });
+  new Gauge({
+    name: 'kube_deployment_spec_replicas',
+    help: 'Number of desired pods for a deployment (Sock Shop emulator).',
+    labelNames: ['deployment'],
+    registers: [registry],
+    collect() {
+      for (const [deployment, s] of Object.entries(emulator.snapshot(clock()))) this.set({ deployment }, s.replicas);
+    },
+  });
+  new Gauge({
+    name: 'kube_pod_container_resource_requests',
+    help: 'The number of requested request resource by a container (Sock Shop emulator: one series per service).',
+    labelNames: ['container', 'resource', 'unit'],
+    registers: [registry],
+    collect() {
+      for (const [container, spec] of Object.entries(emulator.specs())) this.set({ container, resource: 'cpu', unit: 'core' }, spec.cpuRequestCores);
     },
   });
   new Gauge({

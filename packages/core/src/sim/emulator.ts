@@ -72,6 +72,11 @@ export class SockShopEmulator {
     return Object.fromEntries(this.services.map((s) => [s, this.queue(s).snapshot(nowMs).replicas]));
   }
 
+  /** One replica's spec per emulated service (its CPU request is what kube-state-metrics would report). */
+  specs(): Record<string, ServiceSpec> {
+    return Object.fromEntries(this.services.map((s) => [s, this.queue(s).spec]));
+  }
+
   snapshot(nowMs: number): Record<string, ServiceQueueSnapshot> {
     return Object.fromEntries(this.services.map((s) => [s, this.queue(s).snapshot(nowMs)]));
   }
