@@ -32,4 +32,28 @@ describe('sockml experiment run: bad input (exit 2)', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/static_step_run01\.jsonl exists/);
   });
+
+  it.each([
+    { args: ['--target', 'front-end:80'], err: /--target must be 'sim' .* or a real Sock Shop's front-end URL, got 'front-end:80'/ },
+    { args: ['--target', 'http://127.0.0.1:8080'], err: /--target http:\/\/127\.0\.0\.1:8080 needs --prometheus URL \(snapshots come from it\) and --actuator kubernetes\|http/ },
+    { args: ['--target', 'http://127.0.0.1:8080', '--prometheus', 'http://127.0.0.1:9090', '--actuator', 'http'], err: /--actuator http needs --actuator-url/ },
+    { args: ['--target', 'http://127.0.0.1:8080', '--prometheus', 'http://127.0.0.1:9090', '--actuator', 'kubernetes', '--sim-port', '8089'], err: /--sim-port is for --target sim/ },
+    { args: ['--actuator', 'kubernetes'], err: /--actuator is for URL targets/ },
+    { args: ['--reactive', 'cluster'], err: /--reactive cluster is for URL targets/ },
+  ])('URL targets: $args', async ({ args, err }) => {
+    const r = await sockml(['experiment', 'run', '--pattern', 'step', '--condition', 'static', ...args]);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toMatch(err);
+  });
+  it("refuses --reactive cluster beside conditions the cluster's HPAs would also scale", async () => {
+    const r = await sockml(['experiment', 'run', '--pattern', 'step', '--condition', 'reactive,static', '--reactive', 'cluster', '--target', 'http://127.0.0.1:8080', '--prometheus', 'http://127.0.0.1:9090', '--actuator', 'kubernetes']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/would also scale the static runs/);
+  });
+  it('exits 4 when the Prometheus of a URL target does not answer', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sockml-exprun-'));
+    const r = await sockml(['experiment', 'run', '--pattern', 'step', '--condition', 'static', '--target', 'http://127.0.0.1:9', '--prometheus', 'http://127.0.0.1:9', '--actuator', 'http', '--actuator-url', 'http://127.0.0.1:9/admin/replicas', '--out', dir]);
+    expect(r.code, r.stderr).toBe(4);
+    expect(r.stderr).toMatch(/Prometheus cannot describe the target: .*127\.0\.0\.1:9/);
+  });
 });

@@ -2,39 +2,59 @@ import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Flags } from '@oclif/core';
-import { DEFAULT_POLICY, interleaveConditions, loadPattern, PATTERN_NAMES, RUN_CONDITIONS, runFileName, SOCKSHOP_SERVICES, STRATEGY_NAMES, type PatternName, type RunCondition } from '@sockml/core';
+import { CPU_SOURCES, DEFAULT_POLICY, interleaveConditions, loadPattern, PATTERN_NAMES, RUN_CONDITIONS, runFileName, SOCKSHOP_SERVICES, STRATEGY_NAMES, type CpuSource, type PatternName, type RunCondition } from '@sockml/core';
+import { HttpActuator } from '../../actuators/http.js';
+import { KubernetesActuator } from '../../actuators/kubernetes.js';
 import { EnvironmentError, InputError, SockmlCommand } from '../../lib/base-command.js';
 import { durationFlag } from '../../lib/flags.js';
 import { defaultModelsDir } from '../../lib/paths.js';
 import { parseBrokers } from '../../live/kafka.js';
 import { pipelineModels, startProactivePipeline } from '../../experiments/run/proactive-pipeline.js';
 import { preparePipelineTopics, waitForPrometheusScrape } from '../../experiments/run/preflight.js';
-import { runSimExperiment } from '../../experiments/run/sim-experiment.js';
-import { startSimTarget } from '../../experiments/run/sim-target.js';
+import type { ExperimentTarget } from '../../experiments/run/experiment-target.js';
+import { PrometheusTarget } from '../../experiments/run/prometheus-target.js';
+import { runExperiment } from '../../experiments/run/run-experiment.js';
+import { SimTarget } from '../../experiments/run/sim-target.js';
+
+const TARGET_HELP = "'sim' (the emulator, started in this process) or a real Sock Shop's front-end URL";
 
 export default class ExperimentRun extends SockmlCommand {
-  static summary = 'Run autoscaling experiments (proactive sockml, reactive HPA, static) on the Sock Shop emulator and record snapshot JSONL.';
+  static summary = 'Run autoscaling experiments (proactive sockml, reactive HPA, static) on the Sock Shop emulator or a real Sock Shop, and record snapshot JSONL.';
 
-  static description = `Each run resets the replicas (POST /admin/replicas), puts the load pattern on the front-end (builtin
-engine, open model) and polls the target's /metrics every --interval into one snapshot line: per service the
-ready replicas, the p95 of the requests that ended in the interval (from request_duration_seconds' buckets,
-so as coarse as they are; 0.0 when there were none), CPU as % of the ready replicas' request, and
-slo_violated (p95 > --slo); plus the load generator's offered and achieved rate and errors ("load").
-Files are named <condition>_<pattern>_run<NN>.jsonl, the schema of ../shared/data/seed-experiments, so
-\`sockml experiment analyze\` reads them (all three conditions; replica-seconds from the snapshots' own
-timestamps, so compressed runs count wall-clock seconds).
+  static description = `Each run resets every service to one replica, puts the load pattern on the front-end (builtin engine,
+open model) and takes one snapshot every --interval: per service the ready replicas, the p95 of the
+requests that ended in the interval (from request_duration_seconds' buckets, so as coarse as they are;
+0.0 when there were none), CPU as % of the ready replicas' request, and slo_violated (p95 > --slo); plus
+the load generator's offered and achieved rate and errors ("load"). Files are named
+<condition>_<pattern>_run<NN>.jsonl, the schema of ../shared/data/seed-experiments, so \`sockml experiment
+analyze\` reads them (all three conditions; replica-seconds from the snapshots' own timestamps, so
+compressed runs count wall-clock seconds).
+
+Targets:
+  sim  (default) the emulator, in this process on 127.0.0.1:--sim-port. Snapshots come from its /metrics;
+       replicas are set through its POST /admin/replicas.
+  URL  a real Sock Shop: the load goes to the front-end at URL; snapshots come from --prometheus (which
+       must scrape Sock Shop's services and kube-state-metrics: replicas and CPU requests; --metric and
+       --cpu-source say which series); replicas are reset and scaled through --actuator: kubernetes (the
+       Deployments' scale subresource in --namespace) or http (POST {service, replicas} to --actuator-url).
+       Before the first run, Prometheus is asked what it has: no request series for the front-end, or
+       fewer than two samples per poll interval, is exit 4 with the fix.
 
 Conditions:
   static     no scaling.
-  reactive   the HPA algorithm (CPU target --hpa-target %, 15 s sync, default autoscaling/v2 behaviour) for
-             every service, applied through POST /admin/replicas.
+  reactive   --reactive builtin (default): the HPA algorithm (CPU target --hpa-target %, 15 s sync, default
+             autoscaling/v2 behaviour) for every service, run by sockml and applied through the target's
+             replica setter. --reactive cluster (URL targets): the cluster's own HorizontalPodAutoscalers
+             scale; sockml only records (scaling actions are the Deployments' changes of asked-for replicas
+             between snapshots). sockml neither creates nor deletes HPAs: run cluster-reactive runs in their
+             own invocation, with the HPAs in place, and static and proactive runs without them.
   proactive  sockml itself, each piece the real command in its own process: collect --kafka polls
-             --prometheus every --interval → serve-model for every model in --models → scale --strategy
-             --actuator http, which POSTs to the emulator's /admin/replicas. Needs a Kafka broker (--kafka)
-             and a Prometheus (--prometheus) that scrapes the emulator on 127.0.0.1:--sim-port every 1–5 s
-             (docs/EXPERIMENTS.md has the scrape job). Each run gets fresh consumer groups and a fresh scaler;
-             each process's log, collect's polls (metrics.csv, for sockml replay) and the scaler's decisions
-             (decisions.ndjson) are kept in <out>/<run>.d/.
+             --prometheus every --interval → serve-model for every model in --models → scale --strategy,
+             which scales the target (sim: the emulator's /admin/replicas; URL: --actuator). Needs a Kafka
+             broker (--kafka) and a Prometheus (--prometheus); on sim, Prometheus must scrape the emulator on
+             127.0.0.1:--sim-port every 1–5 s (docs/EXPERIMENTS.md has the scrape job). Each run gets fresh
+             consumer groups and a fresh scaler; each process's log, collect's polls (metrics.csv, for sockml
+             replay) and the scaler's decisions (decisions.ndjson) are kept in <out>/<run>.d/.
 With several conditions and --repeat, the order is counterbalanced: A B, B A, A B … (each condition holds
 each position equally often, so a drift over the session cancels out).
 
@@ -42,16 +62,26 @@ each position equally often, so a drift over the session cancels out).
 policy's cooldowns and the emulator's 20 s replica start-up all take 1/k of the wall-clock time; collect's
 rate window is two polls (1 m for 30 s polls, as recorded). Request rates and latencies are real. The
 models were trained on 30 s polls of real Sock Shop: compressed runs feed them the same kind of features
-over shorter windows, which is an approximation to keep in mind when reading proactive results.
+over shorter windows, which is an approximation to keep in mind when reading proactive results. A real
+cluster's pods start at their own pace: use --time-scale 1 there.
 
 Exit codes: 0 success, 1 failure during a run, 2 bad input (flag, existing output file), 4 Kafka or
-Prometheus unusable (proactive).`;
+Prometheus unusable.`;
 
   static examples = [
     { description: 'Reactive and static, twice each, 10-minute step runs compressed 5×', command: '<%= config.bin %> experiment run --pattern step --condition reactive,static --repeat 2 --time-scale 5 --out runs/' },
     {
       description: 'All three conditions; Prometheus scrapes 127.0.0.1:8089 every second, Kafka on 9092',
       command: '<%= config.bin %> experiment run --pattern step --condition proactive,reactive,static --time-scale 3 --sim-port 8089 --prometheus http://127.0.0.1:9090 --kafka 127.0.0.1:9092 --out runs/',
+    },
+    {
+      description: 'A real Sock Shop on Kubernetes: proactive against static, three times each, at real time',
+      command:
+        '<%= config.bin %> experiment run --target http://front-end.sock-shop --pattern step --condition proactive,static --repeat 3 --prometheus http://prometheus.monitoring:9090 --actuator kubernetes --namespace sock-shop --cpu-source cadvisor --kafka kafka:9092 --out runs/',
+    },
+    {
+      description: 'The same cluster with its own HPAs in place: the reactive baseline, recorded only',
+      command: '<%= config.bin %> experiment run --target http://front-end.sock-shop --pattern step --condition reactive --reactive cluster --repeat 3 --prometheus http://prometheus.monitoring:9090 --actuator kubernetes --namespace sock-shop --out runs/',
     },
   ];
 
@@ -61,21 +91,27 @@ Prometheus unusable (proactive).`;
     pattern: Flags.string({ description: 'load pattern', options: [...PATTERN_NAMES], required: true }),
     condition: Flags.string({ description: `conditions, comma-separated: ${RUN_CONDITIONS.join(', ')}`, required: true }),
     repeat: Flags.integer({ description: 'runs per condition', default: 1, min: 1 }),
-    target: Flags.string({ description: 'what to run on', options: ['sim'], default: 'sim' }),
+    target: Flags.string({ description: TARGET_HELP, default: 'sim' }),
     duration: Flags.string({ description: 'length of each run, in experiment time', default: '10m' }),
     interval: Flags.string({ description: 'snapshot interval, in experiment time', default: '30s' }),
     'time-scale': Flags.string({ description: 'experiment time runs this many times faster than the wall clock', default: '1' }),
-    'peak-rps': Flags.integer({ description: 'the pattern’s highest request rate (front-end: 100 rps per replica)', default: 150, min: 1 }),
+    'peak-rps': Flags.integer({ description: 'the pattern’s highest request rate (emulator front-end: 100 rps per replica)', default: 150, min: 1 }),
     slo: Flags.string({ description: 'p95 SLO in ms for slo_violated', default: '35.68' }),
     'hpa-target': Flags.integer({ description: 'reactive: target CPU utilisation, % of the request', default: 70, min: 1 }),
+    reactive: Flags.string({ description: "reactive: who scales — 'builtin' (sockml's HPA controller) or 'cluster' (the cluster's own HPAs; URL targets)", options: ['builtin', 'cluster'], default: 'builtin' }),
     'max-replicas': Flags.integer({ description: 'reactive and proactive: most replicas per service (the HPA\'s maxReplicas, the policy\'s max)', default: 10, min: 1 }),
     settle: Flags.string({ description: 'wait after the replica reset before the load, in experiment time', default: '20s' }),
     'max-in-flight': Flags.integer({ description: 'open model: most requests in flight at once', default: 2000, min: 1 }),
     seed: Flags.integer({ description: 'seed of the journey picker (plus the run id)', default: 1 }),
     out: Flags.string({ description: 'directory for the snapshot files', default: 'experiment-runs' }),
-    'sim-port': Flags.integer({ description: 'port of the emulator on 127.0.0.1 (0: any free port; proactive needs the one Prometheus scrapes)', default: 0, min: 0, max: 65535 }),
+    'sim-port': Flags.integer({ description: 'sim: port of the emulator on 127.0.0.1 (0: any free port; proactive needs the one Prometheus scrapes)', default: 0, min: 0, max: 65535 }),
+    prometheus: Flags.string({ description: 'Prometheus base URL: URL targets (snapshots), and proactive (collect); on sim it must scrape 127.0.0.1:--sim-port' }),
+    actuator: Flags.string({ description: 'URL targets: what sets replicas — kubernetes (scale subresource) or http (POST {service, replicas})', options: ['kubernetes', 'http'] }),
+    'actuator-url': Flags.string({ description: 'URL targets, --actuator http: where to POST {service, replicas}; GET answers the replicas by service' }),
+    namespace: Flags.string({ description: 'URL targets, --actuator kubernetes: the namespace of the Deployments (named as the services)', default: 'sock-shop' }),
+    metric: Flags.string({ description: 'URL targets: request-latency histogram base name (later Sock Shop source: http_request_duration_seconds)', default: 'request_duration_seconds' }),
+    'cpu-source': Flags.string({ description: "URL targets: 'process' (process_cpu_seconds_total) or 'cadvisor' (container_cpu_usage_seconds_total)", options: [...CPU_SOURCES], default: 'process' }),
     kafka: Flags.string({ description: 'proactive: Kafka bootstrap servers host:port[,…]', env: 'SOCKML_KAFKA' }),
-    prometheus: Flags.string({ description: 'proactive: Prometheus base URL; it must scrape 127.0.0.1:--sim-port' }),
     models: Flags.string({ description: 'proactive: model directory, one serve-model per model [default: ./models or the bundled models]' }),
     strategy: Flags.string({ description: 'proactive: how the votes combine', options: [...STRATEGY_NAMES], default: 'majority' }),
     'scale-up-cooldown': Flags.string({ description: 'proactive: policy cooldown after any scaling action before a scale-up, in experiment time', default: `${DEFAULT_POLICY.scaleUpCooldownMs / 1000}s` }),
@@ -98,12 +134,27 @@ Prometheus unusable (proactive).`;
       if (!(RUN_CONDITIONS as readonly string[]).includes(c)) throw new InputError(`--condition: unknown condition '${c}' (one of ${RUN_CONDITIONS.join(', ')})`);
     }
     const proactive = conditions.includes('proactive');
+    const onSim = flags.target === 'sim';
+    const targetUrl = onSim ? null : parseTargetUrl(flags.target);
+    if (onSim) {
+      const urlOnly = (['actuator', 'actuator-url'] as const).filter((f) => flags[f] !== undefined);
+      if (urlOnly.length > 0) throw new InputError(`--${urlOnly[0]} is for URL targets: on the emulator, replicas are set through its own /admin/replicas`);
+      if (flags.reactive === 'cluster') throw new InputError('--reactive cluster is for URL targets with their own HPAs: the emulator has none');
+    } else {
+      const missing = [!flags.prometheus && '--prometheus URL (snapshots come from it)', !flags.actuator && '--actuator kubernetes|http (replicas are reset through it)'].filter(Boolean);
+      if (missing.length > 0) throw new InputError(`--target ${flags.target} needs ${missing.join(' and ')}`);
+      if (flags.actuator === 'http' && !flags['actuator-url']) throw new InputError('--actuator http needs --actuator-url');
+      if (flags['sim-port'] !== 0) throw new InputError('--sim-port is for --target sim');
+      if (flags.reactive === 'cluster' && conditions.some((c) => c !== 'reactive')) {
+        throw new InputError(`--reactive cluster runs with the cluster's HPAs in place, which would also scale the ${conditions.filter((c) => c !== 'reactive').join(' and ')} runs: run those in another invocation, without the HPAs`);
+      }
+    }
     let brokers: string[] = [];
     const modelsDir = flags.models ?? defaultModelsDir();
     const scaleUpCooldownMs = durationFlag('scale-up-cooldown', flags['scale-up-cooldown']);
     const scaleDownCooldownMs = durationFlag('scale-down-cooldown', flags['scale-down-cooldown']);
     if (proactive) {
-      const missing = [!flags.kafka && '--kafka host:port', !flags.prometheus && '--prometheus URL', flags['sim-port'] === 0 && '--sim-port N (the port Prometheus scrapes)'].filter(Boolean);
+      const missing = [!flags.kafka && '--kafka host:port', !flags.prometheus && '--prometheus URL', onSim && flags['sim-port'] === 0 && '--sim-port N (the port Prometheus scrapes)'].filter(Boolean);
       if (missing.length > 0) throw new InputError(`--condition proactive runs sockml's live pipeline and needs ${missing.join(', ')}`);
       brokers = parseBrokers(flags.kafka!);
       try {
@@ -125,26 +176,55 @@ Prometheus unusable (proactive).`;
     const files = schedule.map((r) => join(flags.out, runFileName(r.condition, pattern.name, r.runId)));
     const clash = files.find((f) => existsSync(f));
     if (clash) throw new InputError(`${clash} exists: choose another --out (runs are never overwritten)`);
-    await mkdir(flags.out, { recursive: true });
 
+    const log = (line: string) => process.stderr.write(line + '\n');
     const services = [...SOCKSHOP_SERVICES];
-    if (proactive) await preparePipelineTopics(brokers);
-    let server;
-    try {
-      ({ server } = await startSimTarget({ services, timeScale, port: flags['sim-port'] }));
-    } catch (e) {
-      throw new InputError(`--sim-port ${flags['sim-port']}: ${(e as Error).message}`);
+    let target: ExperimentTarget;
+    let actuatorArgs: string[];
+    let collectArgs: string[] = [];
+    if (onSim) {
+      let sim: SimTarget;
+      try {
+        sim = await SimTarget.start({ services, timeScale, port: flags['sim-port'] });
+      } catch (e) {
+        throw new InputError(`--sim-port ${flags['sim-port']}: ${(e as Error).message}`);
+      }
+      target = sim;
+      actuatorArgs = ['--actuator', 'http', '--actuator-url', new URL('/admin/replicas', sim.url).toString()];
+    } else {
+      let actuator;
+      try {
+        actuator = flags.actuator === 'http' ? new HttpActuator(flags['actuator-url']!) : new KubernetesActuator({ namespace: flags.namespace });
+      } catch (e) {
+        throw new InputError((e as Error).message);
+      }
+      actuatorArgs = flags.actuator === 'http' ? ['--actuator', 'http', '--actuator-url', flags['actuator-url']!] : ['--actuator', 'kubernetes', '--namespace', flags.namespace];
+      collectArgs = ['--metric', flags.metric, '--cpu-source', flags['cpu-source']];
+      const prometheusTarget = new PrometheusTarget({
+        url: targetUrl!.toString(),
+        prometheus: flags.prometheus!,
+        actuator,
+        services,
+        metric: flags.metric,
+        cpuSource: flags['cpu-source'] as CpuSource,
+        lagMs: 1000,
+        log,
+      });
+      await checkPrometheusTarget(prometheusTarget, wallIntervalMs, { needCpu: conditions.includes('reactive') && flags.reactive === 'builtin', log });
+      target = prometheusTarget;
     }
+    await mkdir(flags.out, { recursive: true });
+    if (proactive) await preparePipelineTopics(brokers);
+
     const stop = new AbortController();
     const onSignal = () => stop.abort();
     process.once('SIGINT', onSignal);
     process.once('SIGTERM', onSignal);
-    const log = (line: string) => process.stderr.write(line + '\n');
-    log(`sockml experiment run: emulator on ${server.url}; ${schedule.length} run(s) of ${flags.duration} (${(wallDurationMs / 1000).toFixed(1)} s wall each), order ${schedule.map((r) => `${r.condition}#${r.runId}`).join(' ')}`);
+    log(`sockml experiment run: ${target.description}; ${schedule.length} run(s) of ${flags.duration} (${(wallDurationMs / 1000).toFixed(1)} s wall each), order ${schedule.map((r) => `${r.condition}#${r.runId}`).join(' ')}`);
     const runs = [];
     try {
-      if (proactive) {
-        const scrape = await waitForPrometheusScrape(flags.prometheus!, server.port, 30_000);
+      if (proactive && target instanceof SimTarget) {
+        const scrape = await waitForPrometheusScrape(flags.prometheus!, target.port, 30_000);
         // collect's rate window is two polls: with fewer than ~4 scrapes in it, rate() and the quantiles
         // come back empty and the models would see imputed values instead of the load.
         const every = scrape.scrapeIntervalMs;
@@ -159,8 +239,8 @@ Prometheus unusable (proactive).`;
       for (const [i, r] of schedule.entries()) {
         if (stop.signal.aborted) break;
         log(`run ${i + 1}/${schedule.length}: ${r.condition} ${pattern.name} run ${r.runId}`);
-        const result = await runSimExperiment({
-          targetUrl: server.url,
+        const result = await runExperiment({
+          target,
           services,
           condition: r.condition as RunCondition,
           runId: r.runId,
@@ -171,6 +251,7 @@ Prometheus unusable (proactive).`;
           initialReplicas: 1,
           settleMs: settleMs / timeScale,
           hpa: { targetUtilizationPct: flags['hpa-target'], maxReplicas: flags['max-replicas'] },
+          reactiveBy: flags.reactive as 'builtin' | 'cluster',
           seed: flags.seed,
           maxInFlight: flags['max-in-flight'],
           startProactive: proactive
@@ -180,7 +261,8 @@ Prometheus unusable (proactive).`;
                 return startProactivePipeline({
                   kafka: brokers.join(','),
                   prometheus: flags.prometheus!,
-                  actuatorUrl: new URL('/admin/replicas', server.url).toString(),
+                  actuatorArgs,
+                  collectArgs,
                   modelsDir,
                   strategy: flags.strategy,
                   pollIntervalMs: wallIntervalMs,
@@ -206,9 +288,67 @@ Prometheus unusable (proactive).`;
     } finally {
       process.removeListener('SIGINT', onSignal);
       process.removeListener('SIGTERM', onSignal);
-      await server.stop();
+      await target.stop();
     }
+    const unanswered = target instanceof PrometheusTarget ? target.failedIntervals : 0;
     for (const r of runs) this.log(`${r.file}: ${r.snapshots} snapshots, ${r.scalingActions.length} scaling actions, front-end up to ${r.maxReplicas['front-end']} replicas`);
-    return { target: 'sim', pattern: pattern.name, duration: flags.duration, interval: flags.interval, timeScale, order: schedule.map((r) => ({ condition: r.condition, runId: r.runId })), stoppedBySignal: stop.signal.aborted, runs };
+    if (unanswered > 0) this.warn(`${unanswered} interval(s) had no answer from Prometheus and are recorded as unknown (replicas -1, p95 0.0)`);
+    return {
+      target: onSim ? 'sim' : targetUrl!.toString(),
+      pattern: pattern.name,
+      duration: flags.duration,
+      interval: flags.interval,
+      timeScale,
+      order: schedule.map((r) => ({ condition: r.condition, runId: r.runId })),
+      stoppedBySignal: stop.signal.aborted,
+      unansweredIntervals: unanswered,
+      runs,
+    };
+  }
+}
+
+function parseTargetUrl(raw: string): URL {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new InputError(`--target must be ${TARGET_HELP}, got '${raw}'`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new InputError(`--target must be ${TARGET_HELP}, got '${raw}'`);
+  return url;
+}
+
+/**
+ * Before the first run on a real Sock Shop: Prometheus must have the front-end's request series with at
+ * least two samples per poll interval (else the interval's increase() is empty), waited for up to 30 s
+ * (a Prometheus that just started has no history yet); one that does not answer fails at once. Missing replicas or CPU for some services is a
+ * warning (their snapshots record them as unknown); the built-in reactive controller needs CPU somewhere.
+ */
+async function checkPrometheusTarget(target: PrometheusTarget, intervalMs: number, o: { needCpu: boolean; log: (line: string) => void }): Promise<void> {
+  const until = Date.now() + 30_000;
+  let why = '';
+  for (;;) {
+    let c;
+    try {
+      c = await target.check(intervalMs);
+    } catch (e) {
+      throw new EnvironmentError(`Prometheus cannot describe the target: ${(e as Error).message}`);
+    }
+    {
+      if (!c.withRequests.includes('front-end')) why = `it has no request series for the front-end (services with requests: ${c.withRequests.join(', ') || 'none'}; check --metric)`;
+      else if (c.samplesPerInterval === null || c.samplesPerInterval < 2) why = `it has ${c.samplesPerInterval ?? 0} sample(s) per series in one poll interval (${intervalMs / 1000} s of wall time): scrape more often, or lower --time-scale`;
+      else if (o.needCpu && c.withCpu.length === 0) why = 'it has no CPU utilisation for any service (CPU counter per --cpu-source and kube_pod_container_resource_requests{resource="cpu"}), which the reactive HPA controller scales on';
+      else {
+        const lacking = (have: string[]) => SOCKSHOP_SERVICES.filter((s) => !have.includes(s));
+        if (lacking(c.withReplicas).length > 0) o.log(`warning: Prometheus has no ready replicas (kube_deployment_status_replicas_available) for ${lacking(c.withReplicas).join(', ')}: recorded as -1`);
+        if (o.needCpu && lacking(c.withCpu).length > 0) o.log(`warning: no CPU utilisation for ${lacking(c.withCpu).join(', ')}: the reactive controller leaves them as they are`);
+        // The scrape that closes an interval is in Prometheus about one scrape interval later.
+        target.lagMs = Math.round(Math.min(intervalMs / 2, Math.max(500, intervalMs / c.samplesPerInterval + 250)));
+        o.log(`Prometheus has the target: ${c.withRequests.length} services with requests, ${c.samplesPerInterval} samples per poll interval; each snapshot is asked ${target.lagMs} ms after its interval ends`);
+        return;
+      }
+    }
+    if (Date.now() > until) throw new EnvironmentError(`Prometheus cannot describe the target: ${why}`);
+    await new Promise((r) => setTimeout(r, 1000));
   }
 }

@@ -5,12 +5,10 @@
  * histogram_quantile does — as coarse as the buckets) and CPU utilisation since the previous poll, as a
  * percentage of the ready replicas' CPU request (what the HPA targets).
  */
-import { histogramBuckets, intervalQuantile, parseExposition, sumBy, type ServiceObservation } from '@sockml/core';
+import { histogramBuckets, intervalQuantile, parseExposition, sumBy, type TargetServiceObservation } from '@sockml/core';
 
-export interface PolledService extends ServiceObservation {
-  /** Replicas asked for (kube_deployment_status_replicas): what the HPA sees as current. */
-  desiredReplicas: number | null;
-}
+/** desiredReplicas: kube_deployment_status_replicas, which the emulator sets to what was asked for. */
+export type PolledService = TargetServiceObservation;
 
 export interface MetricsScrape {
   atMs: number;

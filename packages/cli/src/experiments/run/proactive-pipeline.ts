@@ -4,7 +4,7 @@
  *   Prometheus ──► sockml collect --kafka ──► metrics ──► sockml serve-model ×N ──► model-votes
  *        ▲                                                                            │
  *        │ scrapes                                                                    ▼
- *   the target ◄──── POST /admin/replicas ◄──── sockml scale --actuator http ◄────────┘
+ *   the target ◄──── replicas ◄──── sockml scale --actuator http|kubernetes ◄─────────┘
  *
  * Every piece is the real command in its own process, talking through the real Kafka broker, so a
  * proactive run measures what a user would deploy. Each run gets fresh consumer groups that start at
@@ -29,8 +29,10 @@ import { spawnSockml, tail, type SockmlChild } from '../../lib/sockml-child.js';
 export interface ProactivePipelineOptions {
   kafka: string;
   prometheus: string;
-  /** Where the http actuator POSTs {service, replicas, decision_id}. */
-  actuatorUrl: string;
+  /** How `scale` reaches the target: e.g. ['--actuator', 'http', '--actuator-url', URL] or ['--actuator', 'kubernetes', '--namespace', NS]. */
+  actuatorArgs: string[];
+  /** More flags for `collect`, e.g. ['--metric', NAME, '--cpu-source', 'cadvisor'] for a real Sock Shop. */
+  collectArgs?: string[];
   /** Model directory: one serve-model per `<name>.onnx`. */
   modelsDir: string;
   strategy: string;
@@ -114,8 +116,7 @@ export async function startProactivePipeline(o: ProactivePipelineOptions): Promi
       '--models', o.modelsDir,
       '--strategy', o.strategy,
       '--window', ms(windowMs),
-      '--actuator', 'http',
-      '--actuator-url', o.actuatorUrl,
+      ...o.actuatorArgs,
       '--group', group('scale'),
       '--out', decisionsFile,
       '--min-replicas', String(o.minReplicas),
@@ -163,6 +164,7 @@ export async function startProactivePipeline(o: ProactivePipelineOptions): Promi
         // The same polls as a labelled CSV: `sockml replay` re-runs the run's decisions offline from it.
         '--out', join(o.logDir, 'metrics.csv'),
         '--slo', String(o.sloMs),
+        ...(o.collectArgs ?? []),
       ]);
     },
     stop() {

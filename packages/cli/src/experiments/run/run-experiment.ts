@@ -1,23 +1,25 @@
 /**
- * One experiment run on the Sock Shop emulator (`--target sim`): reset the replicas, put the load
- * pattern on the front-end, poll /metrics every interval into one snapshot line, and — reactive
- * condition — run the HPA controller every sync period against the emulator's CPU, applying its
- * decisions through POST /admin/replicas (what `sockml scale --actuator http` does); — proactive
- * condition — run sockml's live pipeline (proactive-pipeline.ts), whose scaler POSTs there itself.
- * The snapshots are taken the same way in every condition, so only the scaler differs between them.
+ * One experiment run on a target (experiment-target.ts: the emulator, or a real Sock Shop through
+ * Prometheus): reset the replicas, put the load pattern on the front-end, observe the target every
+ * interval into one snapshot line, and — reactive condition — run the HPA controller every sync period
+ * against the target's CPU, applying its decisions through the target's replica setter (what `sockml
+ * scale --actuator http|kubernetes` does), or, with `reactiveBy: 'cluster'`, leave scaling to an HPA the
+ * cluster already runs and only record what it did; — proactive condition — run sockml's live pipeline
+ * (proactive-pipeline.ts), whose scaler scales the target itself. The snapshots are taken the same way in
+ * every condition, so only the scaler differs between them.
  *
  * Time compression: every duration of the experiment (--duration, --interval, the HPA's 15 s sync and
  * 300 s scale-down window, the emulator's 20 s replica start-up) is divided by --time-scale on the wall
  * clock. Request rates and latencies are not compressed: the emulator is a real-time queue model.
  */
-import { DEFAULT_JOURNEY, DEFAULT_SERVICE_SPECS, journeyRequests, ReactiveLoop, SnapshotRecorder, type HpaOptions, type IntervalObservation, type LoadPattern, type RunCondition, type SockShopService, type TimelineRow } from '@sockml/core';
+import { DEFAULT_JOURNEY, journeyRequests, ReactiveLoop, SnapshotRecorder, type HpaOptions, type IntervalObservation, type LoadPattern, type RunCondition, type TimelineRow } from '@sockml/core';
 import { BuiltinEngine } from '../../load/builtin.js';
-import { observeBetween, scrapeMetrics, setReplicas, type MetricsScrape } from './metrics-poller.js';
+import { sleep, type ExperimentTarget } from './experiment-target.js';
 import type { ProactivePipeline } from './proactive-pipeline.js';
 
-export interface SimRunOptions {
-  targetUrl: string;
-  services: readonly SockShopService[];
+export interface RunOptions {
+  target: ExperimentTarget;
+  services: readonly string[];
   condition: RunCondition;
   runId: number;
   pattern: LoadPattern;
@@ -29,6 +31,8 @@ export interface SimRunOptions {
   /** Wall-clock wait after the replica reset, before the load starts. */
   settleMs: number;
   hpa: Partial<HpaOptions>;
+  /** Reactive: sockml's HPA controller ('builtin') or the cluster's own HPA ('cluster', sockml only records). */
+  reactiveBy?: 'builtin' | 'cluster';
   seed: number;
   maxInFlight: number;
   /** The proactive condition's pipeline, started for this run (before the replica reset). */
@@ -37,44 +41,13 @@ export interface SimRunOptions {
   log?: (line: string) => void;
 }
 
-export interface SimRunResult {
+export interface RunResult {
   lines: string[];
   scalingActions: { atMs: number; service: string; from: number; to: number }[];
   maxReplicas: Record<string, number>;
 }
 
-const sleep = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    const done = () => {
-      clearTimeout(t);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    };
-    const t = setTimeout(done, Math.max(0, ms));
-    signal?.addEventListener('abort', done, { once: true });
-  });
-
-const requestsSeen = (s: MetricsScrape) => [...s.buckets.values()].reduce((n, b) => n + (b.get(Infinity) ?? 0), 0);
-
-/**
- * Waits until the target is idle: no request finished between two scrapes 1 s apart (the previous run's
- * backlog has drained and its in-flight requests have ended), at most maxMs.
- */
-async function waitUntilIdle(url: string, maxMs: number, signal?: AbortSignal): Promise<boolean> {
-  const until = performance.now() + maxMs;
-  let last = requestsSeen(await scrapeMetrics(url, 0));
-  while (performance.now() < until && !signal?.aborted) {
-    await sleep(1000, signal);
-    const now = requestsSeen(await scrapeMetrics(url, 0));
-    if (now === last) return true;
-    last = now;
-  }
-  return false;
-}
-
-const cpuRequest = (s: string) => DEFAULT_SERVICE_SPECS[s as SockShopService]?.cpuRequestCores ?? 1;
-
-export async function runSimExperiment(o: SimRunOptions): Promise<SimRunResult> {
+export async function runExperiment(o: RunOptions): Promise<RunResult> {
   const log = o.log ?? (() => {});
   let pipeline: ProactivePipeline | undefined;
   if (o.condition === 'proactive') {
@@ -89,17 +62,17 @@ export async function runSimExperiment(o: SimRunOptions): Promise<SimRunResult> 
   }
 }
 
-async function runWith(o: SimRunOptions, log: (line: string) => void, pipeline: ProactivePipeline | undefined): Promise<SimRunResult> {
+async function runWith(o: RunOptions, log: (line: string) => void, pipeline: ProactivePipeline | undefined): Promise<RunResult> {
   // Reset: the previous run's requests drain (on the replicas it ended with), every service goes back to
   // the initial replicas, and the target settles before the load starts.
-  if (!(await waitUntilIdle(o.targetUrl, 60_000, o.signal))) log('  warning: the target was still answering requests after 60 s; starting anyway');
-  for (const s of o.services) await setReplicas(o.targetUrl, s, o.initialReplicas);
+  if (!(await o.target.waitUntilIdle(60_000, o.signal))) log('  warning: the target was still answering requests after 60 s; starting anyway');
+  for (const s of o.services) await o.target.setReplicas(s, o.initialReplicas);
   await sleep(o.settleMs, o.signal);
 
   const recorder = new SnapshotRecorder({ runId: o.runId, condition: o.condition, pattern: o.pattern.name, sloMs: o.sloMs });
   const observations: { obs: IntervalObservation; fromMs: number; toMs: number }[] = [];
   const rows: TimelineRow[] = [];
-  const scalingActions: SimRunResult['scalingActions'] = [];
+  const scalingActions: RunResult['scalingActions'] = [];
   const maxReplicas: Record<string, number> = Object.fromEntries(o.services.map((s) => [s, o.initialReplicas]));
 
   const t0 = performance.now();
@@ -111,49 +84,57 @@ async function runWith(o: SimRunOptions, log: (line: string) => void, pipeline: 
 
   // The reactive loop: every (sync period / time scale) of wall time, on the experiment clock.
   let reactive: Promise<void> = Promise.resolve();
-  if (o.condition === 'reactive') {
+  if (o.condition === 'reactive' && (o.reactiveBy ?? 'builtin') === 'builtin') {
     const loop = new ReactiveLoop(o.services, o.hpa);
     const syncWallMs = (o.hpa.syncPeriodMs ?? 15_000) / o.timeScale;
     reactive = (async () => {
-      let last = await scrapeMetrics(o.targetUrl, elapsed());
+      const observer = await o.target.observer(elapsed);
       while (!stop.signal.aborted) {
         await sleep(syncWallMs, stop.signal);
         if (stop.signal.aborted) break;
-        const now = await scrapeMetrics(o.targetUrl, elapsed());
-        const seen = observeBetween(last, now, o.services, cpuRequest);
-        last = now;
+        const { services: seen, toMs } = await observer.next();
         const input = Object.fromEntries(Object.entries(seen).map(([s, v]) => [s, v.desiredReplicas === null ? undefined : { replicas: v.desiredReplicas, readyReplicas: v.replicas ?? 0, cpuPct: v.cpuPct }]));
-        for (const a of loop.step(now.atMs * o.timeScale, input)) {
-          await setReplicas(o.targetUrl, a.service, a.to);
-          scalingActions.push({ atMs: now.atMs, service: a.service, from: a.from, to: a.to });
+        for (const a of loop.step(toMs * o.timeScale, input)) {
+          await o.target.setReplicas(a.service, a.to);
+          scalingActions.push({ atMs: toMs, service: a.service, from: a.from, to: a.to });
           maxReplicas[a.service] = Math.max(maxReplicas[a.service] ?? 0, a.to);
-          log(`  ${(now.atMs / 1000).toFixed(1)} s: HPA ${a.service} ${a.from} → ${a.to} (${a.decision.reason})`);
+          log(`  ${(toMs / 1000).toFixed(1)} s: HPA ${a.service} ${a.from} → ${a.to} (${a.decision.reason})`);
         }
       }
     })();
   }
+  // The cluster's own HPA: its actions are the changes of the Deployments' asked-for replicas between snapshots.
+  const clusterScaled = o.condition === 'reactive' && o.reactiveBy === 'cluster';
+  const desired = new Map<string, number>(o.services.map((s) => [s, o.initialReplicas]));
 
   // The poller: one snapshot per interval of the pattern's duration.
   const intervals = Math.max(1, Math.floor(o.pattern.durationMs / o.intervalMs));
   const poller = (async () => {
-    let last: MetricsScrape = await scrapeMetrics(o.targetUrl, elapsed());
+    const observer = await o.target.observer(elapsed);
     for (let i = 0; i < intervals && !stop.signal.aborted; i++) {
       await sleep(t0 + (i + 1) * o.intervalMs - performance.now(), stop.signal);
       if (stop.signal.aborted) break;
-      const now = await scrapeMetrics(o.targetUrl, elapsed());
-      const seen = observeBetween(last, now, o.services, cpuRequest);
-      observations.push({ obs: { at: new Date(), services: Object.fromEntries(Object.entries(seen).map(([s, v]) => [s, { replicas: v.replicas, p95Ms: v.p95Ms, cpuPct: v.cpuPct }])), load: null }, fromMs: last.atMs, toMs: now.atMs });
-      for (const [s, v] of Object.entries(seen)) if (v.replicas !== null) maxReplicas[s] = Math.max(maxReplicas[s] ?? 0, v.replicas);
+      const at = new Date();
+      const { services: seen, fromMs, toMs } = await observer.next();
+      observations.push({ obs: { at, services: Object.fromEntries(Object.entries(seen).map(([s, v]) => [s, { replicas: v.replicas, p95Ms: v.p95Ms, cpuPct: v.cpuPct }])), load: null }, fromMs, toMs });
+      for (const [s, v] of Object.entries(seen)) {
+        if (v.replicas !== null) maxReplicas[s] = Math.max(maxReplicas[s] ?? 0, v.replicas);
+        const was = desired.get(s);
+        if (clusterScaled && v.desiredReplicas !== null && was !== undefined && v.desiredReplicas !== was) {
+          scalingActions.push({ atMs: toMs, service: s, from: was, to: v.desiredReplicas });
+          log(`  ${(toMs / 1000).toFixed(1)} s: the cluster's HPA scaled ${s} ${was} → ${v.desiredReplicas}`);
+        }
+        if (v.desiredReplicas !== null) desired.set(s, v.desiredReplicas);
+      }
       const fe = seen['front-end'];
-      log(`  interval ${i}: ${fe ? `front-end ${fe.replicas} ready, p95 ${fe.p95Ms === null ? '–' : fe.p95Ms.toFixed(1)} ms, cpu ${fe.cpuPct === null ? '–' : fe.cpuPct.toFixed(0)} %` : ''}`);
-      last = now;
+      log(`  interval ${i}: ${fe ? `front-end ${fe.replicas ?? '?'} ready, p95 ${fe.p95Ms === null ? '–' : fe.p95Ms.toFixed(1)} ms, cpu ${fe.cpuPct === null ? '–' : fe.cpuPct.toFixed(0)} %` : ''}`);
     }
   })();
 
   const engine = new BuiltinEngine();
   const load = engine.run({
     pattern: o.pattern,
-    target: new URL(o.targetUrl),
+    target: new URL(o.target.url),
     model: 'open',
     vus: 1,
     maxInFlight: o.maxInFlight,
