@@ -26,6 +26,13 @@ export interface ServiceSpec {
   memoryMbPerReplica: number;
 }
 
+/**
+ * Upper bounds (seconds) of the `request_duration_seconds` histogram buckets, as the Sock Shop images
+ * export them: client_golang's defaults, which prom-client (the Node front-end) shares. The recordings'
+ * quantiles are interpolated inside these buckets.
+ */
+export const REQUEST_DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
 /** Memory follows the real images: the Java services (carts, orders, shipping) are the heavy ones. */
 export const DEFAULT_SERVICE_SPECS: Readonly<Record<SockShopService, ServiceSpec>> = {
   'front-end': { capacityRps: 100, baseLatencyMs: 6, cpuRequestCores: 0.3, idleCores: 0.005, memoryMbPerReplica: 90 },
