@@ -343,7 +343,7 @@ export function emulateSteadyLoad(o: SteadyLoadOptions): Record<string, Emulated
 
 /** An emulator whose replicas are all ready at t = 0, as a deployment that has settled (no start-up delay). */
 function settledEmulator(o: SteadyLoadOptions): SockShopEmulator {
-  const em = new SockShopEmulator({ ...o.emulator, initialReplicas: 1, queue: { ...o.emulator?.queue, startupDelayMs: 0 } }, 0);
+  const em = new SockShopEmulator({ ...o.emulator, seed: o.seed, initialReplicas: 1, queue: { ...o.emulator?.queue, startupDelayMs: 0 } }, 0);
   for (const s of SOCKSHOP_SERVICES) {
     const n = o.replicas?.[s];
     if (n !== undefined && em.services.includes(s)) em.setReplicas(s, n, 0);

@@ -16,9 +16,18 @@ export function isSockShopService(s: string): s is SockShopService {
 export interface ServiceSpec {
   /** Requests per second one ready replica completes. */
   capacityRps: number;
-  /** Service time of one request on an idle replica (its own work, without downstream calls). */
+  /** Mean service time of one request (its own work, without downstream calls), whatever the load. */
   baseLatencyMs: number;
-  /** The replica's CPU request in cores: a replica at capacity uses exactly this much (100 % utilisation). */
+  /** Spread of the service time: 0 = every request takes baseLatencyMs, 1 = exponential; in [0, 1]. */
+  latencyCv: number;
+  /**
+   * Service time of a route relative to baseLatencyMs, keyed `METHOD route` (the histogram's labels);
+   * routes not named cost 1.
+   */
+  routeCost?: Readonly<Record<string, number>>;
+  /** CPU one request costs, in core-milliseconds. */
+  cpuMsPerRequest: number;
+  /** The replica's Kubernetes CPU request in cores: what an HPA's CPU utilisation is a percentage of. */
   cpuRequestCores: number;
   /** CPU an idle replica burns anyway (runtime, health checks), in cores. */
   idleCores: number;
@@ -35,13 +44,13 @@ export const REQUEST_DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.
 
 /** Memory follows the real images: the Java services (carts, orders, shipping) are the heavy ones. */
 export const DEFAULT_SERVICE_SPECS: Readonly<Record<SockShopService, ServiceSpec>> = {
-  'front-end': { capacityRps: 100, baseLatencyMs: 6, cpuRequestCores: 0.3, idleCores: 0.005, memoryMbPerReplica: 90 },
-  carts: { capacityRps: 60, baseLatencyMs: 10, cpuRequestCores: 0.5, idleCores: 0.01, memoryMbPerReplica: 350 },
-  orders: { capacityRps: 30, baseLatencyMs: 15, cpuRequestCores: 0.5, idleCores: 0.01, memoryMbPerReplica: 380 },
-  catalogue: { capacityRps: 120, baseLatencyMs: 4, cpuRequestCores: 0.1, idleCores: 0.002, memoryMbPerReplica: 12 },
-  user: { capacityRps: 100, baseLatencyMs: 5, cpuRequestCores: 0.1, idleCores: 0.002, memoryMbPerReplica: 14 },
-  payment: { capacityRps: 150, baseLatencyMs: 3, cpuRequestCores: 0.1, idleCores: 0.001, memoryMbPerReplica: 9 },
-  shipping: { capacityRps: 60, baseLatencyMs: 8, cpuRequestCores: 0.3, idleCores: 0.01, memoryMbPerReplica: 340 },
+  'front-end': { capacityRps: 100, baseLatencyMs: 6, latencyCv: 0, cpuMsPerRequest: 3, cpuRequestCores: 0.3, idleCores: 0.005, memoryMbPerReplica: 90 },
+  carts: { capacityRps: 60, baseLatencyMs: 10, latencyCv: 0, cpuMsPerRequest: 8.33, cpuRequestCores: 0.5, idleCores: 0.01, memoryMbPerReplica: 350 },
+  orders: { capacityRps: 30, baseLatencyMs: 15, latencyCv: 0, cpuMsPerRequest: 16.67, cpuRequestCores: 0.5, idleCores: 0.01, memoryMbPerReplica: 380 },
+  catalogue: { capacityRps: 120, baseLatencyMs: 4, latencyCv: 0, cpuMsPerRequest: 0.83, cpuRequestCores: 0.1, idleCores: 0.002, memoryMbPerReplica: 12 },
+  user: { capacityRps: 100, baseLatencyMs: 5, latencyCv: 0, cpuMsPerRequest: 1, cpuRequestCores: 0.1, idleCores: 0.002, memoryMbPerReplica: 14 },
+  payment: { capacityRps: 150, baseLatencyMs: 3, latencyCv: 0, cpuMsPerRequest: 0.67, cpuRequestCores: 0.1, idleCores: 0.001, memoryMbPerReplica: 9 },
+  shipping: { capacityRps: 60, baseLatencyMs: 8, latencyCv: 0, cpuMsPerRequest: 5, cpuRequestCores: 0.3, idleCores: 0.01, memoryMbPerReplica: 340 },
 };
 
 /** One request a service serves, with the requests it makes itself (in order, one after the other). */
