@@ -60,7 +60,7 @@ for (const [s, c] of Object.entries(report.services)) {
   const cpu = c.cpu ? `CPU ≈ ${f(c.cpu.intercept, 2)} % + ${f(c.cpu.slope, 3)} % per rps (${f(c.cpu.cpuMsPerRequest, 2)} core-ms per request, n = ${c.cpu.n})` : 'CPU: too few polls';
   const base = c.shape.base ? `low-load (${c.shape.base.fromRps}–${c.shape.base.toRps} rps) p50 ${f(c.shape.base.p50)} / p95 ${f(c.shape.base.p95)} ms` : 'no low-load band';
   const rise = c.shape.rise ? `p95 > 1.25 × low-load from the ${c.shape.rise.fromRps}–${c.shape.rise.toRps} rps band on` : `no rise up to ${f(c.shape.maxRps)} rps`;
-  out.push(`### ${s}: ${base}; ${rise}; ${cpu}`);
+  out.push(`### ${s}: ${base}; ${rise}; ${cpu}; memory ${f(c.memoryMb, 0)} MiB`);
   out.push('');
   out.push('| rps band | polls | rps | p50 | p95 | p95 IQR | p99 | CPU % |');
   out.push('|---|---:|---:|---:|---:|---|---:|---:|');
@@ -80,7 +80,7 @@ out.push('');
 out.push('| front-end band | service | polls | rec rps | emu rps | rec p50 | emu p50 | rec p95 | emu p95 | rec CPU % | emu CPU % | verdict |');
 out.push('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|');
 for (const r of report.comparison) {
-  const verdict = !r.compared ? 'not compared' : r.p50Ok && r.p95Ok ? 'ok' : [r.p50Ok ? '' : 'p50', r.p95Ok ? '' : 'p95'].filter(Boolean).join('+') + ' off';
+  const verdict = !r.compared ? `not compared (${r.reason})` : r.p50Ok && r.p95Ok ? 'ok' : [r.p50Ok ? '' : 'p50', r.p95Ok ? '' : 'p95'].filter(Boolean).join('+') + ' off';
   out.push(
     `| ${r.fromRps}–${r.toRps} | ${r.service} | ${r.recorded.polls} | ${f(r.recorded.rps, 2)} | ${f(r.emulated.rps, 2)} | ${f(r.recorded.p50)} | ${f(r.emulated.p50)} | ${f(r.recorded.p95)} | ${f(r.emulated.p95)} | ${f(r.recorded.cpuPct, 2)} | ${f(r.emulated.cpuPct, 2)} | ${verdict} |`,
   );
@@ -97,6 +97,13 @@ for (const rps of o.replicaRates) {
   const rows = report.replicas.filter((r) => r.rps === rps);
   out.push(`| ${rps} | ${rows.map((r) => `${f(r.p50)} / ${f(r.p95)}`).join(' | ')} |`);
 }
+out.push('');
+out.push('## Emulated under sockml’s default journey mix (loadtest, experiment run), one replica each: p50 / p95');
+out.push('');
+const services = Object.keys(report.defaultJourney[0]?.services ?? {});
+out.push(`| front-end rps | ${services.join(' | ')} |`);
+out.push(`|---:|${services.map(() => '---:').join('|')}|`);
+for (const row of report.defaultJourney) out.push(`| ${row.rps} | ${services.map((s) => `${f(row.services[s].p50)} / ${f(row.services[s].p95)}`).join(' | ')} |`);
 out.push('');
 out.push('## Recorded front-end where replicas are known (fixtures/seed-experiments diag_*, another campaign)');
 out.push('');

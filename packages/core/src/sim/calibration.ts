@@ -377,6 +377,12 @@ export interface CalibrationOptions {
   minCompareRps: number;
   /** Front-end bands below this rate are idle: their traffic is health probes, not the journey, and is not compared. */
   minFrontEndRps: number;
+  /**
+   * Front-end bands whose recorded p50 exceeds this many times the low-load p50 are saturated: there
+   * the recordings' closed-loop load generator (Locust) caps the queue at its number of users, while
+   * the emulator is driven open-loop, so they are not compared.
+   */
+  saturationFactor: number;
   /** An emulated quantile matches when within relTolerance of the recorded one, or within absToleranceMs. */
   relTolerance: number;
   absToleranceMs: number;
@@ -392,6 +398,7 @@ export const DEFAULT_CALIBRATION: CalibrationOptions = {
   minPolls: 3,
   minCompareRps: 0.5,
   minFrontEndRps: 2,
+  saturationFactor: 2,
   relTolerance: 0.25,
   absToleranceMs: 2.5,
   emulation: { windows: 5, windowMs: 60_000, warmupMs: 10_000, seed: 1 },
@@ -406,8 +413,9 @@ export interface ComparisonRow {
   service: string;
   recorded: PollSummary;
   emulated: EmulatedService;
-  /** Whether the band is compared (enough polls, enough traffic); the quantiles' verdicts when it is. */
+  /** Whether the band is compared, why not when it is not, and the quantiles' verdicts when it is. */
   compared: boolean;
+  reason: 'idle' | 'saturated' | 'few polls' | 'low rate' | null;
   p50Ok: boolean | null;
   p95Ok: boolean | null;
 }
@@ -416,6 +424,8 @@ export interface ServiceCalibration {
   bands: RateBand[];
   shape: LatencyShape;
   cpu: ReturnType<typeof cpuByRate>;
+  /** Median resident memory over the steady polls, MiB (all replicas). */
+  memoryMb: number | null;
 }
 
 export interface CalibrationReport {
@@ -427,6 +437,8 @@ export interface CalibrationReport {
   comparison: ComparisonRow[];
   /** Emulated front-end p50/p95 at each rate with n front-end replicas (the others at 1). */
   replicas: { rps: number; replicas: number; p50: number | null; p95: number | null }[];
+  /** The emulator under sockml's own default journey mix (what `loadtest` and `experiment run` offer), one replica each. */
+  defaultJourney: { rps: number; services: Record<string, EmulatedService> }[];
 }
 
 export const withinTolerance = (emulated: number | null, recorded: number | null, o: Pick<CalibrationOptions, 'relTolerance' | 'absToleranceMs'>): boolean | null =>
@@ -444,20 +456,24 @@ export function calibrate(recordings: readonly CalibrationRecording[], options: 
   const services: Record<string, ServiceCalibration> = {};
   for (const s of SOCKSHOP_SERVICES) {
     const bands = latencyByRate(polls, s, o.bandEdges);
-    if (bands.length > 0) services[s] = { bands, shape: latencyShape(bands, { minPolls: o.minPolls, riseFactor: 1.25 }), cpu: cpuByRate(polls, s) };
+    const memory = polls.filter((p) => p.sample.service === s && p.sample.memoryUsageMb !== null).map((p) => p.sample.memoryUsageMb!);
+    if (bands.length > 0) services[s] = { bands, shape: latencyShape(bands, { minPolls: o.minPolls, riseFactor: 1.25 }), cpu: cpuByRate(polls, s), memoryMb: median(memory) };
   }
   const fan = fanOut(recordings, polls);
   const journeyWeights = journeyWeightsForFanOut(Object.fromEntries(Object.entries(fan).map(([s, f]) => [s, f.slope])));
   const requests = journeyRequests({ ...DEFAULT_JOURNEY, weights: journeyWeights });
   const comparison: ComparisonRow[] = [];
+  const feBaseP50 = services['front-end']?.shape.base?.p50 ?? null;
   for (const band of frontEndBands(recordings, polls, o.bandEdges, o.steady.minRps)) {
     const fe = band.services['front-end'];
     if (!fe || fe.polls < o.minPolls) continue;
     const emulated = emulateSteadyLoad({ ...o.emulation, rps: fe.rps, requests });
+    const bandReason = fe.rps < o.minFrontEndRps ? 'idle' : feBaseP50 !== null && fe.p50 !== null && fe.p50 > o.saturationFactor * feBaseP50 ? 'saturated' : null;
     for (const s of SOCKSHOP_SERVICES) {
       const recorded = band.services[s];
       if (!recorded || !emulated[s]) continue;
-      const compared = fe.rps >= o.minFrontEndRps && recorded.polls >= o.minPolls && recorded.rps >= o.minCompareRps;
+      const reason = bandReason ?? (recorded.polls < o.minPolls ? 'few polls' : recorded.rps < o.minCompareRps ? 'low rate' : null);
+      const compared = reason === null;
       comparison.push({
         fromRps: band.fromRps,
         toRps: band.toRps,
@@ -465,6 +481,7 @@ export function calibrate(recordings: readonly CalibrationRecording[], options: 
         recorded,
         emulated: emulated[s],
         compared,
+        reason,
         p50Ok: compared ? withinTolerance(emulated[s].p50, recorded.p50, o) : null,
         p95Ok: compared ? withinTolerance(emulated[s].p95, recorded.p95, o) : null,
       });
@@ -477,5 +494,7 @@ export function calibrate(recordings: readonly CalibrationRecording[], options: 
       replicas.push({ rps, replicas: n, p50: fe?.p50 ?? null, p95: fe?.p95 ?? null });
     }
   }
-  return { recordings: recordings.map((r) => r.name), steadyPolls: polls.length, services, fanOut: fan, journeyWeights, comparison, replicas };
+  const defaultRequests = journeyRequests(DEFAULT_JOURNEY);
+  const defaultJourney = o.replicaRates.map((rps) => ({ rps, services: emulateSteadyLoad({ ...o.emulation, rps, requests: defaultRequests }) }));
+  return { recordings: recordings.map((r) => r.name), steadyPolls: polls.length, services, fanOut: fan, journeyWeights, comparison, replicas, defaultJourney };
 }
