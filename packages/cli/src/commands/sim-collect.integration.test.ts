@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse as parseCsvSync } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_SERVICE_SPECS } from '@sockml/core';
 import { prometheusAvailable, startPrometheus, type PrometheusServer } from '../testing/prometheus.js';
 import { startSockml, type SockmlProcess } from '../testing/sockml-process.js';
 
@@ -51,10 +52,11 @@ describe.skipIf(!prometheusAvailable() && !process.env.CI)('sockml collect again
       expect(Number(row.request_rate_rps)).toBeLessThan(55);
       expect(Number(row.error_rate_pct)).toBe(0);
       expect(Number(row.p95_latency_ms)).toBeGreaterThan(0);
-      expect(Number(row.cpu_usage_pct)).toBeGreaterThan(5); // 40 rps × 0.3 / 100 core-seconds each ≈ 12 %
-      // 90 MB for the one replica, plus a little for requests queued at the scrape (Poisson arrivals queue now and then).
-      expect(Number(row.memory_usage_mb)).toBeGreaterThanOrEqual(90);
-      expect(Number(row.memory_usage_mb)).toBeLessThan(91);
+      expect(Number(row.cpu_usage_pct)).toBeGreaterThan(5); // 40 rps × 2.06 core-ms + 0.021 cores idle ≈ 10 %
+      // The one replica's memory, plus a little for requests queued at the scrape (Poisson arrivals queue now and then).
+      const replicaMb = DEFAULT_SERVICE_SPECS['front-end'].memoryMbPerReplica;
+      expect(Number(row.memory_usage_mb)).toBeGreaterThanOrEqual(replicaMb);
+      expect(Number(row.memory_usage_mb)).toBeLessThan(replicaMb + 1);
     }
     for (const row of rows.filter((x) => x.service === 'catalogue')) expect(Number(row.request_rate_rps)).toBeGreaterThan(10);
   });

@@ -7,12 +7,13 @@ export default class Sim extends SockmlCommand {
   static summary = 'Run a local emulator of Sock Shop: its front-end routes, its metrics, and replicas you can set.';
 
   static description = `An EMULATOR, not Sock Shop: no service code runs. Each service (front-end, carts, orders, catalogue,
-user, payment, shipping) is a queue model with replicas (1 at start), a capacity per replica, a base
-latency, queueing latency that grows with utilisation ρ (base / (1 − ρ), capped at 20 × base) plus a
-backlog when arrivals exceed capacity, CPU in proportion to the work and memory per replica. A request to
-the front-end fans out to the services it calls (GET /catalogue → catalogue; POST /cart → catalogue,
-carts; POST /orders → orders → user, carts, payment, shipping; GET /login → user) and is answered after
-the modelled latency; 503 when a queue is full, 500 when a downstream call failed.
+user, payment, shipping) is a queue model with replicas (1 at start), a capacity per replica, a service
+time (mean, spread, per-route cost), a stall that hits a growing share of requests as utilisation ρ grows
+(ρ^3.5 of them, ~65 ms each) plus a backlog when arrivals exceed capacity, CPU per request and memory per
+replica, calibrated against the GKE recordings (docs/EXPERIMENTS.md, "Calibration"). A request to the
+front-end fans out to the services it calls (GET /catalogue → catalogue; POST /cart → catalogue, carts;
+GET /login → user, carts; POST /orders → user ×2, then orders → user, carts, payment, shipping) and is
+answered after the modelled latency; 503 when a queue is full, 500 when a downstream call failed.
 
 GET /metrics serves Sock Shop's metric names: request_duration_seconds{service,method,route,status_code}
 (client_golang's default buckets), process_cpu_seconds_total{service},

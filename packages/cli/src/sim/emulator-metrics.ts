@@ -18,9 +18,7 @@
  * CPU, memory and replicas are read from the model at scrape time.
  */
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { routeRequest, type EmulatorObservation, type ServiceCall, type SockShopEmulator } from '@sockml/core';
-
-export const REQUEST_DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+import { REQUEST_DURATION_BUCKETS, routeRequest, type EmulatorObservation, type ServiceCall, type SockShopEmulator } from '@sockml/core';
 
 /** A sample of every journey route, to initialise each emulated (service, method, route) series at 0. */
 const ROUTE_SAMPLES: [string, string][] = [

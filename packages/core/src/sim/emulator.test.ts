@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SockShopEmulator } from './emulator.js';
-import { routeRequest, SOCKSHOP_SERVICES } from './topology.js';
+import { DEFAULT_SERVICE_SPECS, routeRequest, SOCKSHOP_SERVICES } from './topology.js';
 import { journeyRequests } from '../load/journey.js';
 
 describe('routeRequest', () => {
@@ -12,10 +12,10 @@ describe('routeRequest', () => {
     { method: 'GET', path: '/', services: ['front-end'] },
     { method: 'GET', path: '/catalogue?tags=blue', services: ['front-end', 'catalogue'] },
     { method: 'GET', path: '/catalogue/abc', services: ['front-end', 'catalogue'] },
-    { method: 'GET', path: '/login', services: ['front-end', 'user'] },
+    { method: 'GET', path: '/login', services: ['front-end', 'user', 'carts'] },
     { method: 'POST', path: '/cart', services: ['front-end', 'catalogue', 'carts'] },
     { method: 'GET', path: '/cart', services: ['front-end', 'carts'] },
-    { method: 'POST', path: '/orders', services: ['front-end', 'orders', 'user', 'carts', 'payment', 'shipping'] },
+    { method: 'POST', path: '/orders', services: ['front-end', 'user', 'user', 'orders', 'user', 'carts', 'payment', 'shipping'] },
   ])('$method $path fans out to $services', ({ method, path, services }) => {
     const seen: string[] = [];
     const walk = (c: NonNullable<ReturnType<typeof routeRequest>>) => {
@@ -77,16 +77,36 @@ describe('SockShopEmulator', () => {
 
   it('front-end latency rises with load and falls once added replicas are ready', () => {
     const em = new SockShopEmulator({ timeScale: 10 }, 0);
-    const home = (rps: number, from: number, ms: number) => {
-      let last = 0;
-      for (let t = from; t < from + ms; t += 1000 / rps) last = em.handle('GET', '/', t).latencyMs;
-      return last;
+    // The median front-end latency of the home page at `rps` from `from` for `ms`, over the last `lastMs`.
+    const home = (rps: number, from: number, ms: number, lastMs = ms) => {
+      const seen: number[] = [];
+      for (let t = from; t < from + ms; t += 1000 / rps) {
+        const l = em.handle('GET', '/', t).latencyMs;
+        if (t >= from + ms - lastMs) seen.push(l);
+      }
+      return seen.sort((a, b) => a - b)[Math.floor(seen.length / 2)];
     };
+    const overload = 2 * DEFAULT_SERVICE_SPECS['front-end'].capacityRps; // twice one replica's capacity: the backlog grows
     const light = home(30, 0, 3000);
-    const heavy = home(150, 3000, 2000);
+    const heavy = home(overload, 3000, 2000, 500);
     expect(heavy).toBeGreaterThan(light * 10);
     em.setReplicas('front-end', 3, 5000);
-    expect(home(150, 5000, 1000)).toBeGreaterThan(heavy); // still starting (2 s at time-scale 10)
-    expect(home(150, 6000, 6000)).toBeLessThan(light * 2);
+    expect(home(overload, 5000, 1000, 500)).toBeGreaterThan(heavy); // still starting (2 s at time-scale 10)
+    expect(home(overload, 6000, 8000, 3000)).toBeLessThan(light * 2); // 3 replicas: the backlog has drained
+  });
+
+  it('the same seed gives the same latencies; another seed other ones', () => {
+    const run = (seed: number) => {
+      const em = new SockShopEmulator({ seed }, 0);
+      return Array.from({ length: 200 }, (_, i) => em.handle('POST', '/orders', i * 10).latencyMs);
+    };
+    expect(run(5)).toEqual(run(5));
+    expect(run(5)).not.toEqual(run(6));
+  });
+
+  it('a route cost from the spec scales that route only', () => {
+    const em = new SockShopEmulator({ specs: { 'front-end': { latencyCv: 0, baseLatencyMs: 2, routeCost: { 'GET /': 3 } } }, services: ['front-end'] }, 0);
+    expect(em.handle('GET', '/', 0).latencyMs).toBe(6);
+    expect(em.handle('GET', '/basket.html', 1000).latencyMs).toBe(2);
   });
 });

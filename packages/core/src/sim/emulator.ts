@@ -1,3 +1,4 @@
+import { seededRandom } from '../random.js';
 import { DEFAULT_QUEUE_MODEL, ServiceQueue, type QueueModelOptions, type ServiceQueueSnapshot } from './service-queue.js';
 import { DEFAULT_SERVICE_SPECS, routeRequest, SOCKSHOP_SERVICES, type ServiceCall, type ServiceSpec, type SockShopService } from './topology.js';
 
@@ -10,7 +11,9 @@ import { DEFAULT_SERVICE_SPECS, routeRequest, SOCKSHOP_SERVICES, type ServiceCal
  *
  * All calls of one request arrive at their services at the request's arrival time: the model's queues
  * only need arrival rates, and keeping each queue's clock monotonic matters more than the few
- * milliseconds a call really starts later. Services left out of `services` cost nothing and report
+ * milliseconds a call really starts later. A request's calls to one service (an order's customer and
+ * card lookups) therefore arrive at the same instant; the queue does not make them wait for each other,
+ * as the real calls, one after the other, do not. Services left out of `services` cost nothing and report
  * nothing (their calls pass straight through), so a subset can be emulated.
  *
  * --time-scale divides the start-up delay only (time-scale 10: replicas ready after 2 s instead of
@@ -22,6 +25,8 @@ export interface EmulatorOptions {
   queue: Partial<QueueModelOptions>;
   timeScale: number;
   initialReplicas: number;
+  /** Seeds the latency draws: the same seed and the same requests give the same latencies. */
+  seed: number;
 }
 
 export interface EmulatorObservation {
@@ -52,7 +57,12 @@ export class SockShopEmulator {
     if (services.length === 0) throw new Error('emulate at least one service');
     // Kept in the topology's order, whatever the order asked for.
     this.services = SOCKSHOP_SERVICES.filter((s) => services.includes(s));
-    for (const s of this.services) this.queues.set(s, new ServiceQueue({ ...DEFAULT_SERVICE_SPECS[s], ...options.specs?.[s] }, queue, nowMs, options.initialReplicas ?? 1));
+    const seed = options.seed ?? 1;
+    // One generator per service, so emulating a subset does not change the others' draws.
+    for (const s of this.services) {
+      const random = seededRandom(seed * 31 + SOCKSHOP_SERVICES.indexOf(s));
+      this.queues.set(s, new ServiceQueue({ ...DEFAULT_SERVICE_SPECS[s], ...options.specs?.[s] }, queue, nowMs, options.initialReplicas ?? 1, random));
+    }
   }
 
   handle(method: string, path: string, nowMs: number): EmulatedResponse {
@@ -91,7 +101,7 @@ export class SockShopEmulator {
     const q = this.queues.get(c.service);
     let latencyMs = 0;
     if (q) {
-      const a = q.admit(nowMs);
+      const a = q.admit(nowMs, q.spec.routeCost?.[`${c.method} ${c.route}`] ?? 1);
       if (!a.accepted) {
         out.push({ service: c.service, method: c.method, route: c.route, status: 503, latencyMs: 0 });
         return { status: 503, latencyMs: 0 };

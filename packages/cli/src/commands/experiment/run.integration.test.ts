@@ -1,8 +1,9 @@
 /**
  * `sockml experiment run` end to end on the emulator, as a user runs it: a short step experiment
- * (2 minutes of experiment time compressed 3× into 40 s per run, a snapshot every 15 s) whose 70 % and
- * 100 % steps (140 and 200 rps) overload one front-end replica (100 rps). The reactive HPA must scale the
- * front-end up; static must not. The files must parse with the analyze reader and `experiment analyze`,
+ * (2 minutes of experiment time compressed 3× into 40 s per run, a snapshot every 15 s) whose 100 % step
+ * (200 rps) overloads one front-end replica (150 rps) and whose front-end CPU is above the HPA's target
+ * (70 % of a 100 m request) from the first step on. The reactive HPA must scale the front-end up; static
+ * must not. The files must parse with the analyze reader and `experiment analyze`,
  * which reads both and counts 5 s (wall-clock) snapshots as 5 s of replicas, not 30 s.
  */
 import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';

@@ -95,7 +95,7 @@ Prometheus unusable.`;
     duration: Flags.string({ description: 'length of each run, in experiment time', default: '10m' }),
     interval: Flags.string({ description: 'snapshot interval, in experiment time', default: '30s' }),
     'time-scale': Flags.string({ description: 'experiment time runs this many times faster than the wall clock', default: '1' }),
-    'peak-rps': Flags.integer({ description: 'the pattern’s highest request rate (emulator front-end: 100 rps per replica)', default: 150, min: 1 }),
+    'peak-rps': Flags.integer({ description: 'the pattern’s highest request rate (emulator front-end: 150 rps per replica)', default: 150, min: 1 }),
     slo: Flags.string({ description: 'p95 SLO in ms for slo_violated', default: '35.68' }),
     'hpa-target': Flags.integer({ description: 'reactive: target CPU utilisation, % of the request', default: 70, min: 1 }),
     reactive: Flags.string({ description: "reactive: who scales — 'builtin' (sockml's HPA controller) or 'cluster' (the cluster's own HPAs; URL targets)", options: ['builtin', 'cluster'], default: 'builtin' }),
