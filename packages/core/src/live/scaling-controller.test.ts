@@ -47,7 +47,7 @@ describe('ScalingController', () => {
 
   it.each([
     { name: 'a scale-up goes on from the seeded count', seedTo: 4, want: ['SCALE_UP', 5] },
-    { name: 'a count above the policy max is clamped to it', seedTo: 40, want: ['NO_ACTION', 10] },
+    { name: 'a count above the policy max is held at it, and the target scaled down to it', seedTo: 40, want: ['SCALE_DOWN', 10] },
     { name: 'zero is raised to the policy min (then up by one)', seedTo: 0, want: ['SCALE_UP', 2] },
   ])('seed: $name', ({ seedTo, want }) => {
     const c = controller();
