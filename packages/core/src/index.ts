@@ -25,6 +25,8 @@ export * from './evaluation/evaluator.js';
 export * from './replay/replay.js';
 export * from './live/model-server.js';
 export * from './live/scaling-controller.js';
+export * from './live/replica-seeder.js';
+export * from './live/live-scaler.js';
 export * from './live/turn-batches.js';
 export * from './actuators/actuator.js';
 export * from './actuators/idempotent-actuator.js';
