@@ -25,7 +25,8 @@ export interface LiveScalerOptions {
  * - Before a service's first decision its replicas are read from the actuator (`seed`); the read starts
  *   at the service's first vote. Until it is over, that service's verdicts, whether completed by a vote
  *   or closed by the window timer, wait in arrival order and are decided after it; other services'
- *   decisions do not wait. A failed read is retried on a later vote of the service after a backoff, a
+ *   decisions do not wait for it here (a Kafka consumer that awaits `onVotes` before fetching again
+ *   does not see new votes meanwhile, though). A failed read is retried on a later vote of the service after a backoff, a
  *   bounded number of times; meanwhile its decisions start from the policy's minimum, and a late
  *   successful read replaces that count (ScalingController.seed). No read is retried while one of that
  *   service's decisions is still on its way to the actuator, so a read never races an apply.
