@@ -3,11 +3,12 @@
 // (feature vectors/s one process scores and publishes as votes) and decision latency (publishing a
 // poll to `metrics` → its decision on `scaling-decisions`, three voters and one scaler, p50/p99).
 //
-//   node bench/live-bench.mjs [--vectors 200000] [--polls 300] [--poll-every-ms 200] [--latency-only]
+//   node bench/live-bench.mjs [--vectors 200000] [--polls 300] [--poll-every-ms 200] [--warmup-polls 0] [--latency-only]
 //
 // The latency part also breaks each decision down per hop from Kafka record timestamps (CreateTime,
 // set by each producer's send; one machine, one clock): poll published → each vote sent by a
-// serve-model → decision sent by the scaler → decision received here.
+// serve-model → decision sent by the scaler → decision received here; and the CPU time each process
+// (broker, voters, scaler, this bench) used per poll meanwhile (Linux /proc).
 //
 // Needs the built packages (scripts/bootstrap.sh) and Java 17 + Maven for the broker.
 import { spawn } from 'node:child_process';
@@ -25,10 +26,22 @@ const arg = (name, def) => (process.argv.includes(name) ? Number(process.argv[pr
 const VECTORS = arg('--vectors', 200_000);
 const POLLS = arg('--polls', 300);
 const EVERY = arg('--poll-every-ms', 200);
+// Polls published first and not counted: the broker's JIT and the five Node processes warm up over the
+// first minute or so, and a scaler runs for hours (docs/BENCHMARKS.md, "cold and warm").
+const WARMUP = arg('--warmup-polls', 0);
 const SKIP_THROUGHPUT = process.argv.includes('--latency-only');
 
 const set = featureSet((await readModelCard(join(ROOT, 'models/xgboost.card.json'))).featureSet);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+/** CPU time (user + system) a process has used so far, ms, from /proc (Linux); undefined elsewhere. */
+function cpuMs(pid) {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+  } catch {
+    return undefined;
+  }
+}
 const pct = (xs, q) => xs.slice().sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))];
 
 /** Feature-vector messages from the GKE mixed-4h recording in poll order, repeated with shifted times. */
@@ -103,6 +116,8 @@ try {
   await Promise.all(procs.map((p) => p.ready));
   await sleep(3000); // let the consumer groups settle
   const published = new Map();
+  const pollIndex = new Map(); // snapshot → its place among the counted polls
+  const byPoll = []; // { index, ms } per decision
   const publishedAt = new Map(); // snapshot → Date.now() at publish, for the per-hop breakdown
   const voteSent = new Map(); // `${snapshot}|${service}` → CreateTime of each model's vote
   const hops = []; // one per decision: its poll's publish time, when the scaler sent it and when it arrived here
@@ -110,7 +125,9 @@ try {
   const trace = kafka.consumer({ groupId: 'bench-trace' });
   await trace.connect();
   await trace.subscribe({ topic: 'model-votes', fromBeginning: false });
-  await trace.run({ eachMessage: async ({ message }) => {
+  // The bench's consumers commit nothing (their groups are thrown away): kafkajs's autoCommit would wait
+  // for an OffsetCommit after every batch before fetching again, on the path of the next decision.
+  await trace.run({ autoCommit: false, eachMessage: async ({ message }) => {
     const v = JSON.parse(String(message.value));
     const k = `${v.snapshot_id}|${v.service}`;
     if (!voteSent.has(k)) voteSent.set(k, []);
@@ -119,29 +136,46 @@ try {
   const decisions = kafka.consumer({ groupId: 'bench-decisions' });
   await decisions.connect();
   await decisions.subscribe({ topic: 'scaling-decisions', fromBeginning: false });
-  await decisions.run({ eachMessage: async ({ message }) => {
+  await decisions.run({ autoCommit: false, eachMessage: async ({ message }) => {
     const received = Date.now();
     const d = JSON.parse(String(message.value));
     const t = published.get(d.snapshot_id);
     if (t === undefined) return;
     latencies.push(performance.now() - t);
+    byPoll.push({ index: pollIndex.get(d.snapshot_id), ms: performance.now() - t });
     hops.push({ key: `${d.snapshot_id}|${d.service}`, pub: publishedAt.get(d.snapshot_id), sent: Number(message.timestamp), received });
   } });
   await sleep(2000);
-  const all = [...vectors(POLLS * 7 + 7, 'latency')];
+  // CPU each process spends on the polls: steadier than latency on a shared machine, and what the
+  // six processes compete for on two cores.
+  const brokerPid = Number(readFileSync(join(broker.dir, 'kafka.pid'), 'utf8'));
+  const measured = { broker: brokerPid, 'serve-model xgboost': procs[0].pid, 'serve-model random_forest': procs[1].pid, 'serve-model logistic_regression': procs[2].pid, scale: procs[3].pid, 'bench (publisher, consumers)': process.pid };
+  let cpuBefore;
+  const all = [...vectors((WARMUP + POLLS) * 7 + 7, 'latency')];
   const polls = [];
   for (let i = 0; i < all.length; i += 7) polls.push(all.slice(i, i + 7));
-  for (const poll of polls.slice(1, POLLS + 1)) {
-    const snap = JSON.parse(poll[0].value).snapshot_id;
-    published.set(snap, performance.now());
-    publishedAt.set(snap, Date.now());
+  for (const [i, poll] of polls.slice(1, WARMUP + POLLS + 1).entries()) {
+    if (i === WARMUP) cpuBefore = Object.fromEntries(Object.entries(measured).map(([name, pid]) => [name, cpuMs(pid)]));
+    if (i >= WARMUP) {
+      const snap = JSON.parse(poll[0].value).snapshot_id;
+      pollIndex.set(snap, i - WARMUP);
+      published.set(snap, performance.now());
+      publishedAt.set(snap, Date.now());
+    }
     await producer.send({ topic: 'metrics', messages: poll });
     await sleep(EVERY);
   }
   const expected = POLLS * 7;
   const deadline = Date.now() + 60_000;
   while (latencies.length < expected && Date.now() < deadline) await sleep(100);
-  results.decisionLatency = { decisions: latencies.length, expected, p50Ms: pct(latencies, 0.5), p99Ms: pct(latencies, 0.99), maxMs: Math.max(...latencies) };
+  results.decisionLatency = { decisions: latencies.length, expected, warmupPolls: WARMUP, p50Ms: pct(latencies, 0.5), p99Ms: pct(latencies, 0.99), maxMs: Math.max(...latencies) };
+  // The same by quarter of the counted polls, in publishing order: does it drift as things warm up?
+  results.decisionLatencyByQuarter = [0, 1, 2, 3].map((q) => {
+    const xs = byPoll.filter((x) => Math.floor((x.index * 4) / POLLS) === q).map((x) => x.ms);
+    return { polls: `${Math.ceil((q * POLLS) / 4) + 1}-${Math.ceil(((q + 1) * POLLS) / 4)}`, p50Ms: Math.round(pct(xs, 0.5)), p99Ms: Math.round(pct(xs, 0.99)) };
+  });
+  results.cpuMsPerPoll = Object.fromEntries(Object.entries(measured).map(([name, pid]) => [name, Math.round(((cpuMs(pid) - cpuBefore[name]) / POLLS) * 100) / 100]));
+  results.cpuMsPerPoll.total = Math.round(Object.values(results.cpuMsPerPoll).reduce((a, b) => a + b, 0) * 100) / 100;
   await sleep(500); // the trace consumer may see the last votes after their decisions
   for (const p of procs) p.kill('SIGTERM');
   await Promise.all(procs.map((p) => p.exited));

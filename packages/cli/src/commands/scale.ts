@@ -1,8 +1,10 @@
 import { appendFile } from 'node:fs/promises';
 import { Flags } from '@oclif/core';
 import {
+  DEFAULT_SEED_RETRY,
   formatDecisionMessage,
   IdempotentActuator,
+  LiveScaler,
   loadModelDirectory,
   parseVoteMessage,
   ScalingController,
@@ -12,8 +14,7 @@ import {
   deadLetterTopic,
   voteStrategy,
   type Actuator,
-  type EnsembleVerdict,
-  type ScalingDecision,
+  type Vote,
 } from '@sockml/core';
 import { HttpActuator } from '../actuators/http.js';
 import { KubernetesActuator } from '../actuators/kubernetes.js';
@@ -23,7 +24,7 @@ import { policyFromFlags, policyFlags } from '../lib/policy-flags.js';
 import { durationFlag } from '../lib/flags.js';
 import { decisionBlock } from '../lib/decision-block.js';
 import { defaultModelsDir } from '../lib/paths.js';
-import { ensureTopics, kafkaClient, OffsetCommitter, parseBrokers, sendInChunks, sendToDeadLetter, stopOnSignal } from '../live/kafka.js';
+import { ensureTopics, kafkaClient, LIVE_CONSUMER_RUN, OffsetCommitter, parseBrokers, sendInChunks, sendToDeadLetter, stopOnSignal } from '../live/kafka.js';
 import { HopTrace } from '../live/trace.js';
 
 export default class Scale extends SockmlCommand {
@@ -38,9 +39,16 @@ subresource, in-cluster or from the kubeconfig). A redelivered decision is never
 Malformed votes go to model-votes.dlq and are counted.
 
 Each service's replica count starts from what the target runs (--initial-replicas actuator: http GETs
---actuator-url, kubernetes reads the scale subresource), asked once before its first decision; the
-policy's cooldowns are measured in snapshot time (the polls' timestamps), as replay measures them, so
-shorten them together with collect's --interval when compressing an experiment (experiment run does).`;
+--actuator-url, kubernetes reads the scale subresource), read at its first vote; that service's decisions
+wait for the read (the services' reads run together, and no further votes are fetched until they are
+over; an http read gives up after 5 s). A target running more than --max-replicas or fewer
+than --min-replicas is brought to that bound by the service's first decision (a SCALE_DOWN to the max or
+a SCALE_UP to the min, cooldowns notwithstanding), as an HPA would; the policy then counts from there.
+A failed read (target unreachable) is logged and retried on a later vote of the service, up to 5 reads
+spaced 1, 2, 4, 8 s apart at least; meanwhile, and if all fail, the policy counts from --min-replicas,
+and a read that succeeds late replaces that count. The policy's cooldowns are measured in snapshot time
+(the polls' timestamps), as replay measures them, so shorten them together with collect's --interval
+when compressing an experiment (experiment run does).`;
 
   static examples = [
     '<%= config.bin %> scale --kafka 127.0.0.1:9092',
@@ -61,7 +69,8 @@ shorten them together with collect's --interval when compressing an experiment (
     out: Flags.string({ description: 'also append every decision as a JSON line to this file' }),
     'from-beginning': Flags.boolean({ description: 'a new group starts at the oldest vote (default: the newest)', default: false }),
     'initial-replicas': Flags.string({
-      description: "where a service's replica count starts: 'actuator' asks the target before the service's first decision (the log actuator has none: then --min-replicas); 'min' always starts at --min-replicas",
+      description:
+        "where a service's replica count starts: 'actuator' asks the target before the service's first decision, retrying a failed read, and brings a count outside --min/--max-replicas to the bound (the log actuator has no target: then --min-replicas); 'min' always starts at --min-replicas",
       options: ['actuator', 'min'],
       default: 'actuator',
     }),
@@ -97,70 +106,35 @@ shorten them together with collect's --interval when compressing an experiment (
 
     // The policy starts each service from what the target runs, not from its minimum: after a restart
     // of the scaler, or on a cluster scaled by hand, a scale-up from the minimum would ask for fewer
-    // replicas than there are. Asked once per service; a target that cannot say leaves the minimum.
-    const asked = new Set<string>();
-    const seed = async (service: string) => {
-      asked.add(service);
-      if (controller.knows(service)) return;
-      try {
-        const n = await actuator.currentReplicas(service);
-        if (n !== null && controller.seed(service, n)) this.log(`scale: ${service} starts from ${controller.replicas(service)} replicas (${actuator.name} target)`);
-      } catch (e) {
-        this.warn(`could not read ${service}'s replicas from the ${actuator.name} target (${(e as Error).message}); starting from ${controller.replicas(service)}`);
-      }
-    };
+    // replicas than there are. LiveScaler reads it before the service's first decision, retries a failed
+    // read, and keeps each service's decisions in order behind it.
+    const scaler = new LiveScaler(controller, {
+      actuator,
+      seed: flags['initial-replicas'] === 'actuator' ? DEFAULT_SEED_RETRY : false,
+      publish: (taken) => sendInChunks(producer, TOPICS.decisions, taken.map(({ decision }) => ({ key: decision.service, value: JSON.stringify(formatDecisionMessage(decision)) }))),
+      applied: async (taken) => {
+        for (const { verdict, decision } of taken) if (!flags.quiet || decision.decision !== 'NO_ACTION') this.log(decisionBlock(verdict, decision));
+        if (flags.out) await appendFile(flags.out, taken.map(({ decision }) => JSON.stringify(formatDecisionMessage(decision)) + '\n').join(''));
+      },
+      log: (line) => this.log(line),
+      warn: (line) => this.warn(line),
+    });
 
     let deadLetters = 0;
-    // Decisions taken but not yet published and applied. The controller counts their votes as decided,
-    // so a redelivered batch would not take them again: they wait here and go out first next time.
-    let unsent: { verdict: EnsembleVerdict; decision: ScalingDecision }[] = [];
-    const emit = async (taken: { verdict: EnsembleVerdict; decision: ScalingDecision }[]) => {
-      const queue = unsent.concat(taken);
-      unsent = [];
-      if (queue.length === 0) return;
-      const done: string[] = [];
-      let i = 0;
-      try {
-        // A decision retried after a failed apply may be published twice; its decision_id tells.
-        await sendInChunks(producer, TOPICS.decisions, queue.map(({ decision }) => ({ key: decision.service, value: JSON.stringify(formatDecisionMessage(decision)) })));
-        for (; i < queue.length; i++) {
-          const { verdict, decision } = queue[i];
-          await actuator.apply(decision);
-          if (!flags.quiet || decision.decision !== 'NO_ACTION') this.log(decisionBlock(verdict, decision));
-          done.push(JSON.stringify(formatDecisionMessage(decision)) + '\n');
-        }
-      } catch (e) {
-        unsent = queue.slice(i);
-        throw e;
-      } finally {
-        if (flags.out && done.length > 0) await appendFile(flags.out, done.join(''));
-      }
-    };
-
     // Windows close on a timer as well as on votes, so a silent voter cannot hold a decision back.
-    let ticking = Promise.resolve();
     const timer = setInterval(() => {
-      ticking = ticking
-        .then(() => emit(controller.onTick(Date.now())))
-        .catch((e) => {
-          this.warn(`decision at window close failed: ${(e as Error).message}`);
-        });
+      scaler.onTick(Date.now()).catch((e) => this.warn(`decision at window close failed: ${(e as Error).message}`));
     }, Math.max(50, Math.min(1000, windowMs / 4)));
 
     const trace = new HopTrace('scale');
     await consumer.subscribe({ topic: TOPICS.votes, fromBeginning: flags['from-beginning'] });
     await consumer.run({
-      // Offsets are committed by `committer` once the decisions are out, off the path of the next fetch.
-      autoCommit: false,
-      eachBatchAutoResolve: false,
+      ...LIVE_CONSUMER_RUN,
       eachBatch: async ({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary }) => {
         const received = Date.now();
-        await ticking;
-        // Decisions of one batch go out in one produce request, and offsets move only after they are out.
-        const taken: { verdict: EnsembleVerdict; decision: ScalingDecision }[] = [];
+        const votes: Vote[] = [];
         for (const m of batch.messages) {
           const where = `${batch.topic}[${batch.partition}]@${m.offset}`;
-          let vote;
           try {
             if (!m.value) throw new SchemaError('message has no value', where);
             let json: unknown;
@@ -169,20 +143,17 @@ shorten them together with collect's --interval when compressing an experiment (
             } catch {
               throw new SchemaError('message is not JSON', where);
             }
-            vote = parseVoteMessage(json, where);
+            votes.push(parseVoteMessage(json, where));
           } catch (e) {
             if (!(e instanceof SchemaError)) throw e;
             await sendToDeadLetter(producer, batch.topic, { key: m.key, value: m.value }, e.message);
             deadLetters++;
             this.warn(`dead-lettered ${e.message}`);
-            continue;
           }
-          trace.mark(`${vote.snapshotId}|${vote.service}`, received, { model: vote.model });
-          if (flags['initial-replicas'] === 'actuator' && !asked.has(vote.service)) await seed(vote.service);
-          const t = controller.onVote(vote, Date.now());
-          if (t) taken.push(t);
         }
-        await emit(taken);
+        for (const vote of votes) trace.mark(`${vote.snapshotId}|${vote.service}`, received, { model: vote.model });
+        // Resolves once the decisions these votes completed are published and applied.
+        await scaler.onVotes(votes, Date.now());
         if (batch.messages.length > 0) {
           resolveOffset(batch.messages[batch.messages.length - 1].offset);
           await committer.done(commitOffsetsIfNecessary, batch.topic, batch.partition, batch.messages[batch.messages.length - 1].offset);
@@ -193,7 +164,7 @@ shorten them together with collect's --interval when compressing an experiment (
     this.log(`scale: ${flags.strategy} voting over ${expected.join(', ')}, window ${flags.window}, actuator ${actuator.name}, on ${brokers.join(',')}`);
     await stopOnSignal([consumer, producer], async () => {
       clearInterval(timer);
-      await ticking;
+      await scaler.idle();
       await committer.stop();
     });
     trace.flush();

@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import { appendFile, writeFile } from 'node:fs/promises';
 import { Flags } from '@oclif/core';
+import type { Batch } from 'kafkajs';
 import client from 'prom-client';
 import {
   cardPathFor,
@@ -12,18 +13,19 @@ import {
   readModelCard,
   TOPICS,
   deadLetterTopic,
+  TurnBatches,
   VOTE_LOG_HEADER,
 } from '@sockml/core';
 import { SockmlCommand } from '../lib/base-command.js';
-import { ensureTopics, kafkaClient, OffsetCommitter, parseBrokers, sendInChunks, sendToDeadLetter, stopOnSignal } from '../live/kafka.js';
+import { ensureTopics, kafkaClient, LIVE_CONSUMER_RUN, OffsetCommitter, parseBrokers, sendInChunks, sendToDeadLetter, stopOnSignal } from '../live/kafka.js';
 import { HopTrace } from '../live/trace.js';
 
 export default class ServeModel extends SockmlCommand {
   static summary = 'Serve one ONNX model: consume `metrics`, publish votes to `model-votes`.';
 
-  static description = `Joins a consumer group on the metrics topic, scores each batch of feature vectors with the model
-(batched, one onnxruntime run per batch), and publishes one vote per (service, snapshot), keyed by
-service. Malformed messages go to metrics.dlq with the reason in a header and are counted; processing
+  static description = `Joins a consumer group on the metrics topic, scores the feature vectors of each fetch with the model
+(all its partitions in one onnxruntime run), and publishes one vote per (service, snapshot), keyed by
+service, in one request per fetch. Malformed messages go to metrics.dlq with the reason in a header and are counted; processing
 goes on. Serves Prometheus metrics on /metrics and a liveness probe on /healthz (--host, --port; loopback
 by default, 0.0.0.0 in a container). Run one
 process per model; several processes of the same model share partitions through the group.`;
@@ -53,7 +55,7 @@ process per model; several processes of the same model share partitions through 
     const votesTotal = new client.Counter({ name: 'sockml_votes_total', help: 'Votes published', labelNames: ['model', 'prediction'], registers: [registry] });
     const deadLetters = new client.Counter({ name: 'sockml_dead_letters_total', help: 'Malformed metrics messages sent to the dead-letter topic', labelNames: ['model'], registers: [registry] });
     const errors = new client.Counter({ name: 'sockml_errors_total', help: 'Batches that failed and will be redelivered', labelNames: ['model'], registers: [registry] });
-    const inference = new client.Histogram({ name: 'sockml_inference_seconds', help: 'Inference time per batch', labelNames: ['model'], buckets: [0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5], registers: [registry] });
+    const inference = new client.Histogram({ name: 'sockml_inference_seconds', help: 'Inference time per fetch (its partition batches scored together)', labelNames: ['model'], buckets: [0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5], registers: [registry] });
     let healthy = false;
     const http = await listen(flags.host, flags.port, async (path) => {
       if (path === '/metrics') return { status: 200, type: registry.contentType, body: await registry.metrics() };
@@ -71,34 +73,41 @@ process per model; several processes of the same model share partitions through 
     await Promise.all([producer.connect(), consumer.connect()]);
     const trace = new HopTrace(`serve-model:${model.name}`);
     await consumer.subscribe({ topic: TOPICS.metrics, fromBeginning: flags['from-beginning'] });
+    // The partition batches of one fetch are scored together and their votes sent in one request.
+    const fetches = new TurnBatches<{ batch: Batch; received: number }>(async (group) => {
+      const messages = group.flatMap(({ batch }) => batch.messages.map((m) => ({ m, topic: batch.topic, where: `${batch.topic}[${batch.partition}]@${m.offset}` })));
+      const raw = messages.map(({ m, where }) => ({ value: m.value, where }));
+      const started = performance.now();
+      let result;
+      try {
+        result = await server.handle(raw);
+      } catch (e) {
+        errors.inc(labels);
+        throw e; // kafkajs redelivers the batches
+      }
+      inference.observe(labels, (performance.now() - started) / 1000);
+      if (trace.enabled) {
+        // The batches of a group reached eachBatch in the same turn of the event loop: one time for all.
+        const received = Math.min(...group.map((g) => g.received));
+        const scored = Date.now();
+        for (const v of result.votes) trace.mark(`${v.snapshotId}|${v.service}`, received, { scored });
+      }
+      if (result.votes.length > 0) {
+        await sendInChunks(producer, TOPICS.votes, result.votes.map((v) => ({ key: v.service, value: JSON.stringify(formatVoteMessage(v)) })));
+      }
+      for (const r of result.rejected) {
+        const { m, topic } = messages[raw.findIndex((x) => x === r.message)];
+        await sendToDeadLetter(producer, topic, { key: m.key, value: m.value }, r.reason);
+        deadLetters.inc(labels);
+        this.warn(`dead-lettered ${r.reason}`);
+      }
+      for (const v of result.votes) votesTotal.inc({ ...labels, prediction: String(v.prediction) });
+      if (flags['predictions-log'] && result.votes.length > 0) await appendFile(flags['predictions-log'], result.votes.map((v) => formatVoteLogRow(v) + '\n').join(''));
+    });
     await consumer.run({
-      // Offsets are committed by `committer` once the votes are out, off the path of the next fetch.
-      autoCommit: false,
-      eachBatchAutoResolve: false,
+      ...LIVE_CONSUMER_RUN,
       eachBatch: async ({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary }) => {
-        const received = Date.now();
-        const raw = batch.messages.map((m) => ({ value: m.value, where: `${batch.topic}[${batch.partition}]@${m.offset}` }));
-        const started = performance.now();
-        let result;
-        try {
-          result = await server.handle(raw);
-        } catch (e) {
-          errors.inc(labels);
-          throw e; // kafkajs redelivers the batch
-        }
-        inference.observe(labels, (performance.now() - started) / 1000);
-        if (trace.enabled) for (const v of result.votes) trace.mark(`${v.snapshotId}|${v.service}`, received, { scored: Date.now() });
-        if (result.votes.length > 0) {
-          await sendInChunks(producer, TOPICS.votes, result.votes.map((v) => ({ key: v.service, value: JSON.stringify(formatVoteMessage(v)) })));
-        }
-        for (const r of result.rejected) {
-          const m = batch.messages[raw.findIndex((x) => x === r.message)];
-          await sendToDeadLetter(producer, batch.topic, { key: m.key, value: m.value }, r.reason);
-          deadLetters.inc(labels);
-          this.warn(`dead-lettered ${r.reason}`);
-        }
-        for (const v of result.votes) votesTotal.inc({ ...labels, prediction: String(v.prediction) });
-        if (flags['predictions-log'] && result.votes.length > 0) await appendFile(flags['predictions-log'], result.votes.map((v) => formatVoteLogRow(v) + '\n').join(''));
+        await fetches.add({ batch, received: Date.now() });
         resolveOffset(batch.messages[batch.messages.length - 1].offset);
         await committer.done(commitOffsetsIfNecessary, batch.topic, batch.partition, batch.messages[batch.messages.length - 1].offset);
         await heartbeat();

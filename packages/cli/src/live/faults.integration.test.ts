@@ -99,21 +99,33 @@ describe('live pipeline faults (integration)', () => {
     });
   });
 
-  it('a scaler started on an already scaled target begins from its replicas, not the policy minimum', async () => {
-    // The target runs carts at 4 and answers GET with its counts; other services are not reported.
+  it('a scaler started on an already scaled target begins from its replicas, and brings a count above --max-replicas down to it', async () => {
+    // The target runs carts at 4 and orders at 12 (above the default --max-replicas 10) and answers GET
+    // with its counts; other services are not reported.
     let asked = 0;
-    const answer = (method: string): [number, string] => (method === 'GET' ? (asked++, [200, '{"carts": 4}']) : [200, '{}']);
+    const posted: { service: string; replicas: number }[] = [];
+    const answer = (method: string, body: string): [number, string] => {
+      if (method === 'GET') return asked++, [200, '{"carts": 4, "orders": 12}'];
+      posted.push(JSON.parse(body));
+      return [200, '{}'];
+    };
     await withHttpTarget(answer, async (pipeline) => {
       const decisions = jsonLines(pipeline.decisionsFile);
       const services = new Set(decisions.map((d) => d.service));
       expect(asked).toBe(services.size); // once per service, before its first decision
-      // A service's first decision moves from where the scaler started it: carts from 4, the rest from 1.
+      // A service's first decision moves from where the scaler started it: carts from 4, the rest from 1;
+      // orders, whatever its verdict, goes down to the max.
       const first = new Map<string, any>();
       for (const d of [...decisions].sort((x, y) => Date.parse(x.timestamp) - Date.parse(y.timestamp))) if (!first.has(d.service)) first.set(d.service, d);
       const from = (start: number) => ({ SCALE_UP: start + 1, NO_ACTION: start, SCALE_DOWN: Math.max(1, start - 1) });
-      for (const [service, d] of first) expect(d.target_replicas, `${service}: ${d.decision}`).toBe(from(service === 'carts' ? 4 : 1)[d.decision as 'SCALE_UP']);
+      for (const [service, d] of first) {
+        if (service === 'orders') expect([d.decision, d.target_replicas, d.reason]).toEqual(['SCALE_DOWN', 10, expect.stringMatching(/^the target ran 12 replicas, above max 10: brought to 10; /)]);
+        else expect(d.target_replicas, `${service}: ${d.decision}`).toBe(from(service === 'carts' ? 4 : 1)[d.decision as 'SCALE_UP']);
+      }
+      expect(posted[posted.findIndex((b) => b.service === 'orders')]).toMatchObject({ service: 'orders', replicas: 10 });
       const scaleLog = readdirSync(pipeline.logDir).filter((f) => f.startsWith('scale-')).map((f) => readFileSync(join(pipeline.logDir, f), 'utf8')).join('');
-      expect(scaleLog).toMatch(/carts starts from 4 replicas \(http target\)/);
+      expect(scaleLog).toMatch(/carts starts from 4 replicas \(http target\)\n/);
+      expect(scaleLog).toMatch(/orders starts from 12 replicas \(http target\), outside the policy's max 10: its next decision moves it to 10/);
     });
   });
 

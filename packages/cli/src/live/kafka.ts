@@ -69,6 +69,16 @@ export async function sendInChunks(producer: Producer, topic: string, messages: 
 const PARTITIONS = 3;
 
 /**
+ * How the live consumers (`serve-model`, `scale`) run. Offsets are committed by OffsetCommitter once a
+ * batch's output is out, off the path of the next fetch. Every partition batch of a fetch is handed to
+ * `eachBatch` at once, in the same turn of the event loop, and the commands handle them together
+ * (TurnBatches): one inference and one produce request per fetch rather than one per partition, each
+ * waiting for the previous one's round trip (bench/kafka-probe.mjs --relay, docs/BENCHMARKS.md). kafkajs
+ * still never has two batches of one partition in flight, so a service's messages keep their order.
+ */
+export const LIVE_CONSUMER_RUN = { autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently: PARTITIONS } as const;
+
+/**
  * Creates the topics a command reads or writes if they do not exist yet (a consumer subscribing to a
  * missing topic fails at start-up; a fresh broker has none). Existing topics are left as they are.
  */

@@ -47,7 +47,7 @@ describe('ScalingController', () => {
 
   it.each([
     { name: 'a scale-up goes on from the seeded count', seedTo: 4, want: ['SCALE_UP', 5] },
-    { name: 'a count above the policy max is clamped to it', seedTo: 40, want: ['NO_ACTION', 10] },
+    { name: 'a count above the policy max is held at it, and the target scaled down to it', seedTo: 40, want: ['SCALE_DOWN', 10] },
     { name: 'zero is raised to the policy min (then up by one)', seedTo: 0, want: ['SCALE_UP', 2] },
   ])('seed: $name', ({ seedTo, want }) => {
     const c = controller();
@@ -59,12 +59,24 @@ describe('ScalingController', () => {
     expect([d.decision, d.targetReplicas]).toEqual(want);
   });
 
-  it('seed: ignored once the service has a state, and for counts that are not whole numbers', () => {
+  it('seed: only the first read counts, and counts that are not whole numbers are ignored', () => {
     const c = controller();
     expect(c.seed('carts', 2.5)).toBe(false);
-    for (const m of ['a', 'b', 'c']) c.onVote(vote(m, 0, 1), 0);
-    expect(c.replicas('carts')).toBe(2);
+    expect(c.seed('carts', -1)).toBe(false);
+    expect(c.seed('carts', 3)).toBe(true);
     expect(c.seed('carts', 7)).toBe(false);
+    expect(c.replicas('carts')).toBe(3);
+  });
+
+  it('seed: a read that succeeds after decisions were taken from the minimum replaces the count, keeping the cooldown', () => {
+    const c = controller();
+    for (const m of ['a', 'b', 'c']) c.onVote(vote(m, 0, 1), 0); // SCALE_UP 1 → 2 at poll 0 (a failed read before)
     expect(c.replicas('carts')).toBe(2);
+    expect(c.seed('carts', 6)).toBe(true);
+    expect(c.replicas('carts')).toBe(6);
+    for (const m of ['a', 'b']) c.onVote(vote(m, 1, 1), 0);
+    expect(c.onVote(vote('c', 1, 1), 0)!.decision).toMatchObject({ decision: 'NO_ACTION', targetReplicas: 6 }); // 30 s < the 60 s cooldown
+    for (const m of ['a', 'b']) c.onVote(vote(m, 2, 1), 0);
+    expect(c.onVote(vote('c', 2, 1), 0)!.decision).toMatchObject({ decision: 'SCALE_UP', targetReplicas: 7 });
   });
 });

@@ -2,6 +2,12 @@ import { ScalingPolicy, type ServiceScalingState } from '../policy/scaling-polic
 import { parseIsoTime, type ScalingDecision, type Vote } from '../schema.js';
 import { VoteAggregator, type EnsembleVerdict, type VoteAggregatorOptions } from '../voting/vote-aggregator.js';
 
+/** A decision with the verdict it was taken on. */
+export interface TakenDecision {
+  verdict: EnsembleVerdict;
+  decision: ScalingDecision;
+}
+
 /**
  * The live scaler's logic without its transport: votes in, decisions out. It is the VoteAggregator
  * (windows, quorum, duplicate and late votes) feeding the same ScalingPolicy replay uses, with one
@@ -11,6 +17,7 @@ import { VoteAggregator, type EnsembleVerdict, type VoteAggregatorOptions } from
 export class ScalingController {
   private readonly aggregator: VoteAggregator;
   private readonly states = new Map<string, ServiceScalingState>();
+  private readonly seeded = new Set<string>();
 
   constructor(
     aggregator: VoteAggregatorOptions,
@@ -36,28 +43,43 @@ export class ScalingController {
   }
 
   /**
-   * Starts a service's policy state at `replicas` (clamped to the policy's min and max), as read from
-   * the target before the service's first decision. Ignored once the service has a state: the policy's
-   * own count is then the better record of what it asked for.
+   * The target was read to run `replicas` of `service`. Before the service's first decision this is where
+   * its policy starts; after decisions taken without it (the first read failed and was retried), it
+   * replaces the count the policy started from its minimum, keeping the cooldowns. A count outside the
+   * policy's min and max is held at the bound, and the next decision moves the target there
+   * (ScalingPolicy.withReplicas). Only the first read counts: afterwards the policy's own count is the
+   * better record of what it asked for. Returns whether the read was taken.
    */
   seed(service: string, replicas: number): boolean {
-    if (this.states.has(service) || !Number.isInteger(replicas) || replicas < 0) return false;
-    this.states.set(service, this.policy.initialState(replicas));
+    if (this.seeded.has(service) || !Number.isInteger(replicas) || replicas < 0) return false;
+    this.seeded.add(service);
+    this.states.set(service, this.policy.withReplicas(this.stateOf(service), replicas));
     return true;
   }
 
+  /** A vote arrives at `nowMs`; returns the verdict it completed, if any (not decided yet: see `decide`). */
+  vote(vote: Vote, nowMs: number): EnsembleVerdict | null {
+    return this.aggregator.add(vote, nowMs);
+  }
+
+  /** Closes the windows that expired by `nowMs`; returns their (possibly degraded) verdicts, not decided yet. */
+  expire(nowMs: number): EnsembleVerdict[] {
+    return this.aggregator.tick(nowMs);
+  }
+
   /** A vote arrives at `nowMs`; returns the decision it completed, if any. */
-  onVote(vote: Vote, nowMs: number): { verdict: EnsembleVerdict; decision: ScalingDecision } | null {
-    const verdict = this.aggregator.add(vote, nowMs);
+  onVote(vote: Vote, nowMs: number): TakenDecision | null {
+    const verdict = this.vote(vote, nowMs);
     return verdict ? this.decide(verdict) : null;
   }
 
   /** Closes the windows that expired by `nowMs`; returns the (possibly degraded) decisions taken. */
-  onTick(nowMs: number): { verdict: EnsembleVerdict; decision: ScalingDecision }[] {
-    return this.aggregator.tick(nowMs).map((v) => this.decide(v));
+  onTick(nowMs: number): TakenDecision[] {
+    return this.expire(nowMs).map((v) => this.decide(v));
   }
 
-  private decide(verdict: EnsembleVerdict) {
+  /** The policy decides on a verdict, from and into its service's state. */
+  decide(verdict: EnsembleVerdict): TakenDecision {
     const { decision, state } = this.policy.decide(verdict, pollTime(verdict.timestamp), this.stateOf(verdict.service));
     this.states.set(verdict.service, state);
     return { verdict, decision };

@@ -31,9 +31,15 @@ export const DEFAULT_POLICY: ScalingPolicyConfig = {
 
 /** What the policy remembers per service between verdicts. */
 export interface ServiceScalingState {
+  /** The replicas the policy counts with, always within [minReplicas, maxReplicas]. */
   replicas: number;
   lastActionMs: number | null;
   calmStreak: number;
+  /**
+   * What the target was read to run when that lay outside [minReplicas, maxReplicas] (scaled by hand,
+   * or the bounds changed): `replicas` holds the bound, and the next decision moves the target to it.
+   */
+  outOfBounds?: number;
 }
 
 export function validatePolicy(c: ScalingPolicyConfig): ScalingPolicyConfig {
@@ -63,7 +69,20 @@ export class ScalingPolicy {
   }
 
   initialState(replicas = this.config.minReplicas): ServiceScalingState {
-    return { replicas: Math.min(this.config.maxReplicas, Math.max(this.config.minReplicas, replicas)), lastActionMs: null, calmStreak: 0 };
+    return this.withReplicas({ replicas: this.config.minReplicas, lastActionMs: null, calmStreak: 0 }, replicas);
+  }
+
+  /**
+   * `state` with the replica count the target was read to run. A count outside [minReplicas, maxReplicas]
+   * is held at the nearer bound and remembered as `outOfBounds`: the next decision brings the target
+   * to that bound (a SCALE_DOWN to the max, a SCALE_UP to the min) when the verdict itself does not move
+   * it, whatever the cooldowns say, since the bounds are limits, not preferences (as an HPA's).
+   */
+  withReplicas(state: ServiceScalingState, replicas: number): ServiceScalingState {
+    const { minReplicas, maxReplicas } = this.config;
+    const held = Math.min(maxReplicas, Math.max(minReplicas, replicas));
+    const { outOfBounds: _, ...rest } = state;
+    return held === replicas ? { ...rest, replicas } : { ...rest, replicas: held, outOfBounds: replicas };
   }
 
   decide(verdict: EnsembleVerdict, nowMs: number, state: ServiceScalingState): { decision: ScalingDecision; state: ServiceScalingState } {
@@ -88,6 +107,15 @@ export class ScalingPolicy {
       reason = `${calmStreak} calm polls in a row`;
     } else {
       reason = 'no violation predicted';
+    }
+    if (state.outOfBounds !== undefined) {
+      const bound = state.outOfBounds > c.maxReplicas ? `above max ${c.maxReplicas}` : `below min ${c.minReplicas}`;
+      if (kind === 'NO_ACTION') {
+        kind = state.outOfBounds > c.maxReplicas ? 'SCALE_DOWN' : 'SCALE_UP';
+        reason = `the target ran ${state.outOfBounds} replicas, ${bound}: brought to ${replicas}; ${reason}`;
+      } else {
+        reason = `${reason}; the target ran ${state.outOfBounds} replicas, ${bound}`;
+      }
     }
     const acted = kind !== 'NO_ACTION';
     return {
