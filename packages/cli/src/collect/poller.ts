@@ -52,16 +52,16 @@ export async function pollWithRetry(o: PollAttemptOptions): Promise<PollOutcome>
 }
 
 /** Resolves at `timeMs` (by the given clock) or as soon as the signal aborts. */
-export function sleepUntil(timeMs: number, signal: AbortSignal, now: () => number = Date.now): Promise<void> {
+export function sleepUntil(timeMs: number, signal?: AbortSignal, now: () => number = Date.now): Promise<void> {
   const ms = timeMs - now();
-  if (ms <= 0 || signal.aborted) return Promise.resolve();
+  if (ms <= 0 || signal?.aborted) return Promise.resolve();
   return new Promise((resolve) => {
     const done = () => {
       clearTimeout(timer);
-      signal.removeEventListener('abort', done);
+      signal?.removeEventListener('abort', done);
       resolve();
     };
     const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
+    signal?.addEventListener('abort', done, { once: true });
   });
 }

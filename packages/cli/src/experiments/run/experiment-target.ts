@@ -5,6 +5,7 @@
  * take their snapshots, resets and reactive steps the same way.
  */
 import type { TargetServiceObservation } from '@sockml/core';
+import { sleepUntil } from '../../collect/poller.js';
 
 export interface ObservedInterval {
   services: Record<string, TargetServiceObservation>;
@@ -31,13 +32,5 @@ export interface ExperimentTarget {
   stop(): Promise<void>;
 }
 
-export const sleep = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    const done = () => {
-      clearTimeout(t);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    };
-    const t = setTimeout(done, Math.max(0, ms));
-    signal?.addEventListener('abort', done, { once: true });
-  });
+/** Resolves after ms, or as soon as the signal aborts. */
+export const sleep = (ms: number, signal?: AbortSignal) => sleepUntil(Date.now() + ms, signal);
