@@ -1,5 +1,6 @@
 import kafkajs, { type Consumer, type Producer } from 'kafkajs';
-import { deadLetterTopic } from '@sockml/core';
+import { deadLetterTopic, RetryPolicy } from '@sockml/core';
+import { sleepUntil } from '../collect/poller.js';
 
 const { Kafka, logLevel } = kafkajs;
 
@@ -113,15 +114,19 @@ const isRetriable = (e: unknown) => (e as { retriable?: boolean } | null)?.retri
  */
 export async function whileRetriable<T>(fn: () => Promise<T>, timeoutMs = 15_000): Promise<T> {
   const until = Date.now() + timeoutMs;
-  for (let delay = 50; ; delay = Math.min(1000, delay * 2)) {
+  for (let retry = 1; ; retry++) {
     try {
       return await fn();
     } catch (e) {
-      if (!isRetriable(e) || Date.now() + delay > until) throw e;
-      await new Promise((r) => setTimeout(r, delay));
+      const at = isRetriable(e) ? SETTLING_RETRY.retryAt(retry, Date.now(), until) : null;
+      if (at === null) throw e;
+      await sleepUntil(at);
     }
   }
 }
+
+/** 50 ms, doubling to at most 1 s (collect's RetryPolicy, with the deadline as the only bound). */
+const SETTLING_RETRY = new RetryPolicy({ initialDelayMs: 50, maxDelayMs: 1000, minAttemptMs: 1 });
 
 /** A batch's own commit function (kafkajs `EachBatchPayload.commitOffsetsIfNecessary` with offsets). */
 type CommitFn = (offsets: { topics: { topic: string; partitions: { partition: number; offset: string }[] }[] }) => Promise<void>;

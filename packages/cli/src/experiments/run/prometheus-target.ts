@@ -6,8 +6,8 @@
  * at `sockml sim` with Prometheus scraping it, it treats the emulator as a cluster, which is how the tests
  * run it.
  */
-import { buildIntervalQueries, INTERVAL_QUERY_NAMES, observationsFromIntervalQueries, parseVectorResponse, SERVICE_LABEL, serviceLabelReplace, type Actuator, type CpuSource, type IntervalQueryName, type PromVectorSeries, type TargetServiceObservation } from '@sockml/core';
-import { HttpPrometheusClient, type PrometheusClient } from '../../collect/prometheus-client.js';
+import { buildIntervalQueries, formatPromDuration, INTERVAL_QUERY_NAMES, observationsFromIntervalQueries, parseVectorResponse, RetryPolicy, SERVICE_LABEL, serviceLabelReplace, type Actuator, type CpuSource, type IntervalQueryName, type PromVectorSeries, type TargetServiceObservation } from '@sockml/core';
+import { HttpPrometheusClient, PrometheusQueryError, type PrometheusClient } from '../../collect/prometheus-client.js';
 import { sleep, type ExperimentTarget, type IntervalObserver } from './experiment-target.js';
 
 export interface PrometheusTargetOptions {
@@ -41,6 +41,7 @@ export interface PrometheusTargetCheck {
 }
 
 const QUERY_ATTEMPTS = 3;
+const QUERY_RETRY = new RetryPolicy({ initialDelayMs: 500 });
 
 export class PrometheusTarget implements ExperimentTarget {
   readonly url: string;
@@ -65,17 +66,16 @@ export class PrometheusTarget implements ExperimentTarget {
     return this.o.actuator.setReplicas!(service, replicas);
   }
 
+  /** One instant query, retried with collect's backoff while the failure is the server's (as pollWithRetry). */
   private async vector(promql: string, atEpochMs: number): Promise<PromVectorSeries[]> {
-    let last: unknown;
-    for (let attempt = 1; attempt <= QUERY_ATTEMPTS; attempt++) {
+    for (let attempt = 1; ; attempt++) {
       try {
         return parseVectorResponse(await this.client.query(promql, atEpochMs, { timeoutMs: 10_000 }));
       } catch (e) {
-        last = e;
-        if (attempt < QUERY_ATTEMPTS) await sleep(250 * 2 ** attempt);
+        if ((e instanceof PrometheusQueryError && !e.retryable) || attempt === QUERY_ATTEMPTS) throw e;
+        await sleep(QUERY_RETRY.delay(attempt));
       }
     }
-    throw last;
   }
 
   /** Per service, over [fromEpochMs, toEpochMs]; every value null when Prometheus did not answer. */
@@ -132,13 +132,14 @@ export class PrometheusTarget implements ExperimentTarget {
   async check(intervalMs: number): Promise<PrometheusTargetCheck> {
     const now = Date.now();
     const services = (v: PromVectorSeries[]) => v.map((s) => s.labels[SERVICE_LABEL]).filter((s): s is string => !!s && this.o.services.includes(s)).sort();
-    const q = buildIntervalQueries(Math.max(1, Math.round(intervalMs)), { metric: this.o.metric, cpuSource: this.o.cpuSource });
+    const windowMs = Math.max(1, Math.round(intervalMs));
+    const q = buildIntervalQueries(windowMs, { metric: this.o.metric, cpuSource: this.o.cpuSource });
     const [requests, ready, cpu, request, samples] = await Promise.all([
       this.vector(`count by (${SERVICE_LABEL}) (${serviceLabelReplace(`${this.o.metric}_count`)})`, now),
       this.vector(q.ready, now),
       this.vector(q.cpuCores, now),
       this.vector(q.cpuRequest, now),
-      this.vector(`min(count_over_time(${this.o.metric}_count[${Math.max(1, Math.round(intervalMs))}ms]))`, now),
+      this.vector(`min(count_over_time(${this.o.metric}_count[${formatPromDuration(windowMs)}]))`, now),
     ]);
     const withRequest = new Set(services(request));
     return {
