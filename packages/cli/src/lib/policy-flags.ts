@@ -4,16 +4,16 @@
  * with (e.g. the compressed cooldowns of `experiment run --time-scale`).
  */
 import { Flags } from '@oclif/core';
-import { DEFAULT_POLICY, ScalingPolicy } from '@sockml/core';
+import { DEFAULT_STEP_POLICY, StepPolicy, type ScalingPolicy } from '@sockml/core';
 import { InputError } from './base-command.js';
 import { durationFlag } from './flags.js';
 
 export const policyFlags = {
-  'min-replicas': Flags.integer({ description: 'policy: fewest replicas per service', default: DEFAULT_POLICY.minReplicas, min: 0 }),
-  'max-replicas': Flags.integer({ description: 'policy: most replicas per service', default: DEFAULT_POLICY.maxReplicas, min: 1 }),
-  'scale-up-cooldown': Flags.string({ description: 'policy: no scale-up within this long of the last scaling action (snapshot time)', default: `${DEFAULT_POLICY.scaleUpCooldownMs / 1000}s` }),
-  'scale-down-cooldown': Flags.string({ description: 'policy: no scale-down within this long of the last scaling action (snapshot time)', default: `${DEFAULT_POLICY.scaleDownCooldownMs / 1000}s` }),
-  'scale-down-after': Flags.integer({ description: 'policy: scale down only after this many calm snapshots in a row', default: DEFAULT_POLICY.scaleDownAfterCalmPolls, min: 1 }),
+  'min-replicas': Flags.integer({ description: 'policy: fewest replicas per service', default: DEFAULT_STEP_POLICY.minReplicas, min: 0 }),
+  'max-replicas': Flags.integer({ description: 'policy: most replicas per service', default: DEFAULT_STEP_POLICY.maxReplicas, min: 1 }),
+  'scale-up-cooldown': Flags.string({ description: 'policy: no scale-up within this long of the last scaling action (snapshot time)', default: `${DEFAULT_STEP_POLICY.scaleUpCooldownMs / 1000}s` }),
+  'scale-down-cooldown': Flags.string({ description: 'policy: no scale-down within this long of the last scaling action (snapshot time)', default: `${DEFAULT_STEP_POLICY.scaleDownCooldownMs / 1000}s` }),
+  'scale-down-after': Flags.integer({ description: 'policy: scale down only after this many calm snapshots in a row', default: DEFAULT_STEP_POLICY.scaleDownAfterCalmPolls, min: 1 }),
 };
 
 export interface PolicyFlagValues {
@@ -26,7 +26,7 @@ export interface PolicyFlagValues {
 
 export function policyFromFlags(flags: PolicyFlagValues): ScalingPolicy {
   const config = {
-    ...DEFAULT_POLICY,
+    ...DEFAULT_STEP_POLICY,
     minReplicas: flags['min-replicas'],
     maxReplicas: flags['max-replicas'],
     scaleUpCooldownMs: durationFlag('scale-up-cooldown', flags['scale-up-cooldown']),
@@ -34,7 +34,7 @@ export function policyFromFlags(flags: PolicyFlagValues): ScalingPolicy {
     scaleDownAfterCalmPolls: flags['scale-down-after'],
   };
   try {
-    return new ScalingPolicy(config);
+    return new StepPolicy(config);
   } catch (e) {
     throw new InputError((e as Error).message);
   }

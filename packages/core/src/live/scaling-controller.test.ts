@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_POLICY, ScalingPolicy } from '../policy/scaling-policy.js';
+import { DEFAULT_STEP_POLICY as DEFAULT_POLICY, StepPolicy } from '../policy/policies/step.js';
 import type { Vote } from '../schema.js';
 import { majorityStrategy } from '../voting/strategies/index.js';
 import { ScalingController } from './scaling-controller.js';
@@ -10,7 +10,7 @@ const vote = (model: string, poll: number, prediction: 0 | 1, service = 'carts')
   return { snapshotId: `run@${timestamp}`, service, timestamp, model, modelVersion: '1', prediction, violationProbability: prediction ? 0.9 : 0.1, confidence: 0.9 };
 };
 const controller = () =>
-  new ScalingController({ strategy: majorityStrategy, expectedModels: ['a', 'b', 'c'], windowMs: 5000 }, new ScalingPolicy({ ...DEFAULT_POLICY, scaleUpCooldownMs: 60_000 }));
+  new ScalingController({ strategy: majorityStrategy, expectedModels: ['a', 'b', 'c'], windowMs: 5000 }, new StepPolicy({ ...DEFAULT_POLICY, scaleUpCooldownMs: 60_000 }));
 
 describe('ScalingController', () => {
   it('decides when the last expected vote arrives, with the policy timed by the poll, not the clock', () => {

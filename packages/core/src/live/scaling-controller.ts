@@ -1,4 +1,5 @@
-import { ScalingPolicy, type ServiceScalingState } from '../policy/scaling-policy.js';
+import { DEFAULT_POLICY_NAME, scalingPolicy } from '../policy/registry.js';
+import type { ScalingPolicy, ServiceScalingState } from '../policy/scaling-policy.js';
 import { parseIsoTime, type ScalingDecision, type Vote } from '../schema.js';
 import { VoteAggregator, type EnsembleVerdict, type VoteAggregatorOptions } from '../voting/vote-aggregator.js';
 
@@ -21,7 +22,7 @@ export class ScalingController {
 
   constructor(
     aggregator: VoteAggregatorOptions,
-    readonly policy: ScalingPolicy = new ScalingPolicy(),
+    readonly policy: ScalingPolicy = scalingPolicy(DEFAULT_POLICY_NAME),
     /** Replica counts to start from, per service (default: the policy's minimum). */
     private readonly initialReplicas: Readonly<Record<string, number>> = {},
   ) {

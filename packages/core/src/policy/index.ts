@@ -1,0 +1,3 @@
+export * from './scaling-policy.js';
+export * from './policies/step.js';
+export * from './registry.js';
