@@ -5,3 +5,4 @@ export * from './controllers/static.js';
 export * from './controllers/reactive.js';
 export * from './controllers/proactive.js';
 export * from './lab-run.js';
+export * from './lab-summary.js';

@@ -28,7 +28,8 @@ export interface LabLoadCounts {
  * - `cpuUtilisation`: the HPA's metric over its last sync period.
  *
  * The CPU counter is read at `mark` times (the run marks every timer instant), so a window must start at
- * one of them.
+ * one of them. Like the emulator, the cluster only moves forward: serve, mark and set replicas in time
+ * order (a mark after a later request reads the counter as of that request).
  */
 export class LabCluster {
   private readonly bins = new Map<string, RequestBins>();

@@ -20,7 +20,6 @@ export interface HybridPolicyConfig extends ReplicaBounds {
   /** A predicted violation adds at most this many replicas to what the base target asks for. */
   alertMaxExtra: number;
   /** Per-service target utilisation, % (services not named use targetUtilizationPct). */
-  serviceTargets?: Readonly<Record<string, number>>;
 }
 
 export const DEFAULT_HYBRID_POLICY: HybridPolicyConfig = {
@@ -95,7 +94,7 @@ export class HybridPolicy implements ScalingPolicy<HybridState> {
         const usage = (cpuPct * growth) / (n * c.cpuRequestCores * target);
         return Math.abs(usage - 1) <= c.tolerance ? n : Math.ceil(n * usage);
       };
-      const base = want(c.serviceTargets?.[verdict.service] ?? c.targetUtilizationPct);
+      const base = want(c.targetUtilizationPct);
       recommendation = verdict.scaleUp ? Math.max(base, Math.min(want(c.alertTargetPct), base + c.alertMaxExtra)) : base;
       why = `CPU ${cpuPct.toFixed(0)} %${growth > 1 ? ` × ${growth.toFixed(2)} (rate trend)` : ''}${verdict.scaleUp ? `, violation predicted (target ${c.alertTargetPct} %)` : ''}`;
     }
