@@ -81,7 +81,7 @@ export class ScalingController {
 
   /** The policy decides on a verdict, from and into its service's state. */
   decide(verdict: EnsembleVerdict): TakenDecision {
-    const { decision, state } = this.policy.decide(verdict, pollTime(verdict.timestamp), this.stateOf(verdict.service));
+    const { decision, state } = this.policy.decide(verdict, pollTime(verdict.timestamp), this.stateOf(verdict.service), verdict.observation);
     this.states.set(verdict.service, state);
     return { verdict, decision };
   }

@@ -49,6 +49,9 @@ export const POLICY_PARAMETERS: Record<PolicyName, readonly PolicyParameter[]> =
     { key: 'leadMs', kind: 'duration', description: 'how far ahead the request rate is extrapolated' },
     { key: 'maxGrowth', kind: 'number', description: 'the rate forecast is at most this many times the measured rate' },
     { key: 'scaleDownWindowMs', kind: 'duration', description: 'scale down to the highest recommendation of this window' },
+    { key: 'alertMinUsage', kind: 'number', description: 'a predicted violation counts only at this share of the target or above' },
+    { key: 'sloMs', kind: 'number', description: 'the p95 SLO, ms' },
+    { key: 'tailP99OverSlo', kind: 'number', description: 'p99 above this × SLO with p95 under half of it counts as an alert (0: off)' },
   ],
 };
 

@@ -1,4 +1,4 @@
-import type { DecisionKind, MetricsSample, ScalingDecision } from '../schema.js';
+import type { DecisionKind, PollObservation, ScalingDecision } from '../schema.js';
 import type { EnsembleVerdict } from '../voting/vote-aggregator.js';
 
 /**
@@ -7,7 +7,7 @@ import type { EnsembleVerdict } from '../voting/vote-aggregator.js';
  * (collect → `metrics` → serve-model → `model-votes`); the lab from its own poll. A policy that uses it
  * must still decide without it (an older producer's message).
  */
-export type PolicyObservation = Pick<MetricsSample, 'requestRateRps' | 'errorRatePct' | 'p50LatencyMs' | 'p95LatencyMs' | 'p99LatencyMs' | 'cpuUsagePct' | 'memoryUsageMb'>;
+export type PolicyObservation = PollObservation;
 
 /** The bounds every policy keeps, whatever else it is configured with. */
 export interface ReplicaBounds {

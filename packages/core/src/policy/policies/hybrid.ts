@@ -19,7 +19,12 @@ export interface HybridPolicyConfig extends ReplicaBounds {
   scaleDownWindowMs: number;
   /** A predicted violation adds at most this many replicas to what the base target asks for. */
   alertMaxExtra: number;
-  /** Per-service target utilisation, % (services not named use targetUtilizationPct). */
+  /** A predicted violation counts only when usage is at least this share of the base target (0: always). */
+  alertMinUsage: number;
+  /** The SLO on p95, ms (the tail rule's yardstick). */
+  sloMs: number;
+  /** Tail rule: p99 above this × SLO while p95 is under half the SLO counts as an alert (0: off). */
+  tailP99OverSlo: number;
 }
 
 export const DEFAULT_HYBRID_POLICY: HybridPolicyConfig = {
@@ -33,6 +38,9 @@ export const DEFAULT_HYBRID_POLICY: HybridPolicyConfig = {
   maxGrowth: 3,
   scaleDownWindowMs: 90_000,
   alertMaxExtra: 10,
+  alertMinUsage: 0,
+  sloMs: 35.68,
+  tailP99OverSlo: 0,
 };
 
 export interface HybridState extends ServiceScalingState {
@@ -44,10 +52,10 @@ export interface HybridState extends ServiceScalingState {
 
 export function validateHybridPolicy(c: HybridPolicyConfig): HybridPolicyConfig {
   validateBounds(c, 'hybrid');
-  const positive = (k: 'cpuRequestCores' | 'targetUtilizationPct' | 'alertTargetPct' | 'maxGrowth') => {
+  const positive = (k: 'cpuRequestCores' | 'targetUtilizationPct' | 'alertTargetPct' | 'maxGrowth' | 'sloMs') => {
     if (!(c[k] > 0) || !Number.isFinite(c[k])) throw new Error(`scaling policy hybrid: '${k}' must be a positive number, got ${c[k]}`);
   };
-  for (const k of ['cpuRequestCores', 'targetUtilizationPct', 'alertTargetPct', 'maxGrowth'] as const) positive(k);
+  for (const k of ['cpuRequestCores', 'targetUtilizationPct', 'alertTargetPct', 'maxGrowth', 'sloMs'] as const) positive(k);
   for (const k of ['tolerance', 'leadMs', 'scaleDownWindowMs'] as const) {
     if (!(c[k] >= 0)) throw new Error(`scaling policy hybrid: '${k}' must be ≥ 0, got ${c[k]}`);
   }
@@ -89,14 +97,20 @@ export class HybridPolicy implements ScalingPolicy<HybridState> {
     }
     let recommendation = n;
     let why = 'no CPU measured';
+    let alert = false;
     if (cpuPct !== null) {
       const want = (target: number) => {
         const usage = (cpuPct * growth) / (n * c.cpuRequestCores * target);
         return Math.abs(usage - 1) <= c.tolerance ? n : Math.ceil(n * usage);
       };
       const base = want(c.targetUtilizationPct);
-      recommendation = verdict.scaleUp ? Math.max(base, Math.min(want(c.alertTargetPct), base + c.alertMaxExtra)) : base;
-      why = `CPU ${cpuPct.toFixed(0)} %${growth > 1 ? ` × ${growth.toFixed(2)} (rate trend)` : ''}${verdict.scaleUp ? `, violation predicted (target ${c.alertTargetPct} %)` : ''}`;
+      const usage = (cpuPct * growth) / (n * c.cpuRequestCores * c.targetUtilizationPct);
+      const p95 = observation?.p95LatencyMs ?? null;
+      const p99 = observation?.p99LatencyMs ?? null;
+      const tail = c.tailP99OverSlo > 0 && p99 !== null && p99 > c.tailP99OverSlo * c.sloMs && (p95 === null || p95 < c.sloMs / 2);
+      alert = tail || (verdict.scaleUp && usage >= c.alertMinUsage);
+      recommendation = alert ? Math.max(base, Math.min(want(c.alertTargetPct), base + c.alertMaxExtra)) : base;
+      why = `CPU ${cpuPct.toFixed(0)} %${growth > 1 ? ` × ${growth.toFixed(2)} (rate trend)` : ''}${alert ? `, ${tail ? 'tail' : 'violation predicted'} (target ${c.alertTargetPct} %)` : ''}`;
     }
     recommendation = Math.min(c.maxReplicas, Math.max(c.minReplicas, recommendation));
     const recs = [...(state.recommendations ?? []).filter((r) => r.atMs > nowMs - c.scaleDownWindowMs), { atMs: nowMs, replicas: recommendation }];
@@ -105,7 +119,7 @@ export class HybridPolicy implements ScalingPolicy<HybridState> {
     if (recommendation > n) {
       replicas = recommendation;
       kind = 'SCALE_UP';
-    } else if (!verdict.scaleUp) {
+    } else if (!alert) {
       const floor = Math.max(...recs.map((r) => r.replicas));
       if (floor < n) {
         replicas = floor;
