@@ -66,6 +66,12 @@ export function policyArgs(spec: { name: string; settings: Record<string, number
   return ['--policy', spec.name, ...Object.entries(spec.settings).flatMap(([k, v]) => ['--policy-set', `${k}=${v}`])];
 }
 
+/** The policy with its durations divided by the time scale (`experiment run --time-scale`). */
+export function compressPolicy(spec: { name: string; settings: Record<string, number> }, timeScale: number): { name: string; settings: Record<string, number> } {
+  const durations = new Set((POLICY_PARAMETERS[spec.name as keyof typeof POLICY_PARAMETERS] ?? []).filter((p) => p.kind === 'duration').map((p) => p.key));
+  return { name: spec.name, settings: Object.fromEntries(Object.entries(spec.settings).map(([k, v]) => [k, durations.has(k) ? v / timeScale : v])) };
+}
+
 function policyFrom(name: string, settings: Record<string, number>): ScalingPolicy<any> {
   try {
     return scalingPolicy(name, settings);

@@ -52,6 +52,10 @@ export const POLICY_PARAMETERS: Record<PolicyName, readonly PolicyParameter[]> =
     { key: 'alertMinUsage', kind: 'number', description: 'a predicted violation counts only at this share of the target or above' },
     { key: 'sloMs', kind: 'number', description: 'the p95 SLO, ms' },
     { key: 'tailP99OverSlo', kind: 'number', description: 'p99 above this × SLO with p95 under half of it counts as an alert (0: off)' },
+    { key: 'alertHoldMs', kind: 'duration', description: "an alert's extra replicas are kept this long after its last poll" },
+    { key: 'calmPolls', kind: 'integer', description: 'after this many calm verdicts in a row (0: never) scale down on calmWindowMs' },
+    { key: 'calmWindowMs', kind: 'duration', description: 'the scale-down window while the models are calm' },
+    { key: 'alertMinRise', kind: 'number', description: 'a predicted violation counts only while rate or p95 rose by more than this share (−1: always)' },
   ],
 };
 

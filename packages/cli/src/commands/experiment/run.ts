@@ -2,11 +2,12 @@ import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Flags } from '@oclif/core';
-import { CPU_SOURCES, DEFAULT_STEP_POLICY, interleaveConditions, loadPattern, PATTERN_NAMES, RUN_CONDITIONS, runFileName, SOCKSHOP_SERVICES, STRATEGY_NAMES, type CpuSource, type PatternName, type RunCondition } from '@sockml/core';
+import { CPU_SOURCES, interleaveConditions, loadPattern, PATTERN_NAMES, RUN_CONDITIONS, runFileName, SOCKSHOP_SERVICES, STRATEGY_NAMES, type CpuSource, type PatternName, type RunCondition } from '@sockml/core';
 import { HttpActuator } from '../../actuators/http.js';
 import { KubernetesActuator } from '../../actuators/kubernetes.js';
 import { EnvironmentError, InputError, SockmlCommand } from '../../lib/base-command.js';
 import { durationFlag } from '../../lib/flags.js';
+import { compressPolicy, policyArgs, policyFlags, policySpecFromFlags } from '../../lib/policy-flags.js';
 import { defaultModelsDir } from '../../lib/paths.js';
 import { parseBrokers } from '../../live/kafka.js';
 import { pipelineModels, startProactivePipeline } from '../../experiments/run/proactive-pipeline.js';
@@ -99,7 +100,6 @@ Prometheus unusable.`;
     slo: Flags.string({ description: 'p95 SLO in ms for slo_violated', default: '35.68' }),
     'hpa-target': Flags.integer({ description: 'reactive: target CPU utilisation, % of the request', default: 70, min: 1 }),
     reactive: Flags.string({ description: "reactive: who scales — 'builtin' (sockml's HPA controller) or 'cluster' (the cluster's own HPAs; URL targets)", options: ['builtin', 'cluster'], default: 'builtin' }),
-    'max-replicas': Flags.integer({ description: 'reactive and proactive: most replicas per service (the HPA\'s maxReplicas, the policy\'s max)', default: 10, min: 1 }),
     settle: Flags.string({ description: 'wait after the replica reset before the load, in experiment time', default: '20s' }),
     'max-in-flight': Flags.integer({ description: 'open model: most requests in flight at once', default: 2000, min: 1 }),
     seed: Flags.integer({ description: 'seed of the journey picker (plus the run id)', default: 1 }),
@@ -114,8 +114,9 @@ Prometheus unusable.`;
     kafka: Flags.string({ description: 'proactive: Kafka bootstrap servers host:port[,…]', env: 'SOCKML_KAFKA' }),
     models: Flags.string({ description: 'proactive: model directory, one serve-model per model [default: ./models or the bundled models]' }),
     strategy: Flags.string({ description: 'proactive: how the votes combine', options: [...STRATEGY_NAMES], default: 'majority' }),
-    'scale-up-cooldown': Flags.string({ description: 'proactive: policy cooldown after any scaling action before a scale-up, in experiment time', default: `${DEFAULT_STEP_POLICY.scaleUpCooldownMs / 1000}s` }),
-    'scale-down-cooldown': Flags.string({ description: 'proactive: policy cooldown after any scaling action before a scale-down, in experiment time', default: `${DEFAULT_STEP_POLICY.scaleDownCooldownMs / 1000}s` }),
+    // The policy's flags, as replay and scale take them; --max-replicas is also the HPA's maxReplicas, and
+    // the policy's durations are in experiment time (divided by --time-scale for the scaler).
+    ...policyFlags,
   };
 
   async run() {
@@ -151,8 +152,7 @@ Prometheus unusable.`;
     }
     let brokers: string[] = [];
     const modelsDir = flags.models ?? defaultModelsDir();
-    const scaleUpCooldownMs = durationFlag('scale-up-cooldown', flags['scale-up-cooldown']);
-    const scaleDownCooldownMs = durationFlag('scale-down-cooldown', flags['scale-down-cooldown']);
+    const policy = policySpecFromFlags(flags);
     if (proactive) {
       const missing = [!flags.kafka && '--kafka host:port', !flags.prometheus && '--prometheus URL', onSim && flags['sim-port'] === 0 && '--sim-port N (the port Prometheus scrapes)'].filter(Boolean);
       if (missing.length > 0) throw new InputError(`--condition proactive runs sockml's live pipeline and needs ${missing.join(', ')}`);
@@ -267,10 +267,7 @@ Prometheus unusable.`;
                   strategy: flags.strategy,
                   pollIntervalMs: wallIntervalMs,
                   sloMs,
-                  scaleUpCooldownMs: scaleUpCooldownMs / timeScale,
-                  scaleDownCooldownMs: scaleDownCooldownMs / timeScale,
-                  minReplicas: 1,
-                  maxReplicas: flags['max-replicas'],
+                  policyArgs: policyArgs(compressPolicy(policy, timeScale)),
                   runTag: `${Date.now().toString(36)}-${r.condition}-${r.runId}`,
                   logDir,
                   signal: stop.signal,

@@ -25,6 +25,13 @@ export interface HybridPolicyConfig extends ReplicaBounds {
   sloMs: number;
   /** Tail rule: p99 above this × SLO while p95 is under half the SLO counts as an alert (0: off). */
   tailP99OverSlo: number;
+  /** An alert's extra replicas are kept this long after its last poll (the base recommendation's window is scaleDownWindowMs). */
+  alertHoldMs: number;
+  /** A predicted violation counts only while the rate or the p95 rose by more than this share since the previous poll (−1: always). */
+  alertMinRise: number;
+  /** After this many calm verdicts in a row (0: never) the scale-down window is calmWindowMs instead. */
+  calmPolls: number;
+  calmWindowMs: number;
 }
 
 export const DEFAULT_HYBRID_POLICY: HybridPolicyConfig = {
@@ -41,13 +48,21 @@ export const DEFAULT_HYBRID_POLICY: HybridPolicyConfig = {
   alertMinUsage: 0,
   sloMs: 35.68,
   tailP99OverSlo: 0,
+  alertHoldMs: 300_000,
+  alertMinRise: -1,
+  calmPolls: 0,
+  calmWindowMs: 60_000,
 };
 
 export interface HybridState extends ServiceScalingState {
   /** The previous poll's rate and time, for the trend. */
   lastRate?: { rps: number; atMs: number };
+  /** The previous poll's p95, for the rise rule. */
+  lastP95?: number;
   /** Recommendations inside the scale-down window, oldest first. */
   recommendations?: { atMs: number; replicas: number }[];
+  /** The last alert's recommendation, held until untilMs. */
+  alerted?: { replicas: number; untilMs: number };
 }
 
 export function validateHybridPolicy(c: HybridPolicyConfig): HybridPolicyConfig {
@@ -56,7 +71,8 @@ export function validateHybridPolicy(c: HybridPolicyConfig): HybridPolicyConfig 
     if (!(c[k] > 0) || !Number.isFinite(c[k])) throw new Error(`scaling policy hybrid: '${k}' must be a positive number, got ${c[k]}`);
   };
   for (const k of ['cpuRequestCores', 'targetUtilizationPct', 'alertTargetPct', 'maxGrowth', 'sloMs'] as const) positive(k);
-  for (const k of ['tolerance', 'leadMs', 'scaleDownWindowMs'] as const) {
+  if (!(c.alertMinRise >= -1)) throw new Error(`scaling policy hybrid: 'alertMinRise' must be ≥ −1, got ${c.alertMinRise}`);
+  for (const k of ['tolerance', 'leadMs', 'scaleDownWindowMs', 'alertHoldMs', 'alertMinUsage', 'tailP99OverSlo', 'calmPolls', 'calmWindowMs'] as const) {
     if (!(c[k] >= 0)) throw new Error(`scaling policy hybrid: '${k}' must be ≥ 0, got ${c[k]}`);
   }
   if (c.maxGrowth < 1) throw new Error(`scaling policy hybrid: 'maxGrowth' must be ≥ 1, got ${c.maxGrowth}`);
@@ -95,7 +111,8 @@ export class HybridPolicy implements ScalingPolicy<HybridState> {
       const slope = (rps - state.lastRate.rps) / (nowMs - state.lastRate.atMs);
       growth = Math.min(c.maxGrowth, Math.max(1, (rps + slope * c.leadMs) / rps));
     }
-    let recommendation = n;
+    let base = n;
+    let alerted = state.alerted && state.alerted.untilMs > nowMs ? state.alerted : undefined;
     let why = 'no CPU measured';
     let alert = false;
     if (cpuPct !== null) {
@@ -103,26 +120,33 @@ export class HybridPolicy implements ScalingPolicy<HybridState> {
         const usage = (cpuPct * growth) / (n * c.cpuRequestCores * target);
         return Math.abs(usage - 1) <= c.tolerance ? n : Math.ceil(n * usage);
       };
-      const base = want(c.targetUtilizationPct);
+      base = want(c.targetUtilizationPct);
       const usage = (cpuPct * growth) / (n * c.cpuRequestCores * c.targetUtilizationPct);
       const p95 = observation?.p95LatencyMs ?? null;
       const p99 = observation?.p99LatencyMs ?? null;
       const tail = c.tailP99OverSlo > 0 && p99 !== null && p99 > c.tailP99OverSlo * c.sloMs && (p95 === null || p95 < c.sloMs / 2);
-      alert = tail || (verdict.scaleUp && usage >= c.alertMinUsage);
-      recommendation = alert ? Math.max(base, Math.min(want(c.alertTargetPct), base + c.alertMaxExtra)) : base;
+      const rose = (now: number | null, before: number | undefined) => now !== null && before !== undefined && before > 0 && now > before * (1 + c.alertMinRise);
+      const rising = c.alertMinRise < 0 || rose(rps, state.lastRate?.rps) || rose(p95, state.lastP95);
+      alert = tail || (verdict.scaleUp && usage >= c.alertMinUsage && rising);
+      if (alert) alerted = { replicas: Math.max(base, Math.min(want(c.alertTargetPct), base + c.alertMaxExtra)), untilMs: nowMs + c.alertHoldMs };
       why = `CPU ${cpuPct.toFixed(0)} %${growth > 1 ? ` × ${growth.toFixed(2)} (rate trend)` : ''}${alert ? `, ${tail ? 'tail' : 'violation predicted'} (target ${c.alertTargetPct} %)` : ''}`;
     }
-    recommendation = Math.min(c.maxReplicas, Math.max(c.minReplicas, recommendation));
-    const recs = [...(state.recommendations ?? []).filter((r) => r.atMs > nowMs - c.scaleDownWindowMs), { atMs: nowMs, replicas: recommendation }];
+    const clamp = (x: number) => Math.min(c.maxReplicas, Math.max(c.minReplicas, x));
+    base = clamp(base);
+    const calmStreak = verdict.scaleUp ? 0 : state.calmStreak + 1;
+    const windowMs = c.calmPolls > 0 && calmStreak >= c.calmPolls ? Math.min(c.calmWindowMs, c.scaleDownWindowMs) : c.scaleDownWindowMs;
+    const recs = [...(state.recommendations ?? []).filter((r) => r.atMs > nowMs - Math.max(c.scaleDownWindowMs, c.calmWindowMs)), { atMs: nowMs, replicas: base }];
+    const inWindow = recs.filter((r) => r.atMs > nowMs - windowMs || r.atMs === nowMs);
+    const desired = clamp(Math.max(base, alerted?.replicas ?? 0));
     let replicas = n;
     let kind: DecisionKind = 'NO_ACTION';
-    if (recommendation > n) {
-      replicas = recommendation;
+    if (desired > n) {
+      replicas = desired;
       kind = 'SCALE_UP';
-    } else if (!alert) {
-      const floor = Math.max(...recs.map((r) => r.replicas));
+    } else {
+      const floor = Math.max(...inWindow.map((r) => r.replicas), alerted?.replicas ?? 0);
       if (floor < n) {
-        replicas = floor;
+        replicas = clamp(floor);
         kind = 'SCALE_DOWN';
       }
     }
@@ -132,9 +156,11 @@ export class HybridPolicy implements ScalingPolicy<HybridState> {
       state: {
         replicas,
         lastActionMs: final !== 'NO_ACTION' ? nowMs : state.lastActionMs,
-        calmStreak: verdict.scaleUp ? 0 : state.calmStreak + 1,
+        calmStreak,
         ...(rps !== null ? { lastRate: { rps, atMs: nowMs } } : state.lastRate ? { lastRate: state.lastRate } : {}),
         recommendations: recs,
+        ...(alerted ? { alerted } : {}),
+        ...(observation?.p95LatencyMs != null ? { lastP95: observation.p95LatencyMs } : state.lastP95 !== undefined ? { lastP95: state.lastP95 } : {}),
       },
     };
   }
