@@ -2,6 +2,7 @@ export * from './schema.js';
 export * from './runs.js';
 export * from './random.js';
 export * from './io/metrics-csv-reader.js';
+export * from './io/csv-records.js';
 export * from './features/feature-set.js';
 export * from './features/missing-policy.js';
 export * from './features/feature-extractor.js';

@@ -257,6 +257,53 @@ export function formatMetricsRow(s: MetricsSample, previous?: MetricsSample): st
 }
 
 // ---------------------------------------------------------------------------------------------
+// Rate trace: a load shape as (t_seconds, rps) points (`--pattern trace --trace FILE`)
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Columns of a two-column rate trace. (A trace can also be a metrics recording, read with the metrics
+ * row above; `load/patterns/trace.ts` decides which a file is by its header.)
+ */
+export const TRACE_CSV_COLUMNS = ['t_seconds', 'rps'] as const;
+
+/** One point of a rate trace: the offered rate at a time, seconds from the trace's first point. */
+export interface TracePoint {
+  tSeconds: number;
+  rps: number;
+}
+
+export interface TraceCsvLayout {
+  index: Record<(typeof TRACE_CSV_COLUMNS)[number], number>;
+}
+
+/** Maps a trace header to column indexes, and fails naming every missing column. */
+export function traceCsvLayout(header: readonly string[], where?: string): TraceCsvLayout {
+  const names = header.map((h) => h.trim());
+  const missing = TRACE_CSV_COLUMNS.filter((c) => !names.includes(c));
+  if (missing.length > 0) {
+    throw new SchemaError(
+      `missing required column${missing.length > 1 ? 's' : ''} ${missing.map((m) => `'${m}'`).join(', ')} (a rate trace has the header ${TRACE_CSV_COLUMNS.join(',')}; header has: ${names.join(', ')})`,
+      where,
+    );
+  }
+  return { index: { t_seconds: names.indexOf('t_seconds'), rps: names.indexOf('rps') } };
+}
+
+/** Validates one trace record: both cells are required numbers ≥ 0 (a trace has no "no data" points). */
+export function parseTraceRow(cells: readonly string[], layout: TraceCsvLayout, where?: string): TracePoint {
+  const required = (column: (typeof TRACE_CSV_COLUMNS)[number]): number => {
+    const raw = cells[layout.index[column]] ?? '';
+    const v = numberCell(raw, column, where, 0);
+    if (v === null) throw new SchemaError(`column '${column}': '${raw.trim()}' is not a number (every point of a trace needs one)`, where);
+    return v;
+  };
+  return { tSeconds: required('t_seconds'), rps: required('rps') };
+}
+
+/** Formats a trace point as a CSV line in TRACE_CSV_COLUMNS order. */
+export const formatTraceRow = (p: TracePoint): string => `${p.tSeconds},${p.rps}`;
+
+// ---------------------------------------------------------------------------------------------
 // Feature vector (Kafka topic `metrics`)
 // ---------------------------------------------------------------------------------------------
 

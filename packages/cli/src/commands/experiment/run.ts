@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Flags } from '@oclif/core';
-import { CPU_SOURCES, interleaveConditions, loadPattern, PATTERN_NAMES, RUN_CONDITIONS, runFileName, SOCKSHOP_SERVICES, STRATEGY_NAMES, type CpuSource, type PatternName, type RunCondition } from '@sockml/core';
+import { CPU_SOURCES, interleaveConditions, LOAD_PATTERN_NAMES, loadPattern, RUN_CONDITIONS, runFileName, SOCKSHOP_SERVICES, STRATEGY_NAMES, traceDurationMs, traceLoadPattern, type CpuSource, type LoadPattern, type RunCondition } from '@sockml/core';
 import { HttpActuator } from '../../actuators/http.js';
 import { KubernetesActuator } from '../../actuators/kubernetes.js';
 import { EnvironmentError, InputError, SockmlCommand } from '../../lib/base-command.js';
@@ -16,7 +16,10 @@ import type { ExperimentTarget } from '../../experiments/run/experiment-target.j
 import { PrometheusTarget } from '../../experiments/run/prometheus-target.js';
 import { runExperiment } from '../../experiments/run/run-experiment.js';
 import { SimTarget } from '../../experiments/run/sim-target.js';
+import { readTraceFlag, traceFlag } from '../../load/trace-flag.js';
 
+const DEFAULT_DURATION = '10m';
+const DEFAULT_PEAK_RPS = 150;
 const TARGET_HELP = "'sim' (the emulator, started in this process) or a real Sock Shop's front-end URL";
 
 export default class ExperimentRun extends SockmlCommand {
@@ -59,6 +62,15 @@ Conditions:
 With several conditions and --repeat, the order is counterbalanced: A B, B A, A B … (each condition holds
 each position equally often, so a drift over the session cancels out).
 
+Load: --pattern constant|ramp|step|spike|mixed is a built-in shape over --duration, peaking at --peak-rps.
+--pattern trace --trace FILE plays a rate curve instead: a CSV with the header t_seconds,rps, or a metrics
+recording whose front-end request_rate_rps is the curve (e.g. fixtures/sockshop-gke/runs/step/run_3.csv).
+Without --duration a trace run lasts the trace's own length (in experiment time, like --duration: whole
+intervals, so up to one interval of its end is left out); a shorter --duration plays its beginning, a longer
+one stretches its time axis. Without --peak-rps the trace's own rates are offered (not the built-in
+shapes' 150 rps); with it, the rates are scaled so the highest one played is the peak. Run files are named
+<condition>_trace_run<NN>.jsonl; --json says which file was played (name, sha256) and how it was scaled.
+
 --time-scale k compresses the experiment: --duration, --interval, the HPA's sync period and windows, the
 policy's cooldowns and the emulator's 20 s replica start-up all take 1/k of the wall-clock time; collect's
 rate window is two polls (1 m for 30 s polls, as recorded). Request rates and latencies are real. The
@@ -71,6 +83,10 @@ Prometheus unusable.`;
 
   static examples = [
     { description: 'Reactive and static, twice each, 10-minute step runs compressed 5×', command: '<%= config.bin %> experiment run --pattern step --condition reactive,static --repeat 2 --time-scale 5 --out runs/' },
+    {
+      description: 'A GKE recording’s front-end load (its own length and rates) on the emulator, compressed 5×',
+      command: '<%= config.bin %> experiment run --pattern trace --trace fixtures/sockshop-gke/runs/step/run_3.csv --condition reactive,static --time-scale 5 --out runs/',
+    },
     {
       description: 'All three conditions; Prometheus scrapes 127.0.0.1:8089 every second, Kafka on 9092',
       command: '<%= config.bin %> experiment run --pattern step --condition proactive,reactive,static --time-scale 3 --sim-port 8089 --prometheus http://127.0.0.1:9090 --kafka 127.0.0.1:9092 --out runs/',
@@ -89,14 +105,15 @@ Prometheus unusable.`;
   static enableJsonFlag = true;
 
   static flags = {
-    pattern: Flags.string({ description: 'load pattern', options: [...PATTERN_NAMES], required: true }),
+    pattern: Flags.string({ description: 'load pattern', options: [...LOAD_PATTERN_NAMES], required: true }),
+    trace: traceFlag,
     condition: Flags.string({ description: `conditions, comma-separated: ${RUN_CONDITIONS.join(', ')}`, required: true }),
     repeat: Flags.integer({ description: 'runs per condition', default: 1, min: 1 }),
     target: Flags.string({ description: TARGET_HELP, default: 'sim' }),
-    duration: Flags.string({ description: 'length of each run, in experiment time', default: '10m' }),
+    duration: Flags.string({ description: `length of each run, in experiment time [default: ${DEFAULT_DURATION}; with --pattern trace, the trace's own length]` }),
     interval: Flags.string({ description: 'snapshot interval, in experiment time', default: '30s' }),
     'time-scale': Flags.string({ description: 'experiment time runs this many times faster than the wall clock', default: '1' }),
-    'peak-rps': Flags.integer({ description: 'the pattern’s highest request rate (emulator front-end: 150 rps per replica)', default: 150, min: 1 }),
+    'peak-rps': Flags.integer({ description: `the pattern’s highest request rate (emulator front-end: 150 rps per replica) [default: ${DEFAULT_PEAK_RPS}; with --pattern trace, the trace's own rates]`, min: 1 }),
     slo: Flags.string({ description: 'p95 SLO in ms for slo_violated', default: '35.68' }),
     'hpa-target': Flags.integer({ description: 'reactive: target CPU utilisation, % of the request', default: 70, min: 1 }),
     reactive: Flags.string({ description: "reactive: who scales — 'builtin' (sockml's HPA controller) or 'cluster' (the cluster's own HPAs; URL targets)", options: ['builtin', 'cluster'], default: 'builtin' }),
@@ -123,10 +140,12 @@ Prometheus unusable.`;
     const { flags } = await this.parse(ExperimentRun);
     const timeScale = Number(flags['time-scale']);
     if (!(timeScale > 0) || !Number.isFinite(timeScale)) throw new InputError(`--time-scale must be a positive number, got '${flags['time-scale']}'`);
-    const durationMs = durationFlag('duration', flags.duration);
+    const trace = readTraceFlag(flags.pattern, flags.trace);
+    const durationMs = flags.duration !== undefined ? durationFlag('duration', flags.duration) : trace ? traceDurationMs(trace) : durationFlag('duration', DEFAULT_DURATION);
+    const durationText = flags.duration ?? (trace ? `${+(durationMs / 1000).toFixed(3)}s` : DEFAULT_DURATION);
     const intervalMs = durationFlag('interval', flags.interval);
     const settleMs = durationFlag('settle', flags.settle);
-    if (intervalMs > durationMs) throw new InputError(`--interval (${flags.interval}) is longer than --duration (${flags.duration})`);
+    if (intervalMs > durationMs) throw new InputError(`--interval (${flags.interval}) is longer than ${flags.duration === undefined && trace ? `the trace (${durationText})` : `--duration (${durationText})`}`);
     const sloMs = Number(flags.slo);
     if (!(sloMs > 0)) throw new InputError(`--slo must be a positive number of ms, got '${flags.slo}'`);
     const conditions = flags.condition.split(',').map((c) => c.trim()).filter(Boolean);
@@ -171,7 +190,14 @@ Prometheus unusable.`;
     }
     const wallDurationMs = durationMs / timeScale;
     const wallIntervalMs = intervalMs / timeScale;
-    const pattern = loadPattern(flags.pattern as PatternName, { durationMs: Math.floor(durationMs / intervalMs) * wallIntervalMs, peakRps: flags['peak-rps'] });
+    // Whole intervals of experiment time, played in wall time.
+    const patternMs = Math.floor(durationMs / intervalMs) * wallIntervalMs;
+    let pattern: LoadPattern;
+    try {
+      pattern = trace ? traceLoadPattern(trace, { durationMs: patternMs, peakRps: flags['peak-rps'], timeScale }) : loadPattern(flags.pattern, { durationMs: patternMs, peakRps: flags['peak-rps'] ?? DEFAULT_PEAK_RPS });
+    } catch (e) {
+      throw new InputError(`--pattern ${flags.pattern}: ${(e as Error).message}`);
+    }
 
     const files = schedule.map((r) => join(flags.out, runFileName(r.condition, pattern.name, r.runId)));
     const clash = files.find((f) => existsSync(f));
@@ -220,7 +246,7 @@ Prometheus unusable.`;
     const onSignal = () => stop.abort();
     process.once('SIGINT', onSignal);
     process.once('SIGTERM', onSignal);
-    log(`sockml experiment run: ${target.description}; ${schedule.length} run(s) of ${flags.duration} (${(wallDurationMs / 1000).toFixed(1)} s wall each), order ${schedule.map((r) => `${r.condition}#${r.runId}`).join(' ')}`);
+    log(`sockml experiment run: ${target.description}; ${schedule.length} run(s) of ${durationText}${trace ? ` of trace ${trace.name}` : ''} (${(wallDurationMs / 1000).toFixed(1)} s wall each), order ${schedule.map((r) => `${r.condition}#${r.runId}`).join(' ')}`);
     const runs = [];
     try {
       if (proactive && target instanceof SimTarget) {
@@ -293,7 +319,9 @@ Prometheus unusable.`;
     return {
       target: onSim ? 'sim' : targetUrl!.toString(),
       pattern: pattern.name,
-      duration: flags.duration,
+      /** What was played (wall-clock ms; a trace's file, hash and scaling in params). */
+      load: { name: pattern.name, peakRps: pattern.peakRps, durationMs: pattern.durationMs, params: pattern.params },
+      duration: durationText,
       interval: flags.interval,
       timeScale,
       order: schedule.map((r) => ({ condition: r.condition, runId: r.runId })),
