@@ -107,6 +107,33 @@ describe('sockml lab', () => {
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
   });
 
+  it('--pattern trace plays a recording at its own length, scaled to --peak-rps, and names the file in lab.json', async () => {
+    const out = join(scratch(), 'trace');
+    const trace = 'fixtures/sockshop-gke/runs/step/run_1.csv';
+    const r = await sockml(['lab', '--pattern', 'trace', '--trace', trace, '--peak-rps', '200', '--condition', 'reactive,static', '--out', out, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j.pattern.name).toBe('trace');
+    expect(j.pattern.params.file).toBe(trace);
+    expect(j.pattern.peakRps).toBe(200);
+    const lines = readFileSync(join(out, 'static_trace_run01.jsonl'), 'utf8').trim().split('\n');
+    // The recording spans its polls' timestamps; the lab plays whole 30 s intervals of it.
+    expect(lines.length).toBe(Math.floor(j.pattern.durationMs / 30_000));
+    expect(Math.max(...lines.map((l) => JSON.parse(l).load.offered_rps))).toBeLessThanOrEqual(200);
+    expect(JSON.parse(readFileSync(join(out, 'lab.json'), 'utf8')).pattern.params.sha256).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('a bad trace is exit 2 naming file and line', async () => {
+    const dir = scratch();
+    writeFileSync(join(dir, 'bad.csv'), 't_seconds,rps\n0,10\n30,-5\n');
+    const r = await sockml(['lab', '--pattern', 'trace', '--trace', join(dir, 'bad.csv'), '--condition', 'reactive', '--out', join(dir, 'x')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/bad\.csv:3: .*negative|bad\.csv:3:/);
+    const r2 = await sockml(['lab', '--pattern', 'step', '--trace', join(dir, 'bad.csv'), '--condition', 'reactive', '--out', join(dir, 'y')]);
+    expect(r2.code).toBe(2);
+    expect(r2.stderr).toMatch(/--trace is for --pattern trace/);
+  });
+
   it('never overwrites earlier runs', async () => {
     const out = scratch();
     writeFileSync(join(out, 'reactive_step_run01.jsonl'), 'keep me\n');

@@ -3,7 +3,7 @@ import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Flags } from '@oclif/core';
-import { DEFAULT_POLL_INTERVAL_MS, loadPattern, parseSnapshotJsonl, PATTERN_NAMES, RUN_CONDITIONS, runFileName, STRATEGY_NAMES, summarizeLab, type LabSummary, type LoadPattern, type RunCondition } from '@sockml/core';
+import { DEFAULT_POLL_INTERVAL_MS, LOAD_PATTERN_NAMES, loadPattern, parseSnapshotJsonl, RUN_CONDITIONS, runFileName, STRATEGY_NAMES, summarizeLab, traceDurationMs, traceLoadPattern, type LabSummary, type LoadPattern, type RunCondition } from '@sockml/core';
 import { InputError, SockmlCommand } from '../lib/base-command.js';
 import { durationFlag } from '../lib/flags.js';
 import { featureSetOfModels } from '../lib/model-cards.js';
@@ -11,6 +11,10 @@ import { defaultModelsDir } from '../lib/paths.js';
 import { policyFlags, policySpecFromFlags } from '../lib/policy-flags.js';
 import type { LabJob, LabJobResult } from '../lab/lab-job.js';
 import { runLabJobs } from '../lab/lab-pool.js';
+import { patternLabel, readTraceFlag, traceFlag } from '../load/trace-flag.js';
+
+const DEFAULT_DURATION = '10m';
+const DEFAULT_PEAK_RPS = 150;
 
 export default class Lab extends SockmlCommand {
   static summary = 'Run the closed loop (proactive sockml, reactive HPA, static) on the Sock Shop emulator in virtual time: an hour in about a second.';
@@ -31,6 +35,11 @@ Conditions:
              --strategy → --policy → replicas. Decisions act at their poll's time (the live pipeline's
              20–50 ms and Prometheus's scrape lag are not modelled).
 
+Load: --pattern constant|ramp|step|spike|mixed is a built-in shape over --duration, peaking at
+--peak-rps. --pattern trace --trace FILE plays a rate curve instead (a t_seconds,rps CSV, or a metrics
+recording whose front-end request rate is the shape): its own length and rates unless --duration cuts or
+stretches it and --peak-rps rescales it (see \`sockml loadtest --help\`).
+
 Each run is seeded with --seed + its run id (arrivals' journey picks and the emulator's latency draws), so
 runs with the same id in different conditions see the same requests: a paired comparison. The same flags
 write the same files, byte for byte. Runs go to worker threads (--threads).
@@ -49,17 +58,19 @@ Exit codes: 0 success, 1 a run failed, 2 bad input (flag, existing output), 3 mo
   static examples = [
     { description: 'All three conditions on the step pattern, 20 runs each, an hour at 200 rps peak', command: '<%= config.bin %> lab --pattern step --condition proactive,reactive,static --repeat 20 --duration 1h --peak-rps 200 --out lab/step' },
     { description: 'The hybrid policy against the HPA, as JSON', command: '<%= config.bin %> lab --pattern ramp --condition proactive,reactive --repeat 10 --policy hybrid --json' },
+    { description: 'A GKE recording as the load, scaled to 200 rps at its peak', command: '<%= config.bin %> lab --pattern trace --trace fixtures/sockshop-gke/runs/step/run_1.csv --peak-rps 200 --condition proactive,reactive --repeat 20' },
     { description: 'A tuned HPA: target 50 % CPU', command: '<%= config.bin %> lab --pattern spike --condition reactive --hpa-target 50 --repeat 20 --out lab/spike-hpa50' },
   ];
 
   static enableJsonFlag = true;
 
   static flags = {
-    pattern: Flags.string({ description: 'load pattern', options: [...PATTERN_NAMES], required: true }),
+    pattern: Flags.string({ description: 'load pattern (trace: --trace FILE)', options: [...LOAD_PATTERN_NAMES], required: true }),
+    trace: traceFlag,
     condition: Flags.string({ description: `conditions, comma-separated: ${RUN_CONDITIONS.join(', ')}`, required: true }),
     repeat: Flags.integer({ description: 'runs per condition (run ids 1…N)', default: 1, min: 1 }),
-    duration: Flags.string({ description: 'length of each run, in simulated time', default: '10m' }),
-    'peak-rps': Flags.integer({ description: 'the pattern’s highest request rate (emulator front-end: 150 rps per replica)', default: 150, min: 1 }),
+    duration: Flags.string({ description: `length of each run, in simulated time [default: ${DEFAULT_DURATION}; with --pattern trace, the trace's own length]` }),
+    'peak-rps': Flags.integer({ description: `the pattern’s highest request rate (emulator front-end: 150 rps per replica) [default: ${DEFAULT_PEAK_RPS}; with --pattern trace, the trace's own rates]`, min: 1 }),
     seed: Flags.integer({ description: 'base seed: run N is seeded with seed + N', default: 1 }),
     slo: Flags.string({ description: 'p95 SLO in ms (slo_violated, the summary, the metrics CSV labels)', default: '35.68' }),
     interval: Flags.string({ description: 'snapshot interval', default: '30s' }),
@@ -76,13 +87,14 @@ Exit codes: 0 success, 1 a run failed, 2 bad input (flag, existing output), 3 mo
 
   async run() {
     const { flags } = await this.parse(Lab);
-    const durationMs = durationFlag('duration', flags.duration);
+    const trace = readTraceFlag(flags.pattern, flags.trace);
+    const durationMs = flags.duration !== undefined ? durationFlag('duration', flags.duration) : trace ? traceDurationMs(trace) : durationFlag('duration', DEFAULT_DURATION);
     const intervalMs = durationFlag('interval', flags.interval);
     const pollIntervalMs = durationFlag('poll-interval', flags['poll-interval']);
     for (const [flag, ms] of [['interval', intervalMs], ['poll-interval', pollIntervalMs]] as const) {
       if (ms % 1000 !== 0 || ms <= 0) throw new InputError(`--${flag} must be a whole number of seconds, got '${flags[flag]}'`);
     }
-    if (intervalMs > durationMs) throw new InputError(`--interval (${flags.interval}) is longer than --duration (${flags.duration})`);
+    if (intervalMs > durationMs) throw new InputError(`--interval (${flags.interval}) is longer than ${flags.duration === undefined && trace ? 'the trace' : `--duration (${flags.duration ?? DEFAULT_DURATION})`}`);
     const sloMs = Number(flags.slo);
     if (!(sloMs > 0)) throw new InputError(`--slo must be a positive number of ms, got '${flags.slo}'`);
     const conditions = [...new Set(flags.condition.split(',').map((c) => c.trim()).filter(Boolean))];
@@ -93,7 +105,9 @@ Exit codes: 0 success, 1 a run failed, 2 bad input (flag, existing output), 3 mo
     if (conditions.includes('proactive')) await featureSetOfModels(modelsDir); // a directory without cards is bad input before any run
     let pattern: LoadPattern;
     try {
-      pattern = loadPattern(flags.pattern, { durationMs, peakRps: flags['peak-rps'] });
+      // Whole intervals, as experiment run plays them: the snapshots cover the pattern exactly.
+      const patternMs = Math.floor(durationMs / intervalMs) * intervalMs;
+      pattern = trace ? traceLoadPattern(trace, { durationMs: patternMs, peakRps: flags['peak-rps'] }) : loadPattern(flags.pattern, { durationMs: patternMs, peakRps: flags['peak-rps'] ?? DEFAULT_PEAK_RPS });
     } catch (e) {
       throw new InputError(`--pattern: ${(e as Error).message}`);
     }
@@ -172,7 +186,7 @@ Exit codes: 0 success, 1 a run failed, 2 bad input (flag, existing output), 3 mo
       models: conditions.includes('proactive') ? modelsDir : null,
       runs: done,
       stoppedBySignal: stop.signal.aborted,
-      simulatedSeconds: (done * durationMs) / 1000,
+      simulatedSeconds: (done * pattern.durationMs) / 1000,
       wallSeconds: elapsedMs / 1000,
       summary,
       out: flags.out,
@@ -200,9 +214,9 @@ async function writeAtomically(path: string, data: string): Promise<void> {
 const fmt = (x: number | null | undefined, digits = 2) => (x === null || x === undefined ? '–' : x.toFixed(digits));
 const p = (x: { p: number } | null) => (x ? (x.p < 0.001 ? '<0.001' : x.p.toFixed(3)) : '–');
 
-export function renderLabSummary(s: LabSummary, o: { pattern: { name: string; durationMs: number; peakRps: number }; repeat: number; wallSeconds: number; simulatedSeconds: number; policy: { name: string } | null }): string {
+export function renderLabSummary(s: LabSummary, o: { pattern: { name: string; durationMs: number; peakRps: number; params: Readonly<Record<string, unknown>> }; repeat: number; wallSeconds: number; simulatedSeconds: number; policy: { name: string } | null }): string {
   const out = [
-    `lab: ${o.pattern.name}, ${o.pattern.durationMs / 60_000} min at ${o.pattern.peakRps} rps peak, ${o.repeat} run(s) per condition${o.policy ? `, policy ${o.policy.name}` : ''}; ` +
+    `lab: ${patternLabel(o.pattern)}, ${+(o.pattern.durationMs / 60_000).toFixed(2)} min at ${o.pattern.peakRps} rps peak, ${o.repeat} run(s) per condition${o.policy ? `, policy ${o.policy.name}` : ''}; ` +
       `${Math.round(o.simulatedSeconds)} s simulated in ${o.wallSeconds.toFixed(1)} s (${Math.round(o.simulatedSeconds / Math.max(o.wallSeconds, 1e-3))}× real time)`,
     '',
     'condition   runs  violating snapshots/run  violation %  replica-seconds/run',
