@@ -75,4 +75,12 @@ describe('sockml experiment run --target sim', () => {
     expect(analysis.global.static.replicaSeconds / (staticReplicas * 5)).toBeLessThan(1.1);
     expect(analysis.durationWarnings).toEqual([]);
   }, 300_000);
+
+  it('a time scale that does not divide the durations evenly still runs every interval (built-in shapes are whole ms)', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'sockml-exprun-'));
+    const r = await sockml(['experiment', 'run', '--pattern', 'ramp', '--condition', 'static', '--duration', '60s', '--interval', '30s', '--time-scale', '7', '--peak-rps', '20', '--settle', '1s', '--out', out, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    // 30 s / 7 = 4285.714… ms per interval: the pattern used to be refused ("segments cover 8571 ms, not 8571.43 ms").
+    expect(readFileSync(join(out, 'static_ramp_run01.jsonl'), 'utf8').trim().split('\n')).toHaveLength(2);
+  });
 });

@@ -191,7 +191,8 @@ Prometheus unusable.`;
     const wallDurationMs = durationMs / timeScale;
     const wallIntervalMs = intervalMs / timeScale;
     // Whole intervals of experiment time, played in wall time.
-    const patternMs = Math.floor(durationMs / intervalMs) * wallIntervalMs;
+    // Whole ms (segments are whole ms), rounded up so the last interval is still inside the pattern.
+    const patternMs = Math.ceil(Math.floor(durationMs / intervalMs) * wallIntervalMs);
     let pattern: LoadPattern;
     try {
       pattern = trace ? traceLoadPattern(trace, { durationMs: patternMs, peakRps: flags['peak-rps'], timeScale }) : loadPattern(flags.pattern, { durationMs: patternMs, peakRps: flags['peak-rps'] ?? DEFAULT_PEAK_RPS });
