@@ -100,7 +100,7 @@ Exit codes: 0 success, 1 a run failed, 2 bad input (flag, existing output), 3 mo
     const conditions = [...new Set(flags.condition.split(',').map((c) => c.trim()).filter(Boolean))];
     if (conditions.length === 0) throw new InputError('--condition: name at least one condition');
     for (const c of conditions) if (!(RUN_CONDITIONS as readonly string[]).includes(c)) throw new InputError(`--condition: unknown condition '${c}' (one of ${RUN_CONDITIONS.join(', ')})`);
-    const policy = policySpecFromFlags(flags);
+    const policy = policySpecFromFlags(flags, { sloMs });
     const modelsDir = flags.models ?? defaultModelsDir();
     if (conditions.includes('proactive')) await featureSetOfModels(modelsDir); // a directory without cards is bad input before any run
     let pattern: LoadPattern;

@@ -73,7 +73,7 @@ models' without --allow-label-mismatch), 3 model problem.`;
     const { argv, flags } = await this.parse(Replay);
     const sloMs = Number(flags.slo);
     if (!(sloMs > 0)) this.error(`--slo must be a positive number of ms, got '${flags.slo}'`, { exit: EXIT.badInput });
-    const policy = policyFromFlags(flags);
+    const policy = policyFromFlags(flags, { sloMs });
     const pollIntervalMs = durationFlag('poll-interval', flags['poll-interval']);
     const files = await expandRecordings(argv as string[]);
     const { featureSet, models } = await loadModelDirectory(flags.models ?? defaultModelsDir(), { only: flags.model, workerThreads: flags['worker-threads'] });

@@ -36,7 +36,11 @@ export interface PolicyFlagValues {
 }
 
 /** The policy's name and complete settings, as the flags give them (what a child process or a worker is handed). */
-export function policySpecFromFlags(flags: PolicyFlagValues): { name: string; settings: Record<string, number> } {
+/**
+ * `context` fills settings the command knows better than the policy's defaults (the --slo of replay, lab
+ * and experiment run) when `--policy-set` does not set them and the policy takes them.
+ */
+export function policySpecFromFlags(flags: PolicyFlagValues, context: { sloMs?: number } = {}): { name: string; settings: Record<string, number> } {
   const name = flags.policy;
   const stepOnly = (['scale-up-cooldown', 'scale-down-cooldown', 'scale-down-after'] as const).filter((f) => flags[f] !== undefined);
   if (name !== 'step' && stepOnly.length > 0) throw new InputError(`--${stepOnly[0]} is a setting of the step policy, not of '${name}' (use --policy-set)`);
@@ -46,6 +50,7 @@ export function policySpecFromFlags(flags: PolicyFlagValues): { name: string; se
   } catch (e) {
     throw new InputError(`--policy-set: ${(e as Error).message}`);
   }
+  if (context.sloMs !== undefined && POLICY_PARAMETERS[name as keyof typeof POLICY_PARAMETERS].some((p) => p.key === 'sloMs')) settings.sloMs ??= context.sloMs;
   settings.minReplicas ??= flags['min-replicas'];
   settings.maxReplicas ??= flags['max-replicas'];
   if (flags['scale-up-cooldown'] !== undefined) settings.scaleUpCooldownMs = durationFlag('scale-up-cooldown', flags['scale-up-cooldown']);
@@ -56,8 +61,8 @@ export function policySpecFromFlags(flags: PolicyFlagValues): { name: string; se
   return { name, settings: complete };
 }
 
-export function policyFromFlags(flags: PolicyFlagValues): ScalingPolicy<any> {
-  const { name, settings } = policySpecFromFlags(flags);
+export function policyFromFlags(flags: PolicyFlagValues, context: { sloMs?: number } = {}): ScalingPolicy<any> {
+  const { name, settings } = policySpecFromFlags(flags, context);
   return policyFrom(name, settings);
 }
 

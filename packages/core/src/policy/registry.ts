@@ -6,7 +6,7 @@ import type { ScalingPolicy } from './scaling-policy.js';
 export const POLICY_NAMES = ['step', 'hybrid'] as const;
 export type PolicyName = (typeof POLICY_NAMES)[number];
 /** What `--policy` means when it is not given. */
-export const DEFAULT_POLICY_NAME: PolicyName = 'step';
+export const DEFAULT_POLICY_NAME: PolicyName = 'hybrid';
 
 /** Every policy's settings by name. */
 export interface PolicySettings {

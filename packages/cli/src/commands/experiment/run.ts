@@ -171,7 +171,7 @@ Prometheus unusable.`;
     }
     let brokers: string[] = [];
     const modelsDir = flags.models ?? defaultModelsDir();
-    const policy = policySpecFromFlags(flags);
+    const policy = policySpecFromFlags(flags, { sloMs });
     if (proactive) {
       const missing = [!flags.kafka && '--kafka host:port', !flags.prometheus && '--prometheus URL', onSim && flags['sim-port'] === 0 && '--sim-port N (the port Prometheus scrapes)'].filter(Boolean);
       if (missing.length > 0) throw new InputError(`--condition proactive runs sockml's live pipeline and needs ${missing.join(', ')}`);

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# The lab's comparison confirmed with the real pipeline: experiment run on the emulator with a real Kafka
+# broker and a real Prometheus, proactive (sockml's processes, the default policy) vs reactive (HPA v2 at
+# 70 %) vs static, step and ramp, 5 runs per condition, interleaved. 10 minutes of experiment time per run,
+# compressed 5× (2 wall minutes). Also the fidelity runs: step at --time-scale 1 (real time).
+#
+#   bash experiments/2026-12-04-realtime/run.sh confirm|fidelity   (results in $OUT, default /tmp/realtime)
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+HERE=experiments/2026-12-04-realtime
+OUT=${OUT:-/tmp/realtime}
+mkdir -p "$OUT"
+sockml() { node packages/cli/bin/run.js "$@"; }
+
+bash scripts/kafka.sh fetch >&2
+bash scripts/kafka.sh start --port 19092 --dir "$OUT/kafka" >&2
+prometheus --config.file="$HERE/prometheus.yml" --storage.tsdb.path="$OUT/prom" --web.listen-address=127.0.0.1:19090 > "$OUT/prometheus.log" 2>&1 &
+PROM=$!
+trap 'kill $PROM 2>/dev/null; bash scripts/kafka.sh stop --dir "$OUT/kafka" >&2 || true' EXIT
+COMMON=(--sim-port 18089 --prometheus http://127.0.0.1:19090 --kafka 127.0.0.1:19092 --peak-rps 200 --interval 30s --duration 10m)
+
+case "${1:-confirm}" in
+  confirm)
+    for p in step ramp; do
+      sockml experiment run --pattern "$p" --condition proactive,reactive,static --repeat 5 --time-scale 5 --seed 3000 "${COMMON[@]}" --out "$OUT/confirm/$p" --json > "$OUT/confirm-$p.json"
+    done
+    for p in step ramp; do sockml experiment analyze "$OUT/confirm/$p" --json > "$OUT/confirm-$p-analysis.json"; done
+    ;;
+  fidelity)
+    sockml experiment run --pattern step --condition proactive --repeat 2 --time-scale 1 --seed 1000 "${COMMON[@]}" --out "$OUT/fidelity" --json > "$OUT/fidelity-proactive.json"
+    ;;
+esac
