@@ -98,7 +98,8 @@ describe('sockml lab', () => {
     [['--condition', 'reactive', '--duration', '10s'], /--interval \(30s\) is longer than --duration/],
     [['--condition', 'proactive', '--policy', 'hybrid', '--policy-set', 'noSuch=1'], /hybrid has no setting 'noSuch'/],
     [['--condition', 'proactive', '--policy', 'hybrid', '--scale-up-cooldown', '10s'], /setting of the step policy/],
-    [['--condition', 'proactive', '--policy-set', 'stepUp=0'], /'stepUp' must be a whole number ≥ 1/],
+    [['--condition', 'proactive', '--policy', 'step', '--policy-set', 'stepUp=0'], /'stepUp' must be a whole number ≥ 1/],
+    [['--condition', 'proactive', '--policy-set', 'stepUp=1'], /hybrid has no setting 'stepUp'/],
     [['--condition', 'reactive', '--slo', '0'], /--slo must be a positive number/],
   ])('bad input %j: one line, exit 2', async (args, message) => {
     const r = await sockml(['lab', '--pattern', 'step', '--out', join(scratch(), 'x'), ...args]);

@@ -192,7 +192,7 @@ describe('LiveScaler', () => {
 
   it("seed: false never asks the target and starts from the policy's minimum", async () => {
     const f = fakes({ carts: [7] });
-    const controller = new ScalingController({ strategy: majorityStrategy, expectedModels: MODELS, windowMs: 5000 });
+    const controller = new ScalingController({ strategy: majorityStrategy, expectedModels: MODELS, windowMs: 5000 }, new StepPolicy());
     const s = new LiveScaler(controller, { actuator: f.actuator, publish: f.publish, seed: false });
     await s.onVotes(poll(0, 1), 0);
     expect(f.reads).toEqual([]);

@@ -67,9 +67,13 @@ describe.skipIf(!prometheusAvailable() && !process.env.CI)('sockml experiment ru
     expect(ups.some((d) => d.service === 'front-end')).toBe(true);
     expect(result.runs[0].scalingActions.filter((a: { from: number; to: number }) => a.to > a.from)).toHaveLength(ups.length);
 
-    // Offline: replay of the run's own polls (5 s apart), with the run's policy (cooldowns 60 s / 5 m compressed 3×).
+    // Offline: replay of the run's own polls (5 s apart), with the run's policy as --json reports it (its
+    // durations compressed 3×: the hybrid policy's 30 s lead is 10 s, its 5 m scale-down window 100 s).
+    expect(result.policy.name).toBe('hybrid');
+    expect(result.policy.settings).toMatchObject({ leadMs: 10_000, scaleDownWindowMs: 100_000 });
+    const policy = Object.entries(result.policy.settings as Record<string, number>).flatMap(([k, v]) => ['--policy-set', `${k}=${v}`]);
     const replayOut = join(dir, 'replay.csv');
-    const rep = await sockml(['replay', join(dir, 'metrics.csv'), '--poll-interval', '5s', '--scale-up-cooldown', '20s', '--scale-down-cooldown', '100s', '--out', replayOut]);
+    const rep = await sockml(['replay', join(dir, 'metrics.csv'), '--poll-interval', '5s', '--policy', result.policy.name, ...policy, '--out', replayOut]);
     expect(rep.code, rep.stderr).toBe(0);
     const offline = parseCsvSync(readFileSync(replayOut, 'utf8'), { columns: true }) as Record<string, string>[];
     const byKey = new Map(live.map((d) => [`${Date.parse(d.timestamp)}|${d.service}`, d]));

@@ -328,6 +328,8 @@ Prometheus unusable.`;
       order: schedule.map((r) => ({ condition: r.condition, runId: r.runId })),
       stoppedBySignal: stop.signal.aborted,
       unansweredIntervals: unanswered,
+      /** Proactive runs: the scaler's policy as it ran (durations in wall-clock time: what `replay` of a run's metrics.csv needs). */
+      policy: proactive ? compressPolicy(policy, timeScale) : null,
       runs,
     };
   }
