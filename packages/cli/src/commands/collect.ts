@@ -9,7 +9,8 @@ import { TeeSampleSink } from '../collect/tee-sample-sink.js';
 import { featureSetOfModels } from '../lib/model-cards.js';
 import { defaultModelsDir } from '../lib/paths.js';
 import { ensureTopics, kafkaClient, parseBrokers } from '../live/kafka.js';
-import { HttpPrometheusClient, PrometheusQueryError } from '../collect/prometheus-client.js';
+import { HttpPrometheusClient, PrometheusQueryError, withoutCredentials } from '../collect/prometheus-client.js';
+import { prometheusConnectionFlags, prometheusConnectionFromFlags } from '../collect/prometheus-connection.js';
 import { EXIT, InputError, SockmlCommand } from '../lib/base-command.js';
 import { durationFlag } from '../lib/flags.js';
 import { kafkaConnectionFlags, kafkaSettingsFromFlags } from '../live/kafka-connection.js';
@@ -67,6 +68,7 @@ rejects), 4 Prometheus never answered.`;
     service: Flags.string({ description: 'collect only this service (repeatable)', multiple: true }),
     timeout: Flags.string({ description: 'timeout of one query attempt (also cut at the poll deadline)', default: '10s' }),
     progress: Flags.boolean({ description: 'show progress on stderr [default: when stderr is a terminal]', allowNo: true }),
+    ...prometheusConnectionFlags,
     ...opsFlags,
     ...kafkaConnectionFlags,
   };
@@ -90,8 +92,9 @@ rejects), 4 Prometheus never answered.`;
     let client;
     try {
       queries = buildCollectQueries({ metric: flags.metric, cpuSource: flags['cpu-source'] as CpuSource, rateWindowMs });
-      client = new HttpPrometheusClient(flags.prometheus);
+      client = new HttpPrometheusClient(flags.prometheus, prometheusConnectionFromFlags(flags));
     } catch (e) {
+      if (e instanceof InputError) throw e;
       throw new InputError((e as Error).message);
     }
 
@@ -173,7 +176,7 @@ rejects), 4 Prometheus never answered.`;
 
     if (summary.polls > 0 && summary.completedPolls === 0) {
       // The summary still goes out (with --json, scripts see the missing polls); the exit code says why.
-      const why = `Prometheus at ${flags.prometheus} never answered: ${summary.missingPolls} missing polls, last error: ${summary.lastError}`;
+      const why = `Prometheus at ${withoutCredentials(flags.prometheus)} never answered: ${summary.missingPolls} missing polls, last error: ${summary.lastError}`;
       if (log.format === 'json') log.error(why, { missingPolls: summary.missingPolls });
       else process.stderr.write(`sockml collect: ${why}\n`);
       process.exitCode = EXIT.environment;
