@@ -13,6 +13,7 @@ import { HttpPrometheusClient, PrometheusQueryError, withoutCredentials } from '
 import { prometheusConnectionFlags, prometheusConnectionFromFlags } from '../collect/prometheus-connection.js';
 import { EXIT, InputError, SockmlCommand } from '../lib/base-command.js';
 import { durationFlag } from '../lib/flags.js';
+import { configFlag, explicitFlags, readConfigFile, slosFromConfig } from '../lib/config-file.js';
 import { kafkaConnectionFlags, kafkaSettingsFromFlags } from '../live/kafka-connection.js';
 import { CollectMetrics } from '../ops/collect-metrics.js';
 import { loggerFromFlags, opsFlags, unhealthyAfterMs } from '../ops/ops-flags.js';
@@ -31,7 +32,8 @@ requests has empty latencies.
 A failed query is retried with exponential backoff until 80 % of the interval has passed; then the
 poll is missing: no row is written for it, it is counted in the summary, and deltas and labels do not
 reach across it. Each completed poll is fsynced before the next one. With --slo, sla_violated holds
-the future-only label (p95 > --slo in any of the next --lookahead polls); rows are written once their
+the future-only label (p95 > --slo in any of the next --lookahead polls; --config can give each service
+its own slo, and defaults.slo the others'); rows are written once their
 label is known, and the rows still waiting sit in <out>.pending until then (appended unlabelled when
 collect stops). If collect is killed before that, \`sockml collect recover <out>\` merges the journal
 into the file; collect refuses to overwrite a file whose journal is still there. The file reads with
@@ -68,26 +70,30 @@ rejects), 4 Prometheus never answered.`;
     service: Flags.string({ description: 'collect only this service (repeatable)', multiple: true }),
     timeout: Flags.string({ description: 'timeout of one query attempt (also cut at the poll deadline)', default: '10s' }),
     progress: Flags.boolean({ description: 'show progress on stderr [default: when stderr is a terminal]', allowNo: true }),
+    ...configFlag,
     ...prometheusConnectionFlags,
     ...opsFlags,
     ...kafkaConnectionFlags,
   };
 
   async run() {
-    const { flags } = await this.parse(Collect);
+    const { flags, metadata } = await this.parse(Collect);
     const intervalMs = durationFlag('interval', flags.interval);
     const durationMs = flags.duration === undefined ? undefined : durationFlag('duration', flags.duration);
     const rateWindowMs = durationFlag('rate-window', flags['rate-window']);
     const requestTimeoutMs = durationFlag('timeout', flags.timeout);
-    const log = loggerFromFlags('collect', flags, { out: (line) => this.log(line), err: (line) => this.warn(line) });
+    const log = loggerFromFlags('collect', flags, (line) => this.log(line));
     const healthLimitMs = unhealthyAfterMs(flags['unhealthy-after'], Math.max(60_000, 3 * intervalMs));
     if (!flags.out && !flags.kafka) throw new InputError('collect needs somewhere to put the polls: --out metrics.csv (development) and/or --kafka host:port (production)');
     let label: LabelDefinition | undefined;
+    let flagSlo: number | undefined;
     if (flags.slo !== undefined) {
-      const sloMs = Number(flags.slo);
-      if (!(sloMs > 0)) throw new InputError(`--slo must be a positive number of ms, got '${flags.slo}'`);
-      label = { metric: 'p95_latency_ms', sloMs, lookahead: flags.lookahead };
+      flagSlo = Number(flags.slo);
+      if (!(flagSlo > 0)) throw new InputError(`--slo must be a positive number of ms, got '${flags.slo}'`);
     }
+    const config = flags.config === undefined ? undefined : await readConfigFile(flags.config);
+    const slos = slosFromConfig(config, flagSlo, explicitFlags(metadata, flags), flags.config);
+    if (slos.sloMs !== undefined) label = { metric: 'p95_latency_ms', sloMs: slos.sloMs, lookahead: flags.lookahead };
     let queries;
     let client;
     try {
@@ -104,7 +110,7 @@ rejects), 4 Prometheus never answered.`;
     }
     if (flags.out) {
       try {
-        csv = new CsvSampleSink(flags.out, { label });
+        csv = new CsvSampleSink(flags.out, { label, sloMsByService: slos.byService });
       } catch (e) {
         throw new InputError(`--out: cannot write ${flags.out} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
       }
@@ -185,7 +191,7 @@ rejects), 4 Prometheus never answered.`;
       ...summary,
       rows: csv?.rowsWritten ?? 0,
       published: kafka?.published ?? 0,
-      labels: label && csv ? { ...csv.labelled, gapUnlabelled: csv.gapUnlabelled, sloMs: label.sloMs, lookahead: label.lookahead } : null,
+      labels: label && csv ? { ...csv.labelled, gapUnlabelled: csv.gapUnlabelled, sloMs: label.sloMs, ...(Object.keys(slos.byService).length ? { sloMsByService: slos.byService } : {}), lookahead: label.lookahead } : null,
       out: flags.out ?? null,
       featureSet: kafka?.featureSet.id ?? null,
       intervalMs,

@@ -19,8 +19,9 @@ import {
 import { HttpActuator } from '../actuators/http.js';
 import { KubernetesActuator } from '../actuators/kubernetes.js';
 import { LogActuator } from '../actuators/log.js';
-import { SockmlCommand } from '../lib/base-command.js';
-import { policyFromFlags, policyFlags } from '../lib/policy-flags.js';
+import { EnvironmentError, SockmlCommand } from '../lib/base-command.js';
+import { configFlag, deploymentsFromConfig, explicitFlags, policiesFromConfig, readConfigFile } from '../lib/config-file.js';
+import { policyFlags } from '../lib/policy-flags.js';
 import { durationFlag } from '../lib/flags.js';
 import { decisionBlock } from '../lib/decision-block.js';
 import { defaultModelsDir } from '../lib/paths.js';
@@ -58,7 +59,13 @@ when compressing an experiment (experiment run does).
 Serves Prometheus metrics on /metrics (decisions by kind, degraded decisions, actuation failures, dead
 letters, duplicate and late votes, consumer lag, poll→decision latency, process metrics) and a probe on
 /healthz (--host, --port): 503 while starting, when the consumer crashed for good, or when it has not
-completed a fetch for --unhealthy-after. --log-format json writes one JSON object per log line.`;
+completed a fetch for --unhealthy-after. --log-format json writes one JSON object per log line.
+
+--config sockml.yaml sets min/max replicas, the policy and the Deployment per service (docs/CONFIG.md);
+flags given on the command line override it. With --actuator kubernetes, scale lists the namespace's
+HorizontalPodAutoscalers at start and before acting (cached for a minute) and does not act on a
+Deployment an HPA also scales, unless --allow-hpa-conflict: two autoscalers on one Deployment undo
+each other.`;
 
   static examples = [
     '<%= config.bin %> scale --kafka 127.0.0.1:9092',
@@ -85,14 +92,16 @@ completed a fetch for --unhealthy-after. --log-format json writes one JSON objec
       default: 'actuator',
     }),
     quiet: Flags.boolean({ description: 'print only SCALE UP / SCALE DOWN decisions' }),
+    'allow-hpa-conflict': Flags.boolean({ description: 'for --actuator kubernetes: act on Deployments that a HorizontalPodAutoscaler also scales (by default such decisions are not applied)', default: false }),
+    ...configFlag,
     ...policyFlags,
     ...opsFlags,
     ...kafkaConnectionFlags,
   };
 
   async run() {
-    const { flags } = await this.parse(Scale);
-    const log = loggerFromFlags('scale', flags, { out: (line) => this.log(line), err: (line) => this.warn(line) });
+    const { flags, metadata } = await this.parse(Scale);
+    const log = loggerFromFlags('scale', flags, (line) => this.log(line));
     const brokers = parseBrokers(flags.kafka);
     const kafkaSettings = kafkaSettingsFromFlags(flags, log);
     const healthLimitMs = unhealthyAfterMs(flags['unhealthy-after'], 60_000);
@@ -101,17 +110,35 @@ completed a fetch for --unhealthy-after. --log-format json writes one JSON objec
     const weights = Object.fromEntries(models.filter((m) => m.card.weight !== undefined).map((m) => [m.name, m.card.weight!]));
     const expected = flags['expected-models']?.split(',').map((s) => s.trim()).filter(Boolean) ?? models.map((m) => m.name);
     await Promise.all(models.map((m) => m.close())); // the scaler needs the cards, not the sessions
-    const policy = policyFromFlags(flags);
-    const controller = new ScalingController({ strategy: voteStrategy(flags.strategy, weights), expectedModels: expected, windowMs, quorum: flags.quorum }, policy);
+    const config = flags.config === undefined ? undefined : await readConfigFile(flags.config);
+    const policies = await policiesFromConfig(config, flags, explicitFlags(metadata, flags), flags.config);
+    const controller = new ScalingController({ strategy: voteStrategy(flags.strategy, weights), expectedModels: expected, windowMs, quorum: flags.quorum }, policies.shared, {}, policies.perService);
     const registry = newMetricsRegistry();
     const metrics = new ScaleMetrics(registry, () => controller.stats);
     const inner: Actuator =
       flags.actuator === 'http'
         ? new HttpActuator(flags['actuator-url'] ?? this.error('--actuator http needs --actuator-url', { exit: 2 }))
         : flags.actuator === 'kubernetes'
-          ? new KubernetesActuator({ namespace: flags.namespace })
+          ? await kubernetesActuator()
           : new LogActuator((line) => log.info(line));
     const actuator = new IdempotentActuator(metrics.meter(inner));
+
+    async function kubernetesActuator() {
+      const k = new KubernetesActuator({
+        namespace: flags.namespace,
+        deploymentFor: deploymentsFromConfig(config),
+        hpaConflict: flags['allow-hpa-conflict'] ? 'allow' : 'refuse',
+        onRefused: (detail) => log.warn(detail),
+      });
+      if (!flags['allow-hpa-conflict']) {
+        // Before anything is consumed: a scaler that cannot tell whether an HPA owns a Deployment must not start.
+        const targets = await k.hpaTargets(true).catch((e) => {
+          throw new EnvironmentError((e as Error).message);
+        });
+        for (const t of targets) log.warn(`HorizontalPodAutoscaler ${t.hpa} scales ${flags.namespace}/${t.deployment}: scale will not act on it (--allow-hpa-conflict to act anyway)`, { hpa: t.hpa, deployment: t.deployment });
+      }
+      return k;
+    }
 
     const kafka = kafkaClient(brokers, 'sockml-scale', kafkaSettings);
     // Idempotent: a send retried across a broker hiccup is written once.

@@ -49,7 +49,7 @@ process per model; several processes of the same model share partitions through 
 
   async run() {
     const { flags } = await this.parse(ServeModel);
-    const log = loggerFromFlags('serve-model', flags, { out: (line) => this.log(line), err: (line) => this.warn(line) });
+    const log = loggerFromFlags('serve-model', flags, (line) => this.log(line));
     const brokers = parseBrokers(flags.kafka);
     const kafkaSettings = kafkaSettingsFromFlags(flags, log);
     const healthLimitMs = unhealthyAfterMs(flags['unhealthy-after'], 60_000);

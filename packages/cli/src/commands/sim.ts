@@ -42,7 +42,7 @@ Exit codes: 0 stopped by a signal, 2 bad input.`;
   async run() {
     const { flags } = await this.parse(Sim);
     // sim's lines are status for people, on stderr in both formats (stdout stays empty).
-    const log = loggerFromFlags('sim', flags, { out: (line) => this.logToStderr(line), err: (line) => this.logToStderr(line) });
+    const log = loggerFromFlags('sim', flags, (line) => this.logToStderr(line));
     const timeScale = Number(flags['time-scale']);
     if (!(timeScale > 0) || !Number.isFinite(timeScale)) throw new InputError(`--time-scale must be a positive number, got '${flags['time-scale']}'`);
     let services: SockShopService[] = [...SOCKSHOP_SERVICES];

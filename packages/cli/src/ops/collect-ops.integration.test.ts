@@ -3,7 +3,7 @@
  * package) that scrapes Sock Shop-shaped metrics served from this test; and against a Prometheus that
  * is not there (every poll missing: counted, logged, and still healthy — the loop is doing its job).
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -107,5 +107,25 @@ describe.skipIf(!prometheusAvailable() && !process.env.CI)('collect: /metrics, /
     const missing = records.filter((x) => x.msg === 'poll missing');
     expect(missing.length).toBeGreaterThanOrEqual(2);
     expect(missing[0]).toMatchObject({ level: 'warn', reason: expect.stringMatching(/ECONNREFUSED/) });
+  });
+
+  it('--config: each service is labelled against its own slo, the others against defaults.slo; a bad field is exit 2', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sockml-collect-config-'));
+    const config = join(dir, 'sockml.yaml');
+    // carts answers in ~45 ms, user in ~8 ms: with carts' own 20 ms SLO carts violates, user (100 ms) does not.
+    writeFileSync(config, 'defaults:\n  slo: 100\nservices:\n  carts:\n    slo: 20\n');
+    const out = join(dir, 'm.csv');
+    const r = await startSockml(['collect', '--prometheus', prom.url, '--interval', '1s', '--rate-window', '5s', '--duration', '5s', '--lookahead', '1', '--out', out, '--config', config, '--json']).done;
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).labels).toMatchObject({ sloMs: 100, sloMsByService: { carts: 20 } });
+    const rows = readFileSync(out, 'utf8').trim().split('\n').slice(1).map((l) => l.split(','));
+    const labels = (service: string) => [...new Set(rows.filter((c) => c[1] === service && c[12] !== '').map((c) => c[12]))];
+    expect(labels('carts')).toEqual(['1']);
+    expect(labels('user')).toEqual(['0']);
+
+    writeFileSync(config, 'services:\n  carts:\n    slo: fast\n');
+    const bad = await startSockml(['collect', '--prometheus', prom.url, '--duration', '1s', '--out', out, '--config', config]).done;
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/sockml\.yaml: services\.carts\.slo: must be a number, got 'fast'/);
   });
 });

@@ -32,7 +32,7 @@ describe('Logger', () => {
     logger.error('bad');
     expect(json).toEqual([]);
     expect(out).toEqual(['carts @ t  DECISION: SCALE_UP', 'plain line']);
-    expect(err).toEqual(['dead-lettered x', 'bad']);
+    expect(err).toEqual(['Warning: dead-lettered x', 'Error: bad']);
   });
 
   it('drops records below its level', () => {
@@ -59,7 +59,7 @@ describe('Logger', () => {
   it('text mode prints kafkajs logs as one line naming kafkajs and its namespace', () => {
     const { logger, err } = capture('text');
     logger.kafkaLogCreator()(kafkajs.logLevel.ERROR)({ namespace: 'Connection', level: kafkajs.logLevel.ERROR, label: 'ERROR', log: { message: 'Connection error', timestamp: 'x', logger: 'kafkajs', broker: '127.0.0.1:1' } as any });
-    expect(err).toEqual(['kafkajs [Connection] Connection error (broker=127.0.0.1:1)']);
+    expect(err).toEqual(['Error: kafkajs [Connection] Connection error (broker=127.0.0.1:1)']);
   });
 
   it('asks kafkajs for ERROR normally and INFO at debug level', () => {

@@ -1,6 +1,7 @@
 /**
  * The long-running commands' one logger (collect, serve-model, scale, sim). `--log-format text` keeps
- * the output people read: info lines on stdout as before, warnings and errors on stderr. `--log-format
+ * the output people read: info lines on stdout as before, warnings and errors on stderr, one line each
+ * (`Warning: …`, `Error: …`). `--log-format
  * json` writes every record, decisions and kafkajs's own logs included, as one JSON object per line on
  * stderr — `{"time", "level", "command", "msg", …fields}` — and leaves stdout to the command's result
  * (collect --json), so a log shipper and a script never read each other's lines.
@@ -76,7 +77,9 @@ export class Logger {
     }
     const line = text ?? (level === 'debug' && Object.keys({ ...this.fields, ...fields }).length > 0 ? `${msg} ${safeStringify({ ...this.fields, ...fields })}` : msg);
     const sink = this.options.text ?? { out: writeStdout, err: writeStderr };
-    if (level === 'warn' || level === 'error') sink.err(line);
+    // One line per record, never wrapped, with the level in front: grep and log shippers see whole records.
+    if (level === 'warn') sink.err(`Warning: ${line}`);
+    else if (level === 'error') sink.err(`Error: ${line}`);
     else sink.out(line);
   }
 

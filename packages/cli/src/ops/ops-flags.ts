@@ -31,9 +31,12 @@ export interface LogFlagValues {
   'log-level': string;
 }
 
-/** The command's logger; text lines go through oclif's log and warn, as the commands printed before. */
-export function loggerFromFlags(command: string, flags: LogFlagValues, text: { out(line: string): void; err(line: string): void }): Logger {
-  return new Logger({ command, format: flags['log-format'] as LogFormat, level: flags['log-level'] as LogLevel, text });
+/**
+ * The command's logger. Text info lines go to `out` (the command's this.log, which --json silences, or
+ * stderr for sim); warnings and errors to stderr, one unwrapped line each (oclif's warn wraps long lines).
+ */
+export function loggerFromFlags(command: string, flags: LogFlagValues, out: (line: string) => void): Logger {
+  return new Logger({ command, format: flags['log-format'] as LogFormat, level: flags['log-level'] as LogLevel, text: { out, err: (line) => void process.stderr.write(line + '\n') } });
 }
 
 /** --unhealthy-after in ms, or `fallbackMs` when it is not given. */
