@@ -81,7 +81,7 @@ describe.skipIf(!prometheusAvailable() && !process.env.CI)('collect: /metrics, /
     expect(sample(text, 'sockml_collect_poll_seconds_count')).toBeGreaterThanOrEqual(2);
     expect(sample(text, 'sockml_collect_services')).toBe(2);
     expect(Date.now() / 1000 - sample(text, 'sockml_collect_last_poll_timestamp_seconds')!).toBeLessThan(10);
-    expect(sample(text, 'process_cpu_seconds_total')).toBeGreaterThan(0);
+    expect(sample(text, 'sockml_process_cpu_seconds_total')).toBeGreaterThan(0);
 
     const r = await run.done;
     expect(r.code, r.stderr).toBe(0);

@@ -136,7 +136,7 @@ describe('scale and serve-model: /metrics, /healthz and JSON logs on a real brok
     expect(sample(text, 'sockml_poll_to_decision_seconds_sum')).toBeLessThan(3 * 60);
     expect(sample(text, 'sockml_consumer_lag_messages', { topic: 'model-votes' })).toBe(0);
     expect(sample(text, 'sockml_consumer_fetches_total')).toBeGreaterThan(0);
-    expect(sample(text, 'process_cpu_seconds_total')).toBeGreaterThan(0);
+    expect(sample(text, 'sockml_process_cpu_seconds_total')).toBeGreaterThan(0);
     expect(sample(text, 'sockml_healthy')).toBe(1);
 
     // An idle consumer completes a fetch when its long poll (kafkajs's maxWaitTimeInMs, 5 s) ends.
@@ -145,7 +145,7 @@ describe('scale and serve-model: /metrics, /healthz and JSON logs on a real brok
       served = (await get(`http://127.0.0.1:${servePort}/metrics`)).text;
     }
     expect(sample(served, 'sockml_consumer_fetches_total')).toBeGreaterThan(0);
-    expect(sample(served, 'process_resident_memory_bytes')).toBeGreaterThan(0);
+    expect(sample(served, 'sockml_process_resident_memory_bytes')).toBeGreaterThan(0);
     expect((await get(`http://127.0.0.1:${servePort}/healthz`)).status).toBe(200);
 
     if (prom) {

@@ -17,8 +17,8 @@ describe('startOpsServer', () => {
     const base = `http://127.0.0.1:${server.port}`;
     const metrics = await (await fetch(`${base}/metrics`)).text();
     expect(metrics).toMatch(/^sockml_test_total 3$/m);
-    expect(metrics).toMatch(/^process_cpu_seconds_total /m); // prom-client's default metrics
-    expect(metrics).toMatch(/^nodejs_eventloop_lag_seconds /m);
+    expect(metrics).toMatch(/^sockml_process_cpu_seconds_total /m); // prom-client's default metrics, prefixed
+    expect(metrics).toMatch(/^sockml_nodejs_eventloop_lag_seconds /m);
     expect(metrics).toMatch(/^sockml_healthy 0$/m);
 
     let r = await fetch(`${base}/healthz`);

@@ -7,12 +7,20 @@
 import { createServer, type Server } from 'node:http';
 import client from 'prom-client';
 
-/** A process's registry: default process metrics on, as every Prometheus client library does. */
+/**
+ * A process's registry, with prom-client's default process metrics on — under the prefix `sockml_`
+ * (`sockml_process_cpu_seconds_total`, `sockml_nodejs_eventloop_lag_seconds`, …). Unprefixed, they
+ * would be `process_cpu_seconds_total` and `process_resident_memory_bytes`, the very series collect
+ * reads for Sock Shop's services: a Prometheus that scrapes both would hand collect a "service" named
+ * after each sockml job. (docker/'s consistency test checks that no name collides.)
+ */
 export function newMetricsRegistry(): client.Registry {
   const registry = new client.Registry();
-  client.collectDefaultMetrics({ register: registry });
+  client.collectDefaultMetrics({ register: registry, prefix: DEFAULT_METRICS_PREFIX });
   return registry;
 }
+
+export const DEFAULT_METRICS_PREFIX = 'sockml_';
 
 /** One check's verdict; `detail` is for people (and the 503 body). */
 export interface HealthReport {
