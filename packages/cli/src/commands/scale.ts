@@ -61,7 +61,7 @@ letters, duplicate and late votes, consumer lag, poll→decision latency, proces
 /healthz (--host, --port): 503 while starting, when the consumer crashed for good, or when it has not
 completed a fetch for --unhealthy-after. --log-format json writes one JSON object per log line.
 
---config sockml.yaml sets min/max replicas, the policy and the Deployment per service (docs/CONFIG.md);
+--config sockml.yaml sets min/max replicas, the policy and the Deployment per service (docs/OPERATIONS.md);
 flags given on the command line override it. With --actuator kubernetes, scale lists the namespace's
 HorizontalPodAutoscalers at start and before acting (cached for a minute) and does not act on a
 Deployment an HPA also scales, unless --allow-hpa-conflict: two autoscalers on one Deployment undo
