@@ -123,13 +123,17 @@ rejects), 4 Prometheus never answered.`;
     });
     log.info(`collect: /metrics and /healthz on ${flags.host}:${ops.port}`, { port: ops.port });
     if (flags.kafka) {
-      const brokers = parseBrokers(flags.kafka);
-      const kafkaSettings = kafkaSettingsFromFlags(flags, log);
-      const set = featureSet(flags['feature-set'] ?? (await featureSetOfModels(flags.models ?? defaultModelsDir())));
-      await ensureTopics(brokers, [TOPICS.metrics], kafkaSettings);
-      const producer = kafkaClient(brokers, 'sockml-collect', kafkaSettings).producer({ idempotent: true, maxInFlightRequests: 1 });
-      await producer.connect();
-      kafka = new KafkaSampleSink(producer, set, `live@${new Date().toISOString()}`, intervalMs);
+      const { kafka: kafkaFlag } = flags;
+      const connect = async () => {
+        const brokers = parseBrokers(kafkaFlag);
+        const kafkaSettings = kafkaSettingsFromFlags(flags, log);
+        const set = featureSet(flags['feature-set'] ?? (await featureSetOfModels(flags.models ?? defaultModelsDir())));
+        await ensureTopics(brokers, [TOPICS.metrics], kafkaSettings);
+        const producer = kafkaClient(brokers, 'sockml-collect', kafkaSettings).producer({ idempotent: true, maxInFlightRequests: 1 });
+        await producer.connect();
+        return new KafkaSampleSink(producer, set, `live@${new Date().toISOString()}`, intervalMs);
+      };
+      kafka = await ops.orClose(connect());
     }
     const sink = new TeeSampleSink([csv, kafka].filter((s): s is CsvSampleSink | KafkaSampleSink => s !== undefined));
 

@@ -146,9 +146,9 @@ each other.`;
     const consumer = kafka.consumer({ groupId: flags.group });
     const health = new ConsumerHealth(consumer, healthLimitMs, registry);
     const ops = await startOpsServer({ host: flags.host, port: flags.port, registry, health: allHealthy({ consumer: health.check }) });
-    await ensureTopics(brokers, [TOPICS.votes, TOPICS.decisions, deadLetterTopic(TOPICS.votes)], kafkaSettings);
+    await ops.orClose(ensureTopics(brokers, [TOPICS.votes, TOPICS.decisions, deadLetterTopic(TOPICS.votes)], kafkaSettings));
     const committer = new OffsetCommitter((e) => log.warn(`offset commit failed (the votes may be redelivered): ${e.message}`));
-    await Promise.all([producer.connect(), consumer.connect()]);
+    await ops.orClose(Promise.all([producer.connect(), consumer.connect()]));
 
     // The policy starts each service from what the target runs, not from its minimum: after a restart
     // of the scaler, or on a cluster scaled by hand, a scale-up from the minimum would ask for fewer
@@ -178,8 +178,8 @@ each other.`;
     }, Math.max(50, Math.min(1000, windowMs / 4)));
 
     const trace = new HopTrace('scale');
-    await consumer.subscribe({ topic: TOPICS.votes, fromBeginning: flags['from-beginning'] });
-    await consumer.run({
+    await ops.orClose(consumer.subscribe({ topic: TOPICS.votes, fromBeginning: flags['from-beginning'] }));
+    await ops.orClose(consumer.run({
       ...LIVE_CONSUMER_RUN,
       eachBatch: async ({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary }) => {
         const received = Date.now();
@@ -213,7 +213,7 @@ each other.`;
         health.observeBatch(batch);
         await heartbeat();
       },
-    });
+    }));
     health.started();
     log.info(`scale: ${flags.strategy} voting over ${expected.join(', ')}, window ${flags.window}, actuator ${actuator.name}, on ${brokers.join(',')}; /metrics and /healthz on ${flags.host}:${ops.port}`, {
       port: ops.port,

@@ -71,12 +71,12 @@ process per model; several processes of the same model share partitions through 
     const health = new ConsumerHealth(consumer, healthLimitMs, registry);
     const ops = await startOpsServer({ host: flags.host, port: flags.port, registry, health: allHealthy({ consumer: health.check }) });
 
-    if (flags['predictions-log']) await writeFile(flags['predictions-log'], VOTE_LOG_HEADER + '\n', { flag: 'a' });
-    await ensureTopics(brokers, [TOPICS.metrics, TOPICS.votes, deadLetterTopic(TOPICS.metrics)], kafkaSettings);
+    if (flags['predictions-log']) await ops.orClose(writeFile(flags['predictions-log'], VOTE_LOG_HEADER + '\n', { flag: 'a' }));
+    await ops.orClose(ensureTopics(brokers, [TOPICS.metrics, TOPICS.votes, deadLetterTopic(TOPICS.metrics)], kafkaSettings));
     const committer = new OffsetCommitter((e) => log.warn(`offset commit failed (the messages may be redelivered): ${e.message}`));
-    await Promise.all([producer.connect(), consumer.connect()]);
+    await ops.orClose(Promise.all([producer.connect(), consumer.connect()]));
     const trace = new HopTrace(`serve-model:${model.name}`);
-    await consumer.subscribe({ topic: TOPICS.metrics, fromBeginning: flags['from-beginning'] });
+    await ops.orClose(consumer.subscribe({ topic: TOPICS.metrics, fromBeginning: flags['from-beginning'] }));
     // The partition batches of one fetch are scored together and their votes sent in one request.
     const fetches = new TurnBatches<{ batch: Batch; received: number }>(async (group) => {
       const messages = group.flatMap(({ batch }) => batch.messages.map((m) => ({ m, topic: batch.topic, where: `${batch.topic}[${batch.partition}]@${m.offset}` })));
@@ -108,7 +108,7 @@ process per model; several processes of the same model share partitions through 
       for (const v of result.votes) votesTotal.inc({ ...labels, prediction: String(v.prediction) });
       if (flags['predictions-log'] && result.votes.length > 0) await appendFile(flags['predictions-log'], result.votes.map((v) => formatVoteLogRow(v) + '\n').join(''));
     });
-    await consumer.run({
+    await ops.orClose(consumer.run({
       ...LIVE_CONSUMER_RUN,
       eachBatch: async ({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary }) => {
         await fetches.add({ batch, received: Date.now() });
@@ -117,7 +117,7 @@ process per model; several processes of the same model share partitions through 
         health.observeBatch(batch);
         await heartbeat();
       },
-    });
+    }));
     health.started();
     log.info(`serve-model ${model.name} (${model.version}, ${set.id}, threshold ${model.threshold}) on ${brokers.join(',')}; /metrics and /healthz on ${flags.host}:${ops.port}`, { model: model.name, port: ops.port });
     await stopOnSignal([consumer, producer], () => committer.stop());

@@ -99,6 +99,18 @@ describe('Kafka TLS and SASL, flags and environment (sockml publish)', () => {
   });
 
   it.each([
+    ['scale', []],
+    ['serve-model', ['--model', 'models/xgboost.onnx']],
+    ['collect', ['--prometheus', 'http://127.0.0.1:1', '--interval', '1s']],
+  ])('%s with a wrong password ends (its /metrics server does not hold it open) and says why', async (command, args) => {
+    const started = Date.now();
+    const r = await sockml([command, ...args, '--kafka', address('SASL'), '--kafka-sasl-mechanism', 'scram-sha-512', '--kafka-sasl-username', 'alice', '--kafka-sasl-password', 'wrong']);
+    expect(r.code, `${command} was killed after ${Date.now() - started} ms:\n${r.stderr}`).not.toBeNull();
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/authentication failed/i);
+  });
+
+  it.each([
     [['--kafka-sasl-username', 'alice'], /need --kafka-sasl-mechanism/],
     [['--kafka-sasl-mechanism', 'plain', '--kafka-sasl-password', 'x'], /needs --kafka-sasl-username/],
     [['--kafka-ca', '/nonexistent/ca.pem'], /--kafka-ca: cannot read \/nonexistent\/ca\.pem \(ENOENT\)/],

@@ -46,6 +46,11 @@ export interface OpsServer {
   /** The port it listens on (the one asked for, or the kernel's choice for 0). */
   readonly port: number;
   close(): Promise<void>;
+  /**
+   * `step`, and if it fails, close the server before the error goes on: a listening server keeps Node
+   * running, so a command whose start-up failed (the broker refused it) would hang instead of exiting.
+   */
+  orClose<T>(step: Promise<T>): Promise<T>;
 }
 
 export interface OpsServerOptions {
@@ -86,13 +91,19 @@ export async function startOpsServer(o: OpsServerOptions): Promise<OpsServer> {
     server.once('error', reject);
     server.listen(o.port, o.host, () => resolve());
   });
+  const close = () =>
+    new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections(); // a scraper's keep-alive connection would hold close() open
+    });
   return {
     server,
     port: (server.address() as { port: number }).port,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections(); // a scraper's keep-alive connection would hold close() open
+    close,
+    orClose: (step) =>
+      step.catch(async (e) => {
+        await close();
+        throw e;
       }),
   };
 }
