@@ -6,10 +6,10 @@
  */
 import { readFile } from 'node:fs/promises';
 import { Flags } from '@oclif/core';
-import { parseSockmlConfig, type PolicySettings, type ScalingPolicy, type ServiceSettings, type SockmlConfig } from '@sockml/core';
+import { isPolicyName, parsePolicySettings, parseSockmlConfig, POLICY_NAMES, type ScalingPolicy, type ServiceSettings, type SockmlConfig } from '@sockml/core';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { InputError } from './base-command.js';
-import { policyFlags, policyFromFlags, type PolicyFlagValues } from './policy-flags.js';
+import { policyFromFlags, type PolicyFlagValues } from './policy-flags.js';
 
 export const configFlag = {
   config: Flags.string({ description: 'per-service settings (YAML or JSON; schema: docs/sockml.schema.json); flags given on the command line override it', env: 'SOCKML_CONFIG' }),
@@ -37,61 +37,62 @@ export function explicitFlags(metadata: { flags: Record<string, { setFromDefault
   return new Set(Object.keys(flags).filter((name) => flags[name] !== undefined && !metadata.flags[name]?.setFromDefault));
 }
 
-/** Policy names a config may ask for: scale's --policy options where it has that flag, else the one built-in policy. */
-export function knownPolicyNames(): readonly string[] {
-  return (policyFlags as Record<string, { options?: readonly string[] }>).policy?.options ?? ['default'];
-}
-
-/** Parameters that are fields of their own in the config, not policy parameters. */
-const OWN_FIELDS: Record<string, string> = { 'min-replicas': 'min-replicas', 'max-replicas': 'max-replicas' };
-
 /**
  * The scaler's policies: `shared` for services the file does not name (flags over `defaults`), and one
- * per named service (flags over the service over `defaults`).
+ * per named service (flags over the service over `defaults`). A layer's `policy.name` picks the policy
+ * (--policy on the command line wins); its other keys are that policy's settings, exactly as
+ * `--policy-set key=value` takes them (core's POLICY_PARAMETERS: `scaleUpCooldownMs: 30s`, …), and an
+ * explicit --policy-set, --min/--max-replicas or step flag wins over them. A layer's settings are for the
+ * policy it names, else the one in effect below it (--policy's value under `defaults`); settings for
+ * another policy than the one chosen are not applied.
  */
 export async function policiesFromConfig(
   config: SockmlConfig | undefined,
-  flags: PolicyFlagValues & Record<string, unknown>,
+  flags: PolicyFlagValues,
   explicit: ReadonlySet<string>,
   file = '--config',
-): Promise<{ shared: ScalingPolicy; perService: Record<string, ScalingPolicy> }> {
+): Promise<{ shared: ScalingPolicy<any>; perService: Record<string, ScalingPolicy<any>> }> {
   if (!config) return { shared: policyFromFlags(flags), perService: {} };
   /** `layers`: [where in the file, settings], lowest precedence first. */
-  const build = async (where: string, layers: [string, Omit<ServiceSettings, 'deployment'>][]) => {
-    const values: Record<string, unknown> = { ...flags };
-    for (const [at, layer] of layers) {
-      for (const field of ['min-replicas', 'max-replicas'] as const) if (layer[field] !== undefined && !explicit.has(field)) values[field] = layer[field];
-      if (layer.policy) Object.assign(values, await policyValues(`${at}.policy`, layer.policy, explicit));
+  const build = (where: string, layers: [string, Omit<ServiceSettings, 'deployment'>][]) => {
+    let name = flags.policy;
+    if (!explicit.has('policy')) {
+      for (const [at, layer] of layers) {
+        if (layer.policy?.name === undefined) continue;
+        if (!isPolicyName(layer.policy.name)) throw new InputError(`${file}: ${at}.policy.name: unknown policy '${layer.policy.name}' (known: ${POLICY_NAMES.join(', ')})`);
+        name = layer.policy.name;
+      }
     }
+    const values: PolicyFlagValues = { ...flags, policy: name };
+    const pairs: string[] = [];
+    // The policy a layer's settings are for: the one it names, else the one in effect below it.
+    let inEffect = flags.policy;
+    for (const [at, layer] of layers) {
+      for (const field of ['min-replicas', 'max-replicas'] as const) if (layer[field] !== undefined && !explicit.has(field)) values[field] = layer[field]!;
+      inEffect = layer.policy?.name ?? inEffect;
+      if (!layer.policy || inEffect !== name) continue;
+      const own = Object.entries(layer.policy.params);
+      const bound = own.find(([k]) => k === 'minReplicas' || k === 'maxReplicas');
+      if (bound) throw new InputError(`${file}: ${at}.policy.${bound[0]}: set ${bound[0] === 'minReplicas' ? 'min-replicas' : 'max-replicas'} beside policy, not inside it`);
+      const layerPairs = own.map(([k, v]) => `${k}=${v}`);
+      try {
+        parsePolicySettings(name, layerPairs);
+      } catch (e) {
+        throw new InputError(`${file}: ${at}.policy: ${(e as Error).message}`);
+      }
+      pairs.push(...layerPairs);
+    }
+    // Later pairs win: the file's, then the command line's own --policy-set.
+    values['policy-set'] = [...pairs, ...(explicit.has('policy-set') ? (flags['policy-set'] ?? []) : [])];
     try {
-      return policyFromFlags(values as unknown as PolicyFlagValues);
+      return policyFromFlags(values);
     } catch (e) {
       throw new InputError(`${file}: ${where}: ${(e as Error).message}`);
     }
   };
-  const policyValues = async (where: string, p: PolicySettings, explicitSet: ReadonlySet<string>) => {
-    const out: Record<string, unknown> = {};
-    if (p.name !== undefined) {
-      const names = knownPolicyNames();
-      if (!names.includes(p.name)) throw new InputError(`${file}: ${where}.name: unknown policy '${p.name}' (known: ${names.join(', ')})`);
-      if ('policy' in policyFlags && !explicitSet.has('policy')) out.policy = p.name;
-    }
-    for (const [key, raw] of Object.entries(p.params)) {
-      if (OWN_FIELDS[key]) throw new InputError(`${file}: ${where}.${key}: set ${key} beside policy, not inside it`);
-      const def = (policyFlags as Record<string, { parse?: (input: string, ctx: unknown, opts: unknown) => Promise<unknown> }>)[key];
-      if (!def || key === 'policy') throw new InputError(`${file}: ${where}.${key}: not a policy parameter (known: ${Object.keys(policyFlags).filter((k) => !OWN_FIELDS[k] && k !== 'policy').join(', ')})`);
-      if (explicitSet.has(key)) continue; // the command line wins
-      try {
-        out[key] = def.parse ? await def.parse(String(raw), {}, def) : String(raw);
-      } catch (e) {
-        throw new InputError(`${file}: ${where}.${key}: ${(e as Error).message}`);
-      }
-    }
-    return out;
-  };
-  const shared = await build('defaults', [['defaults', config.defaults]]);
-  const perService: Record<string, ScalingPolicy> = {};
-  for (const [service, s] of Object.entries(config.services)) perService[service] = await build(`services.${service}`, [['defaults', config.defaults], [`services.${service}`, s]]);
+  const shared = build('defaults', [['defaults', config.defaults]]);
+  const perService: Record<string, ScalingPolicy<any>> = {};
+  for (const [service, s] of Object.entries(config.services)) perService[service] = build(`services.${service}`, [['defaults', config.defaults], [`services.${service}`, s]]);
   return { shared, perService };
 }
 

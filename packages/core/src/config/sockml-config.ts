@@ -25,8 +25,8 @@ const serviceSettings = (withDeployment: boolean) => ({
     policy: {
       type: 'object',
       description:
-        "The scaling policy: its name and parameters. Parameters are scale's policy flags without the leading -- (e.g. scale-up-cooldown: 30s, scale-down-after: 10); scale checks them against the flags it has.",
-      properties: { name: { type: 'string', minLength: 1, description: 'The policy (scale --policy, where scale has it)' } },
+        "The scaling policy: its name (scale --policy) and its settings, each as scale --policy-set key=value takes it (e.g. scaleUpCooldownMs: 30s, scaleDownAfterCalmPolls: 10; sockml scale --help lists them); scale checks them against the named policy's settings.",
+      properties: { name: { type: 'string', minLength: 1, description: 'The policy (scale --policy): step, hybrid, …' } },
       additionalProperties: { type: ['string', 'number', 'integer', 'boolean'] },
     },
   },
@@ -51,9 +51,9 @@ export const SOCKML_CONFIG_SCHEMA = {
   },
 } as const;
 
-export interface PolicySettings {
+export interface ConfigPolicy {
   name?: string;
-  /** Policy flag name (without --) → value, as written in the file. */
+  /** Setting → value, as `--policy-set key=value` takes it (checked by scale against the named policy). */
   params: Record<string, string | number | boolean>;
 }
 
@@ -62,7 +62,7 @@ export interface ServiceSettings {
   slo?: number;
   'min-replicas'?: number;
   'max-replicas'?: number;
-  policy?: PolicySettings;
+  policy?: ConfigPolicy;
 }
 
 export interface SockmlConfig {

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Flags } from '@oclif/core';
-import { CPU_SOURCES, DEFAULT_POLICY, interleaveConditions, loadPattern, PATTERN_NAMES, RUN_CONDITIONS, runFileName, SOCKSHOP_SERVICES, STRATEGY_NAMES, type CpuSource, type PatternName, type RunCondition } from '@sockml/core';
+import { CPU_SOURCES, DEFAULT_STEP_POLICY, interleaveConditions, loadPattern, PATTERN_NAMES, RUN_CONDITIONS, runFileName, SOCKSHOP_SERVICES, STRATEGY_NAMES, type CpuSource, type PatternName, type RunCondition } from '@sockml/core';
 import { HttpActuator } from '../../actuators/http.js';
 import { KubernetesActuator } from '../../actuators/kubernetes.js';
 import { EnvironmentError, InputError, SockmlCommand } from '../../lib/base-command.js';
@@ -114,8 +114,8 @@ Prometheus unusable.`;
     kafka: Flags.string({ description: 'proactive: Kafka bootstrap servers host:port[,…]', env: 'SOCKML_KAFKA' }),
     models: Flags.string({ description: 'proactive: model directory, one serve-model per model [default: ./models or the bundled models]' }),
     strategy: Flags.string({ description: 'proactive: how the votes combine', options: [...STRATEGY_NAMES], default: 'majority' }),
-    'scale-up-cooldown': Flags.string({ description: 'proactive: policy cooldown after any scaling action before a scale-up, in experiment time', default: `${DEFAULT_POLICY.scaleUpCooldownMs / 1000}s` }),
-    'scale-down-cooldown': Flags.string({ description: 'proactive: policy cooldown after any scaling action before a scale-down, in experiment time', default: `${DEFAULT_POLICY.scaleDownCooldownMs / 1000}s` }),
+    'scale-up-cooldown': Flags.string({ description: 'proactive: policy cooldown after any scaling action before a scale-up, in experiment time', default: `${DEFAULT_STEP_POLICY.scaleUpCooldownMs / 1000}s` }),
+    'scale-down-cooldown': Flags.string({ description: 'proactive: policy cooldown after any scaling action before a scale-down, in experiment time', default: `${DEFAULT_STEP_POLICY.scaleDownCooldownMs / 1000}s` }),
   };
 
   async run() {
