@@ -14,7 +14,18 @@ import { spawnSockml } from '../lib/sockml-child.js';
 import { REPO, sockml } from '../test-support.js';
 import { startFakeKubeApi, type FakeKubeApi } from '../testing/fake-kube-api.js';
 import { startKafkaBroker, type KafkaBroker } from '../testing/kafka-broker.js';
-import { waitFor } from '../testing/pipeline.js';
+import { freePort } from '../testing/ports.js';
+
+/** Polls `ok()` every 250 ms (running `refresh` first) until it holds; throws after timeoutMs. */
+async function waitFor(what: string, ok: () => boolean, timeoutMs: number, refresh?: () => Promise<void>) {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    await refresh?.();
+    if (ok()) return;
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
 
 const MODELS = ['xgboost', 'random_forest', 'logistic_regression'];
 let broker: KafkaBroker;
@@ -48,14 +59,22 @@ async function voteUp(services: string[], tag: string) {
 }
 
 async function runScale(api: FakeKubeApi, group: string, extra: string[], services: string[]) {
+  const port = await freePort();
   const scale = spawnSockml(
-    ['scale', '--kafka', broker.brokers.join(','), '--actuator', 'kubernetes', '--namespace', 'sock-shop', '--config', configFile, '--window', '1s', '--group', group, '--initial-replicas', 'min', ...extra],
-    { cwd: REPO, env: { KUBECONFIG: api.writeKubeconfig(dir) }, timeoutMs: 90_000 },
+    ['scale', '--kafka', broker.brokers.join(','), '--actuator', 'kubernetes', '--namespace', 'sock-shop', '--config', configFile, '--window', '1s', '--group', group, '--initial-replicas', 'min', '--port', String(port), ...extra],
+    { cwd: REPO, env: { KUBECONFIG: api.writeKubeconfig(dir) }, timeoutMs: 120_000 },
   );
   try {
     await scale.waitFor(/^scale: /m, 60_000, 'stdout');
+    // A new group reads from the newest offset, fixed at its first fetch: vote only after one completed
+    // (its /metrics says so), or the votes could land before that offset and never be read.
+    let fetches = 0;
+    await waitFor('a completed fetch', () => fetches > 0, 60_000, async () => {
+      const text = await fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text(), () => '');
+      fetches = Number(/^sockml_consumer_fetches_total (\S+)$/m.exec(text)?.[1] ?? 0);
+    });
     await voteUp(services, group);
-    await waitFor(`${services.length} decisions`, () => (scale.stdout().match(/DECISION: SCALE_UP/g) ?? []).length >= services.length, 30_000);
+    await waitFor(`${services.length} decisions`, () => (scale.stdout().match(/DECISION: SCALE_UP/g) ?? []).length >= services.length, 60_000);
   } finally {
     await scale.stop('SIGTERM', 15_000);
   }
