@@ -4,6 +4,7 @@
 #
 #   bash scripts/kafka.sh fetch                          # jars -> .cache/kafka/lib (idempotent, fast when done)
 #   bash scripts/kafka.sh start --port P --dir D [--controller-port C] [--parent-pid PID]
+#        [--listener NAME:PROTOCOL:PORT]... [--config FILE] [--add-scram SPEC]...
 #   bash scripts/kafka.sh stop --dir D
 #
 # start writes D/server.properties, D/log4j2.properties, formats D/data on the first start only (a
@@ -11,6 +12,10 @@
 # the broker in the background (pid in D/kafka.pid, log in D/kafka.log) and returns, printing the
 # bootstrap address, once it answers a Metadata request listing itself. Everything binds to 127.0.0.1.
 # --parent-pid: a watcher kills the broker when that process is gone. stop: SIGTERM, SIGKILL after 15 s.
+# Production-like listeners for the connection tests: --listener SASL:SASL_PLAINTEXT:9094 adds a listener
+# (also advertised, on 127.0.0.1; brokers and the controller keep talking PLAINTEXT), --config FILE appends
+# properties (keystores, JAAS, sasl.enabled.mechanisms; later lines win), and --add-scram
+# 'SCRAM-SHA-256=[name=alice,password=secret]' creates a SCRAM user when the storage is formatted.
 # The TypeScript side for tests is packages/cli/src/testing/kafka-broker.ts.
 #
 # Version: Apache Kafka 4.4.0 (kafka_2.13), the newest release Maven Central served when this was
@@ -165,17 +170,31 @@ startup_failure() {
 
 # ---------------------------------------------------------------------------------------------- start
 start() {
-  local port="" dir="" cport="" parent=""
+  local port="" dir="" cport="" parent="" extra_config=""
+  local -a listeners=() scram=()
   while [[ $# -gt 0 ]]; do
     case $1 in
       --port) port=$2; shift 2 ;;
       --dir) dir=$2; shift 2 ;;
       --controller-port) cport=$2; shift 2 ;;
       --parent-pid) parent=$2; shift 2 ;;
+      --listener) listeners+=("$2"); shift 2 ;;
+      --config) extra_config=$2; shift 2 ;;
+      --add-scram) scram+=(--add-scram "$2"); shift 2 ;;
       *) usage ;;
     esac
   done
   [[ $port =~ ^[0-9]+$ && -n $dir ]] || usage
+  [[ -z $extra_config || -f $extra_config ]] || die "--config $extra_config: no such file"
+  local l name proto lport extra_listen="" extra_map=""
+  local -a extra_ports=()
+  for l in "${listeners[@]}"; do
+    IFS=: read -r name proto lport <<<"$l"
+    [[ $name =~ ^[A-Z][A-Z0-9_]*$ && $proto =~ ^(PLAINTEXT|SSL|SASL_PLAINTEXT|SASL_SSL)$ && $lport =~ ^[0-9]+$ ]] || die "--listener $l: expected NAME:PROTOCOL:PORT (e.g. SASL:SASL_PLAINTEXT:9094)"
+    extra_listen+=",$name://127.0.0.1:$lport"
+    extra_map+=",$name:$proto"
+    extra_ports+=("$lport")
+  done
   fetch
   mkdir -p "$dir"
   dir="$(cd "$dir" && pwd)"
@@ -196,9 +215,9 @@ start() {
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@127.0.0.1:$cport
-listeners=PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$cport
-advertised.listeners=PLAINTEXT://127.0.0.1:$port
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+listeners=PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$cport$extra_listen
+advertised.listeners=PLAINTEXT://127.0.0.1:$port$extra_listen
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT$extra_map
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
 log.dirs=$dir/data
@@ -229,6 +248,9 @@ num.io.threads=2
 num.recovery.threads.per.data.dir=1
 background.threads=2
 EOF
+  if [[ -n $extra_config ]]; then
+    { echo "# --config $extra_config"; cat "$extra_config"; } >>"$dir/server.properties"
+  fi
 
   cat >"$dir/log4j2.properties" <<'EOF'
 # Written by scripts/kafka.sh start: warnings and errors only, plus the lines that say the broker is up.
@@ -256,14 +278,14 @@ EOF
 
   if [[ ! -f "$dir/data/meta.properties" ]]; then
     if ! java "${java_opts[@]}" -cp "$cp" kafka.tools.StorageTool format --ignore-formatted \
-        --cluster-id "$(cat "$dir/cluster.id")" --config "$dir/server.properties" >>"$dir/kafka.log" 2>&1; then
+        --cluster-id "$(cat "$dir/cluster.id")" --config "$dir/server.properties" "${scram[@]}" >>"$dir/kafka.log" 2>&1; then
       tail -n 30 "$dir/kafka.log" >&2
       die "formatting the storage in $dir/data failed (log: $dir/kafka.log)"
     fi
   fi
 
   local p
-  for p in "$port" "$cport"; do
+  for p in "$port" "$cport" "${extra_ports[@]}"; do
     if (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then die "port $p on 127.0.0.1 is already in use"; fi
   done
 

@@ -37,4 +37,5 @@ export * from './load/index.js';
 export * from './sim/index.js';
 export * from './reactive/index.js';
 export * from './experiments/run/index.js';
+export * from './config/sockml-config.js';
 export * from './lab/index.js';

@@ -1,58 +1,32 @@
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import * as k8s from '@kubernetes/client-node';
 import type { ScalingDecision } from '@sockml/core';
 import { IdempotentActuator } from '@sockml/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { startFakeKubeApi, type FakeKubeApi, type RecordedRequest } from '../testing/fake-kube-api.js';
 import { KubernetesActuator } from './kubernetes.js';
 
 /**
- * No Kubernetes API server can run on this machine, so these tests use a FAKE: a local HTTP server
- * that answers the two scale-subresource calls the way the API server does and records every request.
- * It checks what the actuator sends (paths, verbs, body, credentials), not Kubernetes itself.
+ * No Kubernetes API server can run on this machine, so these tests use a FAKE (testing/fake-kube-api.ts):
+ * a local HTTP server that answers the scale-subresource and HPA calls the way the API server does and
+ * records every request. It checks what the actuator sends (paths, verbs, body, credentials), not Kubernetes itself.
  */
-interface Recorded {
-  method: string;
-  url: string;
-  auth: string | undefined;
-  body: any;
-}
-
-let server: Server;
-let recorded: Recorded[];
+let api: FakeKubeApi;
+let recorded: RecordedRequest[];
+// The fake's state, through these names so each test reads like the API's state it sets up.
 let replicas: Record<string, number>;
-let failWith: number | null;
-
-const body = (req: IncomingMessage) => new Promise<string>((r) => { let b = ''; req.on('data', (c) => (b += c)); req.on('end', () => r(b)); });
+const state = {
+  set failWith(v: number | null) { api.failWith = v; },
+  set hpaFailWith(v: number | null) { api.hpaFailWith = v; },
+  set hpas(v: [string, string, string][]) { api.hpas = v; },
+};
 
 beforeEach(async () => {
-  recorded = [];
-  replicas = { carts: 1, 'front-end': 3 };
-  failWith = null;
-  server = createServer(async (req, res) => {
-    const text = await body(req);
-    recorded.push({ method: req.method!, url: req.url!, auth: req.headers.authorization, body: text ? JSON.parse(text) : undefined });
-    const m = /^\/apis\/apps\/v1\/namespaces\/([^/]+)\/deployments\/([^/]+)\/scale/.exec(req.url!);
-    if (failWith) return res.writeHead(failWith, { 'content-type': 'application/json' }).end(JSON.stringify({ kind: 'Status', status: 'Failure', message: 'deployments.apps "x" is forbidden', code: failWith }));
-    if (!m || !(m[2] in replicas)) return res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ kind: 'Status', code: 404, message: 'not found' }));
-    if (req.method === 'PUT') replicas[m[2]] = JSON.parse(text).spec.replicas;
-    const scale = { apiVersion: 'autoscaling/v1', kind: 'Scale', metadata: { name: m[2], namespace: m[1], resourceVersion: '7' }, spec: { replicas: replicas[m[2]] }, status: { replicas: replicas[m[2]] } };
-    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(scale));
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  api = await startFakeKubeApi({ replicas: { carts: 1, 'front-end': 3 } });
+  recorded = api.recorded;
+  replicas = api.replicas;
 });
-afterEach(() => new Promise<void>((r) => server.close(() => r())));
+afterEach(() => api.close());
 
-function kubeConfig(): k8s.KubeConfig {
-  const kc = new k8s.KubeConfig();
-  const { port } = server.address() as { port: number };
-  kc.loadFromOptions({
-    clusters: [{ name: 'fake', server: `http://127.0.0.1:${port}`, skipTLSVerify: true }],
-    users: [{ name: 'sockml', token: 'secret-token' }],
-    contexts: [{ name: 'fake', cluster: 'fake', user: 'sockml' }],
-    currentContext: 'fake',
-  });
-  return kc;
-}
+const kubeConfig = () => api.kubeConfig();
 
 const decision = (over: Partial<ScalingDecision>): ScalingDecision => ({
   decisionId: 'carts@run@t1', snapshotId: 'run@t1', service: 'carts', timestamp: 't1', decision: 'SCALE_UP', strategy: 'majority',
@@ -65,10 +39,11 @@ describe('KubernetesActuator (against a recorded-HTTP fake API server)', () => {
     const r = await a.apply(decision({}));
     expect(r).toEqual({ applied: true, detail: 'sock-shop/carts: 1 → 2 replicas' });
     expect(recorded.map((x) => `${x.method} ${x.url.split('?')[0]}`)).toEqual([
+      'GET /apis/autoscaling/v2/namespaces/sock-shop/horizontalpodautoscalers', // no HPA scales carts
       'GET /apis/apps/v1/namespaces/sock-shop/deployments/carts/scale',
       'PUT /apis/apps/v1/namespaces/sock-shop/deployments/carts/scale',
     ]);
-    expect(recorded[1].body).toMatchObject({ kind: 'Scale', metadata: { resourceVersion: '7' }, spec: { replicas: 2 } });
+    expect(recorded[2].body).toMatchObject({ kind: 'Scale', metadata: { resourceVersion: '7' }, spec: { replicas: 2 } });
     expect(recorded.every((x) => x.auth === 'Bearer secret-token')).toBe(true);
     expect(replicas.carts).toBe(2);
   });
@@ -78,7 +53,7 @@ describe('KubernetesActuator (against a recorded-HTTP fake API server)', () => {
     expect((await a.apply(decision({ decision: 'NO_ACTION' }))).applied).toBe(false);
     expect(recorded).toEqual([]);
     expect((await a.apply(decision({ service: 'front-end', targetReplicas: 3, decision: 'SCALE_DOWN' }))).applied).toBe(false);
-    expect(recorded.map((x) => x.method)).toEqual(['GET']);
+    expect(recorded.map((x) => x.method)).toEqual(['GET', 'GET']); // the HPAs, the scale
   });
 
   it('never lets a SCALE_UP shrink a Deployment (the scaler may start below the cluster’s count)', async () => {
@@ -86,7 +61,7 @@ describe('KubernetesActuator (against a recorded-HTTP fake API server)', () => {
     const r = await a.apply(decision({ service: 'front-end', decision: 'SCALE_UP', targetReplicas: 2 }));
     expect(r.applied).toBe(false);
     expect(r.detail).toMatch(/front-end has 3 replicas: SCALE_UP to 2 would go the other way/);
-    expect(recorded.map((x) => x.method)).toEqual(['GET']);
+    expect(recorded.map((x) => x.method)).toEqual(['GET', 'GET']);
     expect(replicas['front-end']).toBe(3);
   });
 
@@ -99,7 +74,7 @@ describe('KubernetesActuator (against a recorded-HTTP fake API server)', () => {
   });
 
   it('reports an API error with the deployment and status', async () => {
-    failWith = 403;
+    state.failWith = 403;
     const a = new KubernetesActuator({ namespace: 'sock-shop', kubeConfig: kubeConfig() });
     await expect(a.apply(decision({}))).rejects.toThrow(/kubernetes actuator: scaling sock-shop\/carts failed \(HTTP 403\)/);
   });
@@ -112,7 +87,7 @@ describe('KubernetesActuator (against a recorded-HTTP fake API server)', () => {
       'GET /apis/apps/v1/namespaces/sock-shop/deployments/front-end/scale',
       'GET /apis/apps/v1/namespaces/sock-shop/deployments/queue-master/scale',
     ]);
-    failWith = 403;
+    state.failWith = 403;
     await expect(a.currentReplicas('carts')).rejects.toThrow(/reading sock-shop\/carts's scale failed \(HTTP 403\)/);
   });
 
@@ -126,8 +101,50 @@ describe('KubernetesActuator (against a recorded-HTTP fake API server)', () => {
       'PUT /apis/apps/v1/namespaces/sock-shop/deployments/front-end/scale',
       'GET /apis/apps/v1/namespaces/sock-shop/deployments/carts/scale',
     ]);
-    failWith = 403;
+    state.failWith = 403;
     await expect(a.setReplicas('carts', 2)).rejects.toThrow(/setting sock-shop\/carts to 2 replicas failed \(HTTP 403\)/);
+  });
+
+  it('refuses a decision for a Deployment an HPA also scales, and says so; other Deployments are scaled', async () => {
+    state.hpas = [['carts-hpa', 'Deployment', 'carts'], ['user-hpa', 'StatefulSet', 'front-end']];
+    const refused: string[] = [];
+    const a = new KubernetesActuator({ namespace: 'sock-shop', kubeConfig: kubeConfig(), onRefused: (d) => refused.push(d) });
+    const r = await a.apply(decision({}));
+    expect(r).toEqual({ applied: false, detail: 'sock-shop/carts is also scaled by HorizontalPodAutoscaler carts-hpa: SCALE_UP to 2 not applied (delete the HPA, or pass --allow-hpa-conflict)' });
+    expect(refused).toEqual([r.detail]);
+    expect((await a.apply(decision({ service: 'front-end', targetReplicas: 4 }))).applied).toBe(true); // an HPA on a StatefulSet of that name is not this Deployment's
+    expect(replicas).toEqual({ carts: 1, 'front-end': 4 });
+    // The list is read once and reused within its time to live.
+    expect(recorded.filter((x) => x.url.includes('horizontalpodautoscalers'))).toHaveLength(1);
+    expect(await a.hpaTargets()).toEqual([{ deployment: 'carts', hpa: 'carts-hpa' }]);
+  });
+
+  it("checks the HPA against the service's own Deployment (a config file's deployment)", async () => {
+    state.hpas = [['hpa', 'Deployment', 'carts-v2']];
+    api.replicas = replicas = { 'carts-v2': 1 };
+    const a = new KubernetesActuator({ namespace: 'sock-shop', kubeConfig: kubeConfig(), deploymentFor: (s) => (s === 'carts' ? 'carts-v2' : s) });
+    expect((await a.apply(decision({}))).detail).toMatch(/sock-shop\/carts-v2 is also scaled by HorizontalPodAutoscaler hpa/);
+    expect(recorded.filter((x) => x.method === 'PUT')).toEqual([]);
+  });
+
+  it('--allow-hpa-conflict: acts anyway and never lists HPAs (no RBAC for them needed)', async () => {
+    state.hpas = [['carts-hpa', 'Deployment', 'carts']];
+    const a = new KubernetesActuator({ namespace: 'sock-shop', kubeConfig: kubeConfig(), hpaConflict: 'allow' });
+    expect((await a.apply(decision({}))).applied).toBe(true);
+    expect(recorded.some((x) => x.url.includes('horizontalpodautoscalers'))).toBe(false);
+  });
+
+  it('cannot list HPAs (RBAC): fails naming the permission; once a list was read, keeps refusing on it', async () => {
+    state.hpaFailWith = 403;
+    const a = new KubernetesActuator({ namespace: 'sock-shop', kubeConfig: kubeConfig(), hpaTtlMs: 0 });
+    await expect(a.hpaTargets()).rejects.toThrow(/listing the HorizontalPodAutoscalers of sock-shop failed \(HTTP 403\).*needs list on horizontalpodautoscalers \(apiGroup autoscaling\).*--allow-hpa-conflict/);
+    await expect(a.apply(decision({}))).rejects.toThrow(/HTTP 403/);
+    expect(recorded.filter((x) => x.method === 'PUT')).toEqual([]);
+    state.hpaFailWith = null;
+    state.hpas = [['carts-hpa', 'Deployment', 'carts']];
+    await a.hpaTargets();
+    state.hpaFailWith = 403;
+    expect((await a.apply(decision({}))).applied).toBe(false);
   });
 
   it('rejects an invalid namespace where it is built', () => {

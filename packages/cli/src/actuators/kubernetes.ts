@@ -7,6 +7,21 @@ export interface KubernetesActuatorOptions {
   deploymentFor?: (service: string) => string;
   /** A loaded kubeconfig (default: in-cluster service account, else $KUBECONFIG or ~/.kube/config). */
   kubeConfig?: k8s.KubeConfig;
+  /**
+   * 'refuse' (default): a decision for a Deployment that a HorizontalPodAutoscaler also targets is not
+   * applied (two controllers fighting over one replica count, each undoing the other); 'allow' acts anyway.
+   */
+  hpaConflict?: 'refuse' | 'allow';
+  /** Told each refused decision, to log it. */
+  onRefused?: (detail: string) => void;
+  /** How long a list of the namespace's HPAs is trusted before it is read again (ms). */
+  hpaTtlMs?: number;
+}
+
+/** An HPA and what it scales. */
+export interface HpaTarget {
+  hpa: string;
+  deployment: string;
 }
 
 /**
@@ -18,13 +33,58 @@ export interface KubernetesActuatorOptions {
 export class KubernetesActuator implements Actuator {
   readonly name = 'kubernetes';
   private readonly api: k8s.AppsV1Api;
+  private readonly autoscaling: k8s.AutoscalingV2Api;
   private readonly deploymentFor: (service: string) => string;
+  private hpas: { atMs: number; byDeployment: Map<string, string> } | undefined;
 
   constructor(private readonly options: KubernetesActuatorOptions) {
     if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(options.namespace)) throw new Error(`kubernetes actuator: '${options.namespace}' is not a valid namespace name`);
     const kc = options.kubeConfig ?? defaultKubeConfig();
     this.api = kc.makeApiClient(k8s.AppsV1Api);
+    this.autoscaling = kc.makeApiClient(k8s.AutoscalingV2Api);
     this.deploymentFor = options.deploymentFor ?? ((s) => s);
+  }
+
+  /**
+   * The HorizontalPodAutoscalers of the namespace that scale a Deployment (RBAC: list
+   * horizontalpodautoscalers in apiGroup autoscaling). Read at most once per hpaTtlMs (default 60 s);
+   * `fresh` reads now. A failed read throws, naming the RBAC it needs.
+   */
+  async hpaTargets(fresh = false): Promise<HpaTarget[]> {
+    const now = Date.now();
+    if (fresh || !this.hpas || now - this.hpas.atMs > (this.options.hpaTtlMs ?? 60_000)) {
+      const namespace = this.options.namespace;
+      let list: k8s.V2HorizontalPodAutoscalerList;
+      try {
+        list = await this.autoscaling.listNamespacedHorizontalPodAutoscaler({ namespace });
+      } catch (e) {
+        const code = (e as { code?: number }).code;
+        throw new Error(
+          `kubernetes actuator: listing the HorizontalPodAutoscalers of ${namespace} failed${code ? ` (HTTP ${code})` : ''}: ${(e as Error).message.split('\n')[0]}; ` +
+            'scale needs list on horizontalpodautoscalers (apiGroup autoscaling) to avoid fighting an HPA, or --allow-hpa-conflict',
+        );
+      }
+      const byDeployment = new Map<string, string>();
+      for (const h of list.items ?? []) {
+        const ref = h.spec?.scaleTargetRef;
+        if (ref?.kind === 'Deployment' && (ref.apiVersion ?? 'apps/v1').startsWith('apps/')) byDeployment.set(ref.name, h.metadata?.name ?? '?');
+      }
+      this.hpas = { atMs: now, byDeployment };
+    }
+    return [...this.hpas.byDeployment].map(([deployment, hpa]) => ({ deployment, hpa }));
+  }
+
+  /** The HPA that also scales `service`'s Deployment, when decisions for it are refused (hpaConflict 'refuse'). */
+  private async conflictingHpa(service: string): Promise<string | undefined> {
+    if (this.options.hpaConflict === 'allow') return undefined;
+    const name = this.deploymentFor(service);
+    try {
+      await this.hpaTargets();
+    } catch (e) {
+      // Keep refusing on what was known; never act blind on a Deployment an HPA may own.
+      if (!this.hpas) throw e;
+    }
+    return this.hpas!.byDeployment.get(name);
   }
 
   /** The Deployment's spec.replicas, through the same scale subresource (RBAC: get deployments/scale). */
@@ -58,6 +118,12 @@ export class KubernetesActuator implements Actuator {
     if (d.decision === 'NO_ACTION' || d.targetReplicas === undefined) return { applied: false, detail: 'no action' };
     const name = this.deploymentFor(d.service);
     const namespace = this.options.namespace;
+    const hpa = await this.conflictingHpa(d.service);
+    if (hpa !== undefined) {
+      const detail = `${namespace}/${name} is also scaled by HorizontalPodAutoscaler ${hpa}: ${d.decision} to ${d.targetReplicas} not applied (delete the HPA, or pass --allow-hpa-conflict)`;
+      this.options.onRefused?.(detail);
+      return { applied: false, detail };
+    }
     try {
       const scale = await this.api.readNamespacedDeploymentScale({ name, namespace });
       const current = scale.spec?.replicas ?? 0;

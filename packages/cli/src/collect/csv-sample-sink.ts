@@ -12,6 +12,8 @@ interface PendingRow {
 export interface CsvSampleSinkOptions {
   /** With a label definition, `sla_violated` holds the future-only label; without, it stays empty. */
   label?: LabelDefinition;
+  /** Services labelled against their own SLO (ms) instead of the definition's (a config file's `slo`). */
+  sloMsByService?: Readonly<Record<string, number>>;
 }
 
 /**
@@ -46,7 +48,7 @@ export class CsvSampleSink implements SampleSink {
     this.journal = `${path}.pending`;
     // Who is writing this file: `collect recover` refuses while that process lives.
     writeFileSync(lockPath(path), `${process.pid}\n`);
-    if (options.label) this.labeler = new PollLabeler(options.label);
+    if (options.label) this.labeler = new PollLabeler(options.label, options.sloMsByService);
     this.append([metricsCsvHeader()], 0);
   }
 

@@ -9,9 +9,15 @@ import { TeeSampleSink } from '../collect/tee-sample-sink.js';
 import { featureSetOfModels } from '../lib/model-cards.js';
 import { defaultModelsDir } from '../lib/paths.js';
 import { ensureTopics, kafkaClient, parseBrokers } from '../live/kafka.js';
-import { HttpPrometheusClient, PrometheusQueryError } from '../collect/prometheus-client.js';
+import { HttpPrometheusClient, PrometheusQueryError, withoutCredentials } from '../collect/prometheus-client.js';
+import { prometheusConnectionFlags, prometheusConnectionFromFlags } from '../collect/prometheus-connection.js';
 import { EXIT, InputError, SockmlCommand } from '../lib/base-command.js';
 import { durationFlag } from '../lib/flags.js';
+import { configFlag, explicitFlags, readConfigFile, slosFromConfig } from '../lib/config-file.js';
+import { kafkaConnectionFlags, kafkaSettingsFromFlags } from '../live/kafka-connection.js';
+import { CollectMetrics } from '../ops/collect-metrics.js';
+import { loggerFromFlags, opsFlags, unhealthyAfterMs } from '../ops/ops-flags.js';
+import { allHealthy, newMetricsRegistry, startOpsServer } from '../ops/ops-server.js';
 
 export default class Collect extends SockmlCommand {
   static summary = 'Poll Prometheus for per-service Sock Shop metrics and write them as a metrics CSV.';
@@ -26,11 +32,17 @@ requests has empty latencies.
 A failed query is retried with exponential backoff until 80 % of the interval has passed; then the
 poll is missing: no row is written for it, it is counted in the summary, and deltas and labels do not
 reach across it. Each completed poll is fsynced before the next one. With --slo, sla_violated holds
-the future-only label (p95 > --slo in any of the next --lookahead polls); rows are written once their
+the future-only label (p95 > --slo in any of the next --lookahead polls; --config can give each service
+its own slo, and defaults.slo the others'); rows are written once their
 label is known, and the rows still waiting sit in <out>.pending until then (appended unlabelled when
 collect stops). If collect is killed before that, \`sockml collect recover <out>\` merges the journal
 into the file; collect refuses to overwrite a file whose journal is still there. The file reads with
 \`sockml replay\`. Ctrl-C stops cleanly.
+
+Serves Prometheus metrics on /metrics (polls by outcome — completed or missing —, query retries, missing
+values, poll duration, feature vectors published, process metrics) and a probe on /healthz (--host,
+--port): 503 while starting, once the loop ended, or when no poll finished (completed or missing) for
+--unhealthy-after. --log-format json writes one JSON object per log line on stderr, a record per poll.
 
 Exit codes: 0 success (also when stopped by Ctrl-C/SIGTERM), 2 bad input (a flag, a query Prometheus
 rejects), 4 Prometheus never answered.`;
@@ -58,27 +70,37 @@ rejects), 4 Prometheus never answered.`;
     service: Flags.string({ description: 'collect only this service (repeatable)', multiple: true }),
     timeout: Flags.string({ description: 'timeout of one query attempt (also cut at the poll deadline)', default: '10s' }),
     progress: Flags.boolean({ description: 'show progress on stderr [default: when stderr is a terminal]', allowNo: true }),
+    ...configFlag,
+    ...prometheusConnectionFlags,
+    ...opsFlags,
+    ...kafkaConnectionFlags,
   };
 
   async run() {
-    const { flags } = await this.parse(Collect);
+    const { flags, metadata } = await this.parse(Collect);
     const intervalMs = durationFlag('interval', flags.interval);
     const durationMs = flags.duration === undefined ? undefined : durationFlag('duration', flags.duration);
     const rateWindowMs = durationFlag('rate-window', flags['rate-window']);
     const requestTimeoutMs = durationFlag('timeout', flags.timeout);
+    const log = loggerFromFlags('collect', flags, (line) => this.log(line));
+    const healthLimitMs = unhealthyAfterMs(flags['unhealthy-after'], Math.max(60_000, 3 * intervalMs));
     if (!flags.out && !flags.kafka) throw new InputError('collect needs somewhere to put the polls: --out metrics.csv (development) and/or --kafka host:port (production)');
     let label: LabelDefinition | undefined;
+    let flagSlo: number | undefined;
     if (flags.slo !== undefined) {
-      const sloMs = Number(flags.slo);
-      if (!(sloMs > 0)) throw new InputError(`--slo must be a positive number of ms, got '${flags.slo}'`);
-      label = { metric: 'p95_latency_ms', sloMs, lookahead: flags.lookahead };
+      flagSlo = Number(flags.slo);
+      if (!(flagSlo > 0)) throw new InputError(`--slo must be a positive number of ms, got '${flags.slo}'`);
     }
+    const config = flags.config === undefined ? undefined : await readConfigFile(flags.config);
+    const slos = slosFromConfig(config, flagSlo, explicitFlags(metadata, flags), flags.config);
+    if (slos.sloMs !== undefined) label = { metric: 'p95_latency_ms', sloMs: slos.sloMs, lookahead: flags.lookahead };
     let queries;
     let client;
     try {
       queries = buildCollectQueries({ metric: flags.metric, cpuSource: flags['cpu-source'] as CpuSource, rateWindowMs });
-      client = new HttpPrometheusClient(flags.prometheus);
+      client = new HttpPrometheusClient(flags.prometheus, prometheusConnectionFromFlags(flags));
     } catch (e) {
+      if (e instanceof InputError) throw e;
       throw new InputError((e as Error).message);
     }
 
@@ -88,19 +110,30 @@ rejects), 4 Prometheus never answered.`;
     }
     if (flags.out) {
       try {
-        csv = new CsvSampleSink(flags.out, { label });
+        csv = new CsvSampleSink(flags.out, { label, sloMsByService: slos.byService });
       } catch (e) {
         throw new InputError(`--out: cannot write ${flags.out} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
       }
     }
+    const registry = newMetricsRegistry();
     let kafka: KafkaSampleSink | undefined;
+    const metrics = new CollectMetrics(registry, healthLimitMs, flags.kafka ? () => kafka?.published ?? 0 : undefined);
+    const ops = await startOpsServer({ host: flags.host, port: flags.port, registry, health: allHealthy({ polls: metrics.check }) }).catch((e) => {
+      throw new InputError(`--host/--port: cannot listen on ${flags.host}:${flags.port} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    });
+    log.info(`collect: /metrics and /healthz on ${flags.host}:${ops.port}`, { port: ops.port });
     if (flags.kafka) {
-      const brokers = parseBrokers(flags.kafka);
-      const set = featureSet(flags['feature-set'] ?? (await featureSetOfModels(flags.models ?? defaultModelsDir())));
-      await ensureTopics(brokers, [TOPICS.metrics]);
-      const producer = kafkaClient(brokers, 'sockml-collect').producer({ idempotent: true, maxInFlightRequests: 1 });
-      await producer.connect();
-      kafka = new KafkaSampleSink(producer, set, `live@${new Date().toISOString()}`, intervalMs);
+      const { kafka: kafkaFlag } = flags;
+      const connect = async () => {
+        const brokers = parseBrokers(kafkaFlag);
+        const kafkaSettings = kafkaSettingsFromFlags(flags, log);
+        const set = featureSet(flags['feature-set'] ?? (await featureSetOfModels(flags.models ?? defaultModelsDir())));
+        await ensureTopics(brokers, [TOPICS.metrics], kafkaSettings);
+        const producer = kafkaClient(brokers, 'sockml-collect', kafkaSettings).producer({ idempotent: true, maxInFlightRequests: 1 });
+        await producer.connect();
+        return new KafkaSampleSink(producer, set, `live@${new Date().toISOString()}`, intervalMs);
+      };
+      kafka = await ops.orClose(connect());
     }
     const sink = new TeeSampleSink([csv, kafka].filter((s): s is CsvSampleSink | KafkaSampleSink => s !== undefined));
 
@@ -125,13 +158,26 @@ rejects), 4 Prometheus never answered.`;
       process.stderr.write(`\r\u001b[2Kcollect: ${what}${missingPolls ? `, ${missingPolls} missing` : ''}`);
     };
 
+    const onPoll = (e: PollEvent) => {
+      metrics.onPoll(e);
+      if (showProgress) progress(e);
+      if (log.format === 'json' && e.kind !== 'waiting') {
+        if (e.kind === 'completed') log.debug('poll completed', { slot: e.poll.slot, time: e.poll.timestamp, services: e.poll.samples.length, missingValues: e.poll.missing.length, attempts: e.attempts });
+        else log.warn('poll missing', { slot: e.slot.slot, time: new Date(e.slot.timeMs).toISOString(), reason: e.reason, attempts: e.attempts });
+      }
+    };
+
     let summary;
+    metrics.started();
     try {
-      summary = await runCollectLoop({ client, queries, schedule, retry: new RetryPolicy(), requestTimeoutMs, sink, services: flags.service, signal: stop.signal, onPoll: showProgress ? progress : undefined });
+      summary = await runCollectLoop({ client, queries, schedule, retry: new RetryPolicy(), requestTimeoutMs, sink, services: flags.service, signal: stop.signal, onPoll });
+      metrics.stopped(summary.stoppedBy === 'signal' ? 'stopped by a signal' : 'the schedule (--duration) ran out');
     } catch (e) {
+      metrics.stopped((e as Error).message);
       if (e instanceof PrometheusQueryError) throw new InputError(`Prometheus rejected a query: ${e.message}`);
       throw e;
     } finally {
+      await ops.close();
       await sink.close();
       if (showProgress) process.stderr.write('\n');
       process.removeListener('SIGINT', onSignal);
@@ -140,14 +186,16 @@ rejects), 4 Prometheus never answered.`;
 
     if (summary.polls > 0 && summary.completedPolls === 0) {
       // The summary still goes out (with --json, scripts see the missing polls); the exit code says why.
-      process.stderr.write(`sockml collect: Prometheus at ${flags.prometheus} never answered: ${summary.missingPolls} missing polls, last error: ${summary.lastError}\n`);
+      const why = `Prometheus at ${withoutCredentials(flags.prometheus)} never answered: ${summary.missingPolls} missing polls, last error: ${summary.lastError}`;
+      if (log.format === 'json') log.error(why, { missingPolls: summary.missingPolls });
+      else process.stderr.write(`sockml collect: ${why}\n`);
       process.exitCode = EXIT.environment;
     }
     const result = {
       ...summary,
       rows: csv?.rowsWritten ?? 0,
       published: kafka?.published ?? 0,
-      labels: label && csv ? { ...csv.labelled, gapUnlabelled: csv.gapUnlabelled, sloMs: label.sloMs, lookahead: label.lookahead } : null,
+      labels: label && csv ? { ...csv.labelled, gapUnlabelled: csv.gapUnlabelled, sloMs: label.sloMs, ...(Object.keys(slos.byService).length ? { sloMsByService: slos.byService } : {}), lookahead: label.lookahead } : null,
       out: flags.out ?? null,
       featureSet: kafka?.featureSet.id ?? null,
       intervalMs,

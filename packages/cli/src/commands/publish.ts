@@ -6,6 +6,7 @@ import { featureSetOfModels } from '../lib/model-cards.js';
 import { defaultModelsDir } from '../lib/paths.js';
 import { expandRecordings, newReadStats, openRecordings } from '../lib/recordings.js';
 import { ensureTopics, kafkaClient, parseBrokers, sendInChunks } from '../live/kafka.js';
+import { kafkaConnectionFlags, kafkaSettingsFromFlags } from '../live/kafka-connection.js';
 
 export default class Publish extends SockmlCommand {
   static summary = 'Publish recorded metrics to the Kafka topic `metrics` as feature vectors, keyed by service.';
@@ -25,16 +26,18 @@ recording, e.g. to check that a live run decides as replay does.`;
     models: Flags.string({ description: 'model directory whose cards name the feature set [default: ./models or the bundled models]' }),
     topic: Flags.string({ description: 'topic to publish to', default: TOPICS.metrics }),
     'poll-interval': pollIntervalFlag,
+    ...kafkaConnectionFlags,
   };
 
   async run() {
     const { argv, flags } = await this.parse(Publish);
     const brokers = parseBrokers(flags.kafka);
+    const kafkaSettings = kafkaSettingsFromFlags(flags);
     const pollIntervalMs = durationFlag('poll-interval', flags['poll-interval']);
     const set = featureSet(flags['feature-set'] ?? (await featureSetOfModels(flags.models ?? defaultModelsDir())));
     const files = await expandRecordings(argv as string[]);
-    await ensureTopics(brokers, [flags.topic]);
-    const producer = kafkaClient(brokers, 'sockml-publish').producer();
+    await ensureTopics(brokers, [flags.topic], kafkaSettings);
+    const producer = kafkaClient(brokers, 'sockml-publish', kafkaSettings).producer();
     await producer.connect();
     let messages = 0;
     try {

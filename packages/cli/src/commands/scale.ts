@@ -19,13 +19,19 @@ import {
 import { HttpActuator } from '../actuators/http.js';
 import { KubernetesActuator } from '../actuators/kubernetes.js';
 import { LogActuator } from '../actuators/log.js';
-import { SockmlCommand } from '../lib/base-command.js';
-import { policyFromFlags, policyFlags } from '../lib/policy-flags.js';
+import { EnvironmentError, SockmlCommand } from '../lib/base-command.js';
+import { configFlag, deploymentsFromConfig, explicitFlags, policiesFromConfig, readConfigFile } from '../lib/config-file.js';
+import { policyFlags } from '../lib/policy-flags.js';
 import { durationFlag } from '../lib/flags.js';
 import { decisionBlock } from '../lib/decision-block.js';
 import { defaultModelsDir } from '../lib/paths.js';
 import { ensureTopics, kafkaClient, LIVE_CONSUMER_RUN, OffsetCommitter, parseBrokers, sendInChunks, sendToDeadLetter, stopOnSignal } from '../live/kafka.js';
 import { HopTrace } from '../live/trace.js';
+import { kafkaConnectionFlags, kafkaSettingsFromFlags } from '../live/kafka-connection.js';
+import { ConsumerHealth } from '../ops/consumer-health.js';
+import { loggerFromFlags, opsFlags, unhealthyAfterMs } from '../ops/ops-flags.js';
+import { allHealthy, newMetricsRegistry, startOpsServer } from '../ops/ops-server.js';
+import { ScaleMetrics } from '../ops/scale-metrics.js';
 
 export default class Scale extends SockmlCommand {
   static summary = 'Aggregate model votes per service, decide, publish to `scaling-decisions` and actuate.';
@@ -48,7 +54,18 @@ A failed read (target unreachable) is logged and retried on a later vote of the 
 spaced 1, 2, 4, 8 s apart at least; meanwhile, and if all fail, the policy counts from --min-replicas,
 and a read that succeeds late replaces that count. The policy's cooldowns are measured in snapshot time
 (the polls' timestamps), as replay measures them, so shorten them together with collect's --interval
-when compressing an experiment (experiment run does).`;
+when compressing an experiment (experiment run does).
+
+Serves Prometheus metrics on /metrics (decisions by kind, degraded decisions, actuation failures, dead
+letters, duplicate and late votes, consumer lag, poll→decision latency, process metrics) and a probe on
+/healthz (--host, --port): 503 while starting, when the consumer crashed for good, or when it has not
+completed a fetch for --unhealthy-after. --log-format json writes one JSON object per log line.
+
+--config sockml.yaml sets min/max replicas, the policy and the Deployment per service (docs/OPERATIONS.md);
+flags given on the command line override it. With --actuator kubernetes, scale lists the namespace's
+HorizontalPodAutoscalers at start and before acting (cached for a minute) and does not act on a
+Deployment an HPA also scales, unless --allow-hpa-conflict: two autoscalers on one Deployment undo
+each other.`;
 
   static examples = [
     '<%= config.bin %> scale --kafka 127.0.0.1:9092',
@@ -75,34 +92,63 @@ when compressing an experiment (experiment run does).`;
       default: 'actuator',
     }),
     quiet: Flags.boolean({ description: 'print only SCALE UP / SCALE DOWN decisions' }),
+    'allow-hpa-conflict': Flags.boolean({ description: 'for --actuator kubernetes: act on Deployments that a HorizontalPodAutoscaler also scales (by default such decisions are not applied)', default: false }),
+    ...configFlag,
     ...policyFlags,
+    ...opsFlags,
+    ...kafkaConnectionFlags,
   };
 
   async run() {
-    const { flags } = await this.parse(Scale);
+    const { flags, metadata } = await this.parse(Scale);
+    const log = loggerFromFlags('scale', flags, (line) => this.log(line));
     const brokers = parseBrokers(flags.kafka);
+    const kafkaSettings = kafkaSettingsFromFlags(flags, log);
+    const healthLimitMs = unhealthyAfterMs(flags['unhealthy-after'], 60_000);
     const windowMs = durationFlag('window', flags.window);
     const { models } = await loadModelDirectory(flags.models ?? defaultModelsDir());
     const weights = Object.fromEntries(models.filter((m) => m.card.weight !== undefined).map((m) => [m.name, m.card.weight!]));
     const expected = flags['expected-models']?.split(',').map((s) => s.trim()).filter(Boolean) ?? models.map((m) => m.name);
     await Promise.all(models.map((m) => m.close())); // the scaler needs the cards, not the sessions
-    const policy = policyFromFlags(flags);
-    const controller = new ScalingController({ strategy: voteStrategy(flags.strategy, weights), expectedModels: expected, windowMs, quorum: flags.quorum }, policy);
+    const config = flags.config === undefined ? undefined : await readConfigFile(flags.config);
+    const policies = await policiesFromConfig(config, flags, explicitFlags(metadata, flags), flags.config);
+    const controller = new ScalingController({ strategy: voteStrategy(flags.strategy, weights), expectedModels: expected, windowMs, quorum: flags.quorum }, policies.shared, {}, policies.perService);
+    const registry = newMetricsRegistry();
+    const metrics = new ScaleMetrics(registry, () => controller.stats);
     const inner: Actuator =
       flags.actuator === 'http'
         ? new HttpActuator(flags['actuator-url'] ?? this.error('--actuator http needs --actuator-url', { exit: 2 }))
         : flags.actuator === 'kubernetes'
-          ? new KubernetesActuator({ namespace: flags.namespace })
-          : new LogActuator((line) => this.log(line));
-    const actuator = new IdempotentActuator(inner);
+          ? await kubernetesActuator()
+          : new LogActuator((line) => log.info(line));
+    const actuator = new IdempotentActuator(metrics.meter(inner));
 
-    await ensureTopics(brokers, [TOPICS.votes, TOPICS.decisions, deadLetterTopic(TOPICS.votes)]);
-    const kafka = kafkaClient(brokers, 'sockml-scale');
+    async function kubernetesActuator() {
+      const k = new KubernetesActuator({
+        namespace: flags.namespace,
+        deploymentFor: deploymentsFromConfig(config),
+        hpaConflict: flags['allow-hpa-conflict'] ? 'allow' : 'refuse',
+        onRefused: (detail) => log.warn(detail),
+      });
+      if (!flags['allow-hpa-conflict']) {
+        // Before anything is consumed: a scaler that cannot tell whether an HPA owns a Deployment must not start.
+        const targets = await k.hpaTargets(true).catch((e) => {
+          throw new EnvironmentError((e as Error).message);
+        });
+        for (const t of targets) log.warn(`HorizontalPodAutoscaler ${t.hpa} scales ${flags.namespace}/${t.deployment}: scale will not act on it (--allow-hpa-conflict to act anyway)`, { hpa: t.hpa, deployment: t.deployment });
+      }
+      return k;
+    }
+
+    const kafka = kafkaClient(brokers, 'sockml-scale', kafkaSettings);
     // Idempotent: a send retried across a broker hiccup is written once.
     const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
     const consumer = kafka.consumer({ groupId: flags.group });
-    const committer = new OffsetCommitter((e) => this.warn(`offset commit failed (the votes may be redelivered): ${e.message}`));
-    await Promise.all([producer.connect(), consumer.connect()]);
+    const health = new ConsumerHealth(consumer, healthLimitMs, registry);
+    const ops = await startOpsServer({ host: flags.host, port: flags.port, registry, health: allHealthy({ consumer: health.check }) });
+    await ops.orClose(ensureTopics(brokers, [TOPICS.votes, TOPICS.decisions, deadLetterTopic(TOPICS.votes)], kafkaSettings));
+    const committer = new OffsetCommitter((e) => log.warn(`offset commit failed (the votes may be redelivered): ${e.message}`));
+    await ops.orClose(Promise.all([producer.connect(), consumer.connect()]));
 
     // The policy starts each service from what the target runs, not from its minimum: after a restart
     // of the scaler, or on a cluster scaled by hand, a scale-up from the minimum would ask for fewer
@@ -113,22 +159,27 @@ when compressing an experiment (experiment run does).`;
       seed: flags['initial-replicas'] === 'actuator' ? DEFAULT_SEED_RETRY : false,
       publish: (taken) => sendInChunks(producer, TOPICS.decisions, taken.map(({ decision }) => ({ key: decision.service, value: JSON.stringify(formatDecisionMessage(decision)) }))),
       applied: async (taken) => {
-        for (const { verdict, decision } of taken) if (!flags.quiet || decision.decision !== 'NO_ACTION') this.log(decisionBlock(verdict, decision));
+        metrics.decided(taken, Date.now());
+        for (const { verdict, decision } of taken) {
+          if (flags.quiet && decision.decision === 'NO_ACTION') continue;
+          const votes = verdict.votes.map((v) => ({ model: v.model, prediction: v.prediction, confidence: v.confidence }));
+          log.log('info', 'decision', { ...formatDecisionMessage(decision), reason: decision.reason, votes }, decisionBlock(verdict, decision));
+        }
         if (flags.out) await appendFile(flags.out, taken.map(({ decision }) => JSON.stringify(formatDecisionMessage(decision)) + '\n').join(''));
       },
-      log: (line) => this.log(line),
-      warn: (line) => this.warn(line),
+      log: (line) => log.info(line),
+      warn: (line) => log.warn(line),
     });
 
     let deadLetters = 0;
     // Windows close on a timer as well as on votes, so a silent voter cannot hold a decision back.
     const timer = setInterval(() => {
-      scaler.onTick(Date.now()).catch((e) => this.warn(`decision at window close failed: ${(e as Error).message}`));
+      scaler.onTick(Date.now()).catch((e) => log.warn(`decision at window close failed: ${(e as Error).message}`));
     }, Math.max(50, Math.min(1000, windowMs / 4)));
 
     const trace = new HopTrace('scale');
-    await consumer.subscribe({ topic: TOPICS.votes, fromBeginning: flags['from-beginning'] });
-    await consumer.run({
+    await ops.orClose(consumer.subscribe({ topic: TOPICS.votes, fromBeginning: flags['from-beginning'] }));
+    await ops.orClose(consumer.run({
       ...LIVE_CONSUMER_RUN,
       eachBatch: async ({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary }) => {
         const received = Date.now();
@@ -148,7 +199,8 @@ when compressing an experiment (experiment run does).`;
             if (!(e instanceof SchemaError)) throw e;
             await sendToDeadLetter(producer, batch.topic, { key: m.key, value: m.value }, e.message);
             deadLetters++;
-            this.warn(`dead-lettered ${e.message}`);
+            metrics.deadLettered();
+            log.warn(`dead-lettered ${e.message}`, { topic: batch.topic, partition: batch.partition, offset: m.offset });
           }
         }
         for (const vote of votes) trace.mark(`${vote.snapshotId}|${vote.service}`, received, { model: vote.model });
@@ -158,10 +210,14 @@ when compressing an experiment (experiment run does).`;
           resolveOffset(batch.messages[batch.messages.length - 1].offset);
           await committer.done(commitOffsetsIfNecessary, batch.topic, batch.partition, batch.messages[batch.messages.length - 1].offset);
         }
+        health.observeBatch(batch);
         await heartbeat();
       },
+    }));
+    health.started();
+    log.info(`scale: ${flags.strategy} voting over ${expected.join(', ')}, window ${flags.window}, actuator ${actuator.name}, on ${brokers.join(',')}; /metrics and /healthz on ${flags.host}:${ops.port}`, {
+      port: ops.port,
     });
-    this.log(`scale: ${flags.strategy} voting over ${expected.join(', ')}, window ${flags.window}, actuator ${actuator.name}, on ${brokers.join(',')}`);
     await stopOnSignal([consumer, producer], async () => {
       clearInterval(timer);
       await scaler.idle();
@@ -169,8 +225,9 @@ when compressing an experiment (experiment run does).`;
     });
     trace.flush();
     await actuator.close();
+    await ops.close();
     const s = controller.stats;
-    this.log(`scale: ${s.decided} decisions (${s.degraded} degraded), ${s.duplicates} duplicate and ${s.late} late votes, ${deadLetters} dead-lettered, ${actuator.duplicates} redelivered decisions not re-applied`);
+    log.info(`scale: ${s.decided} decisions (${s.degraded} degraded), ${s.duplicates} duplicate and ${s.late} late votes, ${deadLetters} dead-lettered, ${actuator.duplicates} redelivered decisions not re-applied`);
     this.exit(0); // kafkajs may hold retry timers after a broker outage; the work is done and committed
   }
 }

@@ -2,6 +2,7 @@ import { Flags } from '@oclif/core';
 import { DEFAULT_QUEUE_MODEL, isSockShopService, MAX_EMULATED_REPLICAS, SockShopEmulator, SOCKSHOP_SERVICES, type SockShopService } from '@sockml/core';
 import { InputError, SockmlCommand } from '../lib/base-command.js';
 import { startEmulatorServer } from '../sim/emulator-server.js';
+import { logFlags, loggerFromFlags } from '../ops/ops-flags.js';
 
 export default class Sim extends SockmlCommand {
   static summary = 'Run a local emulator of Sock Shop: its front-end routes, its metrics, and replicas you can set.';
@@ -35,10 +36,13 @@ Exit codes: 0 stopped by a signal, 2 bad input.`;
     host: Flags.string({ description: 'address to listen on', default: '127.0.0.1' }),
     services: Flags.string({ description: `services to emulate, comma-separated (the others cost nothing and export nothing) [default: ${SOCKSHOP_SERVICES.join(',')}]` }),
     'time-scale': Flags.string({ description: 'divides the replica start-up delay (10: ready after 2 s); rates and latencies stay real-time', default: '1' }),
+    ...logFlags,
   };
 
   async run() {
     const { flags } = await this.parse(Sim);
+    // sim's lines are status for people, on stderr in both formats (stdout stays empty).
+    const log = loggerFromFlags('sim', flags, (line) => this.logToStderr(line));
     const timeScale = Number(flags['time-scale']);
     if (!(timeScale > 0) || !Number.isFinite(timeScale)) throw new InputError(`--time-scale must be a positive number, got '${flags['time-scale']}'`);
     let services: SockShopService[] = [...SOCKSHOP_SERVICES];
@@ -59,12 +63,15 @@ Exit codes: 0 stopped by a signal, 2 bad input.`;
     } catch (e) {
       throw new InputError(`cannot listen on ${flags.host}:${flags.port}: ${(e as Error).message}`);
     }
-    this.logToStderr(`sockml sim: Sock Shop emulator on ${server.url} (${emulator.services.join(', ')}; start-up delay ${DEFAULT_QUEUE_MODEL.startupDelayMs / timeScale / 1000} s); /metrics, /admin/replicas; Ctrl-C stops`);
+    log.info(`sockml sim: Sock Shop emulator on ${server.url} (${emulator.services.join(', ')}; start-up delay ${DEFAULT_QUEUE_MODEL.startupDelayMs / timeScale / 1000} s); /metrics, /admin/replicas; Ctrl-C stops`, {
+      url: server.url,
+      services: emulator.services,
+    });
     const signal = await new Promise<NodeJS.Signals>((resolve) => {
       process.once('SIGINT', () => resolve('SIGINT'));
       process.once('SIGTERM', () => resolve('SIGTERM'));
     });
     await server.stop();
-    this.logToStderr(`sockml sim: stopped (${signal})`);
+    log.info(`sockml sim: stopped (${signal})`, { signal });
   }
 }

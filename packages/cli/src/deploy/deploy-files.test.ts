@@ -6,11 +6,15 @@
  * Kubernetes actuator needs, the probes against serve-model's --port, Prometheus targets against the
  * Compose services. Failures name the file, the service or object, and the problem.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, posix, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseAllDocuments } from 'yaml';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawnSockml, type SockmlChild } from '../lib/sockml-child.js';
+import { freePort } from '../testing/ports.js';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..');
 const DOCKER = join(REPO, 'docker');
@@ -26,6 +30,10 @@ const SOCKSHOP_NS = 'sock-shop';
 /** What the Kubernetes actuator does (GET then PUT of the scale subresource); patch is tolerated. */
 const RBAC_NEEDED = ['get', 'update'];
 const RBAC_ALLOWED = ['get', 'update', 'patch'];
+/** And, to leave HPA-owned Deployments alone, list HorizontalPodAutoscalers (read-only). */
+const RBAC_HPA = { apiGroups: ['autoscaling'], resources: ['horizontalpodautoscalers'], verbs: ['list'] };
+/** The long-running commands: each serves /metrics and /healthz on --port. */
+const SERVING = ['collect', 'serve-model', 'scale'];
 
 // ---------------------------------------------------------------------------------------- YAML files
 
@@ -486,12 +494,14 @@ describe('docker/compose.yaml', () => {
     for (const r of scale) expect(flagOf(r.parsed, 'actuator') ?? 'log', `${r.inv.where}: --actuator`).toBe('log');
   });
 
-  it('serve-model healthchecks ask /healthz on the --port the service is given', () => {
+  it('collect, serve-model and scale healthchecks ask /healthz on the --port the service is given', () => {
     const problems: string[] = [];
-    for (const { inv, parsed } of composeRuns.filter((r) => r.parsed.command === 'serve-model')) {
+    const serving = composeRuns.filter((r) => SERVING.includes(r.parsed.command));
+    expect(new Set(serving.map((r) => r.parsed.command))).toEqual(new Set(SERVING));
+    for (const { inv, parsed } of serving) {
       const port = flagOf(parsed, 'port');
       if (!port || port === '0') {
-        problems.push(`${inv.where}: serve-model needs a fixed --port (0 picks a random one) for its healthcheck`);
+        problems.push(`${inv.where}: ${parsed.command} needs a fixed --port (0 picks a random one) for its healthcheck`);
         continue;
       }
       const test = [].concat(inv.raw.healthcheck?.test ?? []).join(' ');
@@ -510,12 +520,14 @@ describe('docker/prometheus.yml', () => {
   const config = readYaml(join(DOCKER, 'prometheus.yml'))[0];
   const jobs: Obj[] = config.scrape_configs ?? [];
 
-  it('scrapes only Compose services, and each job is named after the service it scrapes', async () => {
+  const isSockmlJob = (job: Obj) => String(job.job_name).startsWith('sockml-');
+
+  it('scrapes only Compose services, and each Sock Shop job is named after the service it scrapes', async () => {
     const core = (await import('@sockml/core')) as { resolveService?: (labels: Record<string, string>) => string | null };
     const serviceOfJob = (job: string) => core.resolveService?.({ job }) ?? job; // how collect names the series
     expect(jobs.length).toBeGreaterThan(0);
     const problems: string[] = [];
-    for (const job of jobs) {
+    for (const job of jobs.filter((j) => !isSockmlJob(j))) {
       for (const target of (job.static_configs ?? []).flatMap((c: Obj) => c.targets ?? [])) {
         const host = String(target).replace(/:\d+$/, '');
         if (!services[host]) problems.push(`docker/prometheus.yml job ${job.job_name}: target ${target} is not a service of docker/compose.yaml`);
@@ -523,6 +535,34 @@ describe('docker/prometheus.yml', () => {
       }
     }
     expect(problems, problems.join('\n')).toEqual([]);
+  });
+
+  it('scrapes each sockml process at its --port, in a job sockml-<command> (the names the dashboard selects)', () => {
+    const problems: string[] = [];
+    const wanted = new Map<string, string[]>(); // job → the host:port of every compose service running that command
+    for (const { inv, parsed } of composeRuns.filter((r) => SERVING.includes(r.parsed.command))) {
+      const host = flagOf(parsed, 'host') ?? '127.0.0.1';
+      if (/^(127\.|localhost$)/.test(host)) problems.push(`${inv.where}: ${parsed.command} listens on ${host}; Prometheus on the compose network cannot scrape it (--host 0.0.0.0)`);
+      const service = inv.where.replace('docker/compose.yaml service ', '');
+      const job = `sockml-${parsed.command}`;
+      wanted.set(job, [...(wanted.get(job) ?? []), `${service}:${flagOf(parsed, 'port')}`]);
+    }
+    for (const [job, targets] of wanted) {
+      const scrape = jobs.find((j) => j.job_name === job);
+      if (!scrape) problems.push(`docker/prometheus.yml: no job ${job} (scraping ${targets.join(', ')})`);
+      else {
+        const have = (scrape.static_configs ?? []).flatMap((c: Obj) => c.targets ?? []).sort();
+        if (JSON.stringify(have) !== JSON.stringify([...targets].sort())) problems.push(`docker/prometheus.yml job ${job}: targets ${JSON.stringify(have)}, expected ${JSON.stringify(targets.sort())}`);
+        if ((scrape.metrics_path ?? '/metrics') !== '/metrics') problems.push(`docker/prometheus.yml job ${job}: sockml serves /metrics`);
+      }
+    }
+    expect(problems, problems.join('\n')).toEqual([]);
+  });
+
+  it('is a valid Prometheus configuration (promtool check config)', () => {
+    if (!existsSync('/usr/bin/promtool')) return; // the Debian prometheus package ships it (scripts/test.sh installs it)
+    const r = spawnSync('/usr/bin/promtool', ['check', 'config', join(DOCKER, 'prometheus.yml')], { encoding: 'utf8' });
+    expect(r.status, r.stdout + r.stderr).toBe(0);
   });
 
   it('scrapes every service the models make decisions for', () => {
@@ -593,7 +633,7 @@ describe('docker/k8s', () => {
     expect(problems, problems.join('\n')).toEqual([]);
   });
 
-  it("serve-model probes ask /healthz on the container's --port", async () => {
+  it("collect, serve-model and scale probes ask /healthz on the container's --port", async () => {
     // A kubelet httpGet probe goes to the pod IP: it reaches serve-model only when --host is not a
     // loopback address. With loopback (serve-model's default, read from the built command) the probe
     // must run inside the container (exec).
@@ -602,19 +642,20 @@ describe('docker/k8s', () => {
     expect(defaultHost, 'serve-model --host default').toBeTypeOf('string');
     const isLoopback = (h: string) => /^(127\.|localhost$|::1$)/.test(h);
     const problems: string[] = [];
-    const serveModels = k8sRuns.filter((r) => r.parsed.command === 'serve-model');
-    expect(serveModels.length).toBeGreaterThan(0);
-    for (const { inv, parsed } of serveModels) {
+    const serving = k8sRuns.filter((r) => SERVING.includes(r.parsed.command));
+    expect(new Set(serving.map((r) => r.parsed.command))).toEqual(new Set(SERVING));
+    for (const { inv, parsed } of serving) {
       const port = flagOf(parsed, 'port');
       const loopbackOnly = isLoopback(flagOf(parsed, 'host') ?? defaultHost);
       if (!port || port === '0') {
-        problems.push(`${inv.where}: serve-model needs a fixed --port (the default 0 picks a random one) for its probes`);
+        problems.push(`${inv.where}: ${parsed.command} needs a fixed --port (the default 0 picks a random one) for its probes`);
         continue;
       }
+      // serve-model is a readiness target too (several replicas share the metrics partitions); collect and scale run once.
       for (const kind of ['livenessProbe', 'readinessProbe', 'startupProbe']) {
         const probe = inv.raw[kind];
         if (!probe) {
-          if (kind !== 'startupProbe') problems.push(`${inv.where}: no ${kind}`);
+          if (kind === 'livenessProbe' || (kind === 'readinessProbe' && parsed.command === 'serve-model')) problems.push(`${inv.where}: no ${kind}`);
           continue;
         }
         if (probe.httpGet) {
@@ -632,7 +673,7 @@ describe('docker/k8s', () => {
     expect(problems, problems.join('\n')).toEqual([]);
   });
 
-  describe('RBAC: scale may only get and update deployments/scale in the Sock Shop namespace', () => {
+  describe('RBAC: scale may only get and update deployments/scale, and list HPAs, in the Sock Shop namespace', () => {
     const scaleRuns = k8sRuns.filter((r) => r.parsed.command === 'scale');
     const roles = ofKind('Role');
     const bindings = ofKind('RoleBinding');
@@ -647,7 +688,7 @@ describe('docker/k8s', () => {
       expect([...ofKind('ClusterRole'), ...ofKind('ClusterRoleBinding')].map(label)).toEqual([]);
     });
 
-    it(`exactly one Role, in ${SOCKSHOP_NS}, granting ${RBAC_NEEDED.join('/')} (patch tolerated) on apps deployments/scale and nothing else`, () => {
+    it(`exactly one Role, in ${SOCKSHOP_NS}, granting ${RBAC_NEEDED.join('/')} (patch tolerated) on apps deployments/scale, list on autoscaling horizontalpodautoscalers, and nothing else`, () => {
       expect(roles.map(label), 'Roles in docker/k8s').toHaveLength(1);
       const role = roles[0];
       expect(role.doc.metadata.namespace, `${label(role)}: namespace`).toBe(SOCKSHOP_NS);
@@ -655,7 +696,13 @@ describe('docker/k8s', () => {
       expect(rules.length, `${label(role)}: rules`).toBeGreaterThan(0);
       const problems: string[] = [];
       const verbs = new Set<string>();
-      for (const [i, r] of rules.entries()) {
+      const hpaRules = rules.filter((r) => JSON.stringify(r.resources) === JSON.stringify(RBAC_HPA.resources));
+      if (hpaRules.length !== 1) problems.push(`${label(role)}: needs one rule granting list on horizontalpodautoscalers (scale leaves HPA-owned Deployments alone)`);
+      for (const r of hpaRules) {
+        const { apiGroups, resources, verbs, ...rest } = r;
+        if (JSON.stringify({ apiGroups, resources, verbs }) !== JSON.stringify(RBAC_HPA) || Object.keys(rest).length > 0) problems.push(`${label(role)}: the HPA rule must be exactly ${JSON.stringify(RBAC_HPA)}, got ${JSON.stringify(r)}`);
+      }
+      for (const [i, r] of rules.filter((x) => !hpaRules.includes(x)).entries()) {
         const at = `${label(role)} rule ${i + 1}`;
         if (JSON.stringify(r.apiGroups) !== JSON.stringify(['apps'])) problems.push(`${at}: apiGroups ${JSON.stringify(r.apiGroups)}, expected ["apps"]`);
         if (JSON.stringify(r.resources) !== JSON.stringify(['deployments/scale'])) problems.push(`${at}: resources ${JSON.stringify(r.resources)}, expected ["deployments/scale"]`);
@@ -695,3 +742,168 @@ describe('docker/k8s', () => {
     });
   });
 });
+
+// ------------------------------------------------------------------------------ Grafana dashboard
+
+const DASHBOARDS = join(DOCKER, 'grafana/dashboards');
+const PROMQL_KEYWORDS = new Set(['by', 'without', 'on', 'ignoring', 'group_left', 'group_right', 'bool', 'and', 'or', 'unless', 'offset', 'inf', 'nan']);
+
+/** The metric names a PromQL expression reads (not functions, label names, keywords or literals). */
+export function metricNamesIn(expr: string): string[] {
+  const bare = expr
+    .replace(/"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'/g, '""') // string literals
+    .replace(/\{[^}]*\}/g, '') // label matchers
+    .replace(/\[[^\]]*\]/g, '') // range and subquery selectors
+    .replace(/\b(by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)/g, ''); // label lists
+  const names: string[] = [];
+  for (const m of bare.matchAll(/[a-zA-Z_:][a-zA-Z0-9_:]*/g)) {
+    const after = bare.slice(m.index! + m[0].length);
+    if (/^\s*\(/.test(after) || PROMQL_KEYWORDS.has(m[0].toLowerCase())) continue; // a function or aggregation
+    if (/[0-9.]$/.test(bare.slice(0, m.index!)) && /^e/i.test(m[0])) continue; // the exponent of a number
+    names.push(m[0]);
+  }
+  return [...new Set(names)];
+}
+
+/** `job="x"` and `job=~"re"` selectors of an expression. */
+const jobSelectors = (expr: string) => [...expr.matchAll(/\bjob\s*(=~|=)\s*"([^"]*)"/g)].map((m) => ({ op: m[1], value: m[2] }));
+
+interface Target {
+  where: string;
+  expr: string;
+}
+
+function dashboardTargets(file: string): Target[] {
+  const dash = JSON.parse(readFileSync(file, 'utf8'));
+  const panels: Obj[] = (dash.panels ?? []).flatMap((p: Obj) => [p, ...(p.panels ?? [])]);
+  return panels.flatMap((p) => (p.targets ?? []).map((t: Obj) => ({ where: `${rel(file)} panel '${p.title}' ${t.refId}`, expr: String(t.expr ?? '') })));
+}
+
+/**
+ * The metric names each long-running command really exports: the real CLI started with a Kafka (and a
+ * Prometheus) nobody answers at, so it serves /metrics — every metric registered at start — while it
+ * keeps trying to connect; the names come from the `# TYPE` lines (labelled series without a sample yet
+ * have those too), a histogram's with _bucket, _sum and _count.
+ */
+async function exportedMetricNames(args: string[]): Promise<Set<string>> {
+  const port = await freePort();
+  const child: SockmlChild = spawnSockml([...args, '--port', String(port)], { cwd: REPO, timeoutMs: 60_000 });
+  try {
+    const until = Date.now() + 45_000;
+    for (;;) {
+      const text = await fetch(`http://127.0.0.1:${port}/metrics`).then((r) => (r.ok ? r.text() : ''), () => '');
+      if (text.includes('# TYPE')) {
+        const names = new Set<string>();
+        for (const [, name, type] of text.matchAll(/^# TYPE (\S+) (\S+)$/gm)) {
+          names.add(name);
+          if (type === 'histogram') for (const suffix of ['_bucket', '_sum', '_count']) names.add(name + suffix);
+          if (type === 'summary') for (const suffix of ['_sum', '_count']) names.add(name + suffix);
+        }
+        return names;
+      }
+      if (Date.now() > until) throw new Error(`sockml ${args[0]} did not serve /metrics:\n${child.stderr()}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  } finally {
+    await child.stop('SIGKILL');
+  }
+}
+
+describe('docker/grafana: the dashboard asks for what the sockml processes really export', () => {
+  const files = existsSync(DASHBOARDS) ? readdirSync(DASHBOARDS).filter((f) => f.endsWith('.json')).map((f) => join(DASHBOARDS, f)) : [];
+  const targets = files.flatMap(dashboardTargets);
+  const exported = new Map<string, Set<string>>();
+
+  beforeAll(async () => {
+    // Nothing answers on port 1: the commands serve /metrics and keep retrying the connection.
+    exported.set('collect', await exportedMetricNames(['collect', '--prometheus', 'http://127.0.0.1:1', '--kafka', '127.0.0.1:1', '--interval', '1s']));
+    exported.set('serve-model', await exportedMetricNames(['serve-model', '--model', 'models/xgboost.onnx', '--kafka', '127.0.0.1:1']));
+    exported.set('scale', await exportedMetricNames(['scale', '--kafka', '127.0.0.1:1']));
+  }, 150_000);
+  afterAll(() => exported.clear());
+
+  it('there is a dashboard with queries', () => {
+    expect(files.map(rel)).toContain('docker/grafana/dashboards/sockml.json');
+    expect(targets.length).toBeGreaterThan(10);
+    expect(targets.filter((t) => t.expr.trim() === '').map((t) => t.where)).toEqual([]);
+  });
+
+  it('every query names only metrics a sockml process exports', () => {
+    const all = new Set([...exported.values()].flatMap((s) => [...s]));
+    expect(all.size).toBeGreaterThan(20);
+    const problems = targets.flatMap((t) => metricNamesIn(t.expr).filter((m) => !all.has(m)).map((m) => `${t.where}: ${m} is exported by none of collect, serve-model, scale`));
+    expect(problems, problems.join('\n')).toEqual([]);
+  });
+
+  it("each query's job selects the process that exports its metrics", () => {
+    const problems: string[] = [];
+    for (const t of targets) {
+      const jobs = jobSelectors(t.expr);
+      if (jobs.length === 0) problems.push(`${t.where}: no job selector (sockml-collect, sockml-serve-model, sockml-scale)`);
+      for (const metric of metricNamesIn(t.expr)) {
+        const commands = SERVING.filter((c) => jobs.some((j) => (j.op === '=' ? j.value === `sockml-${c}` : new RegExp(`^(?:${j.value})$`).test(`sockml-${c}`))));
+        if (!commands.some((c) => exported.get(c)!.has(metric))) problems.push(`${t.where}: ${metric} is not exported by ${commands.map((c) => `sockml-${c}`).join(', ') || 'the jobs it selects'}`);
+      }
+    }
+    expect(problems, problems.join('\n')).toEqual([]);
+  });
+
+  it("shows the pipeline's metrics: decisions, degraded, actuation failures, polls, lag, poll→decision latency, votes, inference", () => {
+    const used = new Set(targets.flatMap((t) => metricNamesIn(t.expr)));
+    const wanted = [
+      'sockml_scale_decisions_total', 'sockml_scale_degraded_decisions_total', 'sockml_scale_actuation_failures_total', 'sockml_poll_to_decision_seconds_bucket',
+      'sockml_collect_polls_total', 'sockml_consumer_lag_messages', 'sockml_votes_total', 'sockml_inference_seconds_bucket', 'sockml_healthy',
+    ];
+    expect(wanted.filter((m) => !used.has(m))).toEqual([]);
+  });
+
+  it('every query is valid PromQL (promtool check rules)', () => {
+    if (!existsSync('/usr/bin/promtool')) return; // the Debian prometheus package ships it (scripts/test.sh installs it)
+    const dir = mkdtempSync(join(tmpdir(), 'sockml-dashboard-'));
+    const rules = ['groups:', '  - name: dashboard', '    rules:', ...targets.flatMap((t, i) => [`      - record: dashboard:query_${i}`, `        expr: ${JSON.stringify(t.expr)}`])];
+    writeFileSync(join(dir, 'rules.yml'), rules.join('\n') + '\n');
+    const r = spawnSync('/usr/bin/promtool', ['check', 'rules', join(dir, 'rules.yml')], { encoding: 'utf8' });
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+  });
+
+  it("no sockml process exports a metric collect reads for Sock Shop's services (their process metrics are prefixed)", async () => {
+    const core = (await import('@sockml/core')) as { buildCollectQueries: (o?: object) => Record<string, string> };
+    const read = new Set(['process', 'cadvisor'].flatMap((cpuSource) => Object.values(core.buildCollectQueries({ cpuSource })).flatMap(metricNamesIn)));
+    expect(read.has('process_cpu_seconds_total')).toBe(true); // the extraction works on collect's queries
+    for (const [command, names] of exported) expect([...names].filter((n) => read.has(n)), `sockml ${command}`).toEqual([]);
+  });
+
+  it('the dashboard selects jobs that docker/prometheus.yml and the k8s scrape config define', () => {
+    const compose = new Set((readYaml(join(DOCKER, 'prometheus.yml'))[0].scrape_configs ?? []).map((j: Obj) => j.job_name));
+    const cm = ofKind('ConfigMap').find((o) => o.doc.metadata.name === 'sockml-prometheus-scrape');
+    expect(cm, 'docker/k8s: ConfigMap sockml-prometheus-scrape').toBeDefined();
+    const k8sJobs = new Set((parseAllDocuments(cm!.doc.data['sockml-scrape.yml'])[0] as any).toJS().map((j: Obj) => j.job_name));
+    for (const c of SERVING) {
+      expect(compose.has(`sockml-${c}`), `docker/prometheus.yml job sockml-${c}`).toBe(true);
+      expect(k8sJobs.has(`sockml-${c}`), `docker/k8s/50-prometheus-scrape.yaml job sockml-${c}`).toBe(true);
+    }
+  });
+
+  it('the k8s scrape jobs keep the pods of the Deployment running their command, on its metrics port', () => {
+    const cm = ofKind('ConfigMap').find((o) => o.doc.metadata.name === 'sockml-prometheus-scrape')!;
+    const jobs: Obj[] = (parseAllDocuments(cm.doc.data['sockml-scrape.yml'])[0] as any).toJS();
+    const problems: string[] = [];
+    for (const c of SERVING) {
+      const job = jobs.find((j) => j.job_name === `sockml-${c}`);
+      if (!job) continue;
+      const keep = (label: string) => (job.relabel_configs ?? []).find((r: Obj) => r.action === 'keep' && (r.source_labels ?? []).includes(label))?.regex;
+      const component = keep('__meta_kubernetes_pod_label_app_kubernetes_io_component');
+      const portName = keep('__meta_kubernetes_pod_container_port_name');
+      const runs = k8sRuns.filter((r) => r.parsed.command === c);
+      for (const r of runs) {
+        const podLabels = (r.inv as K8sInvocation).object.doc.spec?.template?.metadata?.labels ?? {};
+        if (!new RegExp(`^(?:${component})$`).test(podLabels['app.kubernetes.io/component'] ?? '')) problems.push(`job sockml-${c} keeps component ${component}, but ${r.inv.where} has ${podLabels['app.kubernetes.io/component']}`);
+        const port = (r.inv.raw.ports ?? []).find((p: Obj) => new RegExp(`^(?:${portName})$`).test(p.name));
+        if (!port) problems.push(`job sockml-${c} keeps port ${portName}, which ${r.inv.where} does not declare`);
+        else if (String(port.containerPort) !== flagOf(r.parsed, 'port')) problems.push(`${r.inv.where}: port ${port.name} is ${port.containerPort}, but --port is ${flagOf(r.parsed, 'port')}`);
+      }
+    }
+    expect(problems, problems.join('\n')).toEqual([]);
+  });
+});
+

@@ -1,6 +1,7 @@
 import kafkajs, { type Consumer, type Producer } from 'kafkajs';
 import { deadLetterTopic, RetryPolicy } from '@sockml/core';
 import { sleepUntil } from '../collect/poller.js';
+import type { KafkaSettings } from './kafka-connection.js';
 
 const { Kafka, logLevel } = kafkajs;
 
@@ -16,9 +17,19 @@ export function parseBrokers(flag: string): string[] {
   return brokers;
 }
 
-export function kafkaClient(brokers: string[], clientId: string) {
+/** A kafkajs client; `settings` carry TLS, SASL and the logger kafkajs logs through (kafka-connection.ts). */
+export function kafkaClient(brokers: string[], clientId: string, settings: KafkaSettings = {}) {
+  const { ssl, sasl, logger } = settings;
   // kafkajs retries with backoff; a restarted broker is reconnected to rather than treated as fatal.
-  return new Kafka({ clientId, brokers, logLevel: logLevel.ERROR, retry: { retries: 30, initialRetryTime: 200, maxRetryTime: 5000 } });
+  return new Kafka({
+    clientId,
+    brokers,
+    ssl,
+    sasl,
+    logLevel: logger?.kafkaLogLevel() ?? logLevel.ERROR,
+    ...(logger ? { logCreator: logger.kafkaLogCreator() } : {}),
+    retry: { retries: 30, initialRetryTime: 200, maxRetryTime: 5000 },
+  });
 }
 
 /**
@@ -83,8 +94,8 @@ export const LIVE_CONSUMER_RUN = { autoCommit: false, eachBatchAutoResolve: fals
  * Creates the topics a command reads or writes if they do not exist yet (a consumer subscribing to a
  * missing topic fails at start-up; a fresh broker has none). Existing topics are left as they are.
  */
-export async function ensureTopics(brokers: string[], topics: string[]): Promise<void> {
-  const admin = kafkaClient(brokers, 'sockml-admin').admin();
+export async function ensureTopics(brokers: string[], topics: string[], settings: KafkaSettings = {}): Promise<void> {
+  const admin = kafkaClient(brokers, 'sockml-admin', settings).admin();
   await admin.connect();
   try {
     const existing = new Set(await admin.listTopics());

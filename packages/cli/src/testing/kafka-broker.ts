@@ -14,7 +14,7 @@
  * is killed outright. Set SOCKML_KAFKA_KEEP=1 to keep the directory (and its kafka.log) after stop().
  */
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -43,6 +43,8 @@ export interface KafkaBroker {
    * crash); `downtimeMs` keeps it down that long before starting it again.
    */
   restart(options?: { hard?: boolean; downtimeMs?: number }): Promise<void>;
+  /** The port of each extra listener (`listeners` option), by name. */
+  readonly listenerPorts: Record<string, number>;
   /** Creates topics (replication factor 1) and waits for their partition leaders; existing topics are left as they are. */
   createTopics(names: string[], partitions?: number): Promise<void>;
 }
@@ -52,6 +54,15 @@ export interface StartKafkaBrokerOptions {
   port?: number;
   /** The broker's directory; a new temp directory by default (and then removed by stop()). */
   dir?: string;
+  /**
+   * Extra listeners on free ports besides PLAINTEXT (which the tests' admin client and the controller
+   * keep using), e.g. `{ name: 'SASL', protocol: 'SASL_PLAINTEXT' }`; their ports are in `listenerPorts`.
+   */
+  listeners?: { name: string; protocol: 'SSL' | 'SASL_PLAINTEXT' | 'SASL_SSL' | 'PLAINTEXT' }[];
+  /** server.properties lines appended after the defaults (keystores, JAAS configs, SASL mechanisms). */
+  config?: string;
+  /** SCRAM users created when the storage is formatted, e.g. `SCRAM-SHA-256=[name=alice,password=secret]`. */
+  scram?: string[];
 }
 
 /** Brokers started by this process that are not stopped yet: killed when the process exits. */
@@ -112,8 +123,17 @@ export async function startKafkaBroker(options: StartKafkaBrokerOptions = {}): P
   };
   running.set(dir, killNow);
 
+  const listenerPorts: Record<string, number> = {};
+  for (const l of options.listeners ?? []) listenerPorts[l.name] = await freePort();
+  const extra: string[] = [];
+  for (const l of options.listeners ?? []) extra.push('--listener', `${l.name}:${l.protocol}:${listenerPorts[l.name]}`);
+  if (options.config !== undefined) {
+    writeFileSync(join(dir, 'extra.properties'), options.config + '\n');
+    extra.push('--config', join(dir, 'extra.properties'));
+  }
+  for (const spec of options.scram ?? []) extra.push('--add-scram', spec);
   const startOn = (port: number, controllerPort?: number) =>
-    run(['start', '--port', String(port), '--dir', dir, '--parent-pid', String(process.pid), ...(controllerPort ? ['--controller-port', String(controllerPort)] : [])], 120_000);
+    run(['start', '--port', String(port), '--dir', dir, '--parent-pid', String(process.pid), ...(controllerPort ? ['--controller-port', String(controllerPort)] : []), ...extra], 120_000);
 
   // Two free ports: PLAINTEXT (given or picked) and CONTROLLER (picked; kept by kafka.sh for restarts).
   // A port taken by someone else between picking and binding makes the broker exit: pick again.
@@ -145,6 +165,7 @@ export async function startKafkaBroker(options: StartKafkaBrokerOptions = {}): P
   return {
     brokers: [`127.0.0.1:${port}`],
     port,
+    listenerPorts,
     dir,
     logFile,
     async stop() {

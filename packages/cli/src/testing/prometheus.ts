@@ -12,6 +12,8 @@
  * the test process dies without running its exit hooks (e.g. SIGKILL from a test timeout).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { accessSync, closeSync, constants, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -36,6 +38,29 @@ export interface StartPrometheusOptions {
   target: string;
   jobs: { job: string; metricsPath: string }[];
   scrapeIntervalMs?: number;
+  /**
+   * Prometheus's own web protection (--web.config.file): HTTPS with this certificate and key (PEM
+   * files), and/or basic auth for one user (`bcryptHash` of `password`, as Prometheus requires).
+   * The helper's own readiness and waitFor requests authenticate and trust the certificate.
+   */
+  web?: { tls?: { certFile: string; keyFile: string }; basicAuth?: { username: string; password: string; bcryptHash: string } };
+}
+
+/** GET for the helper itself: status and body, credentials as configured, the test certificate trusted. */
+function helperGet(url: string, web: StartPrometheusOptions['web']): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const headers: Record<string, string> = {};
+    if (web?.basicAuth) headers.authorization = `Basic ${Buffer.from(`${web.basicAuth.username}:${web.basicAuth.password}`).toString('base64')}`;
+    const request = url.startsWith('https:') ? httpsRequest : httpRequest;
+    const req = request(url, { headers, rejectUnauthorized: false, signal: AbortSignal.timeout(5000) }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (body += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
 }
 
 /** Instances started by this process and not stopped yet: killed when the process exits. */
@@ -69,6 +94,15 @@ export async function startPrometheus(options: StartPrometheusOptions): Promise<
     ...options.jobs.flatMap((j) => [`  - job_name: ${JSON.stringify(j.job)}`, `    metrics_path: ${JSON.stringify(j.metricsPath)}`, '    static_configs:', `      - targets: [${JSON.stringify(options.target)}]`]),
   ].join('\n');
   writeFileSync(join(dir, 'prometheus.yml'), config + '\n');
+  const web = options.web;
+  const webArgs: string[] = [];
+  if (web?.tls || web?.basicAuth) {
+    const lines: string[] = [];
+    if (web.tls) lines.push('tls_server_config:', `  cert_file: ${JSON.stringify(web.tls.certFile)}`, `  key_file: ${JSON.stringify(web.tls.keyFile)}`);
+    if (web.basicAuth) lines.push('basic_auth_users:', `  ${JSON.stringify(web.basicAuth.username)}: ${JSON.stringify(web.basicAuth.bcryptHash)}`);
+    writeFileSync(join(dir, 'web.yml'), lines.join('\n') + '\n');
+    webArgs.push(`--web.config.file=${join(dir, 'web.yml')}`);
+  }
   const logFile = join(dir, 'prometheus.log');
 
   for (let attempt = 1; ; attempt++) {
@@ -76,7 +110,7 @@ export async function startPrometheus(options: StartPrometheusOptions): Promise<
     const logFd = openSync(logFile, 'a');
     const child = spawn(
       PROMETHEUS_BIN,
-      [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn'],
+      [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn', ...webArgs],
       { stdio: ['ignore', logFd, logFd] },
     );
     closeSync(logFd); // the child has its own copy
@@ -92,11 +126,11 @@ export async function startPrometheus(options: StartPrometheusOptions): Promise<
       running.delete(child);
     });
 
-    const url = `http://127.0.0.1:${port}`;
+    const url = `${web?.tls ? 'https' : 'http'}://127.0.0.1:${port}`;
     const deadline = Date.now() + 30_000;
     let ready = false;
     while (!exited && Date.now() < deadline) {
-      ready = await fetch(`${url}/-/ready`).then((r) => r.ok, () => false);
+      ready = await helperGet(`${url}/-/ready`, web).then((r) => r.status === 200, () => false);
       if (ready) break;
       await sleep(100);
     }
@@ -118,7 +152,7 @@ export async function startPrometheus(options: StartPrometheusOptions): Promise<
       async waitFor(expr, timeoutMs = 30_000) {
         const until = Date.now() + timeoutMs;
         for (;;) {
-          const body = (await fetch(`${url}/api/v1/query?query=${encodeURIComponent(expr)}`).then((r) => r.json(), () => undefined)) as
+          const body = (await helperGet(`${url}/api/v1/query?query=${encodeURIComponent(expr)}`, web).then((r) => JSON.parse(r.body), () => undefined)) as
             | { data?: { result?: unknown[] } }
             | undefined;
           if ((body?.data?.result?.length ?? 0) > 0) return;

@@ -19,8 +19,8 @@ export interface SockmlProcess {
   readonly done: Promise<SockmlChildResult>;
 }
 
-export function startSockml(args: string[], options: { timeoutMs?: number } = {}): SockmlProcess {
+export function startSockml(args: string[], options: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): SockmlProcess {
   // A command that hangs fails the test instead of blocking CI.
-  const p = spawnSockml(args, { cwd: REPO, timeoutMs: options.timeoutMs ?? 120_000 });
+  const p = spawnSockml(args, { cwd: REPO, timeoutMs: options.timeoutMs ?? 120_000, env: options.env });
   return { child: p.child, stderr: p.stderr, waitForStderr: (pattern, timeoutMs) => p.waitFor(pattern, timeoutMs, 'stderr'), done: p.done };
 }

@@ -12,8 +12,12 @@ import { Labeler, type LabelDefinition, type Labelled } from '../labels/labeler.
 export class PollLabeler<T> {
   private readonly inner: Labeler<T>;
 
-  constructor(readonly definition: LabelDefinition) {
-    this.inner = new Labeler(definition);
+  constructor(
+    readonly definition: LabelDefinition,
+    /** Per-service SLOs that differ from the definition's (ms). */
+    sloMsByService?: Readonly<Record<string, number>>,
+  ) {
+    this.inner = new Labeler(definition, { sloMsByService });
   }
 
   /** Rows left unlabelled because their lookahead window held a gap. */

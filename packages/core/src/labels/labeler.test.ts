@@ -26,6 +26,15 @@ describe('Labeler (future-only)', () => {
     expect(labelSeries(p95, 35.68, k)).toEqual(expected);
   });
 
+  it('labels a service against its own SLO when it has one (a config file\'s per-service slo)', () => {
+    const l = new Labeler<string>({ metric: 'p95_latency_ms', sloMs: 100, lookahead: 1 }, { sloMsByService: { carts: 20 } });
+    const out = [...l.push('carts', 30, 'c0'), ...l.push('user', 30, 'u0'), ...l.push('carts', 30, 'c1'), ...l.push('user', 30, 'u1')];
+    expect(out).toEqual([{ item: 'c0', label: 1 }, { item: 'u0', label: 0 }]); // 30 ms breaks carts' 20 ms SLO, not the default 100 ms
+    expect(l.sloMs('carts')).toBe(20);
+    expect(l.sloMs('user')).toBe(100);
+    expect(() => new Labeler({ metric: 'p95_latency_ms', sloMs: 100, lookahead: 1 }, { sloMsByService: { carts: 0 } })).toThrow(/SLO of carts must be a positive number/);
+  });
+
   it('keeps services apart', () => {
     const l = new Labeler<string>({ metric: 'p95_latency_ms', sloMs: 35.68, lookahead: 1 });
     const out = [...l.push('a', 10, 'a0'), ...l.push('b', 10, 'b0'), ...l.push('a', 10, 'a1'), ...l.push('b', 90, 'b1')];

@@ -26,6 +26,8 @@ export interface LabelerOptions {
    * PollLabeler applies the same rule slot by slot. Without it, polls are counted by position.
    */
   pollIntervalMs?: number;
+  /** Services whose SLO differs from the definition's (a config file's per-service `slo`), in ms. */
+  sloMsByService?: Readonly<Record<string, number>>;
 }
 
 interface Pending<T> {
@@ -55,6 +57,7 @@ export class Labeler<T> {
       throw new Error(`lookahead must be a whole number of polls ≥ 1, got ${definition.lookahead}`);
     }
     if (options.pollIntervalMs !== undefined && !(options.pollIntervalMs > 0)) throw new Error(`poll interval must be > 0 ms, got ${options.pollIntervalMs}`);
+    for (const [service, slo] of Object.entries(options.sloMsByService ?? {})) if (!(slo > 0)) throw new Error(`SLO of ${service} must be a positive number of ms, got ${slo}`);
   }
 
   /**
@@ -77,7 +80,7 @@ export class Labeler<T> {
         for (let g = 0; g < missing && queue.length > 0; g++) this.advance(queue, false, true, out);
       }
     }
-    this.advance(queue, p95Ms !== null && p95Ms > this.definition.sloMs, false, out);
+    this.advance(queue, p95Ms !== null && p95Ms > this.sloMs(service), false, out);
     queue.push({ item, positive: false, seen: 0, sawGap: false });
     return out;
   }
@@ -90,6 +93,11 @@ export class Labeler<T> {
     const queue = this.pending.get(service);
     if (queue && queue.length > 0) this.advance(queue, false, true, out);
     return out;
+  }
+
+  /** The SLO a service's label is taken against. */
+  sloMs(service: string): number {
+    return this.options.sloMsByService?.[service] ?? this.definition.sloMs;
   }
 
   /** The services seen so far in this run. */

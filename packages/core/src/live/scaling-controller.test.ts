@@ -93,3 +93,16 @@ describe('ScalingController', () => {
     expect(c.onVote(vote('c', 2, 1), 0)!.decision).toMatchObject({ decision: 'SCALE_UP', targetReplicas: 7 });
   });
 });
+
+describe('ScalingController with per-service policies', () => {
+  it('decides each service with its own policy, the others with the shared one', () => {
+    const shared = new StepPolicy({ ...DEFAULT_POLICY, maxReplicas: 10, scaleUpCooldownMs: 0 });
+    const capped = new StepPolicy({ ...DEFAULT_POLICY, minReplicas: 2, maxReplicas: 3, scaleUpCooldownMs: 0 });
+    const c = new ScalingController({ strategy: majorityStrategy, expectedModels: ['a'], windowMs: 5000 }, shared, {}, { carts: capped });
+    const targets = (service: string) => [1, 2, 3, 4].map((poll) => c.onVote(vote('a', poll, 1, service), 0)!.decision.targetReplicas);
+    expect(targets('carts')).toEqual([3, 3, 3, 3]); // from its own min 2, capped at its own max 3
+    expect(targets('user')).toEqual([2, 3, 4, 5]);
+    expect(c.policyFor('carts')).toBe(capped);
+    expect(c.policyFor('user')).toBe(shared);
+  });
+});

@@ -25,6 +25,8 @@ export class ScalingController {
     readonly policy: ScalingPolicy = scalingPolicy(DEFAULT_POLICY_NAME),
     /** Replica counts to start from, per service (default: the policy's minimum). */
     private readonly initialReplicas: Readonly<Record<string, number>> = {},
+    /** Services with a policy of their own (a config file's per-service bounds and parameters). */
+    private readonly policies: Readonly<Record<string, ScalingPolicy>> = {},
   ) {
     this.aggregator = new VoteAggregator(aggregator);
   }
@@ -54,7 +56,7 @@ export class ScalingController {
   seed(service: string, replicas: number): boolean {
     if (this.seeded.has(service) || !Number.isInteger(replicas) || replicas < 0) return false;
     this.seeded.add(service);
-    this.states.set(service, this.policy.withReplicas(this.stateOf(service), replicas));
+    this.states.set(service, this.policyFor(service).withReplicas(this.stateOf(service), replicas));
     return true;
   }
 
@@ -81,13 +83,18 @@ export class ScalingController {
 
   /** The policy decides on a verdict, from and into its service's state. */
   decide(verdict: EnsembleVerdict): TakenDecision {
-    const { decision, state } = this.policy.decide(verdict, pollTime(verdict.timestamp), this.stateOf(verdict.service), verdict.observation);
+    const { decision, state } = this.policyFor(verdict.service).decide(verdict, pollTime(verdict.timestamp), this.stateOf(verdict.service), verdict.observation);
     this.states.set(verdict.service, state);
     return { verdict, decision };
   }
 
   private stateOf(service: string): ServiceScalingState {
-    return this.states.get(service) ?? this.policy.initialState(this.initialReplicas[service]);
+    return this.states.get(service) ?? this.policyFor(service).initialState(this.initialReplicas[service]);
+  }
+
+  /** The policy that decides for `service`: its own, else the scaler's. */
+  policyFor(service: string): ScalingPolicy {
+    return this.policies[service] ?? this.policy;
   }
 }
 

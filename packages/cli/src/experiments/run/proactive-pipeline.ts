@@ -87,7 +87,8 @@ export async function startProactivePipeline(o: ProactivePipelineOptions): Promi
   let stopping = false;
   const died: string[] = [];
   const start = (name: string, args: string[]) => {
-    const c = spawnSockml(args, { name, logFile: join(o.logDir, `${name}.log`) });
+    // Text logs whatever the user's SOCKML_LOG_FORMAT: readiness is read from the children's banner lines.
+    const c = spawnSockml(args, { name, logFile: join(o.logDir, `${name}.log`), env: { SOCKML_LOG_FORMAT: 'text' } });
     void c.done.then((r) => {
       if (!stopping && !o.signal?.aborted) died.push(`${name} (exit ${r.code ?? r.signal}; log ${join(o.logDir, `${name}.log`)})`);
     });

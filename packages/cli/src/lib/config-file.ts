@@ -1,0 +1,116 @@
+/**
+ * `--config sockml.yaml`: reads and validates the per-service config file (core's SockmlConfig and its
+ * JSON Schema, docs/sockml.schema.json) and merges it with the command's flags. Precedence, highest
+ * first: a flag given on the command line (or through its environment variable), the service's own
+ * setting, the file's `defaults`, the flag's default. Errors name the file and the field (exit 2).
+ */
+import { readFile } from 'node:fs/promises';
+import { Flags } from '@oclif/core';
+import { isPolicyName, parsePolicySettings, parseSockmlConfig, POLICY_NAMES, type ScalingPolicy, type ServiceSettings, type SockmlConfig } from '@sockml/core';
+import { parse as parseYaml, YAMLParseError } from 'yaml';
+import { InputError } from './base-command.js';
+import { policyFromFlags, type PolicyFlagValues } from './policy-flags.js';
+
+export const configFlag = {
+  config: Flags.string({ description: 'per-service settings (YAML or JSON; schema: docs/sockml.schema.json); flags given on the command line override it', env: 'SOCKML_CONFIG' }),
+};
+
+export async function readConfigFile(path: string): Promise<SockmlConfig> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (e) {
+    throw new InputError(`--config: cannot read ${path} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  let json: unknown;
+  try {
+    json = parseYaml(text); // YAML is a superset of JSON: a .json file reads too
+  } catch (e) {
+    const line = e instanceof YAMLParseError && e.linePos ? `:${e.linePos[0].line}` : '';
+    throw new InputError(`${path}${line}: not valid YAML: ${(e as Error).message.split('\n')[0]}`);
+  }
+  return parseSockmlConfig(json ?? {}, path); // a SchemaError naming the field: exit 2
+}
+
+/** The flags the user gave (command line or environment), from oclif's parse metadata. */
+export function explicitFlags(metadata: { flags: Record<string, { setFromDefault?: boolean } | undefined> }, flags: Record<string, unknown>): Set<string> {
+  return new Set(Object.keys(flags).filter((name) => flags[name] !== undefined && !metadata.flags[name]?.setFromDefault));
+}
+
+/**
+ * The scaler's policies: `shared` for services the file does not name (flags over `defaults`), and one
+ * per named service (flags over the service over `defaults`). A layer's `policy.name` picks the policy
+ * (--policy on the command line wins); its other keys are that policy's settings, exactly as
+ * `--policy-set key=value` takes them (core's POLICY_PARAMETERS: `scaleUpCooldownMs: 30s`, …), and an
+ * explicit --policy-set, --min/--max-replicas or step flag wins over them. A layer's settings are for the
+ * policy it names, else the one in effect below it (--policy's value under `defaults`); settings for
+ * another policy than the one chosen are not applied.
+ */
+export async function policiesFromConfig(
+  config: SockmlConfig | undefined,
+  flags: PolicyFlagValues,
+  explicit: ReadonlySet<string>,
+  file = '--config',
+): Promise<{ shared: ScalingPolicy<any>; perService: Record<string, ScalingPolicy<any>> }> {
+  if (!config) return { shared: policyFromFlags(flags), perService: {} };
+  /** `layers`: [where in the file, settings], lowest precedence first. */
+  const build = (where: string, layers: [string, Omit<ServiceSettings, 'deployment'>][]) => {
+    let name = flags.policy;
+    if (!explicit.has('policy')) {
+      for (const [at, layer] of layers) {
+        if (layer.policy?.name === undefined) continue;
+        if (!isPolicyName(layer.policy.name)) throw new InputError(`${file}: ${at}.policy.name: unknown policy '${layer.policy.name}' (known: ${POLICY_NAMES.join(', ')})`);
+        name = layer.policy.name;
+      }
+    }
+    const values: PolicyFlagValues = { ...flags, policy: name };
+    const pairs: string[] = [];
+    // The policy a layer's settings are for: the one it names, else the one in effect below it.
+    let inEffect = flags.policy;
+    for (const [at, layer] of layers) {
+      for (const field of ['min-replicas', 'max-replicas'] as const) if (layer[field] !== undefined && !explicit.has(field)) values[field] = layer[field]!;
+      inEffect = layer.policy?.name ?? inEffect;
+      if (!layer.policy || inEffect !== name) continue;
+      const own = Object.entries(layer.policy.params);
+      const bound = own.find(([k]) => k === 'minReplicas' || k === 'maxReplicas');
+      if (bound) throw new InputError(`${file}: ${at}.policy.${bound[0]}: set ${bound[0] === 'minReplicas' ? 'min-replicas' : 'max-replicas'} beside policy, not inside it`);
+      const layerPairs = own.map(([k, v]) => `${k}=${v}`);
+      try {
+        parsePolicySettings(name, layerPairs);
+      } catch (e) {
+        throw new InputError(`${file}: ${at}.policy: ${(e as Error).message}`);
+      }
+      pairs.push(...layerPairs);
+    }
+    // Later pairs win: the file's, then the command line's own --policy-set.
+    values['policy-set'] = [...pairs, ...(explicit.has('policy-set') ? (flags['policy-set'] ?? []) : [])];
+    try {
+      return policyFromFlags(values);
+    } catch (e) {
+      throw new InputError(`${file}: ${where}: ${(e as Error).message}`);
+    }
+  };
+  const shared = build('defaults', [['defaults', config.defaults]]);
+  const perService: Record<string, ScalingPolicy<any>> = {};
+  for (const [service, s] of Object.entries(config.services)) perService[service] = build(`services.${service}`, [['defaults', config.defaults], [`services.${service}`, s]]);
+  return { shared, perService };
+}
+
+/** The Deployment that backs each service: the config's `deployment`, else the service's own name. */
+export function deploymentsFromConfig(config: SockmlConfig | undefined): (service: string) => string {
+  return (service) => config?.services[service]?.deployment ?? service;
+}
+
+/**
+ * collect's SLOs: the label definition's (an explicit --slo, else `defaults.slo`, else --slo's value if
+ * any) and the services' own, unless --slo was given on the command line, which overrides them all.
+ */
+export function slosFromConfig(config: SockmlConfig | undefined, flagSlo: number | undefined, explicit: ReadonlySet<string>, file = '--config'): { sloMs?: number; byService: Record<string, number> } {
+  if (!config || explicit.has('slo')) return { sloMs: flagSlo, byService: {} };
+  const byService = Object.fromEntries(Object.entries(config.services).flatMap(([s, v]) => (v.slo === undefined ? [] : [[s, v.slo]])));
+  const sloMs = config.defaults.slo ?? flagSlo;
+  if (sloMs === undefined && Object.keys(byService).length > 0) {
+    throw new InputError(`${file}: services ${Object.keys(byService).join(', ')} have an slo but the others none: set defaults.slo (or --slo)`);
+  }
+  return { sloMs, byService };
+}
