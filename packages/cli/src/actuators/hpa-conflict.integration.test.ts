@@ -61,7 +61,8 @@ async function voteUp(services: string[], tag: string) {
 async function runScale(api: FakeKubeApi, group: string, extra: string[], services: string[]) {
   const port = await freePort();
   const scale = spawnSockml(
-    ['scale', '--kafka', broker.brokers.join(','), '--actuator', 'kubernetes', '--namespace', 'sock-shop', '--config', configFile, '--window', '1s', '--group', group, '--initial-replicas', 'min', '--port', String(port), ...extra],
+    // The step policy: three "violation" votes are a SCALE_UP whatever the votes carry (these carry no observation).
+    ['scale', '--kafka', broker.brokers.join(','), '--actuator', 'kubernetes', '--namespace', 'sock-shop', '--config', configFile, '--window', '1s', '--group', group, '--initial-replicas', 'min', '--port', String(port), '--policy', 'step', ...extra],
     { cwd: REPO, env: { KUBECONFIG: api.writeKubeconfig(dir) }, timeoutMs: 120_000 },
   );
   try {

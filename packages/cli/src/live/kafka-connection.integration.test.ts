@@ -124,7 +124,7 @@ describe('Kafka TLS and SASL, flags and environment (sockml publish)', () => {
 describe('the long-running commands connect the same way (scale over SASL_SSL with SCRAM-SHA-512)', () => {
   it('consumes votes and publishes decisions through the authenticated TLS listener', async () => {
     const port = await freePort();
-    const scale = spawnSockml(['scale', '--kafka', address('SASLTLS'), '--from-beginning', '--window', '1s', '--port', String(port), '--group', 'tls-scale'], {
+    const scale = spawnSockml(['scale', '--kafka', address('SASLTLS'), '--from-beginning', '--window', '1s', '--policy', 'step', '--port', String(port), '--group', 'tls-scale'], {
       cwd: REPO,
       env: { SOCKML_KAFKA_CA: caFile, SOCKML_KAFKA_SASL_MECHANISM: 'scram-sha-512', SOCKML_KAFKA_SASL_USERNAME: 'alice', SOCKML_KAFKA_SASL_PASSWORD: PASSWORD },
       timeoutMs: 90_000,

@@ -80,7 +80,8 @@ describe('scale and serve-model: /metrics, /healthz and JSON logs on a real brok
     const logDir = mkdtempSync(join(tmpdir(), 'sockml-ops-'));
     const kafka = broker.brokers.join(',');
     scale = spawnSockml(
-      ['scale', '--kafka', kafka, '--from-beginning', '--window', '1s', '--actuator', 'http', '--actuator-url', actuatorUrl, '--port', String(scalePort), '--unhealthy-after', '4s', '--log-format', 'json'],
+      // The step policy: a verdict of violation is a SCALE_UP whatever the votes carry (these carry no observation).
+      ['scale', '--kafka', kafka, '--from-beginning', '--window', '1s', '--policy', 'step', '--actuator', 'http', '--actuator-url', actuatorUrl, '--port', String(scalePort), '--unhealthy-after', '4s', '--log-format', 'json'],
       { cwd: REPO, logFile: join(logDir, 'scale.log') },
     );
     serve = spawnSockml(['serve-model', '--model', 'models/xgboost.onnx', '--kafka', kafka, '--port', String(servePort), '--unhealthy-after', '4s', '--log-format', 'json'], {
