@@ -3,30 +3,15 @@ import { parseSnapshotJsonl } from '../experiments/snapshot.js';
 import { seedV1 } from '../features/sets/seed-v1.js';
 import { readMetricsCsv } from '../io/metrics-csv-reader.js';
 import { loadPattern } from '../load/patterns/registry.js';
-import type { ModelCard } from '../models/model-card.js';
-import type { Model } from '../models/model-runner.js';
+import { persistenceModel } from '../testing/persistence-model.js';
 import { StepPolicy, DEFAULT_STEP_POLICY } from '../policy/policies/step.js';
 import { majorityStrategy } from '../voting/strategies/majority.js';
 import { runLab, type LabRunOptions } from './lab-run.js';
 
 const SLO = 35.68;
 
-/** A model that votes "violation" exactly when the poll's p95 is over the SLO (persistence, as a voter). */
-function persistence(name: string): Model {
-  const w = seedV1.names.length;
-  const p95 = seedV1.names.indexOf('p95_latency_ms');
-  return {
-    name,
-    version: 'rule',
-    threshold: 0.5,
-    card: { name } as ModelCard,
-    async predictBatch(features, rows) {
-      const out = new Float32Array(rows);
-      for (let i = 0; i < rows; i++) out[i] = features[i * w + p95] > SLO ? 1 : 0;
-      return out;
-    },
-  };
-}
+/** Voters that vote "violation" exactly when the poll's p95 is over the SLO (persistence, as a voter). */
+const persistence = (name: string) => persistenceModel(name, seedV1, SLO);
 
 const base = (over: Partial<LabRunOptions> = {}): LabRunOptions => ({
   condition: 'reactive',

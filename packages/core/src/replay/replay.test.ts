@@ -5,9 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { buildDataset } from '../features/dataset.js';
 import { seedV1 } from '../features/sets/seed-v1.js';
 import { readMetricsCsv } from '../io/metrics-csv-reader.js';
-import type { ModelCard } from '../models/model-card.js';
-import type { Model } from '../models/model-runner.js';
 import type { DecisionLogRow } from '../schema.js';
+import { persistenceModel } from '../testing/persistence-model.js';
 import { majorityStrategy } from '../voting/strategies/index.js';
 import { replay, type RecordedRun } from './replay.js';
 
@@ -17,25 +16,8 @@ const files = ['step/run_1.csv', 'spike/run_2.csv', 'ramp/run_5.csv'].map((f) =>
 const runs = (paths = files): RecordedRun[] =>
   paths.map((p) => ({ runId: p, pattern: 'x', samples: readMetricsCsv(createReadStream(p), p, { batchSize: 50 }) }));
 
-/**
- * Not a trained model: a predictor that *is* the persistence rule, so replay must score it exactly like
- * the persistence baseline. It checks replay's plumbing (batching, vote order, label alignment), not ML.
- */
-function persistenceAsModel(name: string): Model {
-  const p95 = seedV1.names.indexOf('p95_latency_ms');
-  const w = seedV1.names.length;
-  return {
-    name,
-    version: 'rule',
-    threshold: 0.5,
-    card: { name } as ModelCard,
-    async predictBatch(features, rows) {
-      const out = new Float32Array(rows);
-      for (let i = 0; i < rows; i++) out[i] = features[i * w + p95] > SLO ? 1 : 0;
-      return out;
-    },
-  };
-}
+/** A voter that *is* the persistence rule: replay must score it exactly like the persistence baseline. */
+const persistenceAsModel = (name: string) => persistenceModel(name, seedV1, SLO);
 
 const config = (onRow?: (r: DecisionLogRow) => void) => ({
   featureSet: seedV1,
