@@ -6,6 +6,7 @@ import { BuiltinEngine } from '../load/builtin.js';
 import { K6Engine, K6MissingError } from '../load/k6.js';
 import { LOAD_MODELS, type LoadEngine, type LoadModel, type LoadRunSpec } from '../load/load-engine.js';
 import { progressLine, renderLoadReport, sloMet } from '../load/report.js';
+import { checkOutputPath } from '../lib/output-file.js';
 import { openTimelineSink, type LoadRunStamp, type TimelineSink } from '../load/timeline-sink.js';
 
 export default class Loadtest extends SockmlCommand {
@@ -110,13 +111,11 @@ Exit codes: 0 success (also when stopped by Ctrl-C), 2 bad input, 4 k6 not insta
     const showProgress = (flags.progress ?? Boolean(process.stderr.isTTY)) && flags.engine === 'builtin';
     let lastRow: TimelineRow | undefined;
     let sink: TimelineSink | undefined;
-    if (flags.out) {
-      try {
-        sink = openTimelineSink(flags.out, stamp);
-      } catch (e) {
-        throw bad(`--out ${flags.out}`, e);
-      }
+    if (flags.engine === 'k6') {
+      checkOutputPath(flags['k6-script'], { flag: '--k6-script', inputs: [flags['k6-summary']] });
+      checkOutputPath(flags['k6-summary'], { flag: '--k6-summary' });
     }
+    if (flags.out) sink = openTimelineSink(flags.out, stamp);
     const engine: LoadEngine =
       flags.engine === 'k6'
         ? new K6Engine({ scriptPath: resolve(flags['k6-script']), summaryPath: resolve(flags['k6-summary']), stamp: stamp as unknown as Record<string, unknown> })
@@ -147,6 +146,7 @@ Exit codes: 0 success (also when stopped by Ctrl-C), 2 bad input, 4 k6 not insta
     try {
       result = await engine.run(spec);
     } catch (e) {
+      await sink?.abort();
       if (e instanceof K6MissingError) {
         process.stderr.write(`sockml loadtest: ${e.message}\n`);
         process.exitCode = EXIT.environment;
@@ -158,9 +158,9 @@ Exit codes: 0 success (also when stopped by Ctrl-C), 2 bad input, 4 k6 not insta
       process.removeListener('SIGINT', onSignal);
       process.removeListener('SIGTERM', onSignal);
     }
-    await sink?.close({ ...result.summary, stoppedBy: result.stoppedBy });
-
     this.log(renderLoadReport(stamp, result.summary, result.stoppedBy));
+    // After the report: a timeline that cannot be written (exit 2) does not hide what the run measured.
+    await sink?.close({ ...result.summary, stoppedBy: result.stoppedBy });
     if (flags.out) this.log(`timeline written to ${flags.out}`);
     return { run: stamp, stoppedBy: result.stoppedBy, summary: result.summary, sloMet: sloMet(result.summary, sloMs), out: flags.out ?? null };
   }

@@ -1,4 +1,3 @@
-import { createWriteStream, type WriteStream } from 'node:fs';
 import { Args, Flags } from '@oclif/core';
 import { EXIT, InputError, SockmlCommand } from '../lib/base-command.js';
 import {
@@ -12,6 +11,7 @@ import {
 import { defaultModelsDir } from '../lib/paths.js';
 import { policyFromFlags, policyFlags } from '../lib/policy-flags.js';
 import { durationFlag, pollIntervalFlag } from '../lib/flags.js';
+import { AtomicOutput, checkOutputPath } from '../lib/output-file.js';
 import { expandRecordings, newReadStats, openRecordings } from '../lib/recordings.js';
 import { renderReplayReport, replayJson } from '../lib/report.js';
 
@@ -76,6 +76,7 @@ models' without --allow-label-mismatch), 3 model problem.`;
     const policy = policyFromFlags(flags);
     const pollIntervalMs = durationFlag('poll-interval', flags['poll-interval']);
     const files = await expandRecordings(argv as string[]);
+    if (flags.out) checkOutputPath(flags.out, { flag: '--out', inputs: files });
     const { featureSet, models } = await loadModelDirectory(flags.models ?? defaultModelsDir(), { only: flags.model, workerThreads: flags['worker-threads'] });
     const weights = Object.fromEntries(models.filter((m) => m.card.weight !== undefined).map((m) => [m.name, m.card.weight!]));
     const strategy = voteStrategy(flags.strategy, weights);
@@ -99,13 +100,19 @@ models' without --allow-label-mismatch), 3 model problem.`;
     const showProgress = flags.progress ?? Boolean(process.stderr.isTTY);
     let lastProgress = 0;
     const started = performance.now();
-    let out: WriteStream | undefined;
+    let out: AtomicOutput | undefined;
     if (flags.out) {
-      out = createWriteStream(flags.out);
+      try {
+        out = AtomicOutput.open(flags.out, { flag: '--out', inputs: files });
+      } catch (e) {
+        await Promise.all(models.map((m) => m.close()));
+        throw e;
+      }
       out.write(decisionLogHeader(featureSet.names, models.map((m) => m.name)) + '\n');
     }
 
     let report;
+    let ok = false;
     try {
       report = await replay(openRecordings(files, { skipInvalid: flags['skip-invalid'] }, readStats), {
         featureSet,
@@ -126,10 +133,12 @@ models' without --allow-label-mismatch), 3 model problem.`;
             }
           : undefined,
       });
+      ok = true;
     } finally {
       if (showProgress) process.stderr.write('\n');
-      if (out) await new Promise<void>((done) => out!.end(done));
       await Promise.all(models.map((m) => m.close()));
+      // The decisions appear under --out only when the replay succeeded; the earlier file stays otherwise.
+      if (out) await (ok ? out.commit() : out.abort());
     }
 
     this.log(renderReplayReport(report, { files: files.length, invalidRows: readStats.invalid }));

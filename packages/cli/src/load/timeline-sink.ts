@@ -23,7 +23,10 @@ export interface LoadRunStamp {
 /** Where the per-second timeline goes. */
 export interface TimelineSink {
   write(row: TimelineRow): void;
+  /** Writes what is left and puts the file in place. */
   close(summary: LoadRunSummary & { stoppedBy: string }): Promise<void>;
+  /** The run failed: no file, the earlier one (if any) unchanged. */
+  abort(): Promise<void>;
 }
 
 /** By extension: .json gets one document at the end, anything else a CSV written as the seconds close. */

@@ -1,10 +1,10 @@
-import { writeFile } from 'node:fs/promises';
 import { Args, Flags } from '@oclif/core';
 import { analyzeExperiments } from '@sockml/core';
 import { EXIT, SockmlCommand } from '../../lib/base-command.js';
 import { readExperimentFiles, selectExperimentFiles } from '../../experiments/files.js';
 import { renderHtmlReport } from '../../experiments/html-report.js';
 import { analysisJson, renderAnalysis } from '../../experiments/render.js';
+import { checkOutputPath, writeFileAtomic } from '../../lib/output-file.js';
 
 export default class ExperimentAnalyze extends SockmlCommand {
   static summary = 'Compare proactive (ML), reactive (HPA) and static experiment runs: SLO violations, latency, replicas, significance.';
@@ -44,7 +44,7 @@ Exit codes: 0 success, 2 bad input (a malformed line is reported as file:line: r
 
   static flags = {
     slo: Flags.string({ description: 'p95 SLO in ms (a poll violates when p95 > this)', default: '35.68' }),
-    report: Flags.string({ description: 'also write a self-contained HTML report (charts and tables) to this file' }),
+    report: Flags.string({ description: 'also write a self-contained HTML report (charts and tables) to this file (never one of the inputs)' }),
     seed: Flags.integer({ description: 'seed of the bootstrap resampling (results are reproducible for a seed)', default: 20260413 }),
     resamples: Flags.integer({ description: 'bootstrap resamples', default: 10_000, min: 100 }),
   };
@@ -54,11 +54,13 @@ Exit codes: 0 success, 2 bad input (a malformed line is reported as file:line: r
     const sloMs = Number(flags.slo);
     if (!(sloMs > 0)) this.error(`--slo must be a positive number of ms, got '${flags.slo}'`, { exit: EXIT.badInput });
     const files = await selectExperimentFiles(argv as string[]);
+    const inputs = [...files.used, ...files.skipped.map((s) => s.file)];
+    if (flags.report) checkOutputPath(flags.report, { flag: '--report', inputs });
     const snapshots = await readExperimentFiles(files.used);
     const analysis = analyzeExperiments(snapshots, { sloMs, bootstrapSeed: flags.seed, bootstrapResamples: flags.resamples });
     this.log(renderAnalysis(analysis, files));
     if (flags.report) {
-      await writeFile(flags.report, renderHtmlReport(analysis, files));
+      await writeFileAtomic(flags.report, renderHtmlReport(analysis, files), { flag: '--report', inputs });
       this.log(`report written to ${flags.report}`);
     }
     return analysisJson(analysis, files);

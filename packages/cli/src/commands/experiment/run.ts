@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Flags } from '@oclif/core';
 import { CPU_SOURCES, DEFAULT_POLICY, interleaveConditions, loadPattern, PATTERN_NAMES, RUN_CONDITIONS, runFileName, SOCKSHOP_SERVICES, STRATEGY_NAMES, type CpuSource, type PatternName, type RunCondition } from '@sockml/core';
@@ -7,6 +7,7 @@ import { HttpActuator } from '../../actuators/http.js';
 import { KubernetesActuator } from '../../actuators/kubernetes.js';
 import { EnvironmentError, InputError, SockmlCommand } from '../../lib/base-command.js';
 import { durationFlag } from '../../lib/flags.js';
+import { writeFileAtomic } from '../../lib/output-file.js';
 import { defaultModelsDir } from '../../lib/paths.js';
 import { parseBrokers } from '../../live/kafka.js';
 import { pipelineModels, startProactivePipeline } from '../../experiments/run/proactive-pipeline.js';
@@ -173,6 +174,7 @@ Prometheus unusable.`;
     const wallIntervalMs = intervalMs / timeScale;
     const pattern = loadPattern(flags.pattern as PatternName, { durationMs: Math.floor(durationMs / intervalMs) * wallIntervalMs, peakRps: flags['peak-rps'] });
 
+    await makeOutputDirectory(flags.out);
     const files = schedule.map((r) => join(flags.out, runFileName(r.condition, pattern.name, r.runId)));
     const clash = files.find((f) => existsSync(f));
     if (clash) throw new InputError(`${clash} exists: choose another --out (runs are never overwritten)`);
@@ -213,7 +215,6 @@ Prometheus unusable.`;
       await checkPrometheusTarget(prometheusTarget, wallIntervalMs, { needCpu: conditions.includes('reactive') && flags.reactive === 'builtin', log });
       target = prometheusTarget;
     }
-    await mkdir(flags.out, { recursive: true });
     if (proactive) await preparePipelineTopics(brokers);
 
     const stop = new AbortController();
@@ -281,7 +282,7 @@ Prometheus unusable.`;
           signal: stop.signal,
           log,
         });
-        await writeFile(files[i], result.lines.map((l) => l + '\n').join(''));
+        await writeFileAtomic(files[i], result.lines.map((l) => l + '\n').join(''), { flag: '--out' });
         log(`  wrote ${files[i]} (${result.lines.length} snapshots, ${result.scalingActions.length} scaling actions)`);
         runs.push({ file: files[i], condition: r.condition, runId: r.runId, snapshots: result.lines.length, scalingActions: result.scalingActions, maxReplicas: result.maxReplicas });
       }
@@ -304,6 +305,18 @@ Prometheus unusable.`;
       unansweredIntervals: unanswered,
       runs,
     };
+  }
+}
+
+/** --out: an existing directory, or one created now (before any run, so a bad path costs nothing). */
+async function makeOutputDirectory(dir: string): Promise<void> {
+  const existing = await stat(dir).catch(() => null);
+  if (existing && !existing.isDirectory()) throw new InputError(`--out ${dir}: is not a directory (runs are files in it)`);
+  try {
+    await mkdir(dir, { recursive: true });
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    throw new InputError(`--out ${dir}: cannot create the directory (${err.code ?? err.message})`);
   }
 }
 
