@@ -166,4 +166,45 @@ describe('sockml replay', () => {
     const blind = JSON.parse((await sockml(['replay', gapped, '--json', '--poll-interval', '10m'])).stdout);
     expect([blind.gaps, blind.gapUnlabelled]).toEqual([0, 0]);
   });
+
+  describe('recordings that are not what they seem', () => {
+    const text = readFileSync(join(REPO, STEP), 'utf8');
+    const lines = text.trim().split('\n');
+
+    it('its own earlier --out in the recordings directory is refused as a recording, naming it', async () => {
+      const dir = scratch();
+      writeFileSync(join(dir, 'run_3.csv'), text);
+      const first = await sockml(['replay', dir, '--out', join(dir, 'decisions.csv')]);
+      expect(first.code, first.stderr).toBe(0);
+      const again = await sockml(['replay', dir, '--out', join(dir, 'decisions-2.csv')]);
+      expect(again.code).toBe(2);
+      expect(again.stderr).toMatch(/decisions\.csv:1: not a metrics recording: this is a `sockml replay --out` decisions log/);
+    });
+
+    it('a value beyond float32 (1e308) stops the replay with file:line, as Infinity does', async () => {
+      const dir = scratch();
+      const cells = lines[9].split(',');
+      cells[7] = '1e308'; // cpu_usage_pct
+      writeFileSync(join(dir, 'huge.csv'), [...lines.slice(0, 9), cells.join(','), ...lines.slice(10)].join('\n') + '\n');
+      const r = await sockml(['replay', join(dir, 'huge.csv')]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/huge\.csv:10: column 'cpu_usage_pct': 1e\+308 is beyond float32/);
+    });
+
+    it('CR-only line ends: every row is read', async () => {
+      const dir = scratch();
+      writeFileSync(join(dir, 'mac.csv'), lines.join('\r') + '\r');
+      const r = await sockml(['replay', join(dir, 'mac.csv'), '--json']);
+      expect(r.code, r.stderr).toBe(0);
+      expect(JSON.parse(r.stdout).rows).toBe(175);
+    });
+
+    it('a header-only file is an error naming it, not an empty success', async () => {
+      const dir = scratch();
+      writeFileSync(join(dir, 'empty.csv'), lines[0] + '\n');
+      const r = await sockml(['replay', join(REPO, STEP), join(dir, 'empty.csv')]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/empty\.csv: no rows after the header/);
+    });
+  });
 });
