@@ -142,6 +142,20 @@ describe('sockml replay', () => {
     expect(r.stderr).toMatch(/model 'random_forest' was trained on feature set/);
   });
 
+  it('refuses a model whose card names another model, exit code 3', async () => {
+    const dir = scratch();
+    for (const f of readdirSync(join(REPO, 'models')).filter((f) => f.endsWith('.onnx'))) copyFileSync(join(REPO, 'models', f), join(dir, f));
+    for (const f of readdirSync(join(REPO, 'models')).filter((f) => f.endsWith('.card.json'))) {
+      const card = JSON.parse(readFileSync(join(REPO, 'models', f), 'utf8'));
+      if (card.name === 'xgboost') card.name = 'random_forest'; // two "random_forest" voters, no xgboost
+      writeFileSync(join(dir, f), JSON.stringify(card));
+    }
+    const r = await sockml(['replay', STEP, '--models', dir]);
+    expect(r.code).toBe(3);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/xgboost\.card\.json: the card names model 'random_forest' but the file is 'xgboost'/);
+  });
+
   it('a missing poll: features and labels do not reach across it, and the report counts it', async () => {
     // step run 3 with one poll (all 7 services at one timestamp) taken out.
     const lines = readFileSync(join(REPO, STEP), 'utf8').trim().split('\n');
