@@ -1,9 +1,7 @@
-import { existsSync } from 'node:fs';
 import { Flags } from '@oclif/core';
 import { buildCollectQueries, CPU_SOURCES, FEATURE_SET_IDS, featureSet, PollSchedule, RetryPolicy, TOPICS, type CpuSource, type LabelDefinition } from '@sockml/core';
 import { runCollectLoop, type PollEvent } from '../collect/collect-loop.js';
 import { CsvSampleSink } from '../collect/csv-sample-sink.js';
-import { journalPath } from '../collect/journal-recovery.js';
 import { KafkaSampleSink } from '../collect/kafka-sample-sink.js';
 import { TeeSampleSink } from '../collect/tee-sample-sink.js';
 import { featureSetOfModels } from '../lib/model-cards.js';
@@ -12,6 +10,7 @@ import { ensureTopics, kafkaClient, parseBrokers } from '../live/kafka.js';
 import { HttpPrometheusClient, PrometheusQueryError } from '../collect/prometheus-client.js';
 import { EXIT, InputError, SockmlCommand } from '../lib/base-command.js';
 import { durationFlag } from '../lib/flags.js';
+import { checkOutputPath } from '../lib/output-file.js';
 
 export default class Collect extends SockmlCommand {
   static summary = 'Poll Prometheus for per-service Sock Shop metrics and write them as a metrics CSV.';
@@ -83,24 +82,24 @@ rejects), 4 Prometheus never answered.`;
     }
 
     let csv: CsvSampleSink | undefined;
-    if (flags.out && existsSync(journalPath(flags.out))) {
-      throw new InputError(`${journalPath(flags.out)} exists: an earlier collect into ${flags.out} did not finish. Run \`sockml collect recover ${flags.out}\` first (or choose another --out)`);
-    }
     if (flags.out) {
-      try {
-        csv = new CsvSampleSink(flags.out, { label });
-      } catch (e) {
-        throw new InputError(`--out: cannot write ${flags.out} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-      }
+      checkOutputPath(flags.out, { flag: '--out' });
+      // Refuses a file another collect is writing, or one whose journal awaits `collect recover`.
+      csv = new CsvSampleSink(flags.out, { label });
     }
     let kafka: KafkaSampleSink | undefined;
     if (flags.kafka) {
-      const brokers = parseBrokers(flags.kafka);
-      const set = featureSet(flags['feature-set'] ?? (await featureSetOfModels(flags.models ?? defaultModelsDir())));
-      await ensureTopics(brokers, [TOPICS.metrics]);
-      const producer = kafkaClient(brokers, 'sockml-collect').producer({ idempotent: true, maxInFlightRequests: 1 });
-      await producer.connect();
-      kafka = new KafkaSampleSink(producer, set, `live@${new Date().toISOString()}`, intervalMs);
+      try {
+        const brokers = parseBrokers(flags.kafka);
+        const set = featureSet(flags['feature-set'] ?? (await featureSetOfModels(flags.models ?? defaultModelsDir())));
+        await ensureTopics(brokers, [TOPICS.metrics]);
+        const producer = kafkaClient(brokers, 'sockml-collect').producer({ idempotent: true, maxInFlightRequests: 1 });
+        await producer.connect();
+        kafka = new KafkaSampleSink(producer, set, `live@${new Date().toISOString()}`, intervalMs);
+      } catch (e) {
+        await csv?.close(); // releases the file's lock; nothing was written to it
+        throw e;
+      }
     }
     const sink = new TeeSampleSink([csv, kafka].filter((s): s is CsvSampleSink | KafkaSampleSink => s !== undefined));
 
@@ -154,7 +153,7 @@ rejects), 4 Prometheus never answered.`;
     };
     this.log(
       `collect: ${summary.polls} polls (${summary.completedPolls} completed, ${summary.missingPolls} missing), ${summary.services.length} services` +
-        (csv ? `, ${result.rows} rows → ${flags.out}` : '') +
+        (csv ? (summary.completedPolls > 0 ? `, ${result.rows} rows → ${flags.out}` : `, ${flags.out} not written (no poll completed)`) : '') +
         (kafka ? `, ${result.published} feature vectors (${kafka.featureSet.id}) → Kafka 'metrics'` : '') +
         (summary.stoppedBy === 'signal' ? ' (stopped)' : ''),
     );
