@@ -46,6 +46,18 @@ describe('sockml collect after a crash', () => {
     expect(existsSync(`${out}.pending`)).toBe(false);
     expect((await sockml(['collect', 'recover', out])).code).toBe(2); // nothing left to recover
   });
+
+  it('collect recover drops a malformed journal line and says so', async () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'sockml-collect-crash-')), 'm.csv');
+    const row = (t: string, p95: string) => `${t},carts,10,0,5,${p95},12,3,64,,,,`;
+    writeFileSync(out, metricsCsvHeader() + '\n');
+    writeFileSync(`${out}.pending`, [metricsCsvHeader(), row('2026-04-08T22:40:00.000Z', '9'), row('2026-04-08T22:40:30.000Z', 'slow'), '2026-04-08T22:41:00.000Z,car'].join('\n') + '\n');
+    const r = await sockml(['collect', 'recover', out]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/1 appended .*, 2 malformed journal lines dropped/);
+    expect(r.stderr).toMatch(/m\.csv\.pending:3: column 'p95_latency_ms': 'slow' is not a number/);
+    expect(readFileSync(out, 'utf8').trim().split('\n').slice(1)).toEqual([row('2026-04-08T22:40:00.000Z', '9')]);
+  });
 });
 
 describe('sockml collect: one writer per file', () => {

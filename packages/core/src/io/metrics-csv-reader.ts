@@ -56,8 +56,7 @@ export async function* readMetricsCsv(
     dataRecords++;
     try {
       try {
-        if (cells.length !== headerWidth) throw new SchemaError(`expected ${headerWidth} cells as in the header, got ${cells.length}`);
-        batch.push(parseMetricsRow(cells, layout));
+        batch.push(parseMetricsCells(cells, layout, headerWidth));
       } catch (e) {
         // Name file and line only on the error path: building `file:line` for every row is measurable.
         throw e instanceof SchemaError ? new SchemaError(e.message, `${name}:${line}`) : e;
@@ -176,6 +175,29 @@ export async function* readMetricsCsv(
   // A header and nothing else is not an empty recording to report as zero rows: it is a broken one.
   if (dataRecords === 0) throw new SchemaError('no rows after the header (an empty recording)', name);
   if (batch.length > 0) yield batch;
+}
+
+/** The reader's rules for one record: as many cells as the header, each as the schema reads it. */
+function parseMetricsCells(cells: readonly string[], layout: MetricsCsvLayout, headerWidth: number, where?: string): MetricsSample {
+  if (cells.length !== headerWidth) throw new SchemaError(`expected ${headerWidth} cells as in the header, got ${cells.length}`, where);
+  return parseMetricsRow(cells, layout, where);
+}
+
+/**
+ * One line of a metrics CSV (no line end inside), checked by the reader's own rules — quoting, the
+ * header's cell count, every cell as `parseMetricsRow` reads it — for lines read outside a stream, such
+ * as the journal `collect recover` merges. Throws a SchemaError naming `where`.
+ */
+export function parseMetricsCsvLine(line: string, layout: MetricsCsvLayout, headerWidth: number, where: string): MetricsSample {
+  let cells: string[];
+  if (line.includes('"')) {
+    try {
+      cells = (parseCsvSync(line, { relax_column_count: true }) as string[][])[0] ?? [];
+    } catch (e) {
+      throw new SchemaError(`unreadable CSV record (${(e as Error).message})`, where);
+    }
+  } else cells = line.split(',');
+  return parseMetricsCells(cells, layout, headerWidth, where);
 }
 
 function countQuotes(s: string): number {
