@@ -1,8 +1,11 @@
 import { Command } from '@oclif/core';
 import { ModelCardError, SchemaError } from '@sockml/core';
 
-/** Exit codes every sockml command shares (documented in the README). */
-export const EXIT = { ok: 0, failure: 1, badInput: 2, model: 3, environment: 4 } as const;
+/**
+ * Exit codes every sockml command shares (documented in the README); `thresholds` is loadtest's failed
+ * thresholds, k6's own code for them.
+ */
+export const EXIT = { ok: 0, failure: 1, badInput: 2, model: 3, environment: 4, thresholds: 99 } as const;
 
 /**
  * Maps the core's typed errors to a one-line reason on stderr and a stable exit code, so commands stay
