@@ -1,5 +1,5 @@
 import { Args, Flags } from '@oclif/core';
-import { analyzeExperiments } from '@sockml/core';
+import { analyzeExperiments, PARTIAL_RUN_REASON } from '@sockml/core';
 import { EXIT, SockmlCommand } from '../../lib/base-command.js';
 import { readExperimentFiles, selectExperimentFiles } from '../../experiments/files.js';
 import { renderHtmlReport } from '../../experiments/html-report.js';
@@ -11,8 +11,9 @@ export default class ExperimentAnalyze extends SockmlCommand {
 
   static description = `Reads snapshot JSONL files (one poll per line, as in ../shared/data/seed-experiments or as written by
 \`experiment run\`); directories are searched for *.jsonl. Every <condition>_<pattern>_run<id>.jsonl is
-used, for the conditions proactive, reactive and static, except diag_* and the no-load smoke test
-(skipped files are listed with the reason), and 'settle' polls are dropped. replicas -1 and p95_ms 0.0
+used, for the conditions proactive, reactive and static, except diag_*, the no-load smoke test and
+the <run>.partial.jsonl of an interrupted \`experiment run\` (skipped files are listed with the reason;
+a partial run also with a warning on stderr), and 'settle' polls are dropped. replicas -1 and p95_ms 0.0
 are missing data, never numbers. Each condition is reported per pattern and per service; a condition
 without runs is left out of the tables and charts (null in --json), never filled in.
 
@@ -54,6 +55,8 @@ Exit codes: 0 success, 2 bad input (a malformed line is reported as file:line: r
     const sloMs = Number(flags.slo);
     if (!(sloMs > 0)) this.error(`--slo must be a positive number of ms, got '${flags.slo}'`, { exit: EXIT.badInput });
     const files = await selectExperimentFiles(argv as string[]);
+    // An interrupted run is never silently left out: it is named on stderr (and in --json, files.skipped).
+    for (const s of files.skipped.filter((f) => f.reason === PARTIAL_RUN_REASON)) process.stderr.write(`sockml experiment analyze: warning: skipped ${s.file}: ${s.reason}\n`);
     const inputs = [...files.used, ...files.skipped.map((s) => s.file)];
     if (flags.report) checkOutputPath(flags.report, { flag: '--report', inputs });
     const snapshots = await readExperimentFiles(files.used);
