@@ -1,5 +1,5 @@
 import { Args, Flags } from '@oclif/core';
-import { EXIT, InputError, SockmlCommand } from '../lib/base-command.js';
+import { InputError, SockmlCommand } from '../lib/base-command.js';
 import {
   decisionLogHeader,
   formatDecisionLogRow,
@@ -72,7 +72,7 @@ models' without --allow-label-mismatch), 3 model problem.`;
   async run() {
     const { argv, flags } = await this.parse(Replay);
     const sloMs = Number(flags.slo);
-    if (!(sloMs > 0)) this.error(`--slo must be a positive number of ms, got '${flags.slo}'`, { exit: EXIT.badInput });
+    if (!(sloMs > 0)) throw new InputError(`--slo must be a positive number of ms, got '${flags.slo}'`);
     const policy = policyFromFlags(flags);
     const pollIntervalMs = durationFlag('poll-interval', flags['poll-interval']);
     const files = await expandRecordings(argv as string[]);

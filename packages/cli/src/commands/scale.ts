@@ -19,7 +19,8 @@ import {
 import { HttpActuator } from '../actuators/http.js';
 import { KubernetesActuator } from '../actuators/kubernetes.js';
 import { LogActuator } from '../actuators/log.js';
-import { SockmlCommand } from '../lib/base-command.js';
+import { EnvironmentError, InputError, SockmlCommand } from '../lib/base-command.js';
+import { checkOutputPath } from '../lib/output-file.js';
 import { policyFromFlags, policyFlags } from '../lib/policy-flags.js';
 import { durationFlag } from '../lib/flags.js';
 import { decisionBlock } from '../lib/decision-block.js';
@@ -80,20 +81,26 @@ when compressing an experiment (experiment run does).`;
 
   async run() {
     const { flags } = await this.parse(Scale);
+    // Everything is checked before the first connection: a typo is one line (exit 2 or 3), not a hang.
     const brokers = parseBrokers(flags.kafka);
     const windowMs = durationFlag('window', flags.window);
-    const { models } = await loadModelDirectory(flags.models ?? defaultModelsDir());
+    const modelsDir = flags.models ?? defaultModelsDir();
+    const { models } = await loadModelDirectory(modelsDir);
     const weights = Object.fromEntries(models.filter((m) => m.card.weight !== undefined).map((m) => [m.name, m.card.weight!]));
-    const expected = flags['expected-models']?.split(',').map((s) => s.trim()).filter(Boolean) ?? models.map((m) => m.name);
     await Promise.all(models.map((m) => m.close())); // the scaler needs the cards, not the sessions
+    const expected = expectedVoters(flags['expected-models'], models.map((m) => m.name), modelsDir);
+    if (flags.quorum !== undefined && flags.quorum > expected.length) {
+      throw new InputError(`--quorum: must be from 1 to ${expected.length} (the expected voters: ${expected.join(', ')}), got ${flags.quorum}`);
+    }
     const policy = policyFromFlags(flags);
-    const controller = new ScalingController({ strategy: voteStrategy(flags.strategy, weights), expectedModels: expected, windowMs, quorum: flags.quorum }, policy);
-    const inner: Actuator =
-      flags.actuator === 'http'
-        ? new HttpActuator(flags['actuator-url'] ?? this.error('--actuator http needs --actuator-url', { exit: 2 }))
-        : flags.actuator === 'kubernetes'
-          ? new KubernetesActuator({ namespace: flags.namespace })
-          : new LogActuator((line) => this.log(line));
+    let controller: ScalingController;
+    try {
+      controller = new ScalingController({ strategy: voteStrategy(flags.strategy, weights), expectedModels: expected, windowMs, quorum: flags.quorum }, policy);
+    } catch (e) {
+      throw new InputError((e as Error).message);
+    }
+    const inner = this.actuatorFromFlags(flags);
+    if (flags.out) checkOutputPath(flags.out, { flag: '--out' });
     const actuator = new IdempotentActuator(inner);
 
     await ensureTopics(brokers, [TOPICS.votes, TOPICS.decisions, deadLetterTopic(TOPICS.votes)]);
@@ -173,4 +180,37 @@ when compressing an experiment (experiment run does).`;
     this.log(`scale: ${s.decided} decisions (${s.degraded} degraded), ${s.duplicates} duplicate and ${s.late} late votes, ${deadLetters} dead-lettered, ${actuator.duplicates} redelivered decisions not re-applied`);
     this.exit(0); // kafkajs may hold retry timers after a broker outage; the work is done and committed
   }
+
+  /** The actuator the flags ask for: a bad flag is exit 2, a Kubernetes client that cannot be set up exit 4. */
+  private actuatorFromFlags(flags: { actuator: string; 'actuator-url'?: string; namespace: string }): Actuator {
+    if (flags.actuator === 'http') {
+      if (!flags['actuator-url']) throw new InputError('--actuator http needs --actuator-url');
+      try {
+        return new HttpActuator(flags['actuator-url']);
+      } catch (e) {
+        throw new InputError((e as Error).message);
+      }
+    }
+    if (flags.actuator === 'kubernetes') {
+      try {
+        return new KubernetesActuator({ namespace: flags.namespace });
+      } catch (e) {
+        if (e instanceof InputError) throw e;
+        throw new EnvironmentError(`--actuator kubernetes: ${(e as Error).message}`);
+      }
+    }
+    return new LogActuator((line) => this.log(line));
+  }
+}
+
+/** --expected-models: voter names, each a model of --models (whose card gives its weight); default all of them. */
+function expectedVoters(flag: string | undefined, available: string[], modelsDir: string): string[] {
+  if (flag === undefined) return available;
+  const names = flag.split(',').map((s) => s.trim()).filter(Boolean);
+  if (names.length === 0) throw new InputError(`--expected-models: name at least one model (found: ${available.join(', ')})`);
+  const unknown = names.filter((n) => !available.includes(n));
+  if (unknown.length > 0) throw new InputError(`--expected-models: no model ${unknown.map((n) => `'${n}'`).join(', ')} in ${modelsDir} (found: ${available.join(', ')})`);
+  const twice = names.find((n, i) => names.indexOf(n) !== i);
+  if (twice) throw new InputError(`--expected-models: '${twice}' is named twice`);
+  return names;
 }

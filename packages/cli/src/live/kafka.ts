@@ -1,6 +1,7 @@
 import kafkajs, { type Consumer, type Producer } from 'kafkajs';
 import { deadLetterTopic, RetryPolicy } from '@sockml/core';
 import { sleepUntil } from '../collect/poller.js';
+import { InputError } from '../lib/base-command.js';
 
 const { Kafka, logLevel } = kafkajs;
 
@@ -11,7 +12,7 @@ export function parseBrokers(flag: string): string[] {
     .map((b) => b.trim())
     .filter(Boolean);
   if (brokers.length === 0 || brokers.some((b) => !/^[^:\s]+:\d+$/.test(b))) {
-    throw new Error(`--kafka must be host:port[,host:port…], got '${flag}'`);
+    throw new InputError(`--kafka must be host:port[,host:port…], got '${flag}'`);
   }
   return brokers;
 }

@@ -1,6 +1,6 @@
 import { durationFlag, pollIntervalFlag } from '../../lib/flags.js';
 import { Args, Flags } from '@oclif/core';
-import { EXIT, SockmlCommand } from '../../lib/base-command.js';
+import { InputError, SockmlCommand } from '../../lib/base-command.js';
 import { buildDataset, describeLabel, FEATURE_SET_IDS, featureSet, formatTrainingRow, trainingHeader, type DatasetStats } from '@sockml/core';
 import { AtomicOutput } from '../../lib/output-file.js';
 import { expandRecordings, newReadStats, openRecordings } from '../../lib/recordings.js';
@@ -34,7 +34,7 @@ timestamp, p95_now_ms.`;
   async run() {
     const { argv, flags } = await this.parse(DatasetBuild);
     const sloMs = Number(flags.slo);
-    if (!(sloMs > 0)) this.error(`--slo must be a positive number of ms, got '${flags.slo}'`, { exit: EXIT.badInput });
+    if (!(sloMs > 0)) throw new InputError(`--slo must be a positive number of ms, got '${flags.slo}'`);
     const set = featureSet(flags['feature-set']);
     const label = { metric: 'p95_latency_ms' as const, sloMs, lookahead: flags.lookahead };
     const files = await expandRecordings(argv as string[]);

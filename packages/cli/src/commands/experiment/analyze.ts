@@ -1,6 +1,6 @@
 import { Args, Flags } from '@oclif/core';
 import { analyzeExperiments, PARTIAL_RUN_REASON } from '@sockml/core';
-import { EXIT, SockmlCommand } from '../../lib/base-command.js';
+import { InputError, SockmlCommand } from '../../lib/base-command.js';
 import { readExperimentFiles, selectExperimentFiles } from '../../experiments/files.js';
 import { renderHtmlReport } from '../../experiments/html-report.js';
 import { analysisJson, renderAnalysis } from '../../experiments/render.js';
@@ -53,7 +53,7 @@ Exit codes: 0 success, 2 bad input (a malformed line is reported as file:line: r
   async run() {
     const { argv, flags } = await this.parse(ExperimentAnalyze);
     const sloMs = Number(flags.slo);
-    if (!(sloMs > 0)) this.error(`--slo must be a positive number of ms, got '${flags.slo}'`, { exit: EXIT.badInput });
+    if (!(sloMs > 0)) throw new InputError(`--slo must be a positive number of ms, got '${flags.slo}'`);
     const files = await selectExperimentFiles(argv as string[]);
     // An interrupted run is never silently left out: it is named on stderr (and in --json, files.skipped).
     for (const s of files.skipped.filter((f) => f.reason === PARTIAL_RUN_REASON)) process.stderr.write(`sockml experiment analyze: warning: skipped ${s.file}: ${s.reason}\n`);
