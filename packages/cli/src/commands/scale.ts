@@ -22,10 +22,10 @@ import { LogActuator } from '../actuators/log.js';
 import { EnvironmentError, InputError, SockmlCommand } from '../lib/base-command.js';
 import { checkOutputPath } from '../lib/output-file.js';
 import { policyFromFlags, policyFlags } from '../lib/policy-flags.js';
-import { durationFlag } from '../lib/flags.js';
+import { connectTimeoutFlag, durationFlag } from '../lib/flags.js';
 import { decisionBlock } from '../lib/decision-block.js';
 import { defaultModelsDir } from '../lib/paths.js';
-import { ensureTopics, kafkaClient, LIVE_CONSUMER_RUN, OffsetCommitter, parseBrokers, sendInChunks, sendToDeadLetter, stopOnSignal } from '../live/kafka.js';
+import { ensureTopics, kafkaClient, LIVE_CONSUMER_RUN, OffsetCommitter, parseBrokers, sendInChunks, sendToDeadLetter, stopOnSignal, waitForBrokers } from '../live/kafka.js';
 import { HopTrace } from '../live/trace.js';
 
 export default class Scale extends SockmlCommand {
@@ -49,7 +49,14 @@ A failed read (target unreachable) is logged and retried on a later vote of the 
 spaced 1, 2, 4, 8 s apart at least; meanwhile, and if all fail, the policy counts from --min-replicas,
 and a read that succeeds late replaces that count. The policy's cooldowns are measured in snapshot time
 (the polls' timestamps), as replay measures them, so shorten them together with collect's --interval
-when compressing an experiment (experiment run does).`;
+when compressing an experiment (experiment run does).
+
+Flags, --models, --expected-models, --quorum, the actuator's settings and --out are checked before the
+first connection to Kafka; a broker that has not answered within --connect-timeout ends the command.
+
+Exit codes: 0 stopped by Ctrl-C/SIGTERM, 2 bad input (a flag, --expected-models not in --models, --quorum
+above the voters, --out), 3 a model or card problem, 4 Kafka did not answer within --connect-timeout (or
+the Kubernetes client cannot be set up).`;
 
   static examples = [
     '<%= config.bin %> scale --kafka 127.0.0.1:9092',
@@ -76,6 +83,7 @@ when compressing an experiment (experiment run does).`;
       default: 'actuator',
     }),
     quiet: Flags.boolean({ description: 'print only SCALE UP / SCALE DOWN decisions' }),
+    'connect-timeout': connectTimeoutFlag,
     ...policyFlags,
   };
 
@@ -84,6 +92,7 @@ when compressing an experiment (experiment run does).`;
     // Everything is checked before the first connection: a typo is one line (exit 2 or 3), not a hang.
     const brokers = parseBrokers(flags.kafka);
     const windowMs = durationFlag('window', flags.window);
+    const connectTimeoutMs = durationFlag('connect-timeout', flags['connect-timeout']);
     const modelsDir = flags.models ?? defaultModelsDir();
     const { models } = await loadModelDirectory(modelsDir);
     const weights = Object.fromEntries(models.filter((m) => m.card.weight !== undefined).map((m) => [m.name, m.card.weight!]));
@@ -103,6 +112,7 @@ when compressing an experiment (experiment run does).`;
     if (flags.out) checkOutputPath(flags.out, { flag: '--out' });
     const actuator = new IdempotentActuator(inner);
 
+    await waitForBrokers(brokers, connectTimeoutMs);
     await ensureTopics(brokers, [TOPICS.votes, TOPICS.decisions, deadLetterTopic(TOPICS.votes)]);
     const kafka = kafkaClient(brokers, 'sockml-scale');
     // Idempotent: a send retried across a broker hiccup is written once.

@@ -16,8 +16,10 @@ import {
   TurnBatches,
   VOTE_LOG_HEADER,
 } from '@sockml/core';
-import { SockmlCommand } from '../lib/base-command.js';
-import { ensureTopics, kafkaClient, LIVE_CONSUMER_RUN, OffsetCommitter, parseBrokers, sendInChunks, sendToDeadLetter, stopOnSignal } from '../live/kafka.js';
+import { InputError, SockmlCommand } from '../lib/base-command.js';
+import { connectTimeoutFlag, durationFlag } from '../lib/flags.js';
+import { checkOutputPath } from '../lib/output-file.js';
+import { ensureTopics, kafkaClient, LIVE_CONSUMER_RUN, OffsetCommitter, parseBrokers, sendInChunks, sendToDeadLetter, stopOnSignal, waitForBrokers } from '../live/kafka.js';
 import { HopTrace } from '../live/trace.js';
 
 export default class ServeModel extends SockmlCommand {
@@ -28,7 +30,10 @@ export default class ServeModel extends SockmlCommand {
 service, in one request per fetch. Malformed messages go to metrics.dlq with the reason in a header and are counted; processing
 goes on. Serves Prometheus metrics on /metrics and a liveness probe on /healthz (--host, --port; loopback
 by default, 0.0.0.0 in a container). Run one
-process per model; several processes of the same model share partitions through the group.`;
+process per model; several processes of the same model share partitions through the group.
+
+Exit codes: 0 stopped by Ctrl-C/SIGTERM, 2 bad input (a flag, --predictions-log, a --port in use),
+3 a model or card problem, 4 Kafka did not answer within --connect-timeout.`;
 
   static examples = ['<%= config.bin %> serve-model --model models/xgboost.onnx --kafka 127.0.0.1:9092 --port 9464'];
 
@@ -40,11 +45,14 @@ process per model; several processes of the same model share partitions through 
     host: Flags.string({ description: 'address /metrics and /healthz listen on; in a container, 0.0.0.0, so the kubelet and Prometheus reach them', default: '127.0.0.1' }),
     'predictions-log': Flags.string({ description: 'append every vote to this CSV file' }),
     'from-beginning': Flags.boolean({ description: 'a new group starts at the oldest message (default: the newest)', default: false }),
+    'connect-timeout': connectTimeoutFlag,
   };
 
   async run() {
     const { flags } = await this.parse(ServeModel);
     const brokers = parseBrokers(flags.kafka);
+    const connectTimeoutMs = durationFlag('connect-timeout', flags['connect-timeout']);
+    if (flags['predictions-log']) checkOutputPath(flags['predictions-log'], { flag: '--predictions-log' });
     const card = await readModelCard(cardPathFor(flags.model));
     const set = featureSet(card.featureSet);
     const model = await ModelRunner.load(flags.model, set, { intraOpThreads: 1 });
@@ -64,6 +72,13 @@ process per model; several processes of the same model share partitions through 
     });
 
     if (flags['predictions-log']) await writeFile(flags['predictions-log'], VOTE_LOG_HEADER + '\n', { flag: 'a' });
+    try {
+      await waitForBrokers(brokers, connectTimeoutMs);
+    } catch (e) {
+      http.close();
+      await model.close();
+      throw e;
+    }
     await ensureTopics(brokers, [TOPICS.metrics, TOPICS.votes, deadLetterTopic(TOPICS.metrics)]);
     const kafka = kafkaClient(brokers, `sockml-serve-${model.name}`);
     // Idempotent: a send retried across a broker hiccup is written once.
@@ -133,7 +148,7 @@ function listen(host: string, port: number, handler: Handler): Promise<Server> {
     );
   });
   return new Promise((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (e: NodeJS.ErrnoException) => reject(new InputError(`--host ${host} --port ${port}: cannot listen (${e.code ?? e.message})`)));
     server.listen(port, host, () => resolve(server));
   });
 }
