@@ -31,8 +31,12 @@ collect stops). If collect is killed before that, \`sockml collect recover <out>
 into the file; collect refuses to overwrite a file whose journal is still there. The file reads with
 \`sockml replay\`. Ctrl-C stops cleanly.
 
+One collect writes a file at a time: <out>.lock holds its pid, and another collect on the same --out is
+refused while that process lives (the lock of one that died is taken over). The file is created by the
+first completed poll: a collect that never completes one leaves an earlier file as it was.
+
 Exit codes: 0 success (also when stopped by Ctrl-C/SIGTERM), 2 bad input (a flag, a query Prometheus
-rejects), 4 Prometheus never answered.`;
+rejects, an --out that cannot be written or that another collect is writing), 4 Prometheus never answered.`;
 
   static examples = [
     { description: 'Record 30 minutes of 30 s polls with future-only labels', command: '<%= config.bin %> collect --prometheus http://localhost:9090 --duration 30m --out metrics.csv --slo 35.68' },
@@ -45,7 +49,7 @@ rejects), 4 Prometheus never answered.`;
     prometheus: Flags.string({ description: 'Prometheus base URL, e.g. http://localhost:9090', required: true }),
     interval: Flags.string({ description: 'poll interval', default: '30s' }),
     duration: Flags.string({ description: 'stop after this long (whole intervals) [default: until Ctrl-C]' }),
-    out: Flags.string({ description: 'development mode: the metrics CSV to write (replaced if it exists, unless an unfinished run left <out>.pending)' }),
+    out: Flags.string({ description: 'development mode: the metrics CSV to write (replaced by the first completed poll; refused while another collect writes it, or an unfinished run left <out>.pending)' }),
     kafka: Flags.string({ description: 'production mode: publish feature vectors to the `metrics` topic of these brokers (host:port[,…])', env: 'SOCKML_KAFKA' }),
     'feature-set': Flags.string({ description: 'with --kafka: the feature set to publish [default: the one the models in --models use]', options: FEATURE_SET_IDS }),
     models: Flags.string({ description: 'with --kafka: model directory whose cards name the feature set [default: ./models or the bundled models]' }),

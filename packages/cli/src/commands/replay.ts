@@ -32,7 +32,7 @@ were not trained for; --allow-label-mismatch scores them anyway (with a warning)
 recordings' 9.86 ms SLO.
 
 Exit codes: 0 success, 2 bad input (unreadable or malformed CSV, bad flag, --slo/--lookahead not the
-models' without --allow-label-mismatch), 3 model problem.`;
+models' without --allow-label-mismatch, an --out that cannot be written or is an input), 3 model problem.`;
 
   static examples = [
     { description: 'Replay the bundled GKE recordings with the bundled models', command: '<%= config.bin %> replay fixtures/sockshop-gke/runs' },
@@ -57,7 +57,7 @@ models' without --allow-label-mismatch), 3 model problem.`;
       description: "score the models even if --slo/--lookahead differ from the label their cards were trained for (otherwise refused, exit code 2)",
     }),
     labels: Flags.string({ description: "'future': recompute future-only labels from p95; 'column': trust the CSV's sla_violated", options: ['future', 'column'], default: 'future' }),
-    out: Flags.string({ description: 'write one CSV row per (snapshot, service): features, each model’s probability and vote, the decision, the label' }),
+    out: Flags.string({ description: 'write one CSV row per (snapshot, service): features, each model’s probability and vote, the decision, the label (in place only if the replay succeeds; never one of the inputs)' }),
     'skip-invalid': Flags.boolean({ description: 'skip malformed rows (counted in the report) instead of stopping at the first' }),
     progress: Flags.boolean({ description: 'show progress on stderr [default: when stderr is a terminal]', allowNo: true }),
     'poll-interval': pollIntervalFlag,

@@ -12,7 +12,11 @@ Runs the same FeatureExtractor and Labeler as replay and the live pipeline, so a
 exactly the inputs it will see. Each CSV is one run (state resets between files). Labels are future-only:
 label(t) = 1 if p95 > SLO in any of polls t+1..t+k of the same service. The last k polls of each series
 are unlabelled and left out. Columns: features in model order, then label, run_id, pattern, service,
-timestamp, p95_now_ms.`;
+timestamp, p95_now_ms. The matrix is written beside -o and renamed into place once complete: a run that
+fails leaves an earlier file as it was.
+
+Exit codes: 0 success, 2 bad input (a malformed or non-recording CSV, file:line; a bad flag; an -o that
+cannot be written or is one of the inputs).`;
 
   static examples = [
     '<%= config.bin %> dataset build fixtures/sockshop-gke/runs --slo 35.68 --lookahead 2 --feature-set trend-v1 -o train.csv',
