@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, existsSync, createReadStream, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, existsSync, createReadStream, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -101,6 +101,15 @@ describe('CsvSampleSink', () => {
       expect(() => new CsvSampleSink(out, { label: { metric: 'p95_latency_ms', sloMs: 35, lookahead: 1 } })).toThrow(/m\.csv\.pending exists: .*sockml collect recover/);
       expect(existsSync(`${out}.lock`)).toBe(false);
     });
+  });
+
+  it('--out /dev/null (or /dev/stdout): written in place, never renamed over, no lock beside it', async () => {
+    const sink = new CsvSampleSink('/dev/null');
+    await sink.write(poll(0, [sample(0, 'a', 10)]));
+    await sink.close();
+    expect(statSync('/dev/null').isCharacterDevice()).toBe(true);
+    expect(existsSync('/dev/null.lock')).toBe(false);
+    expect(sink.rowsWritten).toBe(1);
   });
 
   it('a run that never completes a poll leaves an existing file as it was (and writes no journal)', async () => {

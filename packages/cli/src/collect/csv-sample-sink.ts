@@ -1,5 +1,6 @@
 import { closeSync, existsSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { InputError } from '../lib/base-command.js';
+import { outputTarget } from '../lib/output-file.js';
 import { journalPath } from './journal-recovery.js';
 import { WriterLock } from './writer-lock.js';
 import { formatMetricsRow, metricsCsvHeader, PollLabeler, type CollectedPoll, type LabelDefinition, type MetricsSample, type PollSlot } from '@sockml/core';
@@ -35,7 +36,9 @@ export interface CsvSampleSinkOptions {
  */
 export class CsvSampleSink implements SampleSink {
   private fd: number | undefined;
-  private readonly lock: WriterLock;
+  private readonly lock: WriterLock | undefined;
+  /** Where the rows go: the real file behind a symlink; a device or pipe (/dev/stdout) is written as it is. */
+  private readonly target: ReturnType<typeof outputTarget>;
   private readonly labeler?: PollLabeler<PendingRow>;
   private readonly journal: string;
   private previousSlot = new Map<string, MetricsSample>();
@@ -49,11 +52,12 @@ export class CsvSampleSink implements SampleSink {
     readonly path: string,
     options: CsvSampleSinkOptions = {},
   ) {
+    this.target = outputTarget(path);
     // Who is writing this file: another collect, and `collect recover`, refuse while this process lives.
-    this.lock = WriterLock.acquire(path);
+    this.lock = this.target.direct ? undefined : WriterLock.acquire(path);
     this.journal = journalPath(path);
     if (existsSync(this.journal)) {
-      this.lock.release();
+      this.lock?.release();
       throw new InputError(`${this.journal} exists: an earlier collect into ${path} did not finish. Run \`sockml collect recover ${path}\` first (or choose another --out)`);
     }
     if (options.label) this.labeler = new PollLabeler(options.label);
@@ -65,12 +69,17 @@ export class CsvSampleSink implements SampleSink {
    */
   private open(): number {
     if (this.fd !== undefined) return this.fd;
-    const tmp = `${this.path}.${process.pid}.tmp`;
-    const fd = openSync(tmp, 'w');
+    if (this.target.direct) {
+      this.fd = openSync(this.target.path, 'w');
+      writeSync(this.fd, metricsCsvHeader() + '\n');
+      return this.fd;
+    }
+    const tmp = `${this.target.path}.${process.pid}.tmp`;
+    const fd = openSync(tmp, 'w', this.target.mode ?? 0o666);
     try {
       writeSync(fd, metricsCsvHeader() + '\n');
       fsyncSync(fd);
-      renameSync(tmp, this.path);
+      renameSync(tmp, this.target.path);
     } catch (e) {
       closeSync(fd);
       rmSync(tmp, { force: true });
@@ -118,7 +127,7 @@ export class CsvSampleSink implements SampleSink {
       rmSync(this.journal, { force: true });
     }
     if (this.fd !== undefined) closeSync(this.fd);
-    this.lock.release();
+    this.lock?.release();
   }
 
   private stillWaiting(done: { item: PendingRow }[]): PendingRow[] {
@@ -138,7 +147,7 @@ export class CsvSampleSink implements SampleSink {
     if (lines.length === 0) return;
     const fd = this.open();
     writeSync(fd, lines.join('\n') + '\n');
-    fsyncSync(fd);
+    if (!this.target.direct) fsyncSync(fd);
     this.rowsWritten += rows;
   }
 

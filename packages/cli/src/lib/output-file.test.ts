@@ -1,9 +1,10 @@
 import { spawn } from 'node:child_process';
-import { copyFileSync, existsSync, linkSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, linkSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REPO, sockml } from '../test-support.js';
+import { AtomicOutput } from './output-file.js';
 import { SOCKML_BIN } from './sockml-child.js';
 
 const STEP = join(REPO, 'fixtures/sockshop-gke/runs/step/run_3.csv');
@@ -153,6 +154,27 @@ describe('a full disk (every write failing) is one line, exit code 2, and keeps 
 });
 
 describe('AtomicOutput', () => {
+  it('writes through a symlink (the link stays), keeps the replaced file\'s mode, and writes a device in place', async () => {
+    const dir = scratch();
+    const real = join(dir, 'real.csv');
+    writeFileSync(real, 'old\n');
+    chmodSync(real, 0o600);
+    symlinkSync(real, join(dir, 'link.csv'));
+    const out = AtomicOutput.open(join(dir, 'link.csv'), { flag: '--out' });
+    out.write('new\n');
+    await out.commit();
+    expect(lstatSync(join(dir, 'link.csv')).isSymbolicLink()).toBe(true);
+    expect(readFileSync(real, 'utf8')).toBe('new\n');
+    expect(statSync(real).mode & 0o777).toBe(0o600);
+    // /dev/null cannot be replaced by a rename, and must never be.
+    const devNull = AtomicOutput.open('/dev/null', { flag: '--out' });
+    devNull.write('discarded\n');
+    await devNull.commit();
+    expect(statSync('/dev/null').isCharacterDevice()).toBe(true);
+    expect(readdirSync(dir).sort()).toEqual(['link.csv', 'real.csv']);
+  });
+
+
   it('a process killed by a signal it does not handle leaves no temporary file and no target', async () => {
     const dir = scratch();
     const target = join(dir, 'out.csv');

@@ -9,7 +9,7 @@
  *  - every error (missing directory, a directory, no space left) is an InputError naming the flag: one
  *    line and exit code 2, never a stack trace.
  */
-import { closeSync, createWriteStream, fsyncSync, openSync, renameSync, statSync, unlinkSync, type Stats, type WriteStream } from 'node:fs';
+import { chmodSync, closeSync, createWriteStream, fsyncSync, openSync, realpathSync, renameSync, statSync, unlinkSync, type Stats, type WriteStream } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { finished } from 'node:stream/promises';
 import { basename, dirname, join } from 'node:path';
@@ -62,6 +62,24 @@ export function checkOutputPath(path: string, o: OutputOptions): void {
   }
 }
 
+/**
+ * Where the bytes for `path` go. A symlink is followed (the link stays a link, its file is replaced). A
+ * path that exists and is not a regular file — /dev/null, a FIFO — or lives under /dev or /proc
+ * (/dev/stdout, also when redirected to a file) is written directly: it cannot be replaced by a rename,
+ * and must not be (renaming over /dev/null as root would replace it).
+ */
+export function outputTarget(path: string): { path: string; direct: boolean; mode?: number } {
+  let st: Stats;
+  try {
+    st = statSync(path); // follows symlinks, also /dev/stdout's to a pipe
+  } catch {
+    return { path, direct: false }; // a new file
+  }
+  // /dev/stdout redirected to a file is still the process's stdout: written through, never replaced.
+  if (!st.isFile() || /^\/(dev|proc)\//.test(path)) return { path, direct: true };
+  return { path: realpathSync(path), direct: false, mode: st.mode & 0o7777 };
+}
+
 /** Temporary files not yet renamed or removed: removed if the process ends first. */
 const pending = new Set<string>();
 const removePending = () => {
@@ -112,26 +130,45 @@ export class AtomicOutput {
   private constructor(
     readonly path: string,
     private readonly flag: string,
-    private readonly temp: string,
+    /** The temporary file, or null when writing straight to a device or pipe (outputTarget). */
+    private readonly temp: string | null,
+    private readonly target: string,
     private readonly fd: number,
   ) {
-    this.stream = createWriteStream(temp, { fd, autoClose: false, highWaterMark: 1 << 16 });
+    this.stream = createWriteStream(temp ?? target, { fd, autoClose: false, highWaterMark: 1 << 16 });
     this.stream.on('error', (e) => (this.failure ??= e));
   }
 
   /** Checks the path (checkOutputPath) and creates the temporary file beside it. */
   static open(path: string, o: OutputOptions): AtomicOutput {
     checkOutputPath(path, o);
-    const temp = tempPathFor(path);
+    const target = outputTarget(path);
+    if (target.direct) {
+      let fd: number;
+      try {
+        fd = openSync(target.path, 'w');
+      } catch (e) {
+        throw new InputError(`${o.flag} ${path}: cannot write (${reason(e)})`);
+      }
+      return new AtomicOutput(path, o.flag, null, target.path, fd);
+    }
+    const temp = tempPathFor(target.path);
     let fd: number;
     try {
-      fd = openSync(temp, 'wx');
+      fd = openSync(temp, 'wx', target.mode ?? 0o666);
     } catch (e) {
-      throw new InputError(`${o.flag} ${path}: cannot write in ${dirname(path)} (${reason(e)})`);
+      throw new InputError(`${o.flag} ${path}: cannot write in ${dirname(target.path)} (${reason(e)})`);
     }
     pending.add(temp);
     hookSignals();
-    return new AtomicOutput(path, o.flag, temp, fd);
+    if (target.mode !== undefined) {
+      try {
+        chmodSync(temp, target.mode); // the replaced file's permissions, whatever the umask
+      } catch {
+        // best effort
+      }
+    }
+    return new AtomicOutput(path, o.flag, temp, target.path, fd);
   }
 
   /** A write failed: `commit()` will throw it; later writes throw at once. */
@@ -170,9 +207,13 @@ export class AtomicOutput {
     this.done = true;
     try {
       if (this.failure) throw this.failure;
+      if (this.temp === null) {
+        closeSync(this.fd);
+        return;
+      }
       fsyncSync(this.fd);
       closeSync(this.fd);
-      renameSync(this.temp, this.path);
+      renameSync(this.temp, this.target);
       pending.delete(this.temp);
     } catch (e) {
       this.discard();
@@ -194,6 +235,7 @@ export class AtomicOutput {
     } catch {
       // closed already
     }
+    if (this.temp === null) return;
     try {
       unlinkSync(this.temp);
     } catch {
