@@ -125,13 +125,16 @@ describe('sockml loadtest', () => {
   });
 
   it('--peak-rps 10⁹ does not hang: SIGTERM stops it within a second, the excess counted as dropped', async () => {
-    const child = spawn(process.execPath, [resolve(REPO, 'packages/cli/bin/run.js'), 'loadtest', '--pattern', 'constant', '--duration', '1m', '--target', 'http://127.0.0.1:1', '--peak-rps', '1000000000', '--json'], {
+    const child = spawn(process.execPath, [resolve(REPO, 'packages/cli/bin/run.js'), 'loadtest', '--pattern', 'constant', '--duration', '1m', '--target', 'http://127.0.0.1:1', '--peak-rps', '1000000000', '--json', '--progress'], {
       cwd: dir,
       env: { ...process.env, NO_COLOR: '1' },
     });
     let stdout = '';
+    let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
-    await new Promise((r) => setTimeout(r, 2500));
+    // Signalled once the load runs (its progress line after a second or more), not while Node starts.
+    const running = new Promise<void>((r) => child.stderr.on('data', (d) => (stderr += d) && /loadtest: [1-9]\d*\/60 s/.test(stderr) && r()));
+    await running;
     const signalled = performance.now();
     child.kill('SIGTERM');
     const guard = setTimeout(() => child.kill('SIGKILL'), 20_000);
