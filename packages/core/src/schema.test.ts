@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import {
   formatDecisionMessage,
+  formatMetricsMessage,
+  parseMetricsMessage,
   formatMetricsRow,
   formatVoteMessage,
   metricsCsvLayout,
@@ -109,6 +111,25 @@ describe('Kafka messages', () => {
     const msg = formatVoteMessage(vote);
     expect(msg).toMatchObject({ timestamp: vote.timestamp, service: 'carts', model: 'xgboost', prediction: 1, probability: 0.8, confidence: 0.8 });
     expect(parseVoteMessage(JSON.parse(JSON.stringify(msg)))).toEqual(vote);
+  });
+
+  const observation = { requestRateRps: 52.5, errorRatePct: 0, p50LatencyMs: 7.2, p95LatencyMs: null, p99LatencyMs: null, cpuUsagePct: 31.4, memoryUsageMb: 326 };
+
+  it("carries the poll's observation from the feature vector to the vote, nulls as nulls", () => {
+    const v = { ...vote, observation };
+    const msg = JSON.parse(JSON.stringify(formatVoteMessage(v)));
+    expect(msg.observed).toEqual({ request_rate_rps: 52.5, error_rate_pct: 0, p50_latency_ms: 7.2, p95_latency_ms: null, p99_latency_ms: null, cpu_usage_pct: 31.4, memory_usage_mb: 326 });
+    expect(parseVoteMessage(msg)).toEqual(v);
+    const vector = { snapshotId: 'run@t', runId: 'run', timestamp: '2026-04-08T22:32:44Z', timeMs: Date.parse('2026-04-08T22:32:44Z'), service: 'carts', featureSet: 'x', values: [1, 2], observation };
+    expect(parseMetricsMessage(JSON.parse(JSON.stringify(formatMetricsMessage(vector, ['a', 'b']))), ['a', 'b'])).toEqual({ ...vector, values: Float32Array.of(1, 2) });
+  });
+
+  it.each([
+    [{ request_rate_rps: 1 }, /observed.error_rate_pct' must be a number ≥ 0 or null, got undefined/],
+    [{ ...Object.fromEntries(['request_rate_rps', 'error_rate_pct', 'p50_latency_ms', 'p95_latency_ms', 'p99_latency_ms', 'cpu_usage_pct', 'memory_usage_mb'].map((k) => [k, 1])), cpu_usage_pct: -3 }, /observed.cpu_usage_pct'/],
+    ['fast', /field 'observed' must be an object/],
+  ])('rejects a malformed observation %#', (observed, message) => {
+    expect(() => parseVoteMessage({ ...formatVoteMessage(vote), observed }, 'model-votes[0]@3')).toThrow(message);
   });
 
   it('reads a prototype vote without sockml fields', () => {

@@ -79,6 +79,56 @@ export interface MetricsSample {
   slaViolated: 0 | 1 | null;
 }
 
+/**
+ * What a service measured at one poll, without time or label: the scaling policy's view of the poll
+ * (PolicyObservation). It travels with the poll's feature vector (`metrics`) and the votes cast on it
+ * (`model-votes`), so the live scaler decides on the same observation replay reads from the CSV.
+ */
+export type PollObservation = Pick<MetricsSample, 'requestRateRps' | 'errorRatePct' | 'p50LatencyMs' | 'p95LatencyMs' | 'p99LatencyMs' | 'cpuUsagePct' | 'memoryUsageMb'>;
+
+/** The observation's fields by their CSV column names, in CSV order: its JSON form on Kafka. */
+const OBSERVATION_FIELDS = [
+  ['request_rate_rps', 'requestRateRps'],
+  ['error_rate_pct', 'errorRatePct'],
+  ['p50_latency_ms', 'p50LatencyMs'],
+  ['p95_latency_ms', 'p95LatencyMs'],
+  ['p99_latency_ms', 'p99LatencyMs'],
+  ['cpu_usage_pct', 'cpuUsagePct'],
+  ['memory_usage_mb', 'memoryUsageMb'],
+] as const satisfies readonly (readonly [(typeof METRICS_CSV_COLUMNS)[number], keyof PollObservation])[];
+
+export type ObservationMessage = Record<(typeof OBSERVATION_FIELDS)[number][0], number | null>;
+
+export function observationOf(s: PollObservation): PollObservation {
+  return {
+    requestRateRps: s.requestRateRps,
+    errorRatePct: s.errorRatePct,
+    p50LatencyMs: s.p50LatencyMs,
+    p95LatencyMs: s.p95LatencyMs,
+    p99LatencyMs: s.p99LatencyMs,
+    cpuUsagePct: s.cpuUsagePct,
+    memoryUsageMb: s.memoryUsageMb,
+  };
+}
+
+export function formatObservation(o: PollObservation): ObservationMessage {
+  return Object.fromEntries(OBSERVATION_FIELDS.map(([col, key]) => [col, o[key]])) as ObservationMessage;
+}
+
+/** Reads an `observed` object: every field present, each a finite number ≥ 0 or null (missing). */
+export function parseObservation(json: unknown, where?: string): PollObservation {
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new SchemaError("field 'observed' must be an object", where);
+  const o = json as Record<string, unknown>;
+  const out = {} as Record<keyof PollObservation, number | null>;
+  for (const [col, key] of OBSERVATION_FIELDS) {
+    const v = o[col];
+    if (v === null) out[key] = null;
+    else if (typeof v === 'number' && Number.isFinite(v) && v >= 0) out[key] = v;
+    else throw new SchemaError(`field 'observed.${col}' must be a number ≥ 0 or null, got ${JSON.stringify(v)}`, where);
+  }
+  return out;
+}
+
 /** Maps a header to column indexes, and fails naming every required column that is missing. */
 export interface MetricsCsvLayout {
   index: Record<(typeof METRICS_CSV_COLUMNS)[number], number>;
@@ -230,6 +280,53 @@ export function formatMetricsRow(s: MetricsSample, previous?: MetricsSample): st
 }
 
 // ---------------------------------------------------------------------------------------------
+// Rate trace: a load shape as (t_seconds, rps) points (`--pattern trace --trace FILE`)
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Columns of a two-column rate trace. (A trace can also be a metrics recording, read with the metrics
+ * row above; `load/patterns/trace.ts` decides which a file is by its header.)
+ */
+export const TRACE_CSV_COLUMNS = ['t_seconds', 'rps'] as const;
+
+/** One point of a rate trace: the offered rate at a time, seconds from the trace's first point. */
+export interface TracePoint {
+  tSeconds: number;
+  rps: number;
+}
+
+export interface TraceCsvLayout {
+  index: Record<(typeof TRACE_CSV_COLUMNS)[number], number>;
+}
+
+/** Maps a trace header to column indexes, and fails naming every missing column. */
+export function traceCsvLayout(header: readonly string[], where?: string): TraceCsvLayout {
+  const names = header.map((h) => h.trim());
+  const missing = TRACE_CSV_COLUMNS.filter((c) => !names.includes(c));
+  if (missing.length > 0) {
+    throw new SchemaError(
+      `missing required column${missing.length > 1 ? 's' : ''} ${missing.map((m) => `'${m}'`).join(', ')} (a rate trace has the header ${TRACE_CSV_COLUMNS.join(',')}; header has: ${names.join(', ')})`,
+      where,
+    );
+  }
+  return { index: { t_seconds: names.indexOf('t_seconds'), rps: names.indexOf('rps') } };
+}
+
+/** Validates one trace record: both cells are required numbers ≥ 0 (a trace has no "no data" points). */
+export function parseTraceRow(cells: readonly string[], layout: TraceCsvLayout, where?: string): TracePoint {
+  const required = (column: (typeof TRACE_CSV_COLUMNS)[number]): number => {
+    const raw = cells[layout.index[column]] ?? '';
+    const v = numberCell(raw, column, where, 0);
+    if (v === null) throw new SchemaError(`column '${column}': '${raw.trim()}' is not a number (every point of a trace needs one)`, where);
+    return v;
+  };
+  return { tSeconds: required('t_seconds'), rps: required('rps') };
+}
+
+/** Formats a trace point as a CSV line in TRACE_CSV_COLUMNS order. */
+export const formatTraceRow = (p: TracePoint): string => `${p.tSeconds},${p.rps}`;
+
+// ---------------------------------------------------------------------------------------------
 // Feature vector (Kafka topic `metrics`)
 // ---------------------------------------------------------------------------------------------
 
@@ -243,6 +340,8 @@ export interface FeatureVector {
   service: string;
   featureSet: string;
   values: Float32Array | number[];
+  /** The poll's measurements, for the scaling policy (absent from older producers' messages). */
+  observation?: PollObservation;
 }
 
 /** Prototype-compatible `metrics` message: {timestamp, service, features{...}} plus sockml's fields. */
@@ -253,6 +352,7 @@ export interface MetricsMessage {
   snapshot_id: string;
   run_id: string;
   feature_set: string;
+  observed?: ObservationMessage;
 }
 
 export function formatMetricsMessage(v: FeatureVector, featureNames: readonly string[]): MetricsMessage {
@@ -261,7 +361,15 @@ export function formatMetricsMessage(v: FeatureVector, featureNames: readonly st
   }
   const features: Record<string, number> = {};
   featureNames.forEach((n, i) => (features[n] = v.values[i]));
-  return { timestamp: v.timestamp, service: v.service, features, snapshot_id: v.snapshotId, run_id: v.runId, feature_set: v.featureSet };
+  return {
+    timestamp: v.timestamp,
+    service: v.service,
+    features,
+    snapshot_id: v.snapshotId,
+    run_id: v.runId,
+    feature_set: v.featureSet,
+    ...(v.observation ? { observed: formatObservation(v.observation) } : {}),
+  };
 }
 
 function obj(x: unknown, where?: string): Record<string, unknown> {
@@ -301,6 +409,7 @@ export function parseMetricsMessage(json: unknown, featureNames: readonly string
     service: str(o, 'service', where),
     featureSet: str(o, 'feature_set', where, true) || 'unknown',
     values,
+    ...(o.observed === undefined ? {} : { observation: parseObservation(o.observed, where) }),
   };
 }
 
@@ -321,6 +430,8 @@ export interface Vote {
   violationProbability: number;
   /** The probability the model gives its own prediction (the prototype's `confidence`). */
   confidence: number;
+  /** The poll's measurements, passed on from the feature vector the vote was cast on. */
+  observation?: PollObservation;
 }
 
 export interface VoteMessage {
@@ -334,6 +445,7 @@ export interface VoteMessage {
   violation_probability: number;
   snapshot_id: string;
   model_version: string;
+  observed?: ObservationMessage;
 }
 
 export function formatVoteMessage(v: Vote): VoteMessage {
@@ -347,6 +459,7 @@ export function formatVoteMessage(v: Vote): VoteMessage {
     violation_probability: v.violationProbability,
     snapshot_id: v.snapshotId,
     model_version: v.modelVersion,
+    ...(v.observation ? { observed: formatObservation(v.observation) } : {}),
   };
 }
 
@@ -369,6 +482,7 @@ export function parseVoteMessage(json: unknown, where?: string): Vote {
     prediction,
     violationProbability,
     confidence: num(o, 'confidence', where, 0, 1),
+    ...(o.observed === undefined ? {} : { observation: parseObservation(o.observed, where) }),
   };
 }
 

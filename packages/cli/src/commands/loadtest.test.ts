@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parse } from 'csv-parse/sync';
@@ -42,6 +43,9 @@ function sockml(args: string[], o: { killAfterMs?: number; env?: Record<string, 
     });
   });
 }
+
+writeFileSync(join(dir, 'unsorted.csv'), 't_seconds,rps\n0,5\n2,5\n1,5\n');
+writeFileSync(join(dir, 'carts-only.csv'), 'timestamp,service,request_rate_rps,error_rate_pct,p50_latency_ms,p95_latency_ms,p99_latency_ms,cpu_usage_pct,memory_usage_mb\n2026-04-08T20:00:00Z,carts,1,0,2,4,5,1,300\n2026-04-08T20:00:30Z,carts,1,0,2,4,5,1,300\n');
 
 describe('sockml loadtest', () => {
   it('runs a pattern, prints the summary and streams a stamped CSV timeline', async () => {
@@ -161,7 +165,63 @@ describe('sockml loadtest', () => {
     expect(JSON.parse(json.stdout).run.target).toBe(target.replace('http://', 'http://***@') + '/');
   });
 
+  describe('--pattern trace', () => {
+    // 10 → 30 rps over 2 s, then 30 rps for 2 s: 40 + 60 = 100 requests.
+    const trace = join(dir, 'short.trace.csv');
+    writeFileSync(trace, 't_seconds,rps\n0,10\n2,30\n4,30\n');
+
+    it('plays the trace at its own length and rates, and stamps where it came from', async () => {
+      const out = join(dir, 'trace-own.csv');
+      // The server fails every checkout on purpose: allowed here, where the trace is what is tested.
+      const r = await sockml(['loadtest', '--pattern', 'trace', '--trace', trace, '--target', target, '--out', out, '--max-error-rate', '100']);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toContain(`loadtest: trace ${trace} (peak 30 rps, 4 s)`);
+      expect(r.stdout).toMatch(/offered +100 requests/);
+      const text = readFileSync(out, 'utf8');
+      const stamp = JSON.parse(text.split('\n')[0].slice(2));
+      expect(stamp.pattern).toMatchObject({
+        name: 'trace',
+        peakRps: 30,
+        durationMs: 4000,
+        params: { file: trace, format: 'rate-csv', sha256: createHash('sha256').update(readFileSync(trace)).digest('hex'), points: 3, traceSeconds: 4, playedSeconds: 4, timeStretch: 1, traceMaxRps: 30, rateScale: 1 },
+      });
+      const rows = parse(text, { columns: true, comment: '#', cast: true }) as Record<string, number>[];
+      expect(rows.map((x) => x.offered)).toEqual([15, 25, 30, 30]); // ∫ of 10 + 10t over each second, then flat
+    });
+
+    it('--duration shorter cuts it, --peak-rps scales what is played', async () => {
+      const out = join(dir, 'trace-cut.csv');
+      // The first 2 s (10 → 30 rps), scaled ×2: 20 → 60 rps, 80 requests.
+      const r = await sockml(['loadtest', '--pattern', 'trace', '--trace', trace, '--duration', '2s', '--peak-rps', '60', '--target', target, '--out', out, '--max-error-rate', '100']);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toMatch(/offered +80 requests/);
+      const rows = parse(readFileSync(out, 'utf8'), { columns: true, comment: '#', cast: true }) as Record<string, number>[];
+      expect(rows.map((x) => x.offered)).toEqual([30, 50]);
+    });
+
+    it('--engine k6: the script stretches the bundled example over --duration at its own rates', async () => {
+      const script = join(dir, 'trace.k6.js');
+      const file = join(REPO, 'fixtures/traces/flash-crowd.csv');
+      const r = await sockml(['loadtest', '--pattern', 'trace', '--trace', file, '--duration', '20m', '--target', target, '--engine', 'k6', '--k6-script', script], { env: { PATH: '/nonexistent' } });
+      expect(r.code).toBe(4);
+      const source = readFileSync(script, 'utf8');
+      const options = JSON.parse(/^export const options = (\{[\s\S]*?\n\});$/m.exec(source)![1]);
+      // The file's points (0, 120, 150, 270, 330, 480, 510, 570, 600 s) at twice the time apart.
+      expect(options.scenarios.sockml.startRate).toBe(20);
+      expect(options.scenarios.sockml.stages).toEqual(
+        [[240, 20], [60, 90], [240, 90], [120, 40], [300, 40], [60, 120], [120, 120], [60, 30]].map(([s, target]) => ({ duration: `${s * 1000}ms`, target })),
+      );
+      const stamp = JSON.parse(/^const STAMP = (.*);$/m.exec(source)![1]);
+      expect(stamp.pattern).toMatchObject({ name: 'trace', peakRps: 120, durationMs: 1_200_000, params: { file, points: 9, timeStretch: 2, rateScale: 1 } });
+    });
+  });
+
   it.each([
+    [['--pattern', 'trace'], /--pattern trace needs --trace FILE/],
+    [['--pattern', 'ramp', '--trace', 'x.csv'], /--trace is for --pattern trace \(got --pattern ramp\)/],
+    [['--pattern', 'trace', '--trace', 'missing.csv'], /--trace missing\.csv: no such file/],
+    [['--pattern', 'trace', '--trace', 'unsorted.csv'], /^sockml loadtest: unsorted\.csv:4: t_seconds 1 is not after 2 \(line 3\): times must strictly increase$/m],
+    [['--pattern', 'trace', '--trace', 'carts-only.csv'], /^sockml loadtest: carts-only\.csv:1: no front-end rows/m],
     [['--pattern', 'zigzag'], /Expected --pattern=zigzag to be one of/],
     [['--pattern', 'ramp', '--duration', '10'], /--duration: '10' is not a duration/],
     [['--pattern', 'ramp', '--mix', 'shop=1'], /--mix: unknown journey step 'shop'/],

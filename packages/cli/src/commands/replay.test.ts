@@ -49,7 +49,8 @@ describe('sockml replay', () => {
 
   it('replays every bundled recording (copies of ../shared/data) with --json', async () => {
     const dir = join(REPO, 'fixtures');
-    const files = readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.csv'));
+    // fixtures/traces holds load traces (`t_seconds,rps`), not recordings.
+    const files = readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.csv') && !f.startsWith('traces'));
     expect(files.length).toBe(21);
     for (const f of files) {
       const r = await sockml(['replay', join(dir, f), '--json', ...(f.includes('local') ? ['--slo', '9.86', '--allow-label-mismatch'] : [])]);

@@ -1,7 +1,7 @@
-import { type Comparison, type Condition, type ExperimentAnalysis, type MannWhitneyResult, type PairKey } from '@sockml/core';
+import { type Comparison, type Condition, type ConditionTimeline, type ExperimentAnalysis, type MannWhitneyResult, type PairKey } from '@sockml/core';
 import type { ExperimentFiles } from './files.js';
 import { describeDifference, presentConditions, STATIC_PAIRS } from './render.js';
-import { barChart, escapeHtml, lineChart } from './svg-charts.js';
+import { barChart, escapeHtml, lineChart, stripChart, type ChartSize } from './svg-charts.js';
 
 /** Colour-blind-safe (Okabe–Ito blue, orange and bluish green). */
 export const CONDITION_COLORS: Record<Condition, string> = { proactive: '#0072B2', reactive: '#E69F00', static: '#009E73' };
@@ -26,6 +26,54 @@ const staticRow = (scope: string, c: Comparison, k: PairKey) => {
 };
 
 const LABELS: Record<Condition, string> = { proactive: 'proactive (ML)', reactive: 'reactive (HPA)', static: 'static' };
+
+/** One colour per service in every panel (Okabe–Ito, then greys); the front-end is black and drawn thicker. */
+const SERVICE_PALETTE = ['#000000', '#E69F00', '#56B4E9', '#009E73', '#0072B2', '#D55E00', '#CC79A7', '#999999', '#666666', '#BBBBBB'];
+const VIOLATION_COLOR = '#D55E00';
+const PANEL_LINE: ChartSize = { width: 380, height: 300, left: 48, legendItem: 95 };
+const STRIP_ROW = 18;
+
+/**
+ * Per pattern, one column per condition: its runs' replicas per service over the run, and a strip per
+ * service of the share of runs violating the SLO at each interval (top row: the share of all service
+ * polls), averaged by interval index.
+ */
+function conditionPanels(timelines: readonly ConditionTimeline[]): string {
+  if (timelines.length === 0) return '';
+  const allServices = [...new Set(timelines.flatMap((t) => t.services))].sort((a, b) => (a === 'front-end' ? -1 : b === 'front-end' ? 1 : a.localeCompare(b)));
+  const colorOf = (s: string) => SERVICE_PALETTE[allServices.indexOf(s) % SERVICE_PALETTE.length];
+  const patterns = [...new Set(timelines.map((t) => t.pattern))];
+  const panel = (t: ConditionTimeline) => {
+    const key = `${t.pattern}-${t.condition}`;
+    const xs = t.points.map((p) => p.intervalIdx);
+    const replicas = lineChart({
+      id: `replicas-${key}`,
+      title: `${LABELS[t.condition]}: replicas`,
+      xLabel: 'interval_idx',
+      yLabel: `ready replicas, mean of ${t.runs} run${t.runs === 1 ? '' : 's'}`,
+      size: PANEL_LINE,
+      series: t.services.map((svc) => ({ name: svc, color: colorOf(svc), width: svc === 'front-end' ? 3 : 1.5, dots: false, points: t.points.map((p): [number, number | null] => [p.intervalIdx, p.replicas[svc]]) })),
+    });
+    const rows = [
+      { name: 'all services', values: t.points.map((p) => p.violatingShare), bold: true, gapAfter: true },
+      ...t.services.map((svc) => ({ name: svc, values: t.points.map((p) => p.violating[svc]), bold: svc === 'front-end' })),
+    ];
+    const violations = stripChart({
+      id: `violations-${key}`,
+      title: `${LABELS[t.condition]}: p95 > SLO`,
+      xLabel: 'interval_idx',
+      xs,
+      rows,
+      color: VIOLATION_COLOR,
+      valueLabel: (v) => `${Math.round(v * 100)} %`,
+      size: { width: 380, height: 52 + 16 + rows.length * STRIP_ROW + 6 + 48, left: 76, legendItem: 68 },
+    });
+    return `<figure class="panel" data-pattern="${escapeHtml(t.pattern)}" data-condition="${t.condition}"><figcaption>${escapeHtml(t.pattern)} · ${LABELS[t.condition]} · ${t.runs} run${t.runs === 1 ? '' : 's'}</figcaption>\n${replicas}\n${violations}</figure>`;
+  };
+  return `<h2>Over the run, per condition</h2>
+<p class="meta">Each column averages one condition's runs of one pattern by interval index (runs of different patterns saw different load, so they are not mixed). Lines: mean ready replicas per service, the front-end in black; a gap is an interval without a replica count. Strips: the share of runs whose p95 exceeded the SLO at that interval, per service; grey is no data (no requests), never “no violation”.</p>
+${patterns.map((p) => `<h3>${escapeHtml(p)}</h3>\n<div class="panels" data-pattern="${escapeHtml(p)}">\n${timelines.filter((t) => t.pattern === p).map(panel).join('\n')}\n</div>`).join('\n')}`;
+}
 
 /** The whole report as one self-contained HTML document (inline CSS and SVG, no scripts, no fetches). */
 export function renderHtmlReport(a: ExperimentAnalysis, files: ExperimentFiles, generatedAt = new Date().toISOString()): string {
@@ -96,6 +144,10 @@ h1 { font-size: 22px; margin-bottom: 4px; } h2 { font-size: 17px; margin-top: 28
 .meta { color: #666; font-size: 12px; }
 .charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(560px, 1fr)); gap: 12px; }
 .charts svg { max-width: 100%; height: auto; border: 1px solid #eee; border-radius: 4px; background: #fff; }
+.panels { display: grid; grid-template-columns: repeat(auto-fit, minmax(380px, 1fr)); gap: 12px; }
+.panel { margin: 0; } .panel figcaption { font-size: 13px; font-weight: bold; margin-bottom: 4px; }
+.panel svg { display: block; max-width: 100%; height: auto; border: 1px solid #eee; border-radius: 4px; background: #fff; margin-bottom: 6px; }
+h3 { font-size: 15px; margin: 18px 0 6px; }
 table { border-collapse: collapse; margin: 8px 0; font-size: 13px; }
 th, td { border: 1px solid #ddd; padding: 3px 8px; text-align: right; } th { background: #f4f6f8; }
 td:first-child, th:first-child { text-align: left; }
@@ -117,6 +169,8 @@ ${a.durationWarnings.length ? `<p class="warn">Replica-seconds, durations not me
 <div class="charts">
 ${charts.join('\n')}
 </div>
+
+${conditionPanels(a.conditionTimelines.filter((t) => present.includes(t.condition)))}
 
 <h2>By condition</h2>
 ${table(['condition', 'runs', 'cells', 'violation %', 'violation % (with data)', 'mean p95 ms', 'median p95 ms', 'replica-s', 'scaling actions', 'front-end violation %', 'front-end median p95 ms'], conditionRows, 'conditions')}

@@ -57,6 +57,7 @@ describe('an output that is also an input is refused (exit 2), the input untouch
     ['replay --out a hard link to the input', ['replay', input, '--out', join(dir, 'hard.csv.bak')]],
     ['replay of a directory --out a file in it', ['replay', dir, '--out', join(dir, 'run_3.csv')]],
     ['dataset build -o the input', ['dataset', 'build', input, '-o', input, '--feature-set', 'seed-v1']],
+    ['loadtest --out its --trace', ['loadtest', '--pattern', 'trace', '--trace', input, '--target', DEAD, '--out', input]],
   ])('%s', async (_, args) => {
     const r = await sockml(args);
     expect(r.code, r.stderr).toBe(2);

@@ -1,40 +1,80 @@
 /**
- * The ScalingPolicy's flags, defined once for every command that decides (`replay`, `scale`): the same
- * names, defaults and validation, so an offline replay can be given exactly the policy a live scaler ran
- * with (e.g. the compressed cooldowns of `experiment run --time-scale`).
+ * The scaling policy's flags, defined once for every command that decides (`replay`, `scale`, `lab`,
+ * `experiment run`): the same names, defaults and validation, so an offline replay can be given exactly
+ * the policy a live scaler ran with (e.g. the compressed cooldowns of `experiment run --time-scale`).
+ *
+ * `--policy NAME` picks a policy from the core registry; `--policy-set key=value` (repeatable) sets any of
+ * its settings (POLICY_PARAMETERS); `--min-replicas`/`--max-replicas` are every policy's bounds. The step
+ * policy's older flags (`--scale-up-cooldown`, `--scale-down-cooldown`, `--scale-down-after`) still work,
+ * for step only.
  */
 import { Flags } from '@oclif/core';
-import { DEFAULT_POLICY, ScalingPolicy } from '@sockml/core';
+import { DEFAULT_POLICY_NAME, DEFAULT_STEP_POLICY, parsePolicySettings, POLICY_DEFAULTS, POLICY_NAMES, POLICY_PARAMETERS, scalingPolicy, type ScalingPolicy } from '@sockml/core';
 import { InputError } from './base-command.js';
 import { durationFlag } from './flags.js';
 
+const settingsHelp = POLICY_NAMES.map((n) => `${n}: ${POLICY_PARAMETERS[n].filter((p) => !p.key.endsWith('Replicas')).map((p) => p.key).join(', ')}`).join('; ');
+
 export const policyFlags = {
-  'min-replicas': Flags.integer({ description: 'policy: fewest replicas per service', default: DEFAULT_POLICY.minReplicas, min: 0 }),
-  'max-replicas': Flags.integer({ description: 'policy: most replicas per service', default: DEFAULT_POLICY.maxReplicas, min: 1 }),
-  'scale-up-cooldown': Flags.string({ description: 'policy: no scale-up within this long of the last scaling action (snapshot time)', default: `${DEFAULT_POLICY.scaleUpCooldownMs / 1000}s` }),
-  'scale-down-cooldown': Flags.string({ description: 'policy: no scale-down within this long of the last scaling action (snapshot time)', default: `${DEFAULT_POLICY.scaleDownCooldownMs / 1000}s` }),
-  'scale-down-after': Flags.integer({ description: 'policy: scale down only after this many calm snapshots in a row', default: DEFAULT_POLICY.scaleDownAfterCalmPolls, min: 1 }),
+  policy: Flags.string({ description: 'how verdicts become replicas (see docs/POLICIES.md)', options: [...POLICY_NAMES], default: DEFAULT_POLICY_NAME }),
+  'policy-set': Flags.string({ description: `a setting of --policy, key=value (repeatable; durations as 90s or ms). ${settingsHelp}`, multiple: true }),
+  'min-replicas': Flags.integer({ description: 'policy: fewest replicas per service', default: DEFAULT_STEP_POLICY.minReplicas, min: 0 }),
+  'max-replicas': Flags.integer({ description: 'policy: most replicas per service', default: DEFAULT_STEP_POLICY.maxReplicas, min: 1 }),
+  'scale-up-cooldown': Flags.string({ description: `step policy: no scale-up within this long of the last scaling action (snapshot time) [default: ${DEFAULT_STEP_POLICY.scaleUpCooldownMs / 1000}s]` }),
+  'scale-down-cooldown': Flags.string({ description: `step policy: no scale-down within this long of the last scaling action (snapshot time) [default: ${DEFAULT_STEP_POLICY.scaleDownCooldownMs / 1000}s]` }),
+  'scale-down-after': Flags.integer({ description: `step policy: scale down only after this many calm snapshots in a row [default: ${DEFAULT_STEP_POLICY.scaleDownAfterCalmPolls}]`, min: 1 }),
 };
 
 export interface PolicyFlagValues {
+  policy: string;
+  'policy-set'?: string[];
   'min-replicas': number;
   'max-replicas': number;
-  'scale-up-cooldown': string;
-  'scale-down-cooldown': string;
-  'scale-down-after': number;
+  'scale-up-cooldown'?: string;
+  'scale-down-cooldown'?: string;
+  'scale-down-after'?: number;
 }
 
-export function policyFromFlags(flags: PolicyFlagValues): ScalingPolicy {
-  const config = {
-    ...DEFAULT_POLICY,
-    minReplicas: flags['min-replicas'],
-    maxReplicas: flags['max-replicas'],
-    scaleUpCooldownMs: durationFlag('scale-up-cooldown', flags['scale-up-cooldown']),
-    scaleDownCooldownMs: durationFlag('scale-down-cooldown', flags['scale-down-cooldown']),
-    scaleDownAfterCalmPolls: flags['scale-down-after'],
-  };
+/** The policy's name and complete settings, as the flags give them (what a child process or a worker is handed). */
+export function policySpecFromFlags(flags: PolicyFlagValues): { name: string; settings: Record<string, number> } {
+  const name = flags.policy;
+  const stepOnly = (['scale-up-cooldown', 'scale-down-cooldown', 'scale-down-after'] as const).filter((f) => flags[f] !== undefined);
+  if (name !== 'step' && stepOnly.length > 0) throw new InputError(`--${stepOnly[0]} is a setting of the step policy, not of '${name}' (use --policy-set)`);
+  let settings: Record<string, number>;
   try {
-    return new ScalingPolicy(config);
+    settings = parsePolicySettings(name, flags['policy-set'] ?? []);
+  } catch (e) {
+    throw new InputError(`--policy-set: ${(e as Error).message}`);
+  }
+  settings.minReplicas ??= flags['min-replicas'];
+  settings.maxReplicas ??= flags['max-replicas'];
+  if (flags['scale-up-cooldown'] !== undefined) settings.scaleUpCooldownMs = durationFlag('scale-up-cooldown', flags['scale-up-cooldown']);
+  if (flags['scale-down-cooldown'] !== undefined) settings.scaleDownCooldownMs = durationFlag('scale-down-cooldown', flags['scale-down-cooldown']);
+  if (flags['scale-down-after'] !== undefined) settings.scaleDownAfterCalmPolls = flags['scale-down-after'];
+  const complete = { ...(POLICY_DEFAULTS[name as keyof typeof POLICY_DEFAULTS] as object), ...settings } as Record<string, number>;
+  policyFrom(name, complete);
+  return { name, settings: complete };
+}
+
+export function policyFromFlags(flags: PolicyFlagValues): ScalingPolicy<any> {
+  const { name, settings } = policySpecFromFlags(flags);
+  return policyFrom(name, settings);
+}
+
+/** `scale`-style flags that give a child process exactly this policy. */
+export function policyArgs(spec: { name: string; settings: Record<string, number> }): string[] {
+  return ['--policy', spec.name, ...Object.entries(spec.settings).flatMap(([k, v]) => ['--policy-set', `${k}=${v}`])];
+}
+
+/** The policy with its durations divided by the time scale (`experiment run --time-scale`). */
+export function compressPolicy(spec: { name: string; settings: Record<string, number> }, timeScale: number): { name: string; settings: Record<string, number> } {
+  const durations = new Set((POLICY_PARAMETERS[spec.name as keyof typeof POLICY_PARAMETERS] ?? []).filter((p) => p.kind === 'duration').map((p) => p.key));
+  return { name: spec.name, settings: Object.fromEntries(Object.entries(spec.settings).map(([k, v]) => [k, durations.has(k) ? v / timeScale : v])) };
+}
+
+function policyFrom(name: string, settings: Record<string, number>): ScalingPolicy<any> {
+  try {
+    return scalingPolicy(name, settings);
   } catch (e) {
     throw new InputError((e as Error).message);
   }

@@ -9,10 +9,15 @@ import { expectSameDecisionsAsReplay, jsonLines, publish, startPipeline, waitFor
  * the way must land in metrics.dlq with its reason, without stopping anything.
  */
 const RECORDING = 'fixtures/sockshop-gke/runs/step/run_3.csv';
+/**
+ * A policy that reads the poll's observation (CPU, rate, latencies) besides the verdict, so the test also
+ * shows that the observation reaches the scaler intact: publish → metrics → serve-model → model-votes → scale.
+ */
+const POLICY = ['--policy', 'hybrid'];
 let p: Pipeline;
 
 beforeAll(async () => {
-  p = await startPipeline();
+  p = await startPipeline({ scaleArgs: POLICY });
 });
 afterAll(async () => {
   await p?.stop();
@@ -31,7 +36,9 @@ describe('live pipeline on a real Kafka broker (integration)', () => {
     await waitFor(`${rows} decisions`, () => jsonLines(p.decisionsFile).length >= rows);
     const live = jsonLines(p.decisionsFile);
     expect(new Set(live.map((d) => d.decision_id)).size).toBe(rows); // one decision per (service, snapshot)
-    await expectSameDecisionsAsReplay([RECORDING], live, p.logDir);
+    await expectSameDecisionsAsReplay([RECORDING], live, p.logDir, POLICY);
+    expect(live.some((d) => d.decision !== 'NO_ACTION'), 'some decisions act').toBe(true);
+    expect(live.some((d) => /CPU \d+ %/.test(d.reason)), 'the policy saw the observation').toBe(true);
 
     // The malformed message went to the dead-letter topic with its reason, once per serve-model group.
     const consumer = new kafkajs.Kafka({ brokers: p.broker.brokers, logLevel: kafkajs.logLevel.NOTHING }).consumer({ groupId: 'dlq-check' });

@@ -14,8 +14,8 @@ export const TIMELINE_COLUMNS = ['second', 'offered', 'started', 'dropped', 'ach
 export class CsvTimelineSink implements TimelineSink {
   private readonly out: AtomicOutput;
 
-  constructor(path: string, stamp: LoadRunStamp) {
-    this.out = AtomicOutput.open(path, { flag: '--out' });
+  constructor(path: string, stamp: LoadRunStamp, inputs: readonly string[] = []) {
+    this.out = AtomicOutput.open(path, { flag: '--out', inputs });
     this.out.write(`# ${JSON.stringify(stamp)}\n${TIMELINE_COLUMNS.join(',')}\n`);
   }
 

@@ -12,8 +12,9 @@ export class JsonTimelineSink implements TimelineSink {
   constructor(
     private readonly path: string,
     private readonly stamp: LoadRunStamp,
+    private readonly inputs: readonly string[] = [],
   ) {
-    checkOutputPath(path, { flag: '--out' });
+    checkOutputPath(path, { flag: '--out', inputs });
   }
 
   write(row: TimelineRow): void {
@@ -23,7 +24,7 @@ export class JsonTimelineSink implements TimelineSink {
   close(summary: LoadRunSummary & { stoppedBy: string }): Promise<void> {
     // JSON.stringify writes NaN as null already; the replacer only rounds latencies to µs.
     const round = (_: string, v: unknown) => (typeof v === 'number' && !Number.isInteger(v) && Number.isFinite(v) ? Math.round(v * 1000) / 1000 : v);
-    return writeFileAtomic(this.path, JSON.stringify({ run: this.stamp, summary, timeline: this.rows }, round, 2) + '\n', { flag: '--out' });
+    return writeFileAtomic(this.path, JSON.stringify({ run: this.stamp, summary, timeline: this.rows }, round, 2) + '\n', { flag: '--out', inputs: this.inputs });
   }
 
   abort(): Promise<void> {

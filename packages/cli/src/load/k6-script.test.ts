@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { ArrivalSchedule, DEFAULT_JOURNEY, journeyRequests, loadPattern, PATTERN_NAMES } from '@sockml/core';
+import { ArrivalSchedule, DEFAULT_JOURNEY, journeyRequests, loadPattern, PATTERN_NAMES, tracePattern } from '@sockml/core';
+import { REPO } from '../test-support.js';
 import { K6Engine, K6MissingError } from './k6.js';
 import { k6Stages, renderK6Script, summaryFromK6, type K6Stage } from './k6-script.js';
 
@@ -48,6 +49,21 @@ describe('k6 script', () => {
       for (const s of stages) expect(Number.isInteger(s.target)).toBe(true);
     },
   );
+
+  // A trace has many more points than the shapes (a recording: one per 30 s poll), scaled, cut and stretched.
+  it.each([
+    { file: 'sockshop-gke/runs/step/run_3.csv', o: {} },
+    { file: 'sockshop-gke/runs/spike/run_1.csv', o: { peakRps: 1234, durationMs: 123_457 } },
+    { file: 'sockshop-gke/runs/ramp/run_2.csv', o: { peakRps: 7, durationMs: 3_600_000 } },
+    { file: 'traces/flash-crowd.csv', o: { peakRps: 100 } },
+  ])('trace $file $o: the stages offer what the builtin schedule offers', ({ file, o }) => {
+    const pattern = tracePattern(readFileSync(join(REPO, 'fixtures', file), 'utf8'), file, o);
+    const { startRate, stages } = k6Stages(pattern);
+    const k6 = integrate(startRate, stages);
+    expect(k6.ms).toBe(pattern.durationMs);
+    expect(Math.abs(k6.requests - new ArrivalSchedule(pattern).size)).toBeLessThan(1);
+    for (const s of stages) expect(Number.isInteger(s.target)).toBe(true);
+  });
 
   it('jumps are 0-duration stages', () => {
     const { startRate, stages } = k6Stages(loadPattern('step', { durationMs: 40_000, peakRps: 100 }));

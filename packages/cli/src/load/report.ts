@@ -1,5 +1,6 @@
 import type { LoadRunSummary, ThresholdVerdict, TimelineRow } from '@sockml/core';
 import type { LoadRunStamp } from './timeline-sink.js';
+import { patternLabel } from './trace-flag.js';
 
 const f = (v: number, digits = 1) => (Number.isFinite(v) ? v.toFixed(digits) : '–');
 const n = (v: number) => Math.round(v).toLocaleString('en');
@@ -8,7 +9,7 @@ const n = (v: number) => Math.round(v).toLocaleString('en');
 export function renderLoadReport(stamp: LoadRunStamp, s: LoadRunSummary, stoppedBy: string, verdict?: ThresholdVerdict): string {
   const p = stamp.pattern;
   const lines = [
-    `loadtest: ${p.name} (peak ${p.peakRps} rps, ${f(p.durationMs / 1000, 0)} s) → ${stamp.target}, ${stamp.engine} engine, ${stamp.model} model${stoppedBy === 'signal' ? ' (stopped early)' : ''}`,
+    `loadtest: ${patternLabel(p)} (peak ${p.peakRps} rps, ${f(p.durationMs / 1000, 0)} s) → ${stamp.target}, ${stamp.engine} engine, ${stamp.model} model${stoppedBy === 'signal' ? ' (stopped early)' : ''}`,
     `offered    ${n(s.offered)} requests, ${f(s.offeredRps, 2)} rps`,
     `achieved   ${n(s.completedInWindow)} responses in the window, ${f(s.achievedRps, 2)} rps (${f(s.achievedRatio * 100, 2)} % of offered)`,
     ...(s.transportErrors > 0 ? [`no answer  ${n(s.transportErrors)} requests got no response (refused, reset or timed out): errors, not responses`] : []),

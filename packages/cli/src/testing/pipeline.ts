@@ -83,9 +83,9 @@ export async function publish(kafka: string, recording: string): Promise<number>
 }
 
 /** Replays `recordings` offline and requires every live decision to equal replay's, row for row. */
-export async function expectSameDecisionsAsReplay(recordings: string[], live: any[], dir: string) {
+export async function expectSameDecisionsAsReplay(recordings: string[], live: any[], dir: string, replayArgs: string[] = []) {
   const replayOut = join(dir, 'replay.csv');
-  const r = await sockml(['replay', ...recordings, '--out', replayOut]);
+  const r = await sockml(['replay', ...recordings, '--out', replayOut, ...replayArgs]);
   expect(r.code, r.stderr).toBe(0);
   const offline = parseCsvSync(readFileSync(replayOut, 'utf8'), { columns: true }) as Record<string, string>[];
   expect(live.length).toBe(offline.length);

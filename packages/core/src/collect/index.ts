@@ -6,3 +6,4 @@ export * from './poll-samples.js';
 export * from './poll-schedule.js';
 export * from './retry-policy.js';
 export * from './poll-labeler.js';
+export * from './histogram-quantile.js';

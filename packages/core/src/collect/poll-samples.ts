@@ -68,9 +68,24 @@ export function samplesFromPoll(
   responses: Readonly<Record<QueryName, unknown>>,
   options: SamplesFromPollOptions = {},
 ): CollectedPoll {
+  const series = {} as Record<QueryName, PromVectorSeries[]>;
+  for (const name of Object.keys(responses) as QueryName[]) series[name] = parseVectorResponse(responses[name]);
+  return samplesFromSeries(poll, series, options);
+}
+
+/**
+ * samplesFromPoll on results already read: the one place where a poll's query results become samples,
+ * whether they came from a Prometheus server (collect) or were computed from the emulator's counters
+ * in virtual time (`sockml lab`), so both apply the same rules for missing, NaN and idle series.
+ */
+export function samplesFromSeries(
+  poll: { slot: number; timeMs: number },
+  results: Readonly<Partial<Record<QueryName, readonly PromVectorSeries[]>>>,
+  options: SamplesFromPollOptions = {},
+): CollectedPoll {
   const byService = {} as Record<QueryName, Map<string, number>>;
-  for (const name of Object.keys(responses) as QueryName[]) {
-    byService[name] = perService(parseVectorResponse(responses[name]), name === 'p50' || name === 'p95' || name === 'p99', PRIMARY_LABEL[name]);
+  for (const name of Object.keys(results) as QueryName[]) {
+    byService[name] = perService(results[name]!, name === 'p50' || name === 'p95' || name === 'p99', PRIMARY_LABEL[name]);
   }
   const get = (name: QueryName, service: string) => byService[name]?.get(service);
 
@@ -138,7 +153,7 @@ export function samplesFromPoll(
  * has one series; a result without that label is resolved in code and summed per service, except a
  * quantile, which cannot be summed: two series for one service there make it NaN (reported missing).
  */
-function perService(series: PromVectorSeries[], isQuantile: boolean, primary?: string): Map<string, number> {
+function perService(series: readonly PromVectorSeries[], isQuantile: boolean, primary?: string): Map<string, number> {
   const out = new Map<string, number>();
   for (const s of series) {
     const service = s.labels[SERVICE_LABEL] || resolveService(s.labels, primary);

@@ -88,6 +88,44 @@ describe('analyzeExperiments on a hand-made pair of runs', () => {
     ]);
   });
 
+  it('builds the per-service timelines of each (pattern, condition)', () => {
+    expect(a.conditionTimelines.map((t) => [t.pattern, t.condition, t.runs, t.services])).toEqual([
+      ['step', 'proactive', 1, ['front-end', 'carts']],
+      ['step', 'reactive', 1, ['front-end', 'carts']],
+    ]);
+    // Proactive, from the table above: carts' idx1 has neither a count nor a p95 (null, not 0).
+    expect(a.conditionTimelines[0].points).toEqual([
+      { intervalIdx: 0, runs: 1, replicas: { 'front-end': 1, carts: 1 }, violating: { 'front-end': 1, carts: 0 }, totalReplicas: 2, violatingShare: 0.5 },
+      { intervalIdx: 1, runs: 1, replicas: { 'front-end': 2, carts: null }, violating: { 'front-end': 0, carts: null }, totalReplicas: 2, violatingShare: 0 },
+      { intervalIdx: 2, runs: 1, replicas: { 'front-end': 2, carts: 1 }, violating: { 'front-end': 1, carts: 0 }, totalReplicas: 3, violatingShare: 0.5 },
+    ]);
+    // Reactive idx1: carts has 2 replicas but no p95.
+    expect(a.conditionTimelines[1].points[1]).toMatchObject({ replicas: { 'front-end': 1, carts: 2 }, violating: { 'front-end': 1, carts: null }, totalReplicas: 3 });
+  });
+
+  it('averages per-service timelines over runs by interval index, pattern by pattern', () => {
+    const more = [
+      ...SNAPSHOTS,
+      // A second proactive step run: idx0 front-end 3 replicas at 30 ms; idx1 3 replicas, carts 1 at 90 ms; no idx2.
+      snap('proactive', 2, 0, { 'front-end': [3, 30], carts: [1, 10] }),
+      snap('proactive', 2, 1, { 'front-end': [3, 39], carts: [1, 90] }),
+      // A ramp run of its own, and a service only it has.
+      snap('proactive', 3, 0, { 'front-end': [7, 99], user: [1, 5] }, { pattern: 'ramp' }),
+    ];
+    const t = analyzeExperiments(more, { sloMs: 40, bootstrapResamples: 200 }).conditionTimelines;
+    expect(t.map((x) => [x.pattern, x.condition, x.runs, x.services])).toEqual([
+      ['ramp', 'proactive', 1, ['front-end', 'user']],
+      ['step', 'proactive', 2, ['front-end', 'carts']],
+      ['step', 'reactive', 1, ['front-end', 'carts']],
+    ]);
+    const step = t[1].points;
+    expect(step.map((p) => p.runs)).toEqual([2, 2, 1]);
+    expect(step[0]).toMatchObject({ replicas: { 'front-end': 2, carts: 1 }, violating: { 'front-end': 0.5, carts: 0 }, totalReplicas: 3, violatingShare: 0.25 });
+    // idx1: run 1's carts has no data, so carts' share is run 2's alone.
+    expect(step[1]).toMatchObject({ replicas: { 'front-end': 2.5, carts: 1 }, violating: { 'front-end': 0, carts: 1 }, totalReplicas: 3, violatingShare: 1 / 3 });
+    expect(t[0].points).toEqual([{ intervalIdx: 0, runs: 1, replicas: { 'front-end': 7, user: 1 }, violating: { 'front-end': 1, user: 0 }, totalReplicas: 8, violatingShare: 0.5 }]);
+  });
+
   it('summarises each run and the pattern the same way as the whole', () => {
     expect(a.runs.map((r) => [r.condition, r.runId, r.snapshots, r.medianIntervalSeconds, r.replicaSeconds, r.scalingActions])).toEqual([
       ['proactive', 1, 3, 30, 210, 1],

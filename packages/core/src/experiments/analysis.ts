@@ -130,6 +130,35 @@ export interface TimelinePoint {
   runs: number;
 }
 
+/** One interval index of a (pattern, condition)'s runs, per service. */
+export interface ServiceTimelinePoint {
+  intervalIdx: number;
+  /** Runs with a snapshot at this index. */
+  runs: number;
+  /** Per service, mean ready replicas over the runs that recorded them here; null when none did. */
+  replicas: Record<string, number | null>;
+  /** Per service, the share of runs with data (a p95) here whose p95 > SLO; null when none had data. */
+  violating: Record<string, number | null>;
+  /** Mean over runs of the run's total replicas (services with a count); null when no run had one. */
+  totalReplicas: number | null;
+  /** Share of (run, service) observations with p95 > SLO among those with data; null without data. */
+  violatingShare: number | null;
+}
+
+/**
+ * The runs of one pattern under one condition, averaged by interval index, service by service: what the
+ * report's per-condition panels draw. Split by pattern because runs of different patterns at one index
+ * saw different load.
+ */
+export interface ConditionTimeline {
+  pattern: string;
+  condition: Condition;
+  runs: number;
+  /** Every service seen, the front-end first, then by name. */
+  services: string[];
+  points: ServiceTimelinePoint[];
+}
+
 /** A snapshot (or a whole run) whose duration could not be measured from the timestamps. */
 export interface RunDurationWarning extends DurationWarning {
   condition: Condition;
@@ -148,6 +177,8 @@ export interface ExperimentAnalysis {
   /** The same per pattern: patternServices[pattern][service][condition]. */
   patternServices: Record<string, Record<string, Record<Condition, GroupMetrics | null>>>;
   timeline: Record<Condition, TimelinePoint[]>;
+  /** Per pattern and condition (patterns by name, conditions in CONDITIONS order), per service. */
+  conditionTimelines: ConditionTimeline[];
   runs: RunSummary[];
   /** Where replica-seconds used the run's median gap or the fallback instead of a measured gap. */
   durationWarnings: RunDurationWarning[];
@@ -359,6 +390,43 @@ function timeline(runs: readonly Run[], sloMs: number): TimelinePoint[] {
     .map(([intervalIdx, p]) => ({ intervalIdx, violationRate: p.withData ? p.violations / p.withData : null, meanReplicas: mean(p.totals), runs: p.totals.length }));
 }
 
+function conditionTimeline(pattern: string, condition: Condition, runs: readonly Run[], sloMs: number): ConditionTimeline {
+  const names = new Set<string>();
+  for (const run of runs) for (const s of run.snapshots) for (const name of Object.keys(s.services)) names.add(name);
+  const services = [...names].sort((a, b) => (a === FRONT_END ? -1 : b === FRONT_END ? 1 : a.localeCompare(b)));
+  const byIdx = new Map<number, ExperimentSnapshot[]>();
+  for (const run of runs) {
+    for (const s of run.snapshots) {
+      const list = byIdx.get(s.intervalIdx);
+      if (list) list.push(s);
+      else byIdx.set(s.intervalIdx, [s]);
+    }
+  }
+  const points = [...byIdx.entries()]
+    .sort((a, b) => a[0] - b[0])
+    .map(([intervalIdx, snaps]): ServiceTimelinePoint => {
+      const replicas: Record<string, number | null> = {};
+      const violating: Record<string, number | null> = {};
+      let withData = 0;
+      let violations = 0;
+      for (const name of services) {
+        const seen = snaps.map((s) => s.services[name]).filter((v) => v !== undefined);
+        replicas[name] = mean(seen.flatMap((v) => (v.replicas === null ? [] : [v.replicas])));
+        const p95s = seen.flatMap((v) => (v.p95Ms === null ? [] : [v.p95Ms]));
+        const over = p95s.filter((p) => p > sloMs).length;
+        violating[name] = p95s.length ? over / p95s.length : null;
+        withData += p95s.length;
+        violations += over;
+      }
+      const totals = snaps.flatMap((s) => {
+        const known = Object.values(s.services).flatMap((v) => (v.replicas === null ? [] : [v.replicas]));
+        return known.length ? [known.reduce((x, y) => x + y, 0)] : [];
+      });
+      return { intervalIdx, runs: snaps.length, replicas, violating, totalReplicas: mean(totals), violatingShare: withData ? violations / withData : null };
+    });
+  return { pattern, condition, runs: runs.length, services, points };
+}
+
 /** The whole analysis of a set of snapshots (already selected by file; settle polls are dropped here). */
 export function analyzeExperiments(snapshots: readonly ExperimentSnapshot[], options: ExperimentAnalysisOptions): ExperimentAnalysis {
   const opts: Required<ExperimentAnalysisOptions> = { fallbackIntervalSeconds: DEFAULT_SNAPSHOT_SECONDS, bootstrapResamples: 10_000, bootstrapSeed: 20260413, ...options };
@@ -392,6 +460,12 @@ export function analyzeExperiments(snapshots: readonly ExperimentSnapshot[], opt
     services: perService(runs, opts),
     patternServices: Object.fromEntries(patterns.map((p) => [p, perService(runs.filter((r) => r.pattern === p), opts)])),
     timeline: Object.fromEntries(CONDITIONS.map((c) => [c, timeline(runs.filter((r) => r.condition === c), opts.sloMs)])) as Record<Condition, TimelinePoint[]>,
+    conditionTimelines: patterns.flatMap((p) =>
+      CONDITIONS.flatMap((c) => {
+        const these = runs.filter((r) => r.pattern === p && r.condition === c);
+        return these.length ? [conditionTimeline(p, c, these, opts.sloMs)] : [];
+      }),
+    ),
     runs: runSummaries,
     durationWarnings: runs.flatMap((r) => r.durationWarnings.map((w) => ({ condition: r.condition, pattern: r.pattern, runId: r.runId, ...w }))),
   };

@@ -173,3 +173,46 @@ export function bootstrapMeanDifference(
     seed,
   };
 }
+
+export interface WilcoxonResult {
+  /** Sum of the ranks of the positive differences. */
+  wPlus: number;
+  p: number;
+  method: 'exact' | 'asymptotic';
+  /** Pairs with a non-zero difference (zero differences are dropped, scipy's default 'wilcox'). */
+  n: number;
+}
+
+/**
+ * Two-sided Wilcoxon signed-rank test on paired differences, as scipy.stats.wilcoxon (zero_method
+ * 'wilcox', correction off): zero differences are dropped; the exact null distribution of W+ when no
+ * two |differences| tie and at most 50 pairs remain, otherwise the normal approximation with the
+ * tie-corrected variance. No non-zero difference gives p = 1; no pairs at all, null.
+ */
+export function wilcoxonSignedRank(differences: readonly number[]): WilcoxonResult | null {
+  if (differences.length === 0) return null;
+  const d = differences.filter((x) => !nearlyEqual(x, 0));
+  const n = d.length;
+  if (n === 0) return { wPlus: 0, p: 1, method: 'exact', n: 0 };
+  const { ranks, tieSizes } = rankWithTies(d.map(Math.abs));
+  let wPlus = 0;
+  for (let i = 0; i < n; i++) if (d[i] > 0) wPlus += ranks[i];
+  const total = (n * (n + 1)) / 2;
+  const hasTies = tieSizes.some((t) => t > 1);
+  if (!hasTies && n <= 50) {
+    // counts[s]: subsets of {1..n} whose ranks sum to s; every sign pattern is equally likely under H0.
+    const counts = new Float64Array(total + 1);
+    counts[0] = 1;
+    for (let r = 1; r <= n; r++) for (let s = total; s >= r; s--) counts[s] += counts[s - r];
+    const all = 2 ** n;
+    const extreme = Math.max(wPlus, total - wPlus);
+    let tail = 0;
+    for (let s = Math.ceil(extreme - 1e-9); s <= total; s++) tail += counts[s];
+    return { wPlus, p: Math.min(1, (2 * tail) / all), method: 'exact', n };
+  }
+  const tieTerm = tieSizes.reduce((s, t) => s + (t * t * t - t), 0) / 48;
+  const sigma = Math.sqrt((n * (n + 1) * (2 * n + 1)) / 24 - tieTerm);
+  if (!(sigma > 0)) return { wPlus, p: 1, method: 'asymptotic', n };
+  const z = (wPlus - total / 2) / sigma;
+  return { wPlus, p: Math.min(1, 2 * normalSf(Math.abs(z))), method: 'asymptotic', n };
+}

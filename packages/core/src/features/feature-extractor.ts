@@ -1,4 +1,4 @@
-import { missingPollsBetween, SchemaError, type FeatureVector, type MetricsSample } from '../schema.js';
+import { missingPollsBetween, observationOf, SchemaError, type FeatureVector, type MetricsSample } from '../schema.js';
 import type { FeatureSet } from './feature-set.js';
 
 export interface FeatureExtractorOptions {
@@ -67,6 +67,7 @@ export class FeatureExtractor {
       service: sample.service,
       featureSet: this.featureSet.id,
       values,
+      observation: observationOf(sample),
     };
   }
 }

@@ -20,9 +20,10 @@ async function read(text: string, opts: { skipInvalid?: boolean; chunk?: number 
   return out;
 }
 
+/** The bundled recordings: every fixture CSV but the load traces (fixtures/traces, `t_seconds,rps`). */
 function fixtureFiles(dir: string): string[] {
   return readdirSync(dir, { recursive: true, encoding: 'utf8' })
-    .filter((f) => f.endsWith('.csv'))
+    .filter((f) => f.endsWith('.csv') && !f.startsWith('traces'))
     .map((f) => join(dir, f));
 }
 

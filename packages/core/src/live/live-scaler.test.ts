@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Actuator } from '../actuators/actuator.js';
-import { DEFAULT_POLICY, ScalingPolicy } from '../policy/scaling-policy.js';
+import { DEFAULT_STEP_POLICY as DEFAULT_POLICY, StepPolicy } from '../policy/policies/step.js';
 import type { ScalingDecision, Vote } from '../schema.js';
 import { majorityStrategy } from '../voting/strategies/index.js';
 import { LiveScaler } from './live-scaler.js';
@@ -83,7 +83,7 @@ function fakes(script: Record<string, (number | null | 'fail' | 'late')[]> = {})
 }
 
 function scaler(f: ReturnType<typeof fakes>, policy: Partial<typeof DEFAULT_POLICY> = {}) {
-  const controller = new ScalingController({ strategy: majorityStrategy, expectedModels: MODELS, windowMs: 5000 }, new ScalingPolicy({ ...DEFAULT_POLICY, ...policy }));
+  const controller = new ScalingController({ strategy: majorityStrategy, expectedModels: MODELS, windowMs: 5000 }, new StepPolicy({ ...DEFAULT_POLICY, ...policy }));
   return new LiveScaler(controller, { actuator: f.actuator, publish: f.publish, log: f.log, warn: f.log, seed: { attempts: 3, backoffMs: 1000, maxBackoffMs: 60_000 } });
 }
 

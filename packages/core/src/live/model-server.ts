@@ -1,6 +1,6 @@
 import type { FeatureSet } from '../features/feature-set.js';
 import { voteFrom, type Model } from '../models/model-runner.js';
-import { parseMetricsMessage, SchemaError, type Vote } from '../schema.js';
+import { parseMetricsMessage, SchemaError, type FeatureVector, type Vote } from '../schema.js';
 
 /** A message as it came off the `metrics` topic, before validation. */
 export interface RawMessage {
@@ -29,7 +29,7 @@ export class ModelServer {
   async handle(batch: readonly RawMessage[]): Promise<{ votes: Vote[]; rejected: Rejected[] }> {
     const width = this.featureSet.names.length;
     const matrix = new Float32Array(batch.length * width);
-    const accepted: { snapshotId: string; service: string; timestamp: string }[] = [];
+    const accepted: Pick<FeatureVector, 'snapshotId' | 'service' | 'timestamp' | 'observation'>[] = [];
     const rejected: Rejected[] = [];
     for (const message of batch) {
       try {
@@ -53,7 +53,10 @@ export class ModelServer {
       }
     }
     const probs = await this.model.predictBatch(matrix, accepted.length);
-    const votes = accepted.map((v, i) => voteFrom(this.model, probs[i], v.snapshotId, v.service, v.timestamp));
+    const votes = accepted.map((v, i) => {
+      const vote = voteFrom(this.model, probs[i], v.snapshotId, v.service, v.timestamp);
+      return v.observation ? { ...vote, observation: v.observation } : vote;
+    });
     return { votes, rejected };
   }
 }

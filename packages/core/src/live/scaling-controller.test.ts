@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_POLICY, ScalingPolicy } from '../policy/scaling-policy.js';
+import { DEFAULT_STEP_POLICY as DEFAULT_POLICY, StepPolicy } from '../policy/policies/step.js';
 import type { Vote } from '../schema.js';
 import { majorityStrategy } from '../voting/strategies/index.js';
 import { ScalingController } from './scaling-controller.js';
@@ -10,9 +10,22 @@ const vote = (model: string, poll: number, prediction: 0 | 1, service = 'carts')
   return { snapshotId: `run@${timestamp}`, service, timestamp, model, modelVersion: '1', prediction, violationProbability: prediction ? 0.9 : 0.1, confidence: 0.9 };
 };
 const controller = () =>
-  new ScalingController({ strategy: majorityStrategy, expectedModels: ['a', 'b', 'c'], windowMs: 5000 }, new ScalingPolicy({ ...DEFAULT_POLICY, scaleUpCooldownMs: 60_000 }));
+  new ScalingController({ strategy: majorityStrategy, expectedModels: ['a', 'b', 'c'], windowMs: 5000 }, new StepPolicy({ ...DEFAULT_POLICY, scaleUpCooldownMs: 60_000 }));
 
 describe('ScalingController', () => {
+  it("hands the policy the poll's observation carried by the votes", () => {
+    const seen: unknown[] = [];
+    const step = new StepPolicy();
+    const spy = { ...step, name: 'spy', bounds: step.bounds, initialState: step.initialState.bind(step), withReplicas: step.withReplicas.bind(step), decide: (...a: Parameters<StepPolicy['decide']>) => (seen.push(a[3]), step.decide(a[0], a[1], a[2])) };
+    const c = new ScalingController({ strategy: majorityStrategy, expectedModels: ['a', 'b', 'c'], windowMs: 5000 }, spy);
+    const observation = { requestRateRps: 10, errorRatePct: 0, p50LatencyMs: 3, p95LatencyMs: 40, p99LatencyMs: 60, cpuUsagePct: 25, memoryUsageMb: 90 };
+    c.onVote(vote('a', 0, 1), 0);
+    c.onVote({ ...vote('b', 0, 1), observation }, 0);
+    c.onVote(vote('c', 0, 0), 0);
+    expect(seen).toEqual([observation]);
+  });
+
+
   it('decides when the last expected vote arrives, with the policy timed by the poll, not the clock', () => {
     const c = controller();
     expect(c.onVote(vote('a', 0, 1), 999_999)).toBeNull();

@@ -1,4 +1,5 @@
-import { ScalingPolicy, type ServiceScalingState } from '../policy/scaling-policy.js';
+import { DEFAULT_POLICY_NAME, scalingPolicy } from '../policy/registry.js';
+import type { ScalingPolicy, ServiceScalingState } from '../policy/scaling-policy.js';
 import { parseIsoTime, type ScalingDecision, type Vote } from '../schema.js';
 import { VoteAggregator, type EnsembleVerdict, type VoteAggregatorOptions } from '../voting/vote-aggregator.js';
 
@@ -21,7 +22,7 @@ export class ScalingController {
 
   constructor(
     aggregator: VoteAggregatorOptions,
-    readonly policy: ScalingPolicy = new ScalingPolicy(),
+    readonly policy: ScalingPolicy = scalingPolicy(DEFAULT_POLICY_NAME),
     /** Replica counts to start from, per service (default: the policy's minimum). */
     private readonly initialReplicas: Readonly<Record<string, number>> = {},
   ) {
@@ -80,7 +81,7 @@ export class ScalingController {
 
   /** The policy decides on a verdict, from and into its service's state. */
   decide(verdict: EnsembleVerdict): TakenDecision {
-    const { decision, state } = this.policy.decide(verdict, pollTime(verdict.timestamp), this.stateOf(verdict.service));
+    const { decision, state } = this.policy.decide(verdict, pollTime(verdict.timestamp), this.stateOf(verdict.service), verdict.observation);
     this.states.set(verdict.service, state);
     return { verdict, decision };
   }

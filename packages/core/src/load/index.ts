@@ -6,6 +6,7 @@ export * from './patterns/step.js';
 export * from './patterns/spike.js';
 export * from './patterns/mixed.js';
 export * from './patterns/registry.js';
+export * from './patterns/trace.js';
 export * from './arrival-schedule.js';
 export * from './journey.js';
 export * from './latency-histogram.js';

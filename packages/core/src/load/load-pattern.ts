@@ -11,8 +11,16 @@ export interface RateSegment {
   toRps: number;
 }
 
+/** The built-in shapes, which `loadPattern(name)` builds from a peak and a duration alone. */
 export const PATTERN_NAMES = ['constant', 'ramp', 'step', 'spike', 'mixed'] as const;
-export type PatternName = (typeof PATTERN_NAMES)[number];
+export type BuiltinPatternName = (typeof PATTERN_NAMES)[number];
+
+/** A recorded rate curve played back (`tracePattern`, from a file): a pattern name in files and snapshots, not a shape. */
+export const TRACE_PATTERN = 'trace';
+
+/** Every name a LoadPattern can have, and so every `--pattern` a load command takes. */
+export const LOAD_PATTERN_NAMES = [...PATTERN_NAMES, TRACE_PATTERN] as const;
+export type PatternName = (typeof LOAD_PATTERN_NAMES)[number];
 
 export interface LoadPattern {
   readonly name: PatternName;

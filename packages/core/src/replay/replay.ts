@@ -5,7 +5,8 @@ import { FeatureExtractor, snapshotId } from '../features/feature-extractor.js';
 import type { FeatureSet } from '../features/feature-set.js';
 import { Labeler, type LabelDefinition, type Labelled } from '../labels/labeler.js';
 import { voteFrom, voteInto, type Model } from '../models/model-runner.js';
-import { ScalingPolicy, type ServiceScalingState } from '../policy/scaling-policy.js';
+import { DEFAULT_POLICY_NAME, scalingPolicy } from '../policy/registry.js';
+import type { ScalingPolicy, ServiceScalingState } from '../policy/scaling-policy.js';
 import { DEFAULT_POLL_INTERVAL_MS, SchemaError, type DecisionKind, type DecisionLogRow, type MetricsSample, type Vote } from '../schema.js';
 import { verdictFrom } from '../voting/vote-aggregator.js';
 import type { VoteStrategy } from '../voting/vote-strategy.js';
@@ -75,7 +76,7 @@ export async function replay(runs: AsyncIterable<RecordedRun> | Iterable<Recorde
   const { featureSet, models, strategy, label } = config;
   if (models.length === 0) throw new Error('replay needs at least one model');
   const labelSource = config.labelSource ?? 'future';
-  const policy = config.policy ?? new ScalingPolicy();
+  const policy = config.policy ?? scalingPolicy(DEFAULT_POLICY_NAME);
   const width = featureSet.names.length;
   const modelNames = models.map((m) => m.name);
   // Predictors in this order: the models, then the ensemble, then the persistence baseline.
@@ -143,7 +144,7 @@ export async function replay(runs: AsyncIterable<RecordedRun> | Iterable<Recorde
         // the live VoteAggregator calls when a (service, snapshot) completes.
         const verdict = verdictFrom(cast, strategy, modelNames, { snapshotId: snap, service: s.service, timestamp: s.timestamp });
         const state = policyState.get(s.service) ?? policy.initialState();
-        const { decision, state: next } = policy.decide(verdict, s.timeMs, state);
+        const { decision, state: next } = policy.decide(verdict, s.timeMs, state, s);
         policyState.set(s.service, next);
         decisions[decision.decision]++;
         if (decision.degraded) degradedDecisions++;

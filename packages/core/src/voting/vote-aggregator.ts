@@ -1,4 +1,4 @@
-import type { Vote } from '../schema.js';
+import type { PollObservation, Vote } from '../schema.js';
 import type { VoteStrategy } from './vote-strategy.js';
 
 /** The ensemble's verdict for one (service, snapshot), with the votes it was taken on. */
@@ -19,6 +19,8 @@ export interface EnsembleVerdict {
   degraded: boolean;
   /** Expected models that had not voted when the verdict was taken. */
   missingModels: string[];
+  /** The poll's measurements, from the first vote (in model order) that carried them. */
+  observation?: PollObservation;
 }
 
 export interface VoteAggregatorOptions {
@@ -174,6 +176,7 @@ export function verdictFrom(
     conf += v.confidence;
   }
   const degraded = votes.length < expectedModels.length;
+  const observation = votes.find((v) => v.observation)?.observation;
   return {
     snapshotId: key.snapshotId,
     service: key.service,
@@ -188,5 +191,6 @@ export function verdictFrom(
     confidence: votes.length === 0 ? 0 : conf / votes.length,
     degraded,
     missingModels: degraded ? expectedModels.filter((m) => !votes.some((v) => v.model === m)) : [],
+    ...(observation ? { observation } : {}),
   };
 }

@@ -43,7 +43,17 @@ describe.runIf(available || process.env.CI === 'true')('experiment analyze --rep
     const dom = chromium(['--dump-dom', `file://${report}`]);
     expect(dom.status, dom.stderr).toBe(0);
     const d = dom.stdout;
-    expect(count(d, /<svg class="chart"/g)).toBe(4);
+    // Four overview charts, then per pattern (4) and condition (2) a replicas chart and a violations strip.
+    expect(count(d, /<svg class="chart"/g)).toBe(4 + 4 * 2 * 2);
+    expect(count(d, /<figure class="panel"/g)).toBe(8);
+    expect(count(d, /<svg class="chart" data-chart="violations-[a-z]+-(proactive|reactive)" data-kind="strip"/g)).toBe(8);
+    // The seed's step runs: 20 intervals; 7 services plus the all-services row.
+    const stepStrip = d.slice(d.indexOf('data-chart="violations-step-proactive"'), d.indexOf('</svg>', d.indexOf('data-chart="violations-step-proactive"')));
+    expect(count(stepStrip, /<rect class="cell"/g)).toBe(8 * 20);
+    expect(count(stepStrip, /<rect class="cell" data-row="front-end"/g)).toBe(20);
+    const stepReplicas = d.slice(d.indexOf('data-chart="replicas-step-reactive"'), d.indexOf('</svg>', d.indexOf('data-chart="replicas-step-reactive"')));
+    expect(count(stepReplicas, /<path class="series"/g)).toBe(7);
+    expect(stepReplicas).toMatch(/<path class="series" data-series="front-end" d="M[^"]+" fill="none" stroke="#000000" stroke-width="3"/);
     // Two conditions per line chart, 20 intervals each; 7 services × 2 and 4 patterns × 2 bars.
     const chart = (id: string) => d.slice(d.indexOf(`data-chart="${id}"`), d.indexOf('</svg>', d.indexOf(`data-chart="${id}"`)));
     for (const id of ['violation-timeline', 'replica-timeline']) {
@@ -97,6 +107,7 @@ describe.runIf(available || process.env.CI === 'true')('experiment analyze --rep
     expect(count(chart('service-violations'), /<rect class="bar"[^>]*data-series="static"/g)).toBe(7);
     expect(count(chart('pattern-violations'), /<rect class="bar"/g)).toBe(3);
     expect(count(d, /<table data-table=/g)).toBe(5);
+    expect([...d.matchAll(/<figure class="panel" data-pattern="([a-z]+)" data-condition="([a-z]+)"/g)].map((m) => `${m[1]} ${m[2]}`)).toEqual(['step proactive', 'step reactive', 'step static']);
     const staticTable = d.slice(d.indexOf('data-table="static-comparisons"'), d.indexOf('</table>', d.indexOf('data-table="static-comparisons"')));
     expect(count(staticTable, /<td>proactive-vs-static<\/td>/g)).toBe(2); // all patterns and step
     expect(count(staticTable, /<td>reactive-vs-static<\/td>/g)).toBe(2);

@@ -94,4 +94,12 @@ describe('sockml experiment run --target sim', () => {
     expect(a.code).toBe(2); // nothing whole to analyze
     expect(a.stderr).toMatch(/static_step_run01\.partial\.jsonl \(partial run: /);
   }, 120_000);
+
+  it('a time scale that does not divide the durations evenly still runs every interval (built-in shapes are whole ms)', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'sockml-exprun-'));
+    const r = await sockml(['experiment', 'run', '--pattern', 'ramp', '--condition', 'static', '--duration', '60s', '--interval', '30s', '--time-scale', '7', '--peak-rps', '20', '--settle', '1s', '--out', out, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    // 30 s / 7 = 4285.714… ms per interval: the pattern used to be refused ("segments cover 8571 ms, not 8571.43 ms").
+    expect(readFileSync(join(out, 'static_ramp_run01.jsonl'), 'utf8').trim().split('\n')).toHaveLength(2);
+  });
 });

@@ -25,6 +25,17 @@ describe('sockml experiment run: bad input (exit 2)', () => {
     expect((await sockml(['experiment', 'run', '--pattern', 'step', '--condition', 'static', '--duration', 'soon'])).code).toBe(2);
     expect((await sockml(['experiment', 'run', '--pattern', 'step', '--condition', 'static', '--duration', '10s', '--interval', '30s'])).stderr).toMatch(/longer than --duration/);
   });
+  it.each([
+    { args: ['--pattern', 'trace'], err: /--pattern trace needs --trace FILE/ },
+    { args: ['--pattern', 'step', '--trace', 'fixtures/traces/flash-crowd.csv'], err: /--trace is for --pattern trace \(got --pattern step\)/ },
+    { args: ['--pattern', 'trace', '--trace', 'no/such.csv'], err: /--trace no\/such\.csv: no such file/ },
+    { args: ['--pattern', 'trace', '--trace', 'packages/cli/src/testdata/malformed.csv'], err: /^sockml experiment run: packages\/cli\/src\/testdata\/malformed\.csv:4: column 'p95_latency_ms': 'slow' is not a number$/m },
+    { args: ['--pattern', 'trace', '--trace', 'fixtures/traces/flash-crowd.csv', '--interval', '11m'], err: /--interval \(11m\) is longer than the trace \(600s\)/ },
+  ])('trace: $args', async ({ args, err }) => {
+    const r = await sockml(['experiment', 'run', '--condition', 'static', ...args]);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toMatch(err);
+  });
   it('never overwrites a run file', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'sockml-exprun-'));
     writeFileSync(join(dir, 'static_step_run01.jsonl'), '');

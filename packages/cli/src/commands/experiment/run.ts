@@ -2,12 +2,13 @@ import { existsSync } from 'node:fs';
 import { mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Flags } from '@oclif/core';
-import { CPU_SOURCES, DEFAULT_POLICY, interleaveConditions, loadPattern, PATTERN_NAMES, RUN_CONDITIONS, runFileName, SOCKSHOP_SERVICES, STRATEGY_NAMES, type CpuSource, type PatternName, type RunCondition } from '@sockml/core';
+import { CPU_SOURCES, interleaveConditions, LOAD_PATTERN_NAMES, loadPattern, RUN_CONDITIONS, runFileName, SOCKSHOP_SERVICES, STRATEGY_NAMES, traceDurationMs, traceLoadPattern, type CpuSource, type LoadPattern, type RunCondition } from '@sockml/core';
 import { HttpActuator } from '../../actuators/http.js';
 import { KubernetesActuator } from '../../actuators/kubernetes.js';
 import { EnvironmentError, InputError, SockmlCommand } from '../../lib/base-command.js';
 import { durationFlag } from '../../lib/flags.js';
 import { writeFileAtomic } from '../../lib/output-file.js';
+import { compressPolicy, policyArgs, policyFlags, policySpecFromFlags } from '../../lib/policy-flags.js';
 import { defaultModelsDir } from '../../lib/paths.js';
 import { parseBrokers } from '../../live/kafka.js';
 import { pipelineModels, startProactivePipeline } from '../../experiments/run/proactive-pipeline.js';
@@ -16,7 +17,10 @@ import type { ExperimentTarget } from '../../experiments/run/experiment-target.j
 import { PrometheusTarget } from '../../experiments/run/prometheus-target.js';
 import { runExperiment } from '../../experiments/run/run-experiment.js';
 import { SimTarget } from '../../experiments/run/sim-target.js';
+import { readTraceFlag, traceFlag } from '../../load/trace-flag.js';
 
+const DEFAULT_DURATION = '10m';
+const DEFAULT_PEAK_RPS = 150;
 const TARGET_HELP = "'sim' (the emulator, started in this process) or a real Sock Shop's front-end URL";
 
 export default class ExperimentRun extends SockmlCommand {
@@ -59,6 +63,15 @@ Conditions:
 With several conditions and --repeat, the order is counterbalanced: A B, B A, A B … (each condition holds
 each position equally often, so a drift over the session cancels out).
 
+Load: --pattern constant|ramp|step|spike|mixed is a built-in shape over --duration, peaking at --peak-rps.
+--pattern trace --trace FILE plays a rate curve instead: a CSV with the header t_seconds,rps, or a metrics
+recording whose front-end request_rate_rps is the curve (e.g. fixtures/sockshop-gke/runs/step/run_3.csv).
+Without --duration a trace run lasts the trace's own length (in experiment time, like --duration: whole
+intervals, so up to one interval of its end is left out); a shorter --duration plays its beginning, a longer
+one stretches its time axis. Without --peak-rps the trace's own rates are offered (not the built-in
+shapes' 150 rps); with it, the rates are scaled so the highest one played is the peak. Run files are named
+<condition>_trace_run<NN>.jsonl; --json says which file was played (name, sha256) and how it was scaled.
+
 --time-scale k compresses the experiment: --duration, --interval, the HPA's sync period and windows, the
 policy's cooldowns and the emulator's 20 s replica start-up all take 1/k of the wall-clock time; collect's
 rate window is two polls (1 m for 30 s polls, as recorded). Request rates and latencies are real. The
@@ -75,6 +88,10 @@ existing output file, an --out that cannot be created or written), 4 Kafka or Pr
 
   static examples = [
     { description: 'Reactive and static, twice each, 10-minute step runs compressed 5×', command: '<%= config.bin %> experiment run --pattern step --condition reactive,static --repeat 2 --time-scale 5 --out runs/' },
+    {
+      description: 'A GKE recording’s front-end load (its own length and rates) on the emulator, compressed 5×',
+      command: '<%= config.bin %> experiment run --pattern trace --trace fixtures/sockshop-gke/runs/step/run_3.csv --condition reactive,static --time-scale 5 --out runs/',
+    },
     {
       description: 'All three conditions; Prometheus scrapes 127.0.0.1:8089 every second, Kafka on 9092',
       command: '<%= config.bin %> experiment run --pattern step --condition proactive,reactive,static --time-scale 3 --sim-port 8089 --prometheus http://127.0.0.1:9090 --kafka 127.0.0.1:9092 --out runs/',
@@ -93,18 +110,18 @@ existing output file, an --out that cannot be created or written), 4 Kafka or Pr
   static enableJsonFlag = true;
 
   static flags = {
-    pattern: Flags.string({ description: 'load pattern', options: [...PATTERN_NAMES], required: true }),
+    pattern: Flags.string({ description: 'load pattern', options: [...LOAD_PATTERN_NAMES], required: true }),
+    trace: traceFlag,
     condition: Flags.string({ description: `conditions, comma-separated: ${RUN_CONDITIONS.join(', ')}`, required: true }),
     repeat: Flags.integer({ description: 'runs per condition', default: 1, min: 1 }),
     target: Flags.string({ description: TARGET_HELP, default: 'sim' }),
-    duration: Flags.string({ description: 'length of each run, in experiment time', default: '10m' }),
+    duration: Flags.string({ description: `length of each run, in experiment time [default: ${DEFAULT_DURATION}; with --pattern trace, the trace's own length]` }),
     interval: Flags.string({ description: 'snapshot interval, in experiment time', default: '30s' }),
     'time-scale': Flags.string({ description: 'experiment time runs this many times faster than the wall clock', default: '1' }),
-    'peak-rps': Flags.integer({ description: 'the pattern’s highest request rate (emulator front-end: 150 rps per replica)', default: 150, min: 1 }),
+    'peak-rps': Flags.integer({ description: `the pattern’s highest request rate (emulator front-end: 150 rps per replica) [default: ${DEFAULT_PEAK_RPS}; with --pattern trace, the trace's own rates]`, min: 1 }),
     slo: Flags.string({ description: 'p95 SLO in ms for slo_violated', default: '35.68' }),
     'hpa-target': Flags.integer({ description: 'reactive: target CPU utilisation, % of the request', default: 70, min: 1 }),
     reactive: Flags.string({ description: "reactive: who scales — 'builtin' (sockml's HPA controller) or 'cluster' (the cluster's own HPAs; URL targets)", options: ['builtin', 'cluster'], default: 'builtin' }),
-    'max-replicas': Flags.integer({ description: 'reactive and proactive: most replicas per service (the HPA\'s maxReplicas, the policy\'s max)', default: 10, min: 1 }),
     settle: Flags.string({ description: 'wait after the replica reset before the load, in experiment time', default: '20s' }),
     'max-in-flight': Flags.integer({ description: 'open model: most requests in flight at once', default: 2000, min: 1 }),
     seed: Flags.integer({ description: 'seed of the journey picker (plus the run id)', default: 1 }),
@@ -119,18 +136,21 @@ existing output file, an --out that cannot be created or written), 4 Kafka or Pr
     kafka: Flags.string({ description: 'proactive: Kafka bootstrap servers host:port[,…]', env: 'SOCKML_KAFKA' }),
     models: Flags.string({ description: 'proactive: model directory, one serve-model per model [default: ./models or the bundled models]' }),
     strategy: Flags.string({ description: 'proactive: how the votes combine', options: [...STRATEGY_NAMES], default: 'majority' }),
-    'scale-up-cooldown': Flags.string({ description: 'proactive: policy cooldown after any scaling action before a scale-up, in experiment time', default: `${DEFAULT_POLICY.scaleUpCooldownMs / 1000}s` }),
-    'scale-down-cooldown': Flags.string({ description: 'proactive: policy cooldown after any scaling action before a scale-down, in experiment time', default: `${DEFAULT_POLICY.scaleDownCooldownMs / 1000}s` }),
+    // The policy's flags, as replay and scale take them; --max-replicas is also the HPA's maxReplicas, and
+    // the policy's durations are in experiment time (divided by --time-scale for the scaler).
+    ...policyFlags,
   };
 
   async run() {
     const { flags } = await this.parse(ExperimentRun);
     const timeScale = Number(flags['time-scale']);
     if (!(timeScale > 0) || !Number.isFinite(timeScale)) throw new InputError(`--time-scale must be a positive number, got '${flags['time-scale']}'`);
-    const durationMs = durationFlag('duration', flags.duration);
+    const trace = readTraceFlag(flags.pattern, flags.trace);
+    const durationMs = flags.duration !== undefined ? durationFlag('duration', flags.duration) : trace ? traceDurationMs(trace) : durationFlag('duration', DEFAULT_DURATION);
+    const durationText = flags.duration ?? (trace ? `${+(durationMs / 1000).toFixed(3)}s` : DEFAULT_DURATION);
     const intervalMs = durationFlag('interval', flags.interval);
     const settleMs = durationFlag('settle', flags.settle);
-    if (intervalMs > durationMs) throw new InputError(`--interval (${flags.interval}) is longer than --duration (${flags.duration})`);
+    if (intervalMs > durationMs) throw new InputError(`--interval (${flags.interval}) is longer than ${flags.duration === undefined && trace ? `the trace (${durationText})` : `--duration (${durationText})`}`);
     const sloMs = Number(flags.slo);
     if (!(sloMs > 0)) throw new InputError(`--slo must be a positive number of ms, got '${flags.slo}'`);
     const conditions = flags.condition.split(',').map((c) => c.trim()).filter(Boolean);
@@ -156,8 +176,7 @@ existing output file, an --out that cannot be created or written), 4 Kafka or Pr
     }
     let brokers: string[] = [];
     const modelsDir = flags.models ?? defaultModelsDir();
-    const scaleUpCooldownMs = durationFlag('scale-up-cooldown', flags['scale-up-cooldown']);
-    const scaleDownCooldownMs = durationFlag('scale-down-cooldown', flags['scale-down-cooldown']);
+    const policy = policySpecFromFlags(flags);
     if (proactive) {
       const missing = [!flags.kafka && '--kafka host:port', !flags.prometheus && '--prometheus URL', onSim && flags['sim-port'] === 0 && '--sim-port N (the port Prometheus scrapes)'].filter(Boolean);
       if (missing.length > 0) throw new InputError(`--condition proactive runs sockml's live pipeline and needs ${missing.join(', ')}`);
@@ -176,7 +195,15 @@ existing output file, an --out that cannot be created or written), 4 Kafka or Pr
     }
     const wallDurationMs = durationMs / timeScale;
     const wallIntervalMs = intervalMs / timeScale;
-    const pattern = loadPattern(flags.pattern as PatternName, { durationMs: Math.floor(durationMs / intervalMs) * wallIntervalMs, peakRps: flags['peak-rps'] });
+    // Whole intervals of experiment time, played in wall time.
+    // Whole ms (segments are whole ms), rounded up so the last interval is still inside the pattern.
+    const patternMs = Math.ceil(Math.floor(durationMs / intervalMs) * wallIntervalMs);
+    let pattern: LoadPattern;
+    try {
+      pattern = trace ? traceLoadPattern(trace, { durationMs: patternMs, peakRps: flags['peak-rps'], timeScale }) : loadPattern(flags.pattern, { durationMs: patternMs, peakRps: flags['peak-rps'] ?? DEFAULT_PEAK_RPS });
+    } catch (e) {
+      throw new InputError(`--pattern ${flags.pattern}: ${(e as Error).message}`);
+    }
 
     await makeOutputDirectory(flags.out);
     const files = schedule.map((r) => join(flags.out, runFileName(r.condition, pattern.name, r.runId)));
@@ -225,7 +252,7 @@ existing output file, an --out that cannot be created or written), 4 Kafka or Pr
     const onSignal = () => stop.abort();
     process.once('SIGINT', onSignal);
     process.once('SIGTERM', onSignal);
-    log(`sockml experiment run: ${target.description}; ${schedule.length} run(s) of ${flags.duration} (${(wallDurationMs / 1000).toFixed(1)} s wall each), order ${schedule.map((r) => `${r.condition}#${r.runId}`).join(' ')}`);
+    log(`sockml experiment run: ${target.description}; ${schedule.length} run(s) of ${durationText}${trace ? ` of trace ${trace.name}` : ''} (${(wallDurationMs / 1000).toFixed(1)} s wall each), order ${schedule.map((r) => `${r.condition}#${r.runId}`).join(' ')}`);
     const runs = [];
     try {
       if (proactive && target instanceof SimTarget) {
@@ -272,10 +299,7 @@ existing output file, an --out that cannot be created or written), 4 Kafka or Pr
                   strategy: flags.strategy,
                   pollIntervalMs: wallIntervalMs,
                   sloMs,
-                  scaleUpCooldownMs: scaleUpCooldownMs / timeScale,
-                  scaleDownCooldownMs: scaleDownCooldownMs / timeScale,
-                  minReplicas: 1,
-                  maxReplicas: flags['max-replicas'],
+                  policyArgs: policyArgs(compressPolicy(policy, timeScale)),
                   runTag: `${Date.now().toString(36)}-${r.condition}-${r.runId}`,
                   logDir,
                   signal: stop.signal,
@@ -309,7 +333,9 @@ existing output file, an --out that cannot be created or written), 4 Kafka or Pr
     return {
       target: onSim ? 'sim' : targetUrl!.toString(),
       pattern: pattern.name,
-      duration: flags.duration,
+      /** What was played (wall-clock ms; a trace's file, hash and scaling in params). */
+      load: { name: pattern.name, peakRps: pattern.peakRps, durationMs: pattern.durationMs, params: pattern.params },
+      duration: durationText,
       interval: flags.interval,
       timeScale,
       order: schedule.map((r) => ({ condition: r.condition, runId: r.runId })),

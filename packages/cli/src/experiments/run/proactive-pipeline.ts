@@ -40,11 +40,8 @@ export interface ProactivePipelineOptions {
   pollIntervalMs: number;
   /** p95 SLO, ms: collect labels the run's metrics.csv with it (future-only, as always). */
   sloMs: number;
-  /** The policy's cooldowns in wall-clock ms (already divided by the time scale). */
-  scaleUpCooldownMs: number;
-  scaleDownCooldownMs: number;
-  maxReplicas: number;
-  minReplicas: number;
+  /** `scale`'s policy flags (policyArgs), its durations already in wall-clock time (divided by the time scale). */
+  policyArgs: string[];
   /** Unique per run: names the consumer groups. */
   runTag: string;
   /** Directory for each process's log and the scaler's decisions file. */
@@ -119,10 +116,7 @@ export async function startProactivePipeline(o: ProactivePipelineOptions): Promi
       ...o.actuatorArgs,
       '--group', group('scale'),
       '--out', decisionsFile,
-      '--min-replicas', String(o.minReplicas),
-      '--max-replicas', String(o.maxReplicas),
-      '--scale-up-cooldown', ms(o.scaleUpCooldownMs),
-      '--scale-down-cooldown', ms(o.scaleDownCooldownMs),
+      ...o.policyArgs,
     ]);
     // Ready = its consumer runs (the commands print their banner after consumer.run()); where each group
     // starts reading was committed above, so a slow join loses nothing.

@@ -3,6 +3,8 @@
  * server): samples by metric name, and per-interval quantiles from the difference of two histogram
  * scrapes, interpolated within the bucket as PromQL's histogram_quantile does.
  */
+import { histogramQuantile } from '../../collect/histogram-quantile.js';
+
 export interface ExpositionSample {
   name: string;
   labels: Record<string, string>;
@@ -55,24 +57,11 @@ export function histogramBuckets(samples: readonly ExpositionSample[], name: str
 
 /**
  * The q-quantile of the observations between two scrapes of cumulative buckets (`le` → count), or null
- * when there were none. Linear interpolation inside the bucket, the lowest bucket starting at 0; a rank
- * in the +Inf bucket gives the highest finite bound (histogram_quantile's rules).
+ * when there were none (histogramQuantile's rules).
  */
 export function intervalQuantile(q: number, before: ReadonlyMap<number, number> | undefined, after: ReadonlyMap<number, number>): number | null {
   if (!(q >= 0 && q <= 1)) throw new Error(`quantile must be in [0, 1], got ${q}`);
   const bounds = [...after.keys()].sort((a, b) => a - b);
   const counts = bounds.map((le) => Math.max(0, (after.get(le) ?? 0) - (before?.get(le) ?? 0)));
-  const total = counts[counts.length - 1] ?? 0;
-  if (bounds.length === 0 || bounds[bounds.length - 1] !== Infinity || !(total > 0)) return null;
-  const rank = q * total;
-  for (let i = 0; i < bounds.length; i++) {
-    if (counts[i] >= rank) {
-      if (bounds[i] === Infinity) return bounds.length > 1 ? bounds[bounds.length - 2] : null;
-      const lower = i === 0 ? 0 : bounds[i - 1];
-      const below = i === 0 ? 0 : counts[i - 1];
-      const inBucket = counts[i] - below;
-      return inBucket > 0 ? lower + ((bounds[i] - lower) * (rank - below)) / inBucket : bounds[i];
-    }
-  }
-  return null;
+  return histogramQuantile(q, bounds, counts);
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { EnsembleVerdict } from '../voting/vote-aggregator.js';
-import { DEFAULT_POLICY, ScalingPolicy, type ServiceScalingState } from './scaling-policy.js';
+import type { EnsembleVerdict } from '../../voting/vote-aggregator.js';
+import type { ServiceScalingState } from '../scaling-policy.js';
+import { DEFAULT_STEP_POLICY as DEFAULT_POLICY, StepPolicy } from './step.js';
 
 const verdict = (scaleUp: boolean, score = scaleUp ? 1 : 0, degraded = false): EnsembleVerdict => ({
   snapshotId: 's',
@@ -19,7 +20,7 @@ const verdict = (scaleUp: boolean, score = scaleUp ? 1 : 0, degraded = false): E
 });
 
 /** Feeds verdicts 30 s apart; returns decision kinds and replicas after each. */
-function run(policy: ScalingPolicy, verdicts: EnsembleVerdict[], start?: ServiceScalingState) {
+function run(policy: StepPolicy, verdicts: EnsembleVerdict[], start?: ServiceScalingState) {
   let state = start ?? policy.initialState();
   return verdicts.map((v, i) => {
     const r = policy.decide(v, i * 30_000, state);
@@ -28,31 +29,31 @@ function run(policy: ScalingPolicy, verdicts: EnsembleVerdict[], start?: Service
   });
 }
 
-describe('ScalingPolicy', () => {
+describe('StepPolicy', () => {
   it('scales up on a predicted violation, then respects the 60 s cooldown', () => {
-    const p = new ScalingPolicy(DEFAULT_POLICY);
+    const p = new StepPolicy(DEFAULT_POLICY);
     expect(run(p, [verdict(true), verdict(true), verdict(true), verdict(true)])).toEqual(['SCALE_UP:2', 'NO_ACTION:2', 'SCALE_UP:3', 'NO_ACTION:3']);
   });
 
   it('never exceeds maxReplicas', () => {
-    const p = new ScalingPolicy({ ...DEFAULT_POLICY, maxReplicas: 2, scaleUpCooldownMs: 0 });
+    const p = new StepPolicy({ ...DEFAULT_POLICY, maxReplicas: 2, scaleUpCooldownMs: 0 });
     expect(run(p, [verdict(true), verdict(true), verdict(true)])).toEqual(['SCALE_UP:2', 'NO_ACTION:2', 'NO_ACTION:2']);
   });
 
   it('scales down one step after enough calm polls and the scale-down cooldown, never below min', () => {
-    const p = new ScalingPolicy({ ...DEFAULT_POLICY, scaleDownAfterCalmPolls: 3, scaleDownCooldownMs: 60_000 });
+    const p = new StepPolicy({ ...DEFAULT_POLICY, scaleDownAfterCalmPolls: 3, scaleDownCooldownMs: 60_000 });
     const out = run(p, [verdict(false), verdict(false), verdict(false), verdict(false), verdict(false), verdict(false), verdict(false)], { replicas: 3, lastActionMs: null, calmStreak: 0 });
     expect(out).toEqual(['NO_ACTION:3', 'NO_ACTION:3', 'SCALE_DOWN:2', 'NO_ACTION:2', 'NO_ACTION:2', 'SCALE_DOWN:1', 'NO_ACTION:1']);
   });
 
   it('a verdict above calmScore breaks the calm streak', () => {
-    const p = new ScalingPolicy({ ...DEFAULT_POLICY, scaleDownAfterCalmPolls: 2, scaleDownCooldownMs: 0, calmScore: 0.3 });
+    const p = new StepPolicy({ ...DEFAULT_POLICY, scaleDownAfterCalmPolls: 2, scaleDownCooldownMs: 0, calmScore: 0.3 });
     const out = run(p, [verdict(false, 0.1), verdict(false, 0.4), verdict(false, 0.1), verdict(false, 0.2)], { replicas: 2, lastActionMs: null, calmStreak: 0 });
     expect(out).toEqual(['NO_ACTION:2', 'NO_ACTION:2', 'NO_ACTION:2', 'SCALE_DOWN:1']);
   });
 
   it('says why, and marks degraded decisions', () => {
-    const p = new ScalingPolicy();
+    const p = new StepPolicy();
     const r = p.decide(verdict(true, 1, true), 0, p.initialState());
     expect(r.decision).toMatchObject({ decision: 'SCALE_UP', degraded: true, targetReplicas: 2, decisionId: 'carts@s' });
     expect(r.decision.reason).toMatch(/degraded: no vote from lr/);
@@ -67,7 +68,7 @@ describe('ScalingPolicy', () => {
     { name: 'below min, violation predicted: the scale-up starts from the min', runs: 1, verdicts: [true], want: ['SCALE_UP:3'], why: /violation predicted .*; the target ran 1 replicas, below min 2/ },
     { name: 'within bounds: nothing to correct', runs: 10, verdicts: [false], want: ['NO_ACTION:10'], why: /^no violation predicted$/ },
   ])('a target read to run out of bounds: $name', ({ runs, verdicts, want, why }) => {
-    const p = new ScalingPolicy({ ...DEFAULT_POLICY, minReplicas: 2, maxReplicas: 10 });
+    const p = new StepPolicy({ ...DEFAULT_POLICY, minReplicas: 2, maxReplicas: 10 });
     const start = p.initialState(runs);
     expect(start.replicas).toBe(Math.min(10, Math.max(2, runs)));
     expect(run(p, verdicts.map((up) => verdict(up)), start)).toEqual(want);
@@ -75,7 +76,7 @@ describe('ScalingPolicy', () => {
   });
 
   it('a correction counts as a scaling action (cooldowns run from it) and is made only once', () => {
-    const p = new ScalingPolicy({ ...DEFAULT_POLICY, maxReplicas: 10, scaleUpCooldownMs: 60_000 });
+    const p = new StepPolicy({ ...DEFAULT_POLICY, maxReplicas: 10, scaleUpCooldownMs: 60_000 });
     // Mid-run, after earlier decisions, the target is read again at 14 (e.g. a retried read).
     const state = p.withReplicas({ replicas: 3, lastActionMs: -600_000, calmStreak: 4 }, 14);
     expect(state).toEqual({ replicas: 10, lastActionMs: -600_000, calmStreak: 4, outOfBounds: 14 });
@@ -91,6 +92,6 @@ describe('ScalingPolicy', () => {
     [{ scaleUpCooldownMs: -1 }, /'scaleUpCooldownMs' must be ≥ 0/],
     [{ calmScore: 2 }, /'calmScore' must be in \[0, 1\]/],
   ])('rejects %j', (over, message) => {
-    expect(() => new ScalingPolicy({ ...DEFAULT_POLICY, ...over })).toThrow(message);
+    expect(() => new StepPolicy({ ...DEFAULT_POLICY, ...over })).toThrow(message);
   });
 });

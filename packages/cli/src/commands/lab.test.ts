@@ -1,0 +1,145 @@
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse as parseCsvSync } from 'csv-parse/sync';
+import { describe, expect, it } from 'vitest';
+import { sockml } from '../test-support.js';
+
+const scratch = () => mkdtempSync(join(tmpdir(), 'sockml-lab-'));
+
+/** Every file under dir with its bytes, by path relative to dir. */
+function tree(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const f of readdirSync(dir, { recursive: true }).map(String).sort()) {
+    try {
+      out[f] = readFileSync(join(dir, f), 'utf8');
+    } catch {
+      out[f] = '<dir>';
+    }
+  }
+  return out;
+}
+
+const RUN = ['lab', '--pattern', 'spike', '--condition', 'proactive,reactive,static', '--repeat', '2', '--duration', '5m', '--peak-rps', '200', '--seed', '11'];
+
+describe('sockml lab', () => {
+  it('writes the same files byte for byte for the same flags, whatever the thread count', async () => {
+    const a = join(scratch(), 'a');
+    const b = join(scratch(), 'b');
+    const r1 = await sockml([...RUN, '--out', a, '--threads', '1']);
+    expect(r1.code, r1.stderr).toBe(0);
+    const r2 = await sockml([...RUN, '--out', b, '--threads', '2']);
+    expect(r2.code, r2.stderr).toBe(0);
+    const ta = tree(a);
+    expect(Object.keys(ta)).toEqual([
+      'lab.json',
+      'proactive_spike_run01.d',
+      'proactive_spike_run01.d/decisions.ndjson',
+      'proactive_spike_run01.d/metrics.csv',
+      'proactive_spike_run01.jsonl',
+      'proactive_spike_run02.d',
+      'proactive_spike_run02.d/decisions.ndjson',
+      'proactive_spike_run02.d/metrics.csv',
+      'proactive_spike_run02.jsonl',
+      'reactive_spike_run01.jsonl',
+      'reactive_spike_run02.jsonl',
+      'static_spike_run01.jsonl',
+      'static_spike_run02.jsonl',
+    ]);
+    expect(tree(b)).toEqual(ta);
+    // Another seed is another experiment.
+    const c = join(scratch(), 'c');
+    expect((await sockml([...RUN.slice(0, -1), '12', '--out', c])).code).toBe(0);
+    expect(tree(c)['reactive_spike_run01.jsonl']).not.toEqual(ta['reactive_spike_run01.jsonl']);
+  });
+
+  it('prints the summary, and --json gives it with each comparison; experiment analyze reads the directory unchanged', async () => {
+    const out = join(scratch(), 'runs');
+    const r = await sockml([...RUN, '--out', out, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j.runs).toBe(6);
+    expect(Object.keys(j.summary.conditions).sort()).toEqual(['proactive', 'reactive', 'static']);
+    expect(j.summary.comparisons.map((c: { condition: string; baseline: string }) => `${c.condition}/${c.baseline}`)).toEqual(['proactive/reactive', 'proactive/static', 'reactive/static']);
+    expect(j.summary.conditions.static.replicaSecondsPerRun).toBe(7 * 300); // 7 services × 1 replica × 5 min
+    const a = await sockml(['experiment', 'analyze', out, '--json']);
+    expect(a.code, a.stderr).toBe(0);
+    expect(JSON.parse(a.stdout).counts.runs).toBe(6);
+    const text = await sockml([...RUN, '--out', join(scratch(), 'text')]);
+    expect(text.stdout).toMatch(/proactive vs reactive/);
+    expect(text.stdout).toMatch(/× real time/);
+  });
+
+  it("a proactive lab run's metrics CSV, replayed with `sockml replay`, takes every decision the lab took", async () => {
+    const out = join(scratch(), 'runs');
+    for (const policy of [['--policy', 'step'], ['--policy', 'hybrid']]) {
+      const dir = join(out, policy[1]);
+      const r = await sockml(['lab', '--pattern', 'step', '--condition', 'proactive', '--duration', '10m', '--peak-rps', '200', '--seed', '3', '--out', dir, ...policy]);
+      expect(r.code, r.stderr).toBe(0);
+      const live = readFileSync(join(dir, 'proactive_step_run01.d/decisions.ndjson'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l))
+        .map((d) => `${d.timestamp} ${d.service} ${d.decision} ${d.target_replicas}`);
+      const replayed = join(dir, 'replayed.csv');
+      const rep = await sockml(['replay', join(dir, 'proactive_step_run01.d/metrics.csv'), '--out', replayed, ...policy]);
+      expect(rep.code, rep.stderr).toBe(0);
+      const rows = parseCsvSync(readFileSync(replayed, 'utf8'), { columns: true }) as Record<string, string>[];
+      const offline = rows.map((x) => `${x.timestamp} ${x.service} ${x.decision} ${x.target_replicas}`);
+      expect(offline).toHaveLength(140);
+      expect(new Set(offline)).toEqual(new Set(live));
+      expect(live.some((d) => d.includes('SCALE_UP'))).toBe(true); // the comparison is about decisions that act
+    }
+  });
+
+  it.each([
+    [['--condition', 'proactive,nope'], /unknown condition 'nope'/],
+    [['--condition', 'reactive', '--interval', '1500ms'], /--interval must be a whole number of seconds/],
+    [['--condition', 'reactive', '--duration', '10s'], /--interval \(30s\) is longer than --duration/],
+    [['--condition', 'proactive', '--policy', 'hybrid', '--policy-set', 'noSuch=1'], /hybrid has no setting 'noSuch'/],
+    [['--condition', 'proactive', '--policy', 'hybrid', '--scale-up-cooldown', '10s'], /setting of the step policy/],
+    [['--condition', 'proactive', '--policy-set', 'stepUp=0'], /'stepUp' must be a whole number ≥ 1/],
+    [['--condition', 'reactive', '--slo', '0'], /--slo must be a positive number/],
+  ])('bad input %j: one line, exit 2', async (args, message) => {
+    const r = await sockml(['lab', '--pattern', 'step', '--out', join(scratch(), 'x'), ...args]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('--pattern trace plays a recording at its own length, scaled to --peak-rps, and names the file in lab.json', async () => {
+    const out = join(scratch(), 'trace');
+    const trace = 'fixtures/sockshop-gke/runs/step/run_1.csv';
+    const r = await sockml(['lab', '--pattern', 'trace', '--trace', trace, '--peak-rps', '200', '--condition', 'reactive,static', '--out', out, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j.pattern.name).toBe('trace');
+    expect(j.pattern.params.file).toBe(trace);
+    expect(j.pattern.peakRps).toBe(200);
+    const lines = readFileSync(join(out, 'static_trace_run01.jsonl'), 'utf8').trim().split('\n');
+    // The recording spans its polls' timestamps; the lab plays whole 30 s intervals of it.
+    expect(lines.length).toBe(Math.floor(j.pattern.durationMs / 30_000));
+    expect(Math.max(...lines.map((l) => JSON.parse(l).load.offered_rps))).toBeLessThanOrEqual(200);
+    expect(JSON.parse(readFileSync(join(out, 'lab.json'), 'utf8')).pattern.params.sha256).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('a bad trace is exit 2 naming file and line', async () => {
+    const dir = scratch();
+    writeFileSync(join(dir, 'bad.csv'), 't_seconds,rps\n0,10\n30,-5\n');
+    const r = await sockml(['lab', '--pattern', 'trace', '--trace', join(dir, 'bad.csv'), '--condition', 'reactive', '--out', join(dir, 'x')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/bad\.csv:3: .*negative|bad\.csv:3:/);
+    const r2 = await sockml(['lab', '--pattern', 'step', '--trace', join(dir, 'bad.csv'), '--condition', 'reactive', '--out', join(dir, 'y')]);
+    expect(r2.code).toBe(2);
+    expect(r2.stderr).toMatch(/--trace is for --pattern trace/);
+  });
+
+  it('never overwrites earlier runs', async () => {
+    const out = scratch();
+    writeFileSync(join(out, 'reactive_step_run01.jsonl'), 'keep me\n');
+    const r = await sockml(['lab', '--pattern', 'step', '--condition', 'reactive', '--duration', '1m', '--out', out]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/reactive_step_run01.jsonl exists/);
+    expect(readFileSync(join(out, 'reactive_step_run01.jsonl'), 'utf8')).toBe('keep me\n');
+  });
+});

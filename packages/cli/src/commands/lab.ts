@@ -1,0 +1,223 @@
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { Flags } from '@oclif/core';
+import { DEFAULT_POLL_INTERVAL_MS, LOAD_PATTERN_NAMES, loadPattern, parseSnapshotJsonl, RUN_CONDITIONS, runFileName, STRATEGY_NAMES, summarizeLab, traceDurationMs, traceLoadPattern, type LabSummary, type LoadPattern, type RunCondition } from '@sockml/core';
+import { InputError, SockmlCommand } from '../lib/base-command.js';
+import { durationFlag } from '../lib/flags.js';
+import { writeFileAtomic } from '../lib/output-file.js';
+import { featureSetOfModels } from '../lib/model-cards.js';
+import { defaultModelsDir } from '../lib/paths.js';
+import { policyFlags, policySpecFromFlags } from '../lib/policy-flags.js';
+import type { LabJob, LabJobResult } from '../lab/lab-job.js';
+import { runLabJobs } from '../lab/lab-pool.js';
+import { patternLabel, readTraceFlag, traceFlag } from '../load/trace-flag.js';
+
+const DEFAULT_DURATION = '10m';
+const DEFAULT_PEAK_RPS = 150;
+
+export default class Lab extends SockmlCommand {
+  static summary = 'Run the closed loop (proactive sockml, reactive HPA, static) on the Sock Shop emulator in virtual time: an hour in about a second.';
+
+  static description = `A deterministic discrete-event simulation of \`sockml experiment run\` on the emulator: the calibrated
+Sock Shop emulator serves the load pattern's arrivals (the same arrival schedule and journey picks as
+the load generator), and simulated time jumps from event to event — no wall clock, no sockets, no Kafka.
+Time constants are real: snapshots every --interval (30 s), collect's polls every --poll-interval (30 s)
+over a rate window of two polls, replicas ready 20 s after a scale-up, the HPA's 15 s sync and 300 s
+scale-down stabilisation.
+
+Conditions:
+  static     no scaling.
+  reactive   the HPA v2 algorithm for every service at --hpa-target % CPU (default autoscaling/v2 behaviour).
+  proactive  sockml's decision path as the live pipeline runs it: collect's sample per service (the same
+             rules as collect applies to Prometheus's answers: rates over the window, histogram_quantile of
+             the buckets, missing series as missing) → FeatureExtractor → every model in --models →
+             --strategy → --policy → replicas. Decisions act at their poll's time (the live pipeline's
+             20–50 ms and Prometheus's scrape lag are not modelled).
+
+Load: --pattern constant|ramp|step|spike|mixed is a built-in shape over --duration, peaking at
+--peak-rps. --pattern trace --trace FILE plays a rate curve instead (a t_seconds,rps CSV, or a metrics
+recording whose front-end request rate is the shape): its own length and rates unless --duration cuts or
+stretches it and --peak-rps rescales it (see \`sockml loadtest --help\`).
+
+Each run is seeded with --seed + its run id (arrivals' journey picks and the emulator's latency draws), so
+runs with the same id in different conditions see the same requests: a paired comparison. The same flags
+write the same files, byte for byte. Runs go to worker threads (--threads).
+
+Files, as \`experiment run\` writes them (so \`sockml experiment analyze DIR\` reads them):
+  <out>/<condition>_<pattern>_runNN.jsonl    one snapshot per interval
+  <out>/proactive_<pattern>_runNN.d/         metrics.csv (collect's labelled polls, for \`sockml replay\`)
+                                             and decisions.ndjson (the scaler's decisions)
+  <out>/lab.json                             the options and the summary printed below
+Existing files are never overwritten. The summary gives, per condition, violating (service, interval)
+snapshots (p95 > --slo) and replica-seconds per run, and each condition against the reactive and static
+ones: the ratio of the means, Mann–Whitney U over runs and a paired Wilcoxon signed-rank test by run id.
+
+Exit codes: 0 success, 1 a run failed, 2 bad input (flag, existing output), 3 model problem.`;
+
+  static examples = [
+    { description: 'All three conditions on the step pattern, 20 runs each, an hour at 200 rps peak', command: '<%= config.bin %> lab --pattern step --condition proactive,reactive,static --repeat 20 --duration 1h --peak-rps 200 --out lab/step' },
+    { description: 'The hybrid policy against the HPA, as JSON', command: '<%= config.bin %> lab --pattern ramp --condition proactive,reactive --repeat 10 --policy hybrid --json' },
+    { description: 'A GKE recording as the load, scaled to 200 rps at its peak', command: '<%= config.bin %> lab --pattern trace --trace fixtures/sockshop-gke/runs/step/run_1.csv --peak-rps 200 --condition proactive,reactive --repeat 20' },
+    { description: 'A tuned HPA: target 50 % CPU', command: '<%= config.bin %> lab --pattern spike --condition reactive --hpa-target 50 --repeat 20 --out lab/spike-hpa50' },
+  ];
+
+  static enableJsonFlag = true;
+
+  static flags = {
+    pattern: Flags.string({ description: 'load pattern (trace: --trace FILE)', options: [...LOAD_PATTERN_NAMES], required: true }),
+    trace: traceFlag,
+    condition: Flags.string({ description: `conditions, comma-separated: ${RUN_CONDITIONS.join(', ')}`, required: true }),
+    repeat: Flags.integer({ description: 'runs per condition (run ids 1…N)', default: 1, min: 1 }),
+    duration: Flags.string({ description: `length of each run, in simulated time [default: ${DEFAULT_DURATION}; with --pattern trace, the trace's own length]` }),
+    'peak-rps': Flags.integer({ description: `the pattern’s highest request rate (emulator front-end: 150 rps per replica) [default: ${DEFAULT_PEAK_RPS}; with --pattern trace, the trace's own rates]`, min: 1 }),
+    seed: Flags.integer({ description: 'base seed: run N is seeded with seed + N', default: 1 }),
+    slo: Flags.string({ description: 'p95 SLO in ms (slo_violated, the summary, the metrics CSV labels)', default: '35.68' }),
+    interval: Flags.string({ description: 'snapshot interval', default: '30s' }),
+    'poll-interval': Flags.string({ description: "proactive: collect's poll interval (the models were trained on 30 s polls)", default: `${DEFAULT_POLL_INTERVAL_MS / 1000}s` }),
+    'hpa-target': Flags.integer({ description: 'reactive: target CPU utilisation, % of the request', default: 70, min: 1 }),
+    models: Flags.string({ description: 'proactive: model directory [default: ./models or the bundled models]' }),
+    strategy: Flags.string({ description: 'proactive: how the votes combine', options: [...STRATEGY_NAMES], default: 'majority' }),
+    lookahead: Flags.integer({ description: 'proactive: label horizon of the metrics CSV, polls (the models’)', default: 2, min: 1 }),
+    ...policyFlags,
+    out: Flags.string({ description: 'directory for the run files', default: 'lab-runs' }),
+    threads: Flags.integer({ description: 'worker threads running runs side by side [default: the machine’s cores]', min: 1 }),
+    progress: Flags.boolean({ description: 'a line per finished run on stderr [default: when stderr is a terminal]', allowNo: true }),
+  };
+
+  async run() {
+    const { flags } = await this.parse(Lab);
+    const trace = readTraceFlag(flags.pattern, flags.trace);
+    const durationMs = flags.duration !== undefined ? durationFlag('duration', flags.duration) : trace ? traceDurationMs(trace) : durationFlag('duration', DEFAULT_DURATION);
+    const intervalMs = durationFlag('interval', flags.interval);
+    const pollIntervalMs = durationFlag('poll-interval', flags['poll-interval']);
+    for (const [flag, ms] of [['interval', intervalMs], ['poll-interval', pollIntervalMs]] as const) {
+      if (ms % 1000 !== 0 || ms <= 0) throw new InputError(`--${flag} must be a whole number of seconds, got '${flags[flag]}'`);
+    }
+    if (intervalMs > durationMs) throw new InputError(`--interval (${flags.interval}) is longer than ${flags.duration === undefined && trace ? 'the trace' : `--duration (${flags.duration ?? DEFAULT_DURATION})`}`);
+    const sloMs = Number(flags.slo);
+    if (!(sloMs > 0)) throw new InputError(`--slo must be a positive number of ms, got '${flags.slo}'`);
+    const conditions = [...new Set(flags.condition.split(',').map((c) => c.trim()).filter(Boolean))];
+    if (conditions.length === 0) throw new InputError('--condition: name at least one condition');
+    for (const c of conditions) if (!(RUN_CONDITIONS as readonly string[]).includes(c)) throw new InputError(`--condition: unknown condition '${c}' (one of ${RUN_CONDITIONS.join(', ')})`);
+    const policy = policySpecFromFlags(flags);
+    const modelsDir = flags.models ?? defaultModelsDir();
+    if (conditions.includes('proactive')) await featureSetOfModels(modelsDir); // a directory without cards is bad input before any run
+    let pattern: LoadPattern;
+    try {
+      // Whole intervals, as experiment run plays them: the snapshots cover the pattern exactly.
+      const patternMs = Math.floor(durationMs / intervalMs) * intervalMs;
+      pattern = trace ? traceLoadPattern(trace, { durationMs: patternMs, peakRps: flags['peak-rps'] }) : loadPattern(flags.pattern, { durationMs: patternMs, peakRps: flags['peak-rps'] ?? DEFAULT_PEAK_RPS });
+    } catch (e) {
+      throw new InputError(`--pattern: ${(e as Error).message}`);
+    }
+
+    const jobs: LabJob[] = [];
+    for (let runId = 1; runId <= flags.repeat; runId++) {
+      for (const condition of conditions as RunCondition[]) {
+        jobs.push({
+          index: jobs.length,
+          condition,
+          runId,
+          pattern: { name: pattern.name, durationMs: pattern.durationMs, peakRps: pattern.peakRps, params: { ...pattern.params }, segments: [...pattern.segments] },
+          seed: flags.seed,
+          sloMs,
+          intervalMs,
+          initialReplicas: 1,
+          maxReplicas: flags['max-replicas'],
+          hpaTargetPct: flags['hpa-target'],
+          proactive: condition === 'proactive' ? { modelsDir, strategy: flags.strategy, policy, pollIntervalMs, rateWindowMs: 2 * pollIntervalMs, lookahead: flags.lookahead } : undefined,
+        });
+      }
+    }
+    const fileOf = (j: LabJob) => join(flags.out, runFileName(j.condition, pattern.name, j.runId));
+    const dirOf = (j: LabJob) => fileOf(j).replace(/\.jsonl$/, '.d');
+    const outputs = [...jobs.flatMap((j) => [fileOf(j), ...(j.condition === 'proactive' ? [dirOf(j)] : [])]), join(flags.out, 'lab.json')];
+    const clash = outputs.find((f) => existsSync(f));
+    if (clash) throw new InputError(`${clash} exists: choose another --out (lab runs are never overwritten)`);
+    try {
+      await mkdir(flags.out, { recursive: true });
+    } catch (e) {
+      throw new InputError(`--out ${flags.out}: ${(e as Error).message}`);
+    }
+
+    const showProgress = flags.progress ?? Boolean(process.stderr.isTTY);
+    const threads = flags.threads ?? availableParallelism();
+    const started = performance.now();
+    // By job, not by completion: the summary (and lab.json) must not depend on which thread finished first.
+    const linesByJob: string[][] = jobs.map(() => []);
+    let done = 0;
+    const stop = new AbortController();
+    const onSignal = () => stop.abort();
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+    const write = async (r: LabJobResult) => {
+      const job = jobs[r.index];
+      if (r.metricsCsv !== undefined) {
+        await mkdir(dirOf(job));
+        await writeFileAtomic(join(dirOf(job), 'metrics.csv'), r.metricsCsv, { flag: '--out' });
+        await writeFileAtomic(join(dirOf(job), 'decisions.ndjson'), r.decisions!.map((d) => d + '\n').join(''), { flag: '--out' });
+      }
+      await writeFileAtomic(fileOf(job), r.lines.map((l) => l + '\n').join(''), { flag: '--out' });
+      linesByJob[r.index] = r.lines;
+      done++;
+      if (showProgress) process.stderr.write(`lab: ${done}/${jobs.length} ${fileOf(job)} (${r.scalingActions.length} scaling actions, ${(r.elapsedMs / 1000).toFixed(2)} s)\n`);
+    };
+    try {
+      await runLabJobs(jobs, threads, write, stop.signal);
+    } finally {
+      process.removeListener('SIGINT', onSignal);
+      process.removeListener('SIGTERM', onSignal);
+    }
+    const elapsedMs = performance.now() - started;
+    if (stop.signal.aborted) this.warn(`stopped by a signal after ${done} of ${jobs.length} runs; the finished runs are written`);
+
+    const summary = summarizeLab(parseSnapshotJsonl(linesByJob.flat().join('\n'), 'lab'), { sloMs, intervalSeconds: intervalMs / 1000 });
+    const result = {
+      pattern: { name: pattern.name, durationMs: pattern.durationMs, peakRps: pattern.peakRps, params: pattern.params },
+      seed: flags.seed,
+      repeat: flags.repeat,
+      sloMs,
+      intervalMs,
+      pollIntervalMs,
+      hpaTargetPct: flags['hpa-target'],
+      strategy: conditions.includes('proactive') ? flags.strategy : null,
+      policy: conditions.includes('proactive') ? policy : null,
+      models: conditions.includes('proactive') ? modelsDir : null,
+      runs: done,
+      stoppedBySignal: stop.signal.aborted,
+      simulatedSeconds: (done * pattern.durationMs) / 1000,
+      wallSeconds: elapsedMs / 1000,
+      summary,
+      out: flags.out,
+    };
+    // Without the wall-clock numbers: the same flags write the same files, byte for byte.
+    const { wallSeconds: _, out: __, ...stamp } = result;
+    await writeFileAtomic(join(flags.out, 'lab.json'), JSON.stringify(stamp, null, 2) + '\n', { flag: '--out' });
+    this.log(renderLabSummary(summary, result));
+    return result;
+  }
+}
+
+const fmt = (x: number | null | undefined, digits = 2) => (x === null || x === undefined ? '–' : x.toFixed(digits));
+const p = (x: { p: number } | null) => (x ? (x.p < 0.001 ? '<0.001' : x.p.toFixed(3)) : '–');
+
+export function renderLabSummary(s: LabSummary, o: { pattern: { name: string; durationMs: number; peakRps: number; params: Readonly<Record<string, unknown>> }; repeat: number; wallSeconds: number; simulatedSeconds: number; policy: { name: string } | null }): string {
+  const out = [
+    `lab: ${patternLabel(o.pattern)}, ${+(o.pattern.durationMs / 60_000).toFixed(2)} min at ${o.pattern.peakRps} rps peak, ${o.repeat} run(s) per condition${o.policy ? `, policy ${o.policy.name}` : ''}; ` +
+      `${Math.round(o.simulatedSeconds)} s simulated in ${o.wallSeconds.toFixed(1)} s (${Math.round(o.simulatedSeconds / Math.max(o.wallSeconds, 1e-3))}× real time)`,
+    '',
+    'condition   runs  violating snapshots/run  violation %  replica-seconds/run',
+  ];
+  for (const [c, v] of Object.entries(s.conditions)) {
+    out.push(`${c.padEnd(11)} ${String(v!.runs).padStart(4)}  ${fmt(v!.violatingSnapshotsPerRun).padStart(23)}  ${fmt(100 * v!.violationRate, 1).padStart(11)}  ${fmt(v!.replicaSecondsPerRun, 0).padStart(19)}`);
+  }
+  if (s.comparisons.length > 0) {
+    out.push('', 'comparison             violations ×  replica-seconds ×  Mann–Whitney p  paired Wilcoxon p');
+    for (const c of s.comparisons) {
+      out.push(`${`${c.condition} vs ${c.baseline}`.padEnd(22)} ${fmt(c.violationRatio).padStart(12)}  ${fmt(c.replicaSecondsRatio).padStart(17)}  ${p(c.mannWhitney).padStart(14)}  ${p(c.wilcoxon).padStart(17)}`);
+    }
+  }
+  return out.join('\n');
+}

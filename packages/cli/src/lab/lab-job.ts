@@ -1,0 +1,85 @@
+/**
+ * One lab run as plain data, so it can cross to a worker thread, and the function that runs it. Workers
+ * keep the models they loaded, so a worker running many proactive runs loads them once.
+ */
+import { featureSet as featureSetById, loadModelDirectory, PiecewiseLinearPattern, runLab, scalingPolicy, voteStrategy, type LabRunResult, type Model, type RateSegment, type RunCondition } from '@sockml/core';
+
+export interface LabPatternSpec {
+  name: string;
+  durationMs: number;
+  peakRps: number;
+  params: Record<string, unknown>;
+  segments: RateSegment[];
+}
+
+export interface LabProactiveSpec {
+  modelsDir: string;
+  strategy: string;
+  policy: { name: string; settings: Record<string, number> };
+  pollIntervalMs: number;
+  rateWindowMs: number;
+  lookahead: number;
+}
+
+export interface LabJob {
+  index: number;
+  condition: RunCondition;
+  runId: number;
+  pattern: LabPatternSpec;
+  seed: number;
+  sloMs: number;
+  intervalMs: number;
+  initialReplicas: number;
+  maxReplicas: number;
+  hpaTargetPct: number;
+  proactive?: LabProactiveSpec;
+}
+
+export interface LabJobResult extends LabRunResult {
+  index: number;
+  elapsedMs: number;
+}
+
+const modelCache = new Map<string, Promise<{ featureSetId: string; models: Model[] }>>();
+
+function modelsOf(dir: string) {
+  let m = modelCache.get(dir);
+  if (!m) {
+    m = loadModelDirectory(dir, { intraOpThreads: 1 }).then((r) => ({ featureSetId: r.featureSet.id, models: r.models }));
+    modelCache.set(dir, m);
+  }
+  return m;
+}
+
+export async function runLabJob(job: LabJob): Promise<LabJobResult> {
+  const started = performance.now();
+  const pattern = new PiecewiseLinearPattern(job.pattern.name as never, job.pattern.durationMs, job.pattern.peakRps, job.pattern.params, job.pattern.segments);
+  let proactive;
+  if (job.condition === 'proactive') {
+    const p = job.proactive;
+    if (!p) throw new Error('a proactive lab run needs models, a strategy and a policy');
+    const { featureSetId, models } = await modelsOf(p.modelsDir);
+    const weights = Object.fromEntries(models.filter((m) => m.card.weight !== undefined).map((m) => [m.name, m.card.weight!]));
+    proactive = {
+      featureSet: featureSetById(featureSetId),
+      models,
+      strategy: voteStrategy(p.strategy, weights),
+      policy: scalingPolicy(p.policy.name, p.policy.settings),
+      pollIntervalMs: p.pollIntervalMs,
+      rateWindowMs: p.rateWindowMs,
+      label: { metric: 'p95_latency_ms' as const, sloMs: job.sloMs, lookahead: p.lookahead },
+    };
+  }
+  const result = await runLab({
+    condition: job.condition,
+    runId: job.runId,
+    pattern,
+    seed: job.seed,
+    sloMs: job.sloMs,
+    intervalMs: job.intervalMs,
+    initialReplicas: job.initialReplicas,
+    hpa: { targetUtilizationPct: job.hpaTargetPct, maxReplicas: job.maxReplicas },
+    proactive,
+  });
+  return { ...result, index: job.index, elapsedMs: performance.now() - started };
+}

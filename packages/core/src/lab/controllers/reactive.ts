@@ -1,0 +1,41 @@
+import { ReactiveLoop } from '../../experiments/run/reactive-loop.js';
+import { DEFAULT_HPA_OPTIONS, type HpaOptions } from '../../reactive/hpa-controller.js';
+import type { LabCluster } from '../lab-cluster.js';
+import type { LabController, LabScalingAction } from '../lab-controller.js';
+
+/**
+ * The reactive condition: the HPA v2 algorithm for every service (ReactiveLoop, as `experiment run`
+ * runs it), every sync period, on the CPU utilisation over the period since the previous sync, with
+ * the asked-for replicas as current and the ready ones for its not-ready rule.
+ */
+export class ReactiveController implements LabController {
+  private readonly loop: ReactiveLoop;
+  private readonly syncMs: number;
+  private next: number;
+  private last = 0;
+
+  constructor(services: readonly string[], hpa: Partial<HpaOptions>) {
+    this.loop = new ReactiveLoop(services, hpa);
+    this.syncMs = hpa.syncPeriodMs ?? DEFAULT_HPA_OPTIONS.syncPeriodMs;
+    this.next = this.syncMs;
+  }
+
+  nextAtMs(): number {
+    return this.next;
+  }
+
+  async fire(nowMs: number, cluster: LabCluster): Promise<LabScalingAction[]> {
+    const replicas = cluster.replicas(nowMs);
+    const input = Object.fromEntries(
+      this.loop.services.map((s) => [s, { replicas: replicas[s].asked, readyReplicas: replicas[s].ready, cpuPct: cluster.cpuUtilisation(s, this.last, nowMs) }]),
+    );
+    const actions: LabScalingAction[] = [];
+    for (const a of this.loop.step(nowMs, input)) {
+      cluster.setReplicas(a.service, a.to, nowMs);
+      actions.push({ atMs: nowMs, service: a.service, from: a.from, to: a.to });
+    }
+    this.last = nowMs;
+    this.next = nowMs + this.syncMs;
+    return actions;
+  }
+}

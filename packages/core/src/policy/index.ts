@@ -1,0 +1,4 @@
+export * from './scaling-policy.js';
+export * from './policies/step.js';
+export * from './registry.js';
+export * from './policies/hybrid.js';

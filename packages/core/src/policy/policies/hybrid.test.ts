@@ -1,0 +1,127 @@
+import { describe, expect, it } from 'vitest';
+import type { PolicyObservation } from '../scaling-policy.js';
+import type { EnsembleVerdict } from '../../voting/vote-aggregator.js';
+import { DEFAULT_HYBRID_POLICY, HybridPolicy, type HybridPolicyConfig, type HybridState } from './hybrid.js';
+
+const verdict = (scaleUp: boolean): EnsembleVerdict => ({
+  snapshotId: 's',
+  service: 'catalogue',
+  timestamp: 't',
+  strategy: 'majority',
+  votes: [],
+  scaleUp,
+  score: scaleUp ? 1 : 0,
+  scaleUpVotes: scaleUp ? 3 : 0,
+  noActionVotes: scaleUp ? 0 : 3,
+  totalVotes: 3,
+  confidence: 0.9,
+  degraded: false,
+  missingModels: [],
+});
+
+const obs = (cpuUsagePct: number | null, requestRateRps: number | null = 100, p95LatencyMs: number | null = 5, p99LatencyMs: number | null = 5): PolicyObservation => ({
+  requestRateRps,
+  errorRatePct: 0,
+  p50LatencyMs: 2.5,
+  p95LatencyMs,
+  p99LatencyMs,
+  cpuUsagePct,
+  memoryUsageMb: 17,
+});
+
+/** Every mechanism off: the HPA's proportional rule on the poll's CPU, with its tolerance. */
+const PLAIN: HybridPolicyConfig = {
+  ...DEFAULT_HYBRID_POLICY,
+  cpuRequestCores: 0.1,
+  targetUtilizationPct: 70,
+  alertTargetPct: 70,
+  alertMaxExtra: 0,
+  tolerance: 0.1,
+  leadMs: 0,
+  scaleDownWindowMs: 0,
+  tailP99OverSlo: 0,
+  alertMinRise: -1,
+  alertHoldMs: 0,
+  minReplicas: 1,
+  maxReplicas: 10,
+};
+
+type Step = { t: number; up?: boolean; o?: PolicyObservation };
+
+/** Feeds polls in order; returns "KIND:replicas" after each. */
+function run(config: Partial<HybridPolicyConfig>, steps: Step[], start = 1): string[] {
+  const p = new HybridPolicy({ ...PLAIN, ...config });
+  let state: HybridState = p.initialState(start);
+  return steps.map((s) => {
+    const r = p.decide(verdict(s.up ?? false), s.t, state, s.o);
+    state = r.state;
+    return `${r.decision.decision}:${r.decision.targetReplicas}`;
+  });
+}
+
+describe('HybridPolicy', () => {
+  it.each<{ name: string; config?: Partial<HybridPolicyConfig>; start?: number; steps: Step[]; want: string[] }>([
+    {
+      name: "the HPA's rule: ceil(replicas × usage / target), CPU summed over the pods",
+      start: 2,
+      steps: [{ t: 0, o: obs(28) }], // 0.28 cores over 2 × 0.1 at 70 % → ceil(2 × 2) = 4
+      want: ['SCALE_UP:4'],
+    },
+    { name: 'within the tolerance nothing changes', start: 2, steps: [{ t: 0, o: obs(15) }], want: ['NO_ACTION:2'] }, // 0.15/0.14 = 1.07
+    { name: 'no CPU measured: no change', start: 3, steps: [{ t: 0, o: obs(null) }, { t: 30_000 }], want: ['NO_ACTION:3', 'NO_ACTION:3'] },
+    {
+      name: 'a rising rate is extrapolated leadMs ahead (at most maxGrowth ×)',
+      config: { leadMs: 60_000, maxGrowth: 2 },
+      steps: [{ t: 0, o: obs(7, 50) }, { t: 30_000, o: obs(7, 100) }, { t: 60_000, o: obs(28, 1000) }],
+      // poll 2: 50 → 100 rps in 30 s, 60 s ahead: 200 = 2 × now → CPU 7 % × 2 at 7 % per replica → 2;
+      // poll 3: 100 → 1000, 60 s ahead: 2800 = 2.8 ×, capped at 2 × → 28 % × 2 over 2 × 7 % → ceil(2 × 4) = 8
+      want: ['NO_ACTION:1', 'SCALE_UP:2', 'SCALE_UP:8'],
+    },
+    {
+      name: 'a predicted violation moves to the alert target, adding at most alertMaxExtra',
+      config: { alertTargetPct: 35, alertMaxExtra: 1, alertHoldMs: 60_000 },
+      start: 2,
+      steps: [{ t: 0, up: true, o: obs(14) }, { t: 30_000, o: obs(14) }, { t: 90_000, o: obs(14) }],
+      // at 70 %: 2 (within tolerance); at 35 %: 4, capped at 2 + 1; held 60 s after the alert, then released
+      want: ['SCALE_UP:3', 'NO_ACTION:3', 'SCALE_DOWN:2'],
+    },
+    {
+      name: 'the tail rule: p99 over the SLO while p95 is under half of it is an alert too',
+      config: { alertTargetPct: 35, alertMaxExtra: 1, tailP99OverSlo: 1, sloMs: 35.68 },
+      start: 2,
+      steps: [{ t: 0, o: obs(14, 100, 4.8, 60) }, { t: 30_000, o: obs(14, 100, 20, 60) }],
+      // second poll: p95 20 ms is over half the SLO: the tail is the body's, not a stall
+      want: ['SCALE_UP:3', 'SCALE_DOWN:2'],
+    },
+    {
+      name: 'with alertMinRise, a prediction counts only while rate or p95 rises',
+      config: { alertTargetPct: 35, alertMaxExtra: 1, alertMinRise: 0.05 },
+      start: 2,
+      steps: [{ t: 0, up: true, o: obs(14, 100, 30) }, { t: 30_000, up: true, o: obs(14, 100, 30) }, { t: 60_000, up: true, o: obs(14, 100, 33) }],
+      want: ['NO_ACTION:2', 'NO_ACTION:2', 'SCALE_UP:3'],
+    },
+    {
+      name: 'scale-down goes to the highest recommendation of the window',
+      config: { scaleDownWindowMs: 60_000 },
+      start: 4,
+      steps: [{ t: 0, o: obs(28) }, { t: 30_000, o: obs(7) }, { t: 60_000, o: obs(7) }, { t: 90_000, o: obs(7) }],
+      // the 4 of t = 0 is in the window at 30 s, out of it at 60 s (the HPA's rule: newer than now − window)
+      want: ['NO_ACTION:4', 'NO_ACTION:4', 'SCALE_DOWN:1', 'NO_ACTION:1'],
+    },
+    { name: 'never above max', config: { maxReplicas: 3 }, steps: [{ t: 0, o: obs(100) }], want: ['SCALE_UP:3'] },
+    { name: 'never below min', config: { minReplicas: 2 }, start: 3, steps: [{ t: 0, o: obs(1) }], want: ['SCALE_DOWN:2'] },
+    { name: 'a target read above max is brought down to it', config: { maxReplicas: 5 }, start: 8, steps: [{ t: 0, o: obs(35) }], want: ['SCALE_DOWN:5'] },
+  ])('$name', ({ config, start, steps, want }) => {
+    expect(run(config ?? {}, steps, start)).toEqual(want);
+  });
+
+  it.each([
+    [{ targetUtilizationPct: 0 }, /'targetUtilizationPct' must be a positive number/],
+    [{ maxGrowth: 0.5 }, /'maxGrowth' must be ≥ 1/],
+    [{ leadMs: -1 }, /'leadMs' must be ≥ 0/],
+    [{ alertMinRise: -2 }, /'alertMinRise' must be ≥ −1/],
+    [{ minReplicas: 3, maxReplicas: 2 }, /below minReplicas/],
+  ])('rejects %j', (over, message) => {
+    expect(() => new HybridPolicy({ ...PLAIN, ...over })).toThrow(message);
+  });
+});

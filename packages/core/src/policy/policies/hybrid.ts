@@ -1,0 +1,167 @@
+import type { DecisionKind } from '../../schema.js';
+import type { EnsembleVerdict } from '../../voting/vote-aggregator.js';
+import { decisionFor, stateWithReplicas, validateBounds, type PolicyObservation, type PolicyOutcome, type ReplicaBounds, type ScalingPolicy, type ServiceScalingState } from '../scaling-policy.js';
+
+export interface HybridPolicyConfig extends ReplicaBounds {
+  /** One replica's CPU request, cores: what utilisation is a share of (the HPA reads it from the pod spec). */
+  cpuRequestCores: number;
+  /** Target CPU utilisation, % of the request, when no violation is predicted. */
+  targetUtilizationPct: number;
+  /** Target when the ensemble predicts a violation: the headroom the models buy. */
+  alertTargetPct: number;
+  /** No change while the usage is within this share of the target (the HPA's tolerance). */
+  tolerance: number;
+  /** How far ahead the rate is extrapolated: about a poll plus a replica's start-up. */
+  leadMs: number;
+  /** The rate forecast is at most this many times the measured rate. */
+  maxGrowth: number;
+  /** Scale down to the highest recommendation of this window (the HPA waits 300 s). */
+  scaleDownWindowMs: number;
+  /** A predicted violation adds at most this many replicas to what the base target asks for. */
+  alertMaxExtra: number;
+  /** A predicted violation counts only when usage is at least this share of the base target (0: always). */
+  alertMinUsage: number;
+  /** The SLO on p95, ms (the tail rule's yardstick). */
+  sloMs: number;
+  /** Tail rule: p99 above this × SLO while p95 is under half the SLO counts as an alert (0: off). */
+  tailP99OverSlo: number;
+  /** An alert's extra replicas are kept this long after its last poll (the base recommendation's window is scaleDownWindowMs). */
+  alertHoldMs: number;
+  /** A predicted violation counts only while the rate or the p95 rose by more than this share since the previous poll (−1: always). */
+  alertMinRise: number;
+  /** After this many calm verdicts in a row (0: never) the scale-down window is calmWindowMs instead. */
+  calmPolls: number;
+  calmWindowMs: number;
+}
+
+export const DEFAULT_HYBRID_POLICY: HybridPolicyConfig = {
+  minReplicas: 1,
+  maxReplicas: 10,
+  cpuRequestCores: 0.1,
+  targetUtilizationPct: 70,
+  alertTargetPct: 50,
+  tolerance: 0.1,
+  leadMs: 50_000,
+  maxGrowth: 3,
+  scaleDownWindowMs: 90_000,
+  alertMaxExtra: 10,
+  alertMinUsage: 0,
+  sloMs: 35.68,
+  tailP99OverSlo: 0,
+  alertHoldMs: 300_000,
+  alertMinRise: -1,
+  calmPolls: 0,
+  calmWindowMs: 60_000,
+};
+
+export interface HybridState extends ServiceScalingState {
+  /** The previous poll's rate and time, for the trend. */
+  lastRate?: { rps: number; atMs: number };
+  /** The previous poll's p95, for the rise rule. */
+  lastP95?: number;
+  /** Recommendations inside the scale-down window, oldest first. */
+  recommendations?: { atMs: number; replicas: number }[];
+  /** The last alert's recommendation, held until untilMs. */
+  alerted?: { replicas: number; untilMs: number };
+}
+
+export function validateHybridPolicy(c: HybridPolicyConfig): HybridPolicyConfig {
+  validateBounds(c, 'hybrid');
+  const positive = (k: 'cpuRequestCores' | 'targetUtilizationPct' | 'alertTargetPct' | 'maxGrowth' | 'sloMs') => {
+    if (!(c[k] > 0) || !Number.isFinite(c[k])) throw new Error(`scaling policy hybrid: '${k}' must be a positive number, got ${c[k]}`);
+  };
+  for (const k of ['cpuRequestCores', 'targetUtilizationPct', 'alertTargetPct', 'maxGrowth', 'sloMs'] as const) positive(k);
+  if (!(c.alertMinRise >= -1)) throw new Error(`scaling policy hybrid: 'alertMinRise' must be ≥ −1, got ${c.alertMinRise}`);
+  for (const k of ['tolerance', 'leadMs', 'scaleDownWindowMs', 'alertHoldMs', 'alertMinUsage', 'tailP99OverSlo', 'calmPolls', 'calmWindowMs'] as const) {
+    if (!(c[k] >= 0)) throw new Error(`scaling policy hybrid: '${k}' must be ≥ 0, got ${c[k]}`);
+  }
+  if (c.maxGrowth < 1) throw new Error(`scaling policy hybrid: 'maxGrowth' must be ≥ 1, got ${c.maxGrowth}`);
+  return c;
+}
+
+/**
+ * The HPA's proportional rule on the poll's CPU, made predictive (draft under evaluation in the lab).
+ */
+export class HybridPolicy implements ScalingPolicy<HybridState> {
+  readonly name = 'hybrid';
+
+  constructor(readonly config: HybridPolicyConfig = DEFAULT_HYBRID_POLICY) {
+    validateHybridPolicy(config);
+  }
+
+  get bounds(): ReplicaBounds {
+    return this.config;
+  }
+
+  initialState(replicas = this.config.minReplicas): HybridState {
+    return this.withReplicas({ replicas: this.config.minReplicas, lastActionMs: null, calmStreak: 0 }, replicas);
+  }
+
+  withReplicas(state: HybridState, replicas: number): HybridState {
+    return stateWithReplicas(this.config, state, replicas);
+  }
+
+  decide(verdict: EnsembleVerdict, nowMs: number, state: HybridState, observation?: PolicyObservation): PolicyOutcome<HybridState> {
+    const c = this.config;
+    const n = state.replicas;
+    const rps = observation?.requestRateRps ?? null;
+    const cpuPct = observation?.cpuUsagePct ?? null;
+    let growth = 1;
+    if (rps !== null && state.lastRate && rps > 0 && nowMs > state.lastRate.atMs) {
+      const slope = (rps - state.lastRate.rps) / (nowMs - state.lastRate.atMs);
+      growth = Math.min(c.maxGrowth, Math.max(1, (rps + slope * c.leadMs) / rps));
+    }
+    let base = n;
+    let alerted = state.alerted && state.alerted.untilMs > nowMs ? state.alerted : undefined;
+    let why = 'no CPU measured';
+    let alert = false;
+    if (cpuPct !== null) {
+      const want = (target: number) => {
+        const usage = (cpuPct * growth) / (n * c.cpuRequestCores * target);
+        return Math.abs(usage - 1) <= c.tolerance ? n : Math.ceil(n * usage);
+      };
+      base = want(c.targetUtilizationPct);
+      const usage = (cpuPct * growth) / (n * c.cpuRequestCores * c.targetUtilizationPct);
+      const p95 = observation?.p95LatencyMs ?? null;
+      const p99 = observation?.p99LatencyMs ?? null;
+      const tail = c.tailP99OverSlo > 0 && p99 !== null && p99 > c.tailP99OverSlo * c.sloMs && (p95 === null || p95 < c.sloMs / 2);
+      const rose = (now: number | null, before: number | undefined) => now !== null && before !== undefined && before > 0 && now > before * (1 + c.alertMinRise);
+      const rising = c.alertMinRise < 0 || rose(rps, state.lastRate?.rps) || rose(p95, state.lastP95);
+      alert = tail || (verdict.scaleUp && usage >= c.alertMinUsage && rising);
+      if (alert) alerted = { replicas: Math.max(base, Math.min(want(c.alertTargetPct), base + c.alertMaxExtra)), untilMs: nowMs + c.alertHoldMs };
+      why = `CPU ${cpuPct.toFixed(0)} %${growth > 1 ? ` × ${growth.toFixed(2)} (rate trend)` : ''}${alert ? `, ${tail ? 'tail' : 'violation predicted'} (target ${c.alertTargetPct} %)` : ''}`;
+    }
+    const clamp = (x: number) => Math.min(c.maxReplicas, Math.max(c.minReplicas, x));
+    base = clamp(base);
+    const calmStreak = verdict.scaleUp ? 0 : state.calmStreak + 1;
+    const windowMs = c.calmPolls > 0 && calmStreak >= c.calmPolls ? Math.min(c.calmWindowMs, c.scaleDownWindowMs) : c.scaleDownWindowMs;
+    const recs = [...(state.recommendations ?? []).filter((r) => r.atMs > nowMs - Math.max(c.scaleDownWindowMs, c.calmWindowMs)), { atMs: nowMs, replicas: base }];
+    const inWindow = recs.filter((r) => r.atMs > nowMs - windowMs || r.atMs === nowMs);
+    const desired = clamp(Math.max(base, alerted?.replicas ?? 0));
+    let replicas = n;
+    let kind: DecisionKind = 'NO_ACTION';
+    if (desired > n) {
+      replicas = desired;
+      kind = 'SCALE_UP';
+    } else {
+      const floor = Math.max(...inWindow.map((r) => r.replicas), alerted?.replicas ?? 0);
+      if (floor < n) {
+        replicas = clamp(floor);
+        kind = 'SCALE_DOWN';
+      }
+    }
+    const { decision, kind: final } = decisionFor(verdict, c, state, { kind, replicas, reason: why });
+    return {
+      decision,
+      state: {
+        replicas,
+        lastActionMs: final !== 'NO_ACTION' ? nowMs : state.lastActionMs,
+        calmStreak,
+        ...(rps !== null ? { lastRate: { rps, atMs: nowMs } } : state.lastRate ? { lastRate: state.lastRate } : {}),
+        recommendations: recs,
+        ...(alerted ? { alerted } : {}),
+        ...(observation?.p95LatencyMs != null ? { lastP95: observation.p95LatencyMs } : state.lastP95 !== undefined ? { lastP95: state.lastP95 } : {}),
+      },
+    };
+  }
+}
