@@ -27,15 +27,28 @@ afterAll(() => {
   server.kill();
 });
 
+/**
+ * An SLO no local run misses, for tests about something else: on a machine shared with other test
+ * processes even this tiny server's p95 can reach seconds, which is an SLO miss (exit 99) by design.
+ */
+const LENIENT_SLO = ['--slo', '600000'];
+
 /** Runs the built CLI asynchronously (the server above must keep answering meanwhile). */
-function sockml(args: string[], o: { killAfterMs?: number; env?: Record<string, string> } = {}) {
+function sockml(args: string[], o: { interruptOn?: RegExp; env?: Record<string, string> } = {}) {
   return new Promise<{ code: number | null; stdout: string; stderr: string }>((done) => {
     const child = spawn(process.execPath, [resolve(REPO, 'packages/cli/bin/run.js'), ...args], { cwd: dir, env: { ...process.env, NO_COLOR: '1', ...o.env } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    if (o.killAfterMs) setTimeout(() => child.kill('SIGINT'), o.killAfterMs);
+    let interrupted = false;
+    child.stderr.on('data', (d) => {
+      stderr += d;
+      // Ctrl-C once the output shows the command at work (its signal handlers are in place by then).
+      if (o.interruptOn && !interrupted && o.interruptOn.test(stderr)) {
+        interrupted = true;
+        child.kill('SIGINT');
+      }
+    });
     const guard = setTimeout(() => child.kill('SIGKILL'), 60_000);
     child.on('close', (code) => {
       clearTimeout(guard);
@@ -51,7 +64,7 @@ describe('sockml loadtest', () => {
   it('runs a pattern, prints the summary and streams a stamped CSV timeline', async () => {
     const out = join(dir, 'timeline.csv');
     // The server fails every checkout on purpose (5 % of the journey): allow it, this test is about the timeline.
-    const r = await sockml(['loadtest', '--pattern', 'step', '--duration', '4s', '--target', target, '--peak-rps', '100', '--out', out, '--max-error-rate', '100']);
+    const r = await sockml(['loadtest', '--pattern', 'step', '--duration', '4s', '--target', target, '--peak-rps', '100', '--out', out, '--max-error-rate', '100', ...LENIENT_SLO]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/loadtest: step \(peak 100 rps, 4 s\)/);
     expect(r.stdout).toMatch(/offered +240 requests/); // 35 + 70 + 35 + 100
@@ -68,7 +81,7 @@ describe('sockml loadtest', () => {
 
   it('--json with a .json timeline, closed model', async () => {
     const out = join(dir, 'timeline.json');
-    const r = await sockml(['loadtest', '--pattern', 'constant', '--duration', '2s', '--target', target, '--peak-rps', '50', '--model', 'closed', '--vus', '2', '--out', out, '--json', '--max-error-rate', '100']);
+    const r = await sockml(['loadtest', '--pattern', 'constant', '--duration', '2s', '--target', target, '--peak-rps', '50', '--model', 'closed', '--vus', '2', '--out', out, '--json', '--max-error-rate', '100', ...LENIENT_SLO]);
     expect(r.code, r.stderr).toBe(0);
     const result = JSON.parse(r.stdout);
     expect(result).toMatchObject({ stoppedBy: 'duration', run: { model: 'closed', vus: 2, pattern: { name: 'constant' } }, out });
@@ -80,7 +93,9 @@ describe('sockml loadtest', () => {
   });
 
   it('stops cleanly on Ctrl-C with what it had', async () => {
-    const r = await sockml(['loadtest', '--pattern', 'constant', '--duration', '1m', '--target', target, '--peak-rps', '20', '--json', '--mix', 'checkout=0'], { killAfterMs: 2500 });
+    const r = await sockml(['loadtest', '--pattern', 'constant', '--duration', '1m', '--target', target, '--peak-rps', '20', '--json', '--mix', 'checkout=0', '--progress', ...LENIENT_SLO], {
+      interruptOn: /loadtest: [1-9]\d*\/60 s/,
+    });
     expect(r.code, r.stderr).toBe(0);
     const result = JSON.parse(r.stdout);
     expect(result.stoppedBy).toBe('signal');
@@ -107,7 +122,7 @@ describe('sockml loadtest', () => {
 
     it('errors above --max-error-rate (default 1 %) exit 99; --json says which threshold', async () => {
       // Every checkout fails (500): ~5 % of the default journey.
-      const r = await sockml(['loadtest', '--pattern', 'constant', '--duration', '2s', '--target', target, '--peak-rps', '100', '--json']);
+      const r = await sockml(['loadtest', '--pattern', 'constant', '--duration', '2s', '--target', target, '--peak-rps', '100', '--json', ...LENIENT_SLO]);
       expect(r.code, r.stderr).toBe(99);
       const j = JSON.parse(r.stdout);
       expect(j.thresholds).toMatchObject({ maxErrorRatePct: 1, passed: false, sloMet: true });
@@ -173,7 +188,7 @@ describe('sockml loadtest', () => {
     it('plays the trace at its own length and rates, and stamps where it came from', async () => {
       const out = join(dir, 'trace-own.csv');
       // The server fails every checkout on purpose: allowed here, where the trace is what is tested.
-      const r = await sockml(['loadtest', '--pattern', 'trace', '--trace', trace, '--target', target, '--out', out, '--max-error-rate', '100']);
+      const r = await sockml(['loadtest', '--pattern', 'trace', '--trace', trace, '--target', target, '--out', out, '--max-error-rate', '100', ...LENIENT_SLO]);
       expect(r.code, r.stderr).toBe(0);
       expect(r.stdout).toContain(`loadtest: trace ${trace} (peak 30 rps, 4 s)`);
       expect(r.stdout).toMatch(/offered +100 requests/);
@@ -192,7 +207,7 @@ describe('sockml loadtest', () => {
     it('--duration shorter cuts it, --peak-rps scales what is played', async () => {
       const out = join(dir, 'trace-cut.csv');
       // The first 2 s (10 → 30 rps), scaled ×2: 20 → 60 rps, 80 requests.
-      const r = await sockml(['loadtest', '--pattern', 'trace', '--trace', trace, '--duration', '2s', '--peak-rps', '60', '--target', target, '--out', out, '--max-error-rate', '100']);
+      const r = await sockml(['loadtest', '--pattern', 'trace', '--trace', trace, '--duration', '2s', '--peak-rps', '60', '--target', target, '--out', out, '--max-error-rate', '100', ...LENIENT_SLO]);
       expect(r.code, r.stderr).toBe(0);
       expect(r.stdout).toMatch(/offered +80 requests/);
       const rows = parse(readFileSync(out, 'utf8'), { columns: true, comment: '#', cast: true }) as Record<string, number>[];
