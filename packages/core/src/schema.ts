@@ -136,22 +136,44 @@ export interface MetricsCsvLayout {
 
 export function metricsCsvLayout(header: readonly string[], where?: string): MetricsCsvLayout {
   const names = header.map((h) => h.trim());
+  // sockml's own CSV outputs pass a look for the required columns; say what they are instead.
+  const has = (...cols: string[]) => cols.every((c) => names.includes(c));
+  if (has('decision', 'ensemble_vote', 'target_replicas')) {
+    throw new SchemaError('not a metrics recording: this is a `sockml replay --out` decisions log (it has decision, ensemble_vote, target_replicas)', where);
+  }
+  if (has('label', 'run_id', 'p95_now_ms')) {
+    throw new SchemaError('not a metrics recording: this is a `sockml dataset build` training matrix (it has label, run_id, p95_now_ms)', where);
+  }
   const missing = REQUIRED_METRICS_COLUMNS.filter((c) => !names.includes(c));
+  const known = new Set<string>(METRICS_CSV_COLUMNS);
+  const unknown = names.filter((n) => !known.has(n));
+  const list = (cols: readonly string[]) => cols.map((c) => `'${c}'`).join(', ');
   if (missing.length > 0) {
     throw new SchemaError(
-      `missing required column${missing.length > 1 ? 's' : ''} ${missing.map((m) => `'${m}'`).join(', ')} ` +
-        `(header has: ${names.join(', ')})`,
+      `missing required column${missing.length > 1 ? 's' : ''} ${list(missing)} ` + `(header has: ${names.join(', ')})`,
       where,
     );
   }
+  // A recording has the recorder's columns and nothing else: anything more is another kind of file.
+  if (unknown.length > 0) {
+    throw new SchemaError(`not a metrics recording: unknown column${unknown.length > 1 ? 's' : ''} ${list(unknown)} (a recording has only ${METRICS_CSV_COLUMNS.join(', ')})`, where);
+  }
+  const twice = names.find((n, i) => names.indexOf(n) !== i);
+  if (twice !== undefined) throw new SchemaError(`not a metrics recording: column '${twice}' appears twice`, where);
   const index = {} as MetricsCsvLayout['index'];
   for (const c of METRICS_CSV_COLUMNS) index[c] = names.indexOf(c);
   return { index };
 }
 
+/** The largest finite float32: model inputs are float32 tensors. */
+export const FLOAT32_MAX = 3.4028234663852886e38;
+
 const NO_DATA = new Set(['', 'nan', 'NaN', 'NAN', 'null', 'None']);
 
-/** Parses a numeric cell: "no data" spellings become null; anything else must be a finite number ≥ min. */
+/**
+ * Parses a numeric cell: "no data" spellings become null; anything else must be a finite number ≥ min
+ * that float32 can hold (the models' input type: 1e308 would become Infinity in the features).
+ */
 function numberCell(raw: string | undefined, column: string, where: string | undefined, min = -Infinity): number | null {
   if (raw === undefined) return null; // optional column absent from this file
   if (raw.length > 0) {
@@ -160,6 +182,7 @@ function numberCell(raw: string | undefined, column: string, where: string | und
     const v = +raw;
     if (v === v && v !== Infinity && v !== -Infinity && !(v === 0 && raw.trim() === '') && !/^\s*[-+]?0[xXbBoO]/.test(raw)) {
       if (v < min) throw new SchemaError(`column '${column}': ${v} is below ${min}`, where);
+      if (!Number.isFinite(Math.fround(v))) throw new SchemaError(`column '${column}': ${v} is beyond float32 (±${FLOAT32_MAX}), the models' input type`, where);
       return v;
     }
   }
@@ -372,7 +395,8 @@ export function parseMetricsMessage(json: unknown, featureNames: readonly string
   const o = obj(json, where);
   const features = obj(o.features, where);
   const values = new Float32Array(featureNames.length);
-  featureNames.forEach((n, i) => (values[i] = num(features, n, where)));
+  // Within float32: a larger finite number would reach the model as Infinity.
+  featureNames.forEach((n, i) => (values[i] = num(features, n, where, -FLOAT32_MAX, FLOAT32_MAX)));
   const timestamp = str(o, 'timestamp', where);
   const timeMs = parseIsoTime(timestamp);
   if (Number.isNaN(timeMs)) throw new SchemaError(`field 'timestamp': '${timestamp}' is not an ISO-8601 time`, where);

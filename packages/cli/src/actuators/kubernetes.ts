@@ -1,5 +1,6 @@
 import * as k8s from '@kubernetes/client-node';
 import type { ActuationResult, Actuator, ScalingDecision } from '@sockml/core';
+import { InputError } from '../lib/base-command.js';
 
 export interface KubernetesActuatorOptions {
   namespace: string;
@@ -38,7 +39,7 @@ export class KubernetesActuator implements Actuator {
   private hpas: { atMs: number; byDeployment: Map<string, string> } | undefined;
 
   constructor(private readonly options: KubernetesActuatorOptions) {
-    if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(options.namespace)) throw new Error(`kubernetes actuator: '${options.namespace}' is not a valid namespace name`);
+    if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(options.namespace)) throw new InputError(`kubernetes actuator: --namespace '${options.namespace}' is not a valid namespace name`);
     const kc = options.kubeConfig ?? defaultKubeConfig();
     this.api = kc.makeApiClient(k8s.AppsV1Api);
     this.autoscaling = kc.makeApiClient(k8s.AutoscalingV2Api);

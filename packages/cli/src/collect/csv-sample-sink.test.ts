@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, existsSync, createReadStream } from 'node:fs';
+import { mkdtempSync, readFileSync, existsSync, createReadStream, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -69,5 +69,59 @@ describe('CsvSampleSink', () => {
       ['b', 10, null],
       ['a', 10, null],
     ]);
+  });
+
+  describe('one writer per file', () => {
+    const fresh = () => join(mkdtempSync(join(tmpdir(), 'sockml-sink-')), 'm.csv');
+
+    it('a second sink on a file that a live writer holds is refused, and the file is untouched', async () => {
+      const out = fresh();
+      const first = new CsvSampleSink(out);
+      await first.write(poll(0, [sample(0, 'a', 10)]));
+      const before = readFileSync(out, 'utf8');
+      expect(() => new CsvSampleSink(out)).toThrow(new RegExp(`m\\.csv is being written by another collect \\(pid ${process.pid}\\)`));
+      await first.write(poll(1, [sample(1, 'a', 12)]));
+      expect(readFileSync(out, 'utf8').startsWith(before)).toBe(true);
+      expect(cells(out)).toHaveLength(2);
+      await first.close();
+      expect(existsSync(`${out}.lock`)).toBe(false);
+    });
+
+    it('a lock left by a writer that no longer runs is taken over', async () => {
+      const out = fresh();
+      writeFileSync(`${out}.lock`, '999999999\n'); // no such process
+      const sink = new CsvSampleSink(out);
+      expect(readFileSync(`${out}.lock`, 'utf8').trim()).toBe(String(process.pid));
+      await sink.close();
+    });
+
+    it('a file with an unfinished journal is refused until recovered', () => {
+      const out = fresh();
+      writeFileSync(`${out}.pending`, 'x\n');
+      expect(() => new CsvSampleSink(out, { label: { metric: 'p95_latency_ms', sloMs: 35, lookahead: 1 } })).toThrow(/m\.csv\.pending exists: .*sockml collect recover/);
+      expect(existsSync(`${out}.lock`)).toBe(false);
+    });
+  });
+
+  it('--out /dev/null (or /dev/stdout): written in place, never renamed over, no lock beside it', async () => {
+    const sink = new CsvSampleSink('/dev/null');
+    await sink.write(poll(0, [sample(0, 'a', 10)]));
+    await sink.close();
+    expect(statSync('/dev/null').isCharacterDevice()).toBe(true);
+    expect(existsSync('/dev/null.lock')).toBe(false);
+    expect(sink.rowsWritten).toBe(1);
+  });
+
+  it('a run that never completes a poll leaves an existing file as it was (and writes no journal)', async () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'sockml-sink-')), 'm.csv');
+    writeFileSync(out, 'yesterday\'s recording\n');
+    const sink = new CsvSampleSink(out, { label: { metric: 'p95_latency_ms', sloMs: 35, lookahead: 1 } });
+    await sink.missing({ slot: 0, timeMs: T0 });
+    await sink.missing({ slot: 1, timeMs: T0 + 30_000 });
+    expect(existsSync(`${out}.pending`)).toBe(false);
+    await sink.close();
+    expect(readFileSync(out, 'utf8')).toBe('yesterday\'s recording\n');
+    expect(sink.rowsWritten).toBe(0);
+    expect(existsSync(`${out}.lock`)).toBe(false);
   });
 });

@@ -1,5 +1,8 @@
-import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
-import { lockPath } from './journal-recovery.js';
+import { closeSync, existsSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { InputError } from '../lib/base-command.js';
+import { outputTarget } from '../lib/output-file.js';
+import { journalPath } from './journal-recovery.js';
+import { WriterLock } from './writer-lock.js';
 import { formatMetricsRow, metricsCsvHeader, PollLabeler, type CollectedPoll, type LabelDefinition, type MetricsSample, type PollSlot } from '@sockml/core';
 import type { SampleSink } from './sample-sink.js';
 
@@ -26,11 +29,18 @@ export interface CsvSampleSinkOptions {
  * journal hold every completed poll. `close` appends the rows still waiting, unlabelled, and removes
  * the journal.
  *
+ * The file is this process's alone while it runs (WriterLock: a second collect on it is refused), and it
+ * is created (replacing an earlier file) only by the first completed poll: a run that never completes one
+ * (Prometheus down from the start) leaves an earlier recording as it was.
+ *
  * Deltas are against the same service's sample in the immediately preceding slot, and empty after a
  * missing poll: a delta over two intervals is not the feature the models were trained on.
  */
 export class CsvSampleSink implements SampleSink {
-  private readonly fd: number;
+  private fd: number | undefined;
+  private readonly lock: WriterLock | undefined;
+  /** Where the rows go: the real file behind a symlink; a device or pipe (/dev/stdout) is written as it is. */
+  private readonly target: ReturnType<typeof outputTarget>;
   private readonly labeler?: PollLabeler<PendingRow>;
   private readonly journal: string;
   private previousSlot = new Map<string, MetricsSample>();
@@ -44,12 +54,41 @@ export class CsvSampleSink implements SampleSink {
     readonly path: string,
     options: CsvSampleSinkOptions = {},
   ) {
-    this.fd = openSync(path, 'w');
-    this.journal = `${path}.pending`;
-    // Who is writing this file: `collect recover` refuses while that process lives.
-    writeFileSync(lockPath(path), `${process.pid}\n`);
+    this.target = outputTarget(path);
+    // Who is writing this file: another collect, and `collect recover`, refuse while this process lives.
+    this.lock = this.target.direct ? undefined : WriterLock.acquire(path);
+    this.journal = journalPath(path);
+    if (existsSync(this.journal)) {
+      this.lock?.release();
+      throw new InputError(`${this.journal} exists: an earlier collect into ${path} did not finish. Run \`sockml collect recover ${path}\` first (or choose another --out)`);
+    }
     if (options.label) this.labeler = new PollLabeler(options.label, options.sloMsByService);
-    this.append([metricsCsvHeader()], 0);
+  }
+
+  /**
+   * The first completed poll creates the file: the header goes to a temporary file that replaces the
+   * target atomically, and later rows are appended to it.
+   */
+  private open(): number {
+    if (this.fd !== undefined) return this.fd;
+    if (this.target.direct) {
+      this.fd = openSync(this.target.path, 'w');
+      writeSync(this.fd, metricsCsvHeader() + '\n');
+      return this.fd;
+    }
+    const tmp = `${this.target.path}.${process.pid}.tmp`;
+    const fd = openSync(tmp, 'w', this.target.mode ?? 0o666);
+    try {
+      writeSync(fd, metricsCsvHeader() + '\n');
+      fsyncSync(fd);
+      renameSync(tmp, this.target.path);
+    } catch (e) {
+      closeSync(fd);
+      rmSync(tmp, { force: true });
+      throw e;
+    }
+    this.fd = fd;
+    return fd;
   }
 
   get gapUnlabelled(): number {
@@ -57,6 +96,7 @@ export class CsvSampleSink implements SampleSink {
   }
 
   async write(poll: CollectedPoll): Promise<void> {
+    this.open();
     const rows: PendingRow[] = poll.samples.map((sample) => ({ sample, previous: poll.slot === this.lastSlot + 1 ? this.previousSlot.get(sample.service) : undefined }));
     this.previousSlot = new Map(poll.samples.map((s) => [s.service, s]));
     this.lastSlot = poll.slot;
@@ -73,7 +113,7 @@ export class CsvSampleSink implements SampleSink {
   async missing(slot: PollSlot): Promise<void> {
     this.previousSlot.clear();
     this.lastSlot = slot.slot;
-    if (!this.labeler) return;
+    if (!this.labeler || this.fd === undefined) return; // nothing collected yet: nothing waits
     const done = this.labeler.poll([]);
     this.append(done.map((d) => this.format(d.item, d.label)));
     this.waiting = this.stillWaiting(done);
@@ -88,8 +128,8 @@ export class CsvSampleSink implements SampleSink {
       this.append(rest.map((d) => this.format(d.item, null)));
       rmSync(this.journal, { force: true });
     }
-    closeSync(this.fd);
-    rmSync(lockPath(this.path), { force: true });
+    if (this.fd !== undefined) closeSync(this.fd);
+    this.lock?.release();
   }
 
   private stillWaiting(done: { item: PendingRow }[]): PendingRow[] {
@@ -107,8 +147,9 @@ export class CsvSampleSink implements SampleSink {
   /** Appends whole lines and fsyncs: after this returns, the poll survives a crash. */
   private append(lines: string[], rows = lines.length) {
     if (lines.length === 0) return;
-    writeSync(this.fd, lines.join('\n') + '\n');
-    fsyncSync(this.fd);
+    const fd = this.open();
+    writeSync(fd, lines.join('\n') + '\n');
+    if (!this.target.direct) fsyncSync(fd);
     this.rowsWritten += rows;
   }
 

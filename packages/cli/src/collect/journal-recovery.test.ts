@@ -28,7 +28,7 @@ async function crashedAfter(polls: Record<string, number>[]) {
 describe('recoverCollectedCsv', () => {
   it('killed after a poll was journalled: the labelled rows stay, the waiting ones are appended unlabelled', async () => {
     const { out } = await crashedAfter([{ a: 10, b: 10 }, { a: 90, b: 10 }]);
-    expect(recoverCollectedCsv(out)).toEqual({ kept: 2, appended: 2, duplicates: 0, tornBytes: 0 });
+    expect(recoverCollectedCsv(out)).toEqual({ kept: 2, appended: 2, duplicates: 0, tornBytes: 0, invalid: 0, invalidExamples: [] });
     expect(rows(out)).toEqual([
       ['22:40:00', 'a', '1'],
       ['22:40:00', 'b', '0'],
@@ -44,7 +44,7 @@ describe('recoverCollectedCsv', () => {
     // ... beside the CSV after poll 1 labelled poll 0's rows into it: the rewrite never happened.
     const { out: out2 } = await crashedAfter([{ a: 10, b: 10 }, { a: 10, b: 90 }]);
     copyFileSync(`${out}.pending`, `${out2}.pending`);
-    expect(recoverCollectedCsv(out2)).toEqual({ kept: 2, appended: 0, duplicates: 2, tornBytes: 0 });
+    expect(recoverCollectedCsv(out2)).toEqual({ kept: 2, appended: 0, duplicates: 2, tornBytes: 0, invalid: 0, invalidExamples: [] });
     expect(rows(out2)).toEqual([
       ['22:40:00', 'a', '0'],
       ['22:40:00', 'b', '1'],
@@ -55,10 +55,30 @@ describe('recoverCollectedCsv', () => {
     const { out } = await crashedAfter([{ a: 10 }, { a: 10 }]);
     const journalled = readFileSync(`${out}.pending`, 'utf8').trim().split('\n')[1];
     appendFileSync(out, journalled.slice(0, 30)); // half of poll 1's row, no newline
-    expect(recoverCollectedCsv(out)).toEqual({ kept: 1, appended: 1, duplicates: 0, tornBytes: 30 });
+    expect(recoverCollectedCsv(out)).toEqual({ kept: 1, appended: 1, duplicates: 0, tornBytes: 30, invalid: 0, invalidExamples: [] });
     expect(rows(out)).toEqual([
       ['22:40:00', 'a', '0'],
       ['22:40:30', 'a', ''],
+    ]);
+  });
+
+  it('drops and counts journal lines the CSV reader would refuse (torn, malformed), naming file and line', async () => {
+    const { out } = await crashedAfter([{ a: 10, b: 10 }, { a: 90, b: 10 }]);
+    const [header, a1, b1] = readFileSync(`${out}.pending`, 'utf8').trim().split('\n');
+    const torn = b1.slice(0, 25);
+    const malformed = a1.replace(',a,', ',c,').replace(',10,', ',ten,'); // request_rate_rps
+    writeFileSync(`${out}.pending`, [header, a1, torn, malformed, b1].join('\n') + '\n');
+    const r = recoverCollectedCsv(out);
+    expect(r).toMatchObject({ kept: 2, appended: 2, duplicates: 0, invalid: 2 });
+    expect(r.invalidExamples).toEqual([
+      expect.stringMatching(/m\.csv\.pending:3: expected 13 cells as in the header, got \d+$/),
+      expect.stringMatching(/m\.csv\.pending:4: column 'request_rate_rps': 'ten' is not a number/),
+    ]);
+    expect(rows(out)).toEqual([
+      ['22:40:00', 'a', '1'],
+      ['22:40:00', 'b', '0'],
+      ['22:40:30', 'a', ''],
+      ['22:40:30', 'b', ''],
     ]);
   });
 

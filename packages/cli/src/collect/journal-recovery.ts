@@ -8,10 +8,12 @@
  *  - in the middle of an append, the CSV can end in a torn line: it is cut off (its row is still in the
  *    journal, which is replaced atomically and so is never torn).
  * The journal's rows are appended unlabelled, in time order, as `collect` does when it stops normally;
- * their label needs polls that were never collected.
+ * their label needs polls that were never collected. Each journal line is checked by the CSV reader's
+ * own rules first: a line `replay` would refuse (a torn write, a disk error, a hand edit) is dropped and
+ * counted, never appended to a file that would then fail to read.
  */
 import { closeSync, existsSync, fsyncSync, openSync, readFileSync, rmSync, truncateSync, writeSync } from 'node:fs';
-import { metricsCsvHeader } from '@sockml/core';
+import { metricsCsvHeader, metricsCsvLayout, parseMetricsCsvLine, SchemaError } from '@sockml/core';
 
 export interface RecoveryResult {
   /** Rows the CSV already held. */
@@ -22,6 +24,10 @@ export interface RecoveryResult {
   duplicates: number;
   /** Bytes of a torn last line cut from the CSV (0 if none). */
   tornBytes: number;
+  /** Journal lines the CSV reader would refuse (torn, malformed): dropped, not appended. */
+  invalid: number;
+  /** The first few of them, `file:line: reason`. */
+  invalidExamples: string[];
 }
 
 export class RecoveryError extends Error {}
@@ -72,11 +78,28 @@ export function recoverCollectedCsv(csv: string): RecoveryResult {
   }
   const rows = text.split('\n').filter((l) => l !== '');
   if (rows.length > 0 && rows[0] !== header) throw new RecoveryError(`${csv}:1: not a collect CSV (header differs from collect's)`);
-  const journalRows = readFileSync(journal, 'utf8').split('\n').filter((l) => l !== '');
-  if (journalRows[0] !== header) throw new RecoveryError(`${journal}:1: not a collect journal (header differs from collect's)`);
+  const journalLines = readFileSync(journal, 'utf8').split('\n');
+  if (journalLines[0] !== header) throw new RecoveryError(`${journal}:1: not a collect journal (header differs from collect's)`);
+  const layout = metricsCsvLayout(header.split(','));
+  const width = header.split(',').length;
+  const valid: string[] = [];
+  const invalidExamples: string[] = [];
+  let invalid = 0;
+  for (let i = 1; i < journalLines.length; i++) {
+    const line = journalLines[i];
+    if (line === '') continue;
+    try {
+      parseMetricsCsvLine(line, layout, width, `${journal}:${i + 1}`);
+      valid.push(line);
+    } catch (e) {
+      if (!(e instanceof SchemaError)) throw e;
+      invalid++;
+      if (invalidExamples.length < 5) invalidExamples.push(e.message);
+    }
+  }
 
   const present = new Set(rows.slice(1).map(keyOf));
-  const missing = journalRows.slice(1).filter((l) => !present.has(keyOf(l)));
+  const missing = valid.filter((l) => !present.has(keyOf(l)));
   // Time order, then the journal's order (services within a poll).
   const ordered = missing.map((l, i) => ({ l, i, t: Date.parse(l.slice(0, l.indexOf(','))) })).sort((a, b) => a.t - b.t || a.i - b.i);
 
@@ -93,5 +116,5 @@ export function recoverCollectedCsv(csv: string): RecoveryResult {
   rmSync(journal, { force: true });
   rmSync(`${journal}.tmp`, { force: true });
   rmSync(lockPath(csv), { force: true });
-  return { kept: Math.max(0, rows.length - 1), appended: ordered.length, duplicates: journalRows.length - 1 - missing.length, tornBytes };
+  return { kept: Math.max(0, rows.length - 1), appended: ordered.length, duplicates: valid.length - missing.length, tornBytes, invalid, invalidExamples };
 }

@@ -1,9 +1,7 @@
-import { existsSync } from 'node:fs';
 import { Flags } from '@oclif/core';
 import { buildCollectQueries, CPU_SOURCES, FEATURE_SET_IDS, featureSet, PollSchedule, RetryPolicy, TOPICS, type CpuSource, type LabelDefinition } from '@sockml/core';
 import { runCollectLoop, type PollEvent } from '../collect/collect-loop.js';
 import { CsvSampleSink } from '../collect/csv-sample-sink.js';
-import { journalPath } from '../collect/journal-recovery.js';
 import { KafkaSampleSink } from '../collect/kafka-sample-sink.js';
 import { TeeSampleSink } from '../collect/tee-sample-sink.js';
 import { featureSetOfModels } from '../lib/model-cards.js';
@@ -18,6 +16,7 @@ import { kafkaConnectionFlags, kafkaSettingsFromFlags } from '../live/kafka-conn
 import { CollectMetrics } from '../ops/collect-metrics.js';
 import { loggerFromFlags, opsFlags, unhealthyAfterMs } from '../ops/ops-flags.js';
 import { allHealthy, newMetricsRegistry, startOpsServer } from '../ops/ops-server.js';
+import { checkOutputPath } from '../lib/output-file.js';
 
 export default class Collect extends SockmlCommand {
   static summary = 'Poll Prometheus for per-service Sock Shop metrics and write them as a metrics CSV.';
@@ -44,8 +43,12 @@ values, poll duration, feature vectors published, process metrics) and a probe o
 --port): 503 while starting, once the loop ended, or when no poll finished (completed or missing) for
 --unhealthy-after. --log-format json writes one JSON object per log line on stderr, a record per poll.
 
+One collect writes a file at a time: <out>.lock holds its pid, and another collect on the same --out is
+refused while that process lives (the lock of one that died is taken over). The file is created by the
+first completed poll: a collect that never completes one leaves an earlier file as it was.
+
 Exit codes: 0 success (also when stopped by Ctrl-C/SIGTERM), 2 bad input (a flag, a query Prometheus
-rejects), 4 Prometheus never answered.`;
+rejects, an --out that cannot be written or that another collect is writing), 4 Prometheus never answered.`;
 
   static examples = [
     { description: 'Record 30 minutes of 30 s polls with future-only labels', command: '<%= config.bin %> collect --prometheus http://localhost:9090 --duration 30m --out metrics.csv --slo 35.68' },
@@ -58,7 +61,7 @@ rejects), 4 Prometheus never answered.`;
     prometheus: Flags.string({ description: 'Prometheus base URL, e.g. http://localhost:9090', required: true }),
     interval: Flags.string({ description: 'poll interval', default: '30s' }),
     duration: Flags.string({ description: 'stop after this long (whole intervals) [default: until Ctrl-C]' }),
-    out: Flags.string({ description: 'development mode: the metrics CSV to write (replaced if it exists, unless an unfinished run left <out>.pending)' }),
+    out: Flags.string({ description: 'development mode: the metrics CSV to write (replaced by the first completed poll; refused while another collect writes it, or an unfinished run left <out>.pending)' }),
     kafka: Flags.string({ description: 'production mode: publish feature vectors to the `metrics` topic of these brokers (host:port[,…])', env: 'SOCKML_KAFKA' }),
     'feature-set': Flags.string({ description: 'with --kafka: the feature set to publish [default: the one the models in --models use]', options: FEATURE_SET_IDS }),
     models: Flags.string({ description: 'with --kafka: model directory whose cards name the feature set [default: ./models or the bundled models]' }),
@@ -105,15 +108,10 @@ rejects), 4 Prometheus never answered.`;
     }
 
     let csv: CsvSampleSink | undefined;
-    if (flags.out && existsSync(journalPath(flags.out))) {
-      throw new InputError(`${journalPath(flags.out)} exists: an earlier collect into ${flags.out} did not finish. Run \`sockml collect recover ${flags.out}\` first (or choose another --out)`);
-    }
     if (flags.out) {
-      try {
-        csv = new CsvSampleSink(flags.out, { label, sloMsByService: slos.byService });
-      } catch (e) {
-        throw new InputError(`--out: cannot write ${flags.out} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-      }
+      checkOutputPath(flags.out, { flag: '--out' });
+      // Refuses a file another collect is writing, or one whose journal awaits `collect recover`.
+      csv = new CsvSampleSink(flags.out, { label, sloMsByService: slos.byService });
     }
     const registry = newMetricsRegistry();
     let kafka: KafkaSampleSink | undefined;
@@ -133,7 +131,12 @@ rejects), 4 Prometheus never answered.`;
         await producer.connect();
         return new KafkaSampleSink(producer, set, `live@${new Date().toISOString()}`, intervalMs);
       };
-      kafka = await ops.orClose(connect());
+      try {
+        kafka = await ops.orClose(connect());
+      } catch (e) {
+        await csv?.close(); // releases the file's lock; nothing was written to it
+        throw e;
+      }
     }
     const sink = new TeeSampleSink([csv, kafka].filter((s): s is CsvSampleSink | KafkaSampleSink => s !== undefined));
 
@@ -202,7 +205,7 @@ rejects), 4 Prometheus never answered.`;
     };
     this.log(
       `collect: ${summary.polls} polls (${summary.completedPolls} completed, ${summary.missingPolls} missing), ${summary.services.length} services` +
-        (csv ? `, ${result.rows} rows → ${flags.out}` : '') +
+        (csv ? (summary.completedPolls > 0 ? `, ${result.rows} rows → ${flags.out}` : `, ${flags.out} not written (no poll completed)`) : '') +
         (kafka ? `, ${result.published} feature vectors (${kafka.featureSet.id}) → Kafka 'metrics'` : '') +
         (summary.stoppedBy === 'signal' ? ' (stopped)' : ''),
     );

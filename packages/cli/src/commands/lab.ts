@@ -1,11 +1,12 @@
 import { existsSync } from 'node:fs';
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Flags } from '@oclif/core';
 import { DEFAULT_POLL_INTERVAL_MS, LOAD_PATTERN_NAMES, loadPattern, parseSnapshotJsonl, RUN_CONDITIONS, runFileName, STRATEGY_NAMES, summarizeLab, traceDurationMs, traceLoadPattern, type LabSummary, type LoadPattern, type RunCondition } from '@sockml/core';
 import { InputError, SockmlCommand } from '../lib/base-command.js';
 import { durationFlag } from '../lib/flags.js';
+import { writeFileAtomic } from '../lib/output-file.js';
 import { featureSetOfModels } from '../lib/model-cards.js';
 import { defaultModelsDir } from '../lib/paths.js';
 import { policyFlags, policySpecFromFlags } from '../lib/policy-flags.js';
@@ -155,10 +156,10 @@ Exit codes: 0 success, 1 a run failed, 2 bad input (flag, existing output), 3 mo
       const job = jobs[r.index];
       if (r.metricsCsv !== undefined) {
         await mkdir(dirOf(job));
-        await writeAtomically(join(dirOf(job), 'metrics.csv'), r.metricsCsv);
-        await writeAtomically(join(dirOf(job), 'decisions.ndjson'), r.decisions!.map((d) => d + '\n').join(''));
+        await writeFileAtomic(join(dirOf(job), 'metrics.csv'), r.metricsCsv, { flag: '--out' });
+        await writeFileAtomic(join(dirOf(job), 'decisions.ndjson'), r.decisions!.map((d) => d + '\n').join(''), { flag: '--out' });
       }
-      await writeAtomically(fileOf(job), r.lines.map((l) => l + '\n').join(''));
+      await writeFileAtomic(fileOf(job), r.lines.map((l) => l + '\n').join(''), { flag: '--out' });
       linesByJob[r.index] = r.lines;
       done++;
       if (showProgress) process.stderr.write(`lab: ${done}/${jobs.length} ${fileOf(job)} (${r.scalingActions.length} scaling actions, ${(r.elapsedMs / 1000).toFixed(2)} s)\n`);
@@ -193,21 +194,9 @@ Exit codes: 0 success, 1 a run failed, 2 bad input (flag, existing output), 3 mo
     };
     // Without the wall-clock numbers: the same flags write the same files, byte for byte.
     const { wallSeconds: _, out: __, ...stamp } = result;
-    await writeAtomically(join(flags.out, 'lab.json'), JSON.stringify(stamp, null, 2) + '\n');
+    await writeFileAtomic(join(flags.out, 'lab.json'), JSON.stringify(stamp, null, 2) + '\n', { flag: '--out' });
     this.log(renderLabSummary(summary, result));
     return result;
-  }
-}
-
-/** Written beside the target and renamed over it once complete: a failed run leaves no partial file. */
-async function writeAtomically(path: string, data: string): Promise<void> {
-  const tmp = `${path}.tmp-${process.pid}`;
-  try {
-    await writeFile(tmp, data);
-    await rename(tmp, path);
-  } catch (e) {
-    await rm(tmp, { force: true });
-    throw e;
   }
 }
 

@@ -1,11 +1,13 @@
 import { resolve } from 'node:path';
 import { Flags } from '@oclif/core';
-import { DEFAULT_JOURNEY, journeyRequests, LOAD_PATTERN_NAMES, loadPattern, parseDuration, parseJourneyWeights, traceLoadPattern, type TimelineRow } from '@sockml/core';
+import { checkThresholds, DEFAULT_JOURNEY, journeyRequests, LOAD_PATTERN_NAMES, loadPattern, parseDuration, parseJourneyWeights, traceLoadPattern, type TimelineRow } from '@sockml/core';
 import { EXIT, InputError, SockmlCommand } from '../lib/base-command.js';
 import { BuiltinEngine } from '../load/builtin.js';
 import { K6Engine, K6MissingError } from '../load/k6.js';
 import { LOAD_MODELS, type LoadEngine, type LoadModel, type LoadRunSpec } from '../load/load-engine.js';
 import { progressLine, renderLoadReport, sloMet } from '../load/report.js';
+import { checkOutputPath } from '../lib/output-file.js';
+import { withoutCredentials } from '../lib/urls.js';
 import { openTimelineSink, type LoadRunStamp, type TimelineSink } from '../load/timeline-sink.js';
 import { readTraceFlag, traceFlag } from '../load/trace-flag.js';
 
@@ -40,7 +42,14 @@ name, hash, points and scaling are stamped into --out and the k6 script. A bad t
 non-numeric or negative rate, times not increasing, fewer than two points, no front-end rows) is exit 2
 naming file and line.
 
-Exit codes: 0 success (also when stopped by Ctrl-C), 2 bad input, 4 k6 not installed (the script is written and the command to run it printed).`;
+Thresholds, as k6's: errors (error responses, and requests that got no response at all: refused, reset,
+timed out, which are never counted as responses) above --max-error-rate % of the requests, or a p95 above
+--slo, fail the run with exit code 99 (k6's code for failed thresholds), after the full summary.
+Credentials in --target (user:password@) are never printed or stamped into results.
+
+Exit codes: 0 success, thresholds met (also when stopped by Ctrl-C), 2 bad input (also an --out or
+--k6-script that cannot be written), 4 k6 not installed (the script is written and the command to run it
+printed), 99 a threshold failed (--max-error-rate, --slo).`;
 
   static examples = [
     { description: 'A 10-minute ramp to 100 rps against a local Sock Shop', command: '<%= config.bin %> loadtest --pattern ramp --duration 10m --target http://localhost:80 --peak-rps 100 --out timeline.csv' },
@@ -65,7 +74,8 @@ Exit codes: 0 success (also when stopped by Ctrl-C), 2 bad input, 4 k6 not insta
     mix: Flags.string({ description: `journey weights, step=weight,… (steps: home, catalogue, category, item, login, addToCart, basket, checkout) [default: ${Object.entries(DEFAULT_JOURNEY.weights).map(([k, v]) => `${k}=${v}`).join(',')}]` }),
     seed: Flags.integer({ description: 'seed of the journey picker', default: 1 }),
     timeout: Flags.string({ description: 'per-request timeout', default: '10s' }),
-    slo: Flags.string({ description: 'p95 SLO in ms: the summary’s verdict and the k6 threshold', default: '35.68' }),
+    slo: Flags.string({ description: 'p95 SLO in ms: a threshold (exit 99 when missed) and the k6 threshold', default: '35.68' }),
+    'max-error-rate': Flags.string({ description: 'threshold: most errors, % of the requests (refused connections count); above it, exit 99', default: '1' }),
     out: Flags.string({ description: 'per-second timeline: .csv (streamed) or .json (builtin engine)' }),
     'k6-script': Flags.string({ description: 'with --engine k6: where to write the script', default: 'loadtest.k6.js' }),
     'k6-summary': Flags.string({ description: 'with --engine k6: where k6 writes its JSON summary', default: 'loadtest.k6-summary.json' }),
@@ -91,7 +101,7 @@ Exit codes: 0 success (also when stopped by Ctrl-C), 2 bad input, 4 k6 not insta
     try {
       target = new URL(flags.target);
     } catch {
-      throw new InputError(`--target: '${flags.target}' is not a URL (e.g. http://localhost:80)`);
+      throw new InputError(`--target: '${flags.target.replace(/\/\/[^/@]*@/, '//***@')}' is not a URL (e.g. http://localhost:80)`);
     }
     if (target.protocol !== 'http:' && target.protocol !== 'https:') throw new InputError(`--target must be http(s), got ${target.protocol}`);
     try {
@@ -101,6 +111,10 @@ Exit codes: 0 success (also when stopped by Ctrl-C), 2 bad input, 4 k6 not insta
     }
     const sloMs = Number(flags.slo);
     if (!(sloMs > 0)) throw new InputError(`--slo must be a positive number of ms, got '${flags.slo}'`);
+    const maxErrorRatePct = Number(flags['max-error-rate']);
+    if (!(maxErrorRatePct >= 0 && maxErrorRatePct <= 100) || flags['max-error-rate'].trim() === '') {
+      throw new InputError(`--max-error-rate must be a percentage from 0 to 100, got '${flags['max-error-rate']}'`);
+    }
     const model = flags.model as LoadModel;
     if (flags.engine === 'k6' && model === 'closed') throw new InputError('--engine k6 runs the open model only; use --engine builtin for --model closed');
     if (flags.engine === 'k6' && flags.out) throw new InputError('--out is the builtin engine’s timeline; k6 writes its summary to --k6-summary');
@@ -117,7 +131,7 @@ Exit codes: 0 success (also when stopped by Ctrl-C), 2 bad input, 4 k6 not insta
       engine: flags.engine as 'builtin' | 'k6',
       model,
       pattern: { name: pattern.name, peakRps: pattern.peakRps, durationMs: pattern.durationMs, params: { ...pattern.params } },
-      target: target.href,
+      target: withoutCredentials(target),
       startedAt: new Date().toISOString(),
       seed: flags.seed,
       maxInFlight: flags['max-in-flight'],
@@ -129,13 +143,12 @@ Exit codes: 0 success (also when stopped by Ctrl-C), 2 bad input, 4 k6 not insta
     const showProgress = (flags.progress ?? Boolean(process.stderr.isTTY)) && flags.engine === 'builtin';
     let lastRow: TimelineRow | undefined;
     let sink: TimelineSink | undefined;
-    if (flags.out) {
-      try {
-        sink = openTimelineSink(flags.out, stamp);
-      } catch (e) {
-        throw bad(`--out ${flags.out}`, e);
-      }
+    const inputs = flags.trace ? [flags.trace] : [];
+    if (flags.engine === 'k6') {
+      checkOutputPath(flags['k6-script'], { flag: '--k6-script', inputs: [...inputs, flags['k6-summary']] });
+      checkOutputPath(flags['k6-summary'], { flag: '--k6-summary', inputs });
     }
+    if (flags.out) sink = openTimelineSink(flags.out, stamp, inputs);
     const engine: LoadEngine =
       flags.engine === 'k6'
         ? new K6Engine({ scriptPath: resolve(flags['k6-script']), summaryPath: resolve(flags['k6-summary']), stamp: stamp as unknown as Record<string, unknown> })
@@ -166,6 +179,7 @@ Exit codes: 0 success (also when stopped by Ctrl-C), 2 bad input, 4 k6 not insta
     try {
       result = await engine.run(spec);
     } catch (e) {
+      await sink?.abort();
       if (e instanceof K6MissingError) {
         process.stderr.write(`sockml loadtest: ${e.message}\n`);
         process.exitCode = EXIT.environment;
@@ -177,10 +191,22 @@ Exit codes: 0 success (also when stopped by Ctrl-C), 2 bad input, 4 k6 not insta
       process.removeListener('SIGINT', onSignal);
       process.removeListener('SIGTERM', onSignal);
     }
+    const thresholds = checkThresholds(result.summary, { maxErrorRatePct, sloMs });
+    this.log(renderLoadReport(stamp, result.summary, result.stoppedBy, thresholds));
+    // After the report: a timeline that cannot be written (exit 2) does not hide what the run measured.
     await sink?.close({ ...result.summary, stoppedBy: result.stoppedBy });
-
-    this.log(renderLoadReport(stamp, result.summary, result.stoppedBy));
     if (flags.out) this.log(`timeline written to ${flags.out}`);
-    return { run: stamp, stoppedBy: result.stoppedBy, summary: result.summary, sloMet: sloMet(result.summary, sloMs), out: flags.out ?? null };
+    if (!thresholds.passed) {
+      process.stderr.write(`sockml loadtest: thresholds failed: ${thresholds.failures.join('; ')}\n`);
+      process.exitCode = EXIT.thresholds;
+    }
+    return {
+      run: stamp,
+      stoppedBy: result.stoppedBy,
+      summary: result.summary,
+      sloMet: sloMet(result.summary, sloMs),
+      thresholds: { maxErrorRatePct, sloMs, ...thresholds },
+      out: flags.out ?? null,
+    };
   }
 }

@@ -143,6 +143,20 @@ describe('sockml replay', () => {
     expect(r.stderr).toMatch(/model 'random_forest' was trained on feature set/);
   });
 
+  it('refuses a model whose card names another model, exit code 3', async () => {
+    const dir = scratch();
+    for (const f of readdirSync(join(REPO, 'models')).filter((f) => f.endsWith('.onnx'))) copyFileSync(join(REPO, 'models', f), join(dir, f));
+    for (const f of readdirSync(join(REPO, 'models')).filter((f) => f.endsWith('.card.json'))) {
+      const card = JSON.parse(readFileSync(join(REPO, 'models', f), 'utf8'));
+      if (card.name === 'xgboost') card.name = 'random_forest'; // two "random_forest" voters, no xgboost
+      writeFileSync(join(dir, f), JSON.stringify(card));
+    }
+    const r = await sockml(['replay', STEP, '--models', dir]);
+    expect(r.code).toBe(3);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/xgboost\.card\.json: the card names model 'random_forest' but the file is 'xgboost'/);
+  });
+
   it('a missing poll: features and labels do not reach across it, and the report counts it', async () => {
     // step run 3 with one poll (all 7 services at one timestamp) taken out.
     const lines = readFileSync(join(REPO, STEP), 'utf8').trim().split('\n');
@@ -166,5 +180,46 @@ describe('sockml replay', () => {
     // Told it polls every 10 minutes, replay sees no hole at all.
     const blind = JSON.parse((await sockml(['replay', gapped, '--json', '--poll-interval', '10m'])).stdout);
     expect([blind.gaps, blind.gapUnlabelled]).toEqual([0, 0]);
+  });
+
+  describe('recordings that are not what they seem', () => {
+    const text = readFileSync(join(REPO, STEP), 'utf8');
+    const lines = text.trim().split('\n');
+
+    it('its own earlier --out in the recordings directory is refused as a recording, naming it', async () => {
+      const dir = scratch();
+      writeFileSync(join(dir, 'run_3.csv'), text);
+      const first = await sockml(['replay', dir, '--out', join(dir, 'decisions.csv')]);
+      expect(first.code, first.stderr).toBe(0);
+      const again = await sockml(['replay', dir, '--out', join(dir, 'decisions-2.csv')]);
+      expect(again.code).toBe(2);
+      expect(again.stderr).toMatch(/decisions\.csv:1: not a metrics recording: this is a `sockml replay --out` decisions log/);
+    });
+
+    it('a value beyond float32 (1e308) stops the replay with file:line, as Infinity does', async () => {
+      const dir = scratch();
+      const cells = lines[9].split(',');
+      cells[7] = '1e308'; // cpu_usage_pct
+      writeFileSync(join(dir, 'huge.csv'), [...lines.slice(0, 9), cells.join(','), ...lines.slice(10)].join('\n') + '\n');
+      const r = await sockml(['replay', join(dir, 'huge.csv')]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/huge\.csv:10: column 'cpu_usage_pct': 1e\+308 is beyond float32/);
+    });
+
+    it('CR-only line ends: every row is read', async () => {
+      const dir = scratch();
+      writeFileSync(join(dir, 'mac.csv'), lines.join('\r') + '\r');
+      const r = await sockml(['replay', join(dir, 'mac.csv'), '--json']);
+      expect(r.code, r.stderr).toBe(0);
+      expect(JSON.parse(r.stdout).rows).toBe(175);
+    });
+
+    it('a header-only file is an error naming it, not an empty success', async () => {
+      const dir = scratch();
+      writeFileSync(join(dir, 'empty.csv'), lines[0] + '\n');
+      const r = await sockml(['replay', join(REPO, STEP), join(dir, 'empty.csv')]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/empty\.csv: no rows after the header/);
+    });
   });
 });

@@ -1,6 +1,5 @@
-import { createWriteStream, type WriteStream } from 'node:fs';
 import { Args, Flags } from '@oclif/core';
-import { EXIT, InputError, SockmlCommand } from '../lib/base-command.js';
+import { InputError, SockmlCommand } from '../lib/base-command.js';
 import {
   decisionLogHeader,
   formatDecisionLogRow,
@@ -12,6 +11,7 @@ import {
 import { defaultModelsDir } from '../lib/paths.js';
 import { policyFromFlags, policyFlags } from '../lib/policy-flags.js';
 import { durationFlag, pollIntervalFlag } from '../lib/flags.js';
+import { AtomicOutput, checkOutputPath } from '../lib/output-file.js';
 import { expandRecordings, newReadStats, openRecordings } from '../lib/recordings.js';
 import { renderReplayReport, replayJson } from '../lib/report.js';
 
@@ -32,7 +32,7 @@ were not trained for; --allow-label-mismatch scores them anyway (with a warning)
 recordings' 9.86 ms SLO.
 
 Exit codes: 0 success, 2 bad input (unreadable or malformed CSV, bad flag, --slo/--lookahead not the
-models' without --allow-label-mismatch), 3 model problem.`;
+models' without --allow-label-mismatch, an --out that cannot be written or is an input), 3 model problem.`;
 
   static examples = [
     { description: 'Replay the bundled GKE recordings with the bundled models', command: '<%= config.bin %> replay fixtures/sockshop-gke/runs' },
@@ -57,7 +57,7 @@ models' without --allow-label-mismatch), 3 model problem.`;
       description: "score the models even if --slo/--lookahead differ from the label their cards were trained for (otherwise refused, exit code 2)",
     }),
     labels: Flags.string({ description: "'future': recompute future-only labels from p95; 'column': trust the CSV's sla_violated", options: ['future', 'column'], default: 'future' }),
-    out: Flags.string({ description: 'write one CSV row per (snapshot, service): features, each model’s probability and vote, the decision, the label' }),
+    out: Flags.string({ description: 'write one CSV row per (snapshot, service): features, each model’s probability and vote, the decision, the label (in place only if the replay succeeds; never one of the inputs)' }),
     'skip-invalid': Flags.boolean({ description: 'skip malformed rows (counted in the report) instead of stopping at the first' }),
     progress: Flags.boolean({ description: 'show progress on stderr [default: when stderr is a terminal]', allowNo: true }),
     'poll-interval': pollIntervalFlag,
@@ -72,10 +72,11 @@ models' without --allow-label-mismatch), 3 model problem.`;
   async run() {
     const { argv, flags } = await this.parse(Replay);
     const sloMs = Number(flags.slo);
-    if (!(sloMs > 0)) this.error(`--slo must be a positive number of ms, got '${flags.slo}'`, { exit: EXIT.badInput });
+    if (!(sloMs > 0)) throw new InputError(`--slo must be a positive number of ms, got '${flags.slo}'`);
     const policy = policyFromFlags(flags, { sloMs });
     const pollIntervalMs = durationFlag('poll-interval', flags['poll-interval']);
     const files = await expandRecordings(argv as string[]);
+    if (flags.out) checkOutputPath(flags.out, { flag: '--out', inputs: files });
     const { featureSet, models } = await loadModelDirectory(flags.models ?? defaultModelsDir(), { only: flags.model, workerThreads: flags['worker-threads'] });
     const weights = Object.fromEntries(models.filter((m) => m.card.weight !== undefined).map((m) => [m.name, m.card.weight!]));
     const strategy = voteStrategy(flags.strategy, weights);
@@ -99,13 +100,19 @@ models' without --allow-label-mismatch), 3 model problem.`;
     const showProgress = flags.progress ?? Boolean(process.stderr.isTTY);
     let lastProgress = 0;
     const started = performance.now();
-    let out: WriteStream | undefined;
+    let out: AtomicOutput | undefined;
     if (flags.out) {
-      out = createWriteStream(flags.out);
+      try {
+        out = AtomicOutput.open(flags.out, { flag: '--out', inputs: files });
+      } catch (e) {
+        await Promise.all(models.map((m) => m.close()));
+        throw e;
+      }
       out.write(decisionLogHeader(featureSet.names, models.map((m) => m.name)) + '\n');
     }
 
     let report;
+    let ok = false;
     try {
       report = await replay(openRecordings(files, { skipInvalid: flags['skip-invalid'] }, readStats), {
         featureSet,
@@ -126,10 +133,12 @@ models' without --allow-label-mismatch), 3 model problem.`;
             }
           : undefined,
       });
+      ok = true;
     } finally {
       if (showProgress) process.stderr.write('\n');
-      if (out) await new Promise<void>((done) => out!.end(done));
       await Promise.all(models.map((m) => m.close()));
+      // The decisions appear under --out only when the replay succeeded; the earlier file stays otherwise.
+      if (out) await (ok ? out.commit() : out.abort());
     }
 
     this.log(renderReplayReport(report, { files: files.length, invalidRows: readStats.invalid }));

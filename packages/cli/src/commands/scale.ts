@@ -1,6 +1,7 @@
 import { appendFile } from 'node:fs/promises';
 import { Flags } from '@oclif/core';
 import {
+  type SockmlConfig,
   DEFAULT_SEED_RETRY,
   formatDecisionMessage,
   IdempotentActuator,
@@ -19,16 +20,18 @@ import {
 import { HttpActuator } from '../actuators/http.js';
 import { KubernetesActuator } from '../actuators/kubernetes.js';
 import { LogActuator } from '../actuators/log.js';
-import { EnvironmentError, SockmlCommand } from '../lib/base-command.js';
+import { EnvironmentError, InputError, SockmlCommand } from '../lib/base-command.js';
 import { configFlag, deploymentsFromConfig, explicitFlags, policiesFromConfig, readConfigFile } from '../lib/config-file.js';
+import { checkOutputPath } from '../lib/output-file.js';
 import { policyFlags } from '../lib/policy-flags.js';
-import { durationFlag } from '../lib/flags.js';
+import { connectTimeoutFlag, durationFlag } from '../lib/flags.js';
 import { decisionBlock } from '../lib/decision-block.js';
 import { defaultModelsDir } from '../lib/paths.js';
-import { ensureTopics, kafkaClient, LIVE_CONSUMER_RUN, OffsetCommitter, parseBrokers, sendInChunks, sendToDeadLetter, stopOnSignal } from '../live/kafka.js';
+import { ensureTopics, kafkaClient, LIVE_CONSUMER_RUN, OffsetCommitter, parseBrokers, sendInChunks, sendToDeadLetter, stopOnSignal, waitForBrokers } from '../live/kafka.js';
 import { HopTrace } from '../live/trace.js';
 import { kafkaConnectionFlags, kafkaSettingsFromFlags } from '../live/kafka-connection.js';
 import { ConsumerHealth } from '../ops/consumer-health.js';
+import type { Logger } from '../ops/logger.js';
 import { loggerFromFlags, opsFlags, unhealthyAfterMs } from '../ops/ops-flags.js';
 import { allHealthy, newMetricsRegistry, startOpsServer } from '../ops/ops-server.js';
 import { ScaleMetrics } from '../ops/scale-metrics.js';
@@ -65,7 +68,14 @@ completed a fetch for --unhealthy-after. --log-format json writes one JSON objec
 flags given on the command line override it. With --actuator kubernetes, scale lists the namespace's
 HorizontalPodAutoscalers at start and before acting (cached for a minute) and does not act on a
 Deployment an HPA also scales, unless --allow-hpa-conflict: two autoscalers on one Deployment undo
-each other.`;
+each other.
+
+Flags, --models, --expected-models, --quorum, the actuator's settings and --out are checked before the
+first connection to Kafka; a broker that has not answered within --connect-timeout ends the command.
+
+Exit codes: 0 stopped by Ctrl-C/SIGTERM, 2 bad input (a flag, --expected-models not in --models, --quorum
+above the voters, --out), 3 a model or card problem, 4 Kafka did not answer within --connect-timeout (or
+the Kubernetes client cannot be set up).`;
 
   static examples = [
     '<%= config.bin %> scale --kafka 127.0.0.1:9092',
@@ -94,6 +104,7 @@ each other.`;
     quiet: Flags.boolean({ description: 'print only SCALE UP / SCALE DOWN decisions' }),
     'allow-hpa-conflict': Flags.boolean({ description: 'for --actuator kubernetes: act on Deployments that a HorizontalPodAutoscaler also scales (by default such decisions are not applied)', default: false }),
     ...configFlag,
+    'connect-timeout': connectTimeoutFlag,
     ...policyFlags,
     ...opsFlags,
     ...kafkaConnectionFlags,
@@ -102,44 +113,35 @@ each other.`;
   async run() {
     const { flags, metadata } = await this.parse(Scale);
     const log = loggerFromFlags('scale', flags, (line) => this.log(line));
+    // Everything is checked before the first connection: a typo is one line (exit 2 or 3), not a hang.
     const brokers = parseBrokers(flags.kafka);
     const kafkaSettings = kafkaSettingsFromFlags(flags, log);
     const healthLimitMs = unhealthyAfterMs(flags['unhealthy-after'], 60_000);
     const windowMs = durationFlag('window', flags.window);
-    const { models } = await loadModelDirectory(flags.models ?? defaultModelsDir());
+    const connectTimeoutMs = durationFlag('connect-timeout', flags['connect-timeout']);
+    const modelsDir = flags.models ?? defaultModelsDir();
+    const { models } = await loadModelDirectory(modelsDir);
     const weights = Object.fromEntries(models.filter((m) => m.card.weight !== undefined).map((m) => [m.name, m.card.weight!]));
-    const expected = flags['expected-models']?.split(',').map((s) => s.trim()).filter(Boolean) ?? models.map((m) => m.name);
     await Promise.all(models.map((m) => m.close())); // the scaler needs the cards, not the sessions
     const config = flags.config === undefined ? undefined : await readConfigFile(flags.config);
+    const expected = expectedVoters(flags['expected-models'], models.map((m) => m.name), modelsDir);
+    if (flags.quorum !== undefined && flags.quorum > expected.length) {
+      throw new InputError(`--quorum: must be from 1 to ${expected.length} (the expected voters: ${expected.join(', ')}), got ${flags.quorum}`);
+    }
     const policies = await policiesFromConfig(config, flags, explicitFlags(metadata, flags), flags.config);
-    const controller = new ScalingController({ strategy: voteStrategy(flags.strategy, weights), expectedModels: expected, windowMs, quorum: flags.quorum }, policies.shared, {}, policies.perService);
+    let controller: ScalingController;
+    try {
+      controller = new ScalingController({ strategy: voteStrategy(flags.strategy, weights), expectedModels: expected, windowMs, quorum: flags.quorum }, policies.shared, {}, policies.perService);
+    } catch (e) {
+      throw new InputError((e as Error).message);
+    }
+    if (flags.out) checkOutputPath(flags.out, { flag: '--out' });
     const registry = newMetricsRegistry();
     const metrics = new ScaleMetrics(registry, () => controller.stats);
-    const inner: Actuator =
-      flags.actuator === 'http'
-        ? new HttpActuator(flags['actuator-url'] ?? this.error('--actuator http needs --actuator-url', { exit: 2 }))
-        : flags.actuator === 'kubernetes'
-          ? await kubernetesActuator()
-          : new LogActuator((line) => log.info(line));
+    const inner = await this.actuatorFromFlags(flags, config, log);
     const actuator = new IdempotentActuator(metrics.meter(inner));
 
-    async function kubernetesActuator() {
-      const k = new KubernetesActuator({
-        namespace: flags.namespace,
-        deploymentFor: deploymentsFromConfig(config),
-        hpaConflict: flags['allow-hpa-conflict'] ? 'allow' : 'refuse',
-        onRefused: (detail) => log.warn(detail),
-      });
-      if (!flags['allow-hpa-conflict']) {
-        // Before anything is consumed: a scaler that cannot tell whether an HPA owns a Deployment must not start.
-        const targets = await k.hpaTargets(true).catch((e) => {
-          throw new EnvironmentError((e as Error).message);
-        });
-        for (const t of targets) log.warn(`HorizontalPodAutoscaler ${t.hpa} scales ${flags.namespace}/${t.deployment}: scale will not act on it (--allow-hpa-conflict to act anyway)`, { hpa: t.hpa, deployment: t.deployment });
-      }
-      return k;
-    }
-
+    await waitForBrokers(brokers, connectTimeoutMs, kafkaSettings);
     const kafka = kafkaClient(brokers, 'sockml-scale', kafkaSettings);
     // Idempotent: a send retried across a broker hiccup is written once.
     const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
@@ -230,4 +232,59 @@ each other.`;
     log.info(`scale: ${s.decided} decisions (${s.degraded} degraded), ${s.duplicates} duplicate and ${s.late} late votes, ${deadLetters} dead-lettered, ${actuator.duplicates} redelivered decisions not re-applied`);
     this.exit(0); // kafkajs may hold retry timers after a broker outage; the work is done and committed
   }
+
+  /**
+   * The actuator the flags ask for: a bad flag is exit 2, a Kubernetes client that cannot be set up (or
+   * cannot list the namespace's HPAs) exit 4. With --actuator kubernetes and no --allow-hpa-conflict, the
+   * HPAs are listed before anything is consumed: a scaler that cannot tell whether an HPA owns a
+   * Deployment must not start.
+   */
+  private async actuatorFromFlags(
+    flags: { actuator: string; 'actuator-url'?: string; namespace: string; 'allow-hpa-conflict': boolean },
+    config: SockmlConfig | undefined,
+    log: Logger,
+  ): Promise<Actuator> {
+    if (flags.actuator === 'http') {
+      if (!flags['actuator-url']) throw new InputError('--actuator http needs --actuator-url');
+      try {
+        return new HttpActuator(flags['actuator-url']);
+      } catch (e) {
+        throw new InputError((e as Error).message);
+      }
+    }
+    if (flags.actuator === 'kubernetes') {
+      let k: KubernetesActuator;
+      try {
+        k = new KubernetesActuator({
+          namespace: flags.namespace,
+          deploymentFor: deploymentsFromConfig(config),
+          hpaConflict: flags['allow-hpa-conflict'] ? 'allow' : 'refuse',
+          onRefused: (detail) => log.warn(detail),
+        });
+      } catch (e) {
+        if (e instanceof InputError) throw e;
+        throw new EnvironmentError(`--actuator kubernetes: ${(e as Error).message}`);
+      }
+      if (!flags['allow-hpa-conflict']) {
+        const targets = await k.hpaTargets(true).catch((e) => {
+          throw new EnvironmentError((e as Error).message);
+        });
+        for (const t of targets) log.warn(`HorizontalPodAutoscaler ${t.hpa} scales ${flags.namespace}/${t.deployment}: scale will not act on it (--allow-hpa-conflict to act anyway)`, { hpa: t.hpa, deployment: t.deployment });
+      }
+      return k;
+    }
+    return new LogActuator((line) => log.info(line));
+  }
+}
+
+/** --expected-models: voter names, each a model of --models (whose card gives its weight); default all of them. */
+function expectedVoters(flag: string | undefined, available: string[], modelsDir: string): string[] {
+  if (flag === undefined) return available;
+  const names = flag.split(',').map((s) => s.trim()).filter(Boolean);
+  if (names.length === 0) throw new InputError(`--expected-models: name at least one model (found: ${available.join(', ')})`);
+  const unknown = names.filter((n) => !available.includes(n));
+  if (unknown.length > 0) throw new InputError(`--expected-models: no model ${unknown.map((n) => `'${n}'`).join(', ')} in ${modelsDir} (found: ${available.join(', ')})`);
+  const twice = names.find((n, i) => names.indexOf(n) !== i);
+  if (twice) throw new InputError(`--expected-models: '${twice}' is named twice`);
+  return names;
 }

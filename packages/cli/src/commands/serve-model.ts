@@ -15,8 +15,10 @@ import {
   TurnBatches,
   VOTE_LOG_HEADER,
 } from '@sockml/core';
-import { SockmlCommand } from '../lib/base-command.js';
-import { ensureTopics, kafkaClient, LIVE_CONSUMER_RUN, OffsetCommitter, parseBrokers, sendInChunks, sendToDeadLetter, stopOnSignal } from '../live/kafka.js';
+import { InputError, SockmlCommand } from '../lib/base-command.js';
+import { connectTimeoutFlag, durationFlag } from '../lib/flags.js';
+import { checkOutputPath } from '../lib/output-file.js';
+import { ensureTopics, kafkaClient, LIVE_CONSUMER_RUN, OffsetCommitter, parseBrokers, sendInChunks, sendToDeadLetter, stopOnSignal, waitForBrokers } from '../live/kafka.js';
 import { HopTrace } from '../live/trace.js';
 import { kafkaConnectionFlags, kafkaSettingsFromFlags } from '../live/kafka-connection.js';
 import { ConsumerHealth } from '../ops/consumer-health.js';
@@ -33,7 +35,10 @@ goes on. Serves Prometheus metrics on /metrics (votes, dead letters, inference t
 process metrics) and a probe on /healthz (--host, --port; loopback by default, 0.0.0.0 in a
 container): 503 while starting, when the consumer crashed for good, or when it has not completed a
 fetch for --unhealthy-after. Run one
-process per model; several processes of the same model share partitions through the group.`;
+process per model; several processes of the same model share partitions through the group.
+
+Exit codes: 0 stopped by Ctrl-C/SIGTERM, 2 bad input (a flag, --predictions-log, a --port in use),
+3 a model or card problem, 4 Kafka did not answer within --connect-timeout.`;
 
   static examples = ['<%= config.bin %> serve-model --model models/xgboost.onnx --kafka 127.0.0.1:9092 --port 9464'];
 
@@ -45,6 +50,7 @@ process per model; several processes of the same model share partitions through 
     'from-beginning': Flags.boolean({ description: 'a new group starts at the oldest message (default: the newest)', default: false }),
     ...opsFlags,
     ...kafkaConnectionFlags,
+    'connect-timeout': connectTimeoutFlag,
   };
 
   async run() {
@@ -53,6 +59,8 @@ process per model; several processes of the same model share partitions through 
     const brokers = parseBrokers(flags.kafka);
     const kafkaSettings = kafkaSettingsFromFlags(flags, log);
     const healthLimitMs = unhealthyAfterMs(flags['unhealthy-after'], 60_000);
+    const connectTimeoutMs = durationFlag('connect-timeout', flags['connect-timeout']);
+    if (flags['predictions-log']) checkOutputPath(flags['predictions-log'], { flag: '--predictions-log' });
     const card = await readModelCard(cardPathFor(flags.model));
     const set = featureSet(card.featureSet);
     const model = await ModelRunner.load(flags.model, set, { intraOpThreads: 1 });
@@ -72,6 +80,11 @@ process per model; several processes of the same model share partitions through 
     const ops = await startOpsServer({ host: flags.host, port: flags.port, registry, health: allHealthy({ consumer: health.check }) });
 
     if (flags['predictions-log']) await ops.orClose(writeFile(flags['predictions-log'], VOTE_LOG_HEADER + '\n', { flag: 'a' }));
+    // A broker that does not answer is one line and exit 4 after --connect-timeout, not kafkajs's retries.
+    await ops.orClose(waitForBrokers(brokers, connectTimeoutMs, kafkaSettings)).catch(async (e) => {
+      await model.close();
+      throw e;
+    });
     await ops.orClose(ensureTopics(brokers, [TOPICS.metrics, TOPICS.votes, deadLetterTopic(TOPICS.metrics)], kafkaSettings));
     const committer = new OffsetCommitter((e) => log.warn(`offset commit failed (the messages may be redelivered): ${e.message}`));
     await ops.orClose(Promise.all([producer.connect(), consumer.connect()]));

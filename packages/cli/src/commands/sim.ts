@@ -63,14 +63,16 @@ Exit codes: 0 stopped by a signal, 2 bad input.`;
     } catch (e) {
       throw new InputError(`cannot listen on ${flags.host}:${flags.port}: ${(e as Error).message}`);
     }
+    // Listen for the signals before saying we are up: a SIGTERM right after the banner must stop cleanly.
+    const stopped = new Promise<NodeJS.Signals>((resolve) => {
+      process.once('SIGINT', () => resolve('SIGINT'));
+      process.once('SIGTERM', () => resolve('SIGTERM'));
+    });
     log.info(`sockml sim: Sock Shop emulator on ${server.url} (${emulator.services.join(', ')}; start-up delay ${DEFAULT_QUEUE_MODEL.startupDelayMs / timeScale / 1000} s); /metrics, /admin/replicas; Ctrl-C stops`, {
       url: server.url,
       services: emulator.services,
     });
-    const signal = await new Promise<NodeJS.Signals>((resolve) => {
-      process.once('SIGINT', () => resolve('SIGINT'));
-      process.once('SIGTERM', () => resolve('SIGTERM'));
-    });
+    const signal = await stopped;
     await server.stop();
     log.info(`sockml sim: stopped (${signal})`, { signal });
   }

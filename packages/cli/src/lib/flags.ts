@@ -20,3 +20,9 @@ export const pollIntervalFlag = Flags.string({
   description: "the recordings' poll interval; features and labels do not reach across a missing poll (a gap of 1.5 intervals or more)",
   default: `${DEFAULT_POLL_INTERVAL_MS / 1000}s`,
 });
+
+/** `--connect-timeout` of the commands that need Kafka: how long a broker may take to answer at start-up. */
+export const connectTimeoutFlag = Flags.string({
+  description: 'give up (exit 4) when the Kafka brokers have not answered within this long at start-up',
+  default: '30s',
+});

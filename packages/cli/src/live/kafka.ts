@@ -1,6 +1,7 @@
 import kafkajs, { type Consumer, type Producer } from 'kafkajs';
 import { deadLetterTopic, RetryPolicy } from '@sockml/core';
 import { sleepUntil } from '../collect/poller.js';
+import { EnvironmentError, InputError } from '../lib/base-command.js';
 import type { KafkaSettings } from './kafka-connection.js';
 
 const { Kafka, logLevel } = kafkajs;
@@ -12,9 +13,47 @@ export function parseBrokers(flag: string): string[] {
     .map((b) => b.trim())
     .filter(Boolean);
   if (brokers.length === 0 || brokers.some((b) => !/^[^:\s]+:\d+$/.test(b))) {
-    throw new Error(`--kafka must be host:port[,host:port…], got '${flag}'`);
+    throw new InputError(`--kafka must be host:port[,host:port…], got '${flag}'`);
   }
   return brokers;
+}
+
+/**
+ * Waits until the brokers answer (a metadata request), for at most timeoutMs, before a command starts
+ * its real clients. Each attempt is a client that neither retries nor logs; between attempts, capped
+ * exponential backoff. A broker that never answers is an EnvironmentError (exit 4) of one line naming
+ * the brokers, the timeout and the last error, instead of kafkajs's own retries (about two minutes,
+ * with a stack trace each) and a hang.
+ */
+export async function waitForBrokers(brokers: string[], timeoutMs: number, settings: KafkaSettings = {}): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  let last = '';
+  for (let attempt = 1; ; attempt++) {
+    const admin = new Kafka({
+      clientId: 'sockml-probe',
+      brokers,
+      ssl: settings.ssl,
+      sasl: settings.sasl,
+      logLevel: logLevel.NOTHING,
+      retry: { retries: 0 },
+      connectionTimeout: Math.max(100, Math.min(3000, until - Date.now())),
+      requestTimeout: Math.max(100, Math.min(5000, until - Date.now())),
+    }).admin();
+    try {
+      await admin.connect();
+      await admin.describeCluster();
+      return;
+    } catch (e) {
+      const err = e as Error & { cause?: Error };
+      last = (err.cause?.message ?? err.message).split('\n')[0];
+    } finally {
+      await admin.disconnect().catch(() => undefined);
+    }
+    const now = Date.now();
+    if (now >= until) throw new EnvironmentError(`Kafka at ${brokers.join(',')} did not answer within ${timeoutMs / 1000} s (--connect-timeout): ${last}`);
+    // 200 ms, doubling to 2 s; the last attempt is made at the deadline.
+    await sleepUntil(Math.min(until, now + Math.min(2000, 200 * 2 ** (attempt - 1))));
+  }
 }
 
 /** A kafkajs client; `settings` carry TLS, SASL and the logger kafkajs logs through (kafka-connection.ts). */

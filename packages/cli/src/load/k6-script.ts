@@ -114,6 +114,8 @@ export function summaryFromK6(data: K6Summary, windowMs: number): LoadRunSummary
     dropped,
     completed: requests,
     completedInWindow: requests,
+    // k6 counts a refused request in http_reqs and http_req_failed alike; it does not tell them apart.
+    transportErrors: 0,
     abandoned: 0,
     offeredRps: offered / (windowMs / 1000),
     achievedRps: requests / (windowMs / 1000),

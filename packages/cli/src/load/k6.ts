@@ -1,8 +1,9 @@
 import { spawn } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
 import type { LoadEngine, LoadRunResult, LoadRunSpec } from './load-engine.js';
+import { writeFileAtomic } from '../lib/output-file.js';
 import { renderK6Script, summaryFromK6 } from './k6-script.js';
 
 /** k6 is not installed: the script is written, and this says how to run it. */
@@ -29,9 +30,10 @@ export class K6Engine implements LoadEngine {
 
   async run(spec: LoadRunSpec): Promise<LoadRunResult> {
     if (spec.model !== 'open') throw new Error('the k6 engine runs the open model only (ramping-arrival-rate); use --engine builtin for --model closed');
-    await writeFile(
+    await writeFileAtomic(
       this.o.scriptPath,
       renderK6Script({ pattern: spec.pattern, target: spec.target, requests: spec.requests, maxInFlight: spec.maxInFlight, sloMs: spec.sloMs, summaryPath: this.o.summaryPath, stamp: this.o.stamp }),
+      { flag: '--k6-script' },
     );
     const k6 = this.o.k6Binary === undefined ? findOnPath('k6') : this.o.k6Binary;
     const command = `k6 run ${shellQuote(this.o.scriptPath)}`;

@@ -23,10 +23,13 @@ export interface LoadRunStamp {
 /** Where the per-second timeline goes. */
 export interface TimelineSink {
   write(row: TimelineRow): void;
+  /** Writes what is left and puts the file in place. */
   close(summary: LoadRunSummary & { stoppedBy: string }): Promise<void>;
+  /** The run failed: no file, the earlier one (if any) unchanged. */
+  abort(): Promise<void>;
 }
 
-/** By extension: .json gets one document at the end, anything else a CSV written as the seconds close. */
-export function openTimelineSink(path: string, stamp: LoadRunStamp): TimelineSink {
-  return path.toLowerCase().endsWith('.json') ? new JsonTimelineSink(path, stamp) : new CsvTimelineSink(path, stamp);
+/** By extension: .json gets one document at the end, anything else a CSV written as the seconds close; never one of `inputs` (a --trace file). */
+export function openTimelineSink(path: string, stamp: LoadRunStamp, inputs: readonly string[] = []): TimelineSink {
+  return path.toLowerCase().endsWith('.json') ? new JsonTimelineSink(path, stamp, inputs) : new CsvTimelineSink(path, stamp, inputs);
 }

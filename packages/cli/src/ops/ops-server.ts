@@ -6,6 +6,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import client from 'prom-client';
+import { InputError } from '../lib/base-command.js';
 
 /**
  * A process's registry, with prom-client's default process metrics on — under the prefix `sockml_`
@@ -88,7 +89,8 @@ export async function startOpsServer(o: OpsServerOptions): Promise<OpsServer> {
     );
   });
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    // A port in use or an address that is not ours is bad input (exit 2), not a crash.
+    server.once('error', (e: NodeJS.ErrnoException) => reject(new InputError(`--host ${o.host} --port ${o.port}: cannot listen (${e.code ?? e.message})`)));
     server.listen(o.port, o.host, () => resolve());
   });
   const close = () =>

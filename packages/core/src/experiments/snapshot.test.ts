@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SchemaError } from '../schema.js';
-import { classifyExperimentFile, parseSnapshotJsonl, parseSnapshotLine } from './snapshot.js';
+import { classifyExperimentFile, PARTIAL_RUN_REASON, parseSnapshotJsonl, parseSnapshotLine } from './snapshot.js';
 
 const svc = (o: Record<string, unknown> = {}) => ({ replicas: 1, p95_ms: 12.5, cpu_pct: 3.2, slo_violated: false, ...o });
 const line = (o: Record<string, unknown> = {}, services: Record<string, unknown> = { 'front-end': svc() }) =>
@@ -65,6 +65,8 @@ describe('parseSnapshotJsonl', () => {
 });
 
 describe('classifyExperimentFile (the prototype’s file selection)', () => {
+  it('names a partial run as such', () => expect(PARTIAL_RUN_REASON).toMatch(/^partial run: /));
+
   it.each([
     ['proactive_step_run01.jsonl', { use: true, condition: 'proactive', pattern: 'step', runId: 1 }],
     ['a/b/reactive_ramp_run4001.jsonl', { use: true, condition: 'reactive', pattern: 'ramp', runId: 4001 }],
@@ -74,5 +76,6 @@ describe('classifyExperimentFile (the prototype’s file selection)', () => {
     ['proactive_no-load_test.jsonl', { use: false, reason: 'no-load smoke test' }],
     ['notes.jsonl', { use: false, reason: 'name is not <condition>_<pattern>_run<id>.jsonl' }],
     ['proactive_step_run01.csv', { use: false, reason: 'name is not <condition>_<pattern>_run<id>.jsonl' }],
+    ['out/static_step_run01.partial.jsonl', { use: false, reason: PARTIAL_RUN_REASON }],
   ])('%s', (name, want) => expect(classifyExperimentFile(name)).toEqual(want));
 });

@@ -128,6 +128,9 @@ export function parseSnapshotJsonl(text: string, name: string): ExperimentSnapsh
   return out;
 }
 
+/** Why a `<run>.partial.jsonl` (an `experiment run` stopped part-way) is left out of an analysis. */
+export const PARTIAL_RUN_REASON = 'partial run: its experiment run was interrupted, so it covers only part of the load pattern';
+
 export type ExperimentFileClass = { use: true; condition: Condition; pattern: string; runId: number } | { use: false; reason: string };
 
 const RUN_FILE = new RegExp(`^(${CONDITIONS.join('|')})_([a-z0-9-]+)_run(\\d+)\\.jsonl$`);
@@ -139,6 +142,7 @@ const RUN_FILE = new RegExp(`^(${CONDITIONS.join('|')})_([a-z0-9-]+)_run(\\d+)\\
  */
 export function classifyExperimentFile(path: string): ExperimentFileClass {
   const base = path.split(/[\\/]/).pop() ?? path;
+  if (base.endsWith('.partial.jsonl')) return { use: false, reason: PARTIAL_RUN_REASON };
   if (base.startsWith('diag_')) return { use: false, reason: 'diagnostic recording (diag_*)' };
   if (base.includes('no-load')) return { use: false, reason: 'no-load smoke test' };
   const m = RUN_FILE.exec(base);

@@ -80,4 +80,50 @@ describe('readMetricsCsv', () => {
   it('rejects an empty file', async () => {
     await expect(read('')).rejects.toThrow(/mem\.csv:1: file is empty/);
   });
+
+  it('rejects a header-only file: no rows is not an empty recording', async () => {
+    for (const text of [HEADER + '\n', HEADER, HEADER + '\r\n\r\n']) {
+      await expect(read(text)).rejects.toThrow(/^mem\.csv: no rows after the header/);
+    }
+  });
+
+  it.each([
+    ['CR only (classic Mac)', '\r'],
+    ['CRLF', '\r\n'],
+    ['LF', '\n'],
+  ])('reads every row with %s line ends, whatever the chunking', async (_, eol) => {
+    const lines = [HEADER, LINE, LINE.replace('carts', 'orders'), LINE.replace('carts', 'user')];
+    for (const chunk of [1, 7, 4096]) {
+      const got = await read(lines.join(eol) + eol, { chunk });
+      expect(got.map((s) => s.service), `chunk ${chunk}`).toEqual(['carts', 'orders', 'user']);
+    }
+    // Line numbers count CR-only lines too.
+    const bad = [HEADER, LINE, LINE.replace('4.75', 'slow')].join(eol);
+    await expect(read(bad)).rejects.toThrow(/^mem\.csv:3: column 'p95_latency_ms'/);
+  });
+
+  it.each([
+    ['1e308', /column 'p95_latency_ms': 1e\+308 is beyond float32/],
+    ['3.5e38', /column 'p95_latency_ms': 3\.5e\+38 is beyond float32/],
+    ['Infinity', /column 'p95_latency_ms': 'Infinity' is not a number/],
+  ])('rejects %s, which the models\' float32 input cannot hold, with file:line', async (value, message) => {
+    const text = [HEADER, LINE, LINE.replace('4.75', value)].join('\n');
+    await expect(read(text)).rejects.toThrow(/^mem\.csv:3: /);
+    await expect(read(text)).rejects.toThrow(message);
+  });
+
+  it('accepts the largest float32', async () => {
+    const got = await read([HEADER, LINE.replace('326.2', '3.4e38')].join('\n'));
+    expect(got[0].memoryUsageMb).toBe(3.4e38);
+  });
+
+  it.each([
+    ['a replay --out decisions log', 'run_id,pattern,timestamp,service,request_rate_rps,error_rate_pct,p50_latency_ms,p95_latency_ms,p99_latency_ms,cpu_usage_pct,memory_usage_mb,xgboost_probability,xgboost_vote,ensemble_score,ensemble_vote,decision,target_replicas,label', /this is a `sockml replay --out` decisions log/],
+    ['a dataset build training matrix', 'request_rate_rps,error_rate_pct,p50_latency_ms,p95_latency_ms,p99_latency_ms,cpu_usage_pct,memory_usage_mb,delta_rps,delta_p95_latency_ms,delta_cpu_usage_pct,label,run_id,pattern,service,timestamp,p95_now_ms', /this is a `sockml dataset build` training matrix/],
+    ['extra columns', HEADER + ',pod', /unknown column 'pod'/],
+    ['a duplicated column', HEADER + ',service', /column 'service' appears twice/],
+  ])('refuses %s as a recording, at line 1', async (_, header, message) => {
+    await expect(read(header + '\n' + LINE + '\n')).rejects.toThrow(/^mem\.csv:1: not a metrics recording/);
+    await expect(read(header + '\n' + LINE + '\n')).rejects.toThrow(message);
+  });
 });

@@ -42,6 +42,7 @@ export async function* readMetricsCsv(
   let pendingLine = 0;
   let headerWidth = 0;
   let fast: LineParser | undefined;
+  let dataRecords = 0; // data records after the header, valid or not
 
   const take = (cells: string[], line: number) => {
     if (!layout) {
@@ -52,10 +53,10 @@ export async function* readMetricsCsv(
       fast = new LineParser(layout, headerWidth);
       return;
     }
+    dataRecords++;
     try {
       try {
-        if (cells.length !== headerWidth) throw new SchemaError(`expected ${headerWidth} cells as in the header, got ${cells.length}`);
-        batch.push(parseMetricsRow(cells, layout));
+        batch.push(parseMetricsCells(cells, layout, headerWidth));
       } catch (e) {
         // Name file and line only on the error path: building `file:line` for every row is measurable.
         throw e instanceof SchemaError ? new SchemaError(e.message, `${name}:${line}`) : e;
@@ -84,6 +85,7 @@ export async function* readMetricsCsv(
       } catch (e) {
         const err = new SchemaError(`unreadable CSV record (${(e as Error).message})`, `${name}:${pendingLine}`);
         if (!layout || !options.skipInvalid) throw err;
+        dataRecords++;
         stats.invalid++;
         if (stats.invalidExamples.length < 5) stats.invalidExamples.push(err.message);
         return;
@@ -102,6 +104,7 @@ export async function* readMetricsCsv(
     if (sample !== undefined) {
       batch.push(sample);
       stats.rows++;
+      dataRecords++;
     } else take(text.slice(start, nl).split(','), lineNo);
   };
 
@@ -131,13 +134,27 @@ export async function* readMetricsCsv(
       }
       rest = str.slice(start);
     } else {
+      // Lines end in LF, CRLF or a lone CR (old Mac files): all three, so that no row is lost. A CR that
+      // ends the text may be half of a CRLF split across chunks: it waits for the next chunk.
       const text = rest + str;
       let start = 0;
-      const end = text.lastIndexOf('\n');
-      while (start <= end) {
-        const nl = text.indexOf('\n', start);
-        line(text.slice(start, nl));
-        start = nl + 1;
+      let nextLf = text.indexOf('\n');
+      let nextCr = text.indexOf('\r');
+      for (;;) {
+        if (nextLf >= 0 && nextLf < start) nextLf = text.indexOf('\n', start);
+        if (nextCr >= 0 && nextCr < start) nextCr = text.indexOf('\r', start);
+        let end: number;
+        let next: number;
+        if (nextCr >= 0 && (nextLf < 0 || nextCr < nextLf)) {
+          if (nextCr === text.length - 1) break; // CR at the end: wait for what follows
+          end = nextCr;
+          next = text.charCodeAt(nextCr + 1) === 10 ? nextCr + 2 : nextCr + 1;
+        } else if (nextLf >= 0) {
+          end = nextLf;
+          next = nextLf + 1;
+        } else break;
+        line(text.slice(start, end));
+        start = next;
       }
       rest = text.slice(start);
     }
@@ -155,7 +172,32 @@ export async function* readMetricsCsv(
     if (stats.invalidExamples.length < 5) stats.invalidExamples.push(err.message);
   }
   if (!layout) throw new SchemaError('file is empty: no header row', `${name}:1`);
+  // A header and nothing else is not an empty recording to report as zero rows: it is a broken one.
+  if (dataRecords === 0) throw new SchemaError('no rows after the header (an empty recording)', name);
   if (batch.length > 0) yield batch;
+}
+
+/** The reader's rules for one record: as many cells as the header, each as the schema reads it. */
+function parseMetricsCells(cells: readonly string[], layout: MetricsCsvLayout, headerWidth: number, where?: string): MetricsSample {
+  if (cells.length !== headerWidth) throw new SchemaError(`expected ${headerWidth} cells as in the header, got ${cells.length}`, where);
+  return parseMetricsRow(cells, layout, where);
+}
+
+/**
+ * One line of a metrics CSV (no line end inside), checked by the reader's own rules — quoting, the
+ * header's cell count, every cell as `parseMetricsRow` reads it — for lines read outside a stream, such
+ * as the journal `collect recover` merges. Throws a SchemaError naming `where`.
+ */
+export function parseMetricsCsvLine(line: string, layout: MetricsCsvLayout, headerWidth: number, where: string): MetricsSample {
+  let cells: string[];
+  if (line.includes('"')) {
+    try {
+      cells = (parseCsvSync(line, { relax_column_count: true }) as string[][])[0] ?? [];
+    } catch (e) {
+      throw new SchemaError(`unreadable CSV record (${(e as Error).message})`, where);
+    }
+  } else cells = line.split(',');
+  return parseMetricsCells(cells, layout, headerWidth, where);
 }
 
 function countQuotes(s: string): number {

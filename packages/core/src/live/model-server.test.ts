@@ -24,9 +24,11 @@ describe('ModelServer', () => {
       { value: JSON.stringify({ timestamp: 't', service: 'carts', features: {} }), where: 'metrics[0]@11' },
       { value: null, where: 'metrics[0]@12' },
       { value: JSON.stringify({ ...formatMetricsMessage(vectors[0], featureSet.names), feature_set: 'other-v9' }), where: 'metrics[0]@13' },
+      // Finite as a double, Infinity as the model's float32 input.
+      { value: JSON.stringify(formatMetricsMessage({ ...vectors[0], values: Array.from(vectors[0].values, (v, i) => (i === 0 ? 1e308 : v)) }, featureSet.names)), where: 'metrics[0]@14' },
     ];
     const server = new ModelServer(model, featureSet);
-    const { votes, rejected } = await server.handle([good[0], bad[0], good[1], bad[1], bad[2], good[2], bad[3]]);
+    const { votes, rejected } = await server.handle([good[0], bad[0], good[1], bad[1], bad[2], good[2], bad[3], bad[4]]);
     const direct = await model.predictBatch(new Float32Array(vectors.flatMap((v) => Array.from(v.values))), 3);
     expect(votes.map((v) => v.violationProbability)).toEqual(Array.from(direct));
     expect(votes.map((v) => v.prediction)).toEqual(Array.from(direct).map((p) => (p >= model.threshold ? 1 : 0)));
@@ -36,6 +38,7 @@ describe('ModelServer', () => {
       expect.stringMatching(/^metrics\[0\]@11: field 'request_rate_rps' must be a number/),
       'metrics[0]@12: message has no value',
       "metrics[0]@13: feature set 'other-v9' does not match the model's 'seed-v1'",
+      expect.stringMatching(/^metrics\[0\]@14: field 'request_rate_rps' must be a number in \[-3\.4028234663852886e\+38, 3\.4028234663852886e\+38\], got 1e\+308/),
     ]);
     await model.close();
   });

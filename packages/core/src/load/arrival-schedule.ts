@@ -46,6 +46,19 @@ export class ArrivalSchedule {
     }
   }
 
+  /**
+   * Passes over every arrival due at or before tMs without computing their times, and returns how many
+   * that was: an engine that cannot start them (in-flight cap reached, or a rate beyond what it can send
+   * in one tick) counts them as dropped in O(1), at any rate. Arrival k is due once the integral reaches
+   * k, so ⌊∫₀ᵗ rate⌋ + 1 arrivals are due by t.
+   */
+  skipThrough(tMs: number): number {
+    const dueBy = tMs >= this.pattern.durationMs ? this.size : Math.min(this.size, Math.floor(this.pattern.expected(Math.max(0, tMs)) + 1e-9) + 1);
+    const n = Math.max(0, dueBy - this.k);
+    this.k += n;
+    return n;
+  }
+
   /** All remaining arrival times (for tests and small runs; the engine pulls them one by one). */
   drain(): number[] {
     const out: number[] = [];

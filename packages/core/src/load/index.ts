@@ -11,3 +11,4 @@ export * from './arrival-schedule.js';
 export * from './journey.js';
 export * from './latency-histogram.js';
 export * from './run-recorder.js';
+export * from './thresholds.js';

@@ -10,9 +10,12 @@ export interface TimelineRow {
   offered: number;
   started: number;
   dropped: number;
-  /** Requests that ended in this second, with any status: the achieved rate. */
+  /** Responses that ended in this second, with any status: the achieved rate. */
   completed: number;
+  /** Error responses (status ≥ 400) and requests that got no response. */
   errors: number;
+  /** Requests that ended in this second without a response (refused, reset, timed out): errors, not responses. */
+  transportErrors: number;
   p50Ms: number;
   p95Ms: number;
   p99Ms: number;
@@ -26,10 +29,12 @@ export interface LoadRunSummary {
   offered: number;
   started: number;
   dropped: number;
-  /** Requests that ended within the window (the achieved rate's numerator). */
+  /** Responses that ended within the window (the achieved rate's numerator). */
   completedInWindow: number;
-  /** All that ended, also those that finished in the drain after the window. */
+  /** All responses, also those that ended in the drain after the window. */
   completed: number;
+  /** Requests that got no response (refused, reset, timed out): counted in errors, never as responses. */
+  transportErrors: number;
   /** Still running when the engine gave up waiting (aborted, counted as errors 'ABORTED'). */
   abandoned: number;
   offeredRps: number;
@@ -50,6 +55,7 @@ interface Second {
   dropped: number;
   completed: number;
   errors: number;
+  transportErrors: number;
   inFlight: number;
   latency: LatencyHistogram;
 }
@@ -62,7 +68,7 @@ interface Second {
 export class RunRecorder {
   private readonly open = new Map<number, Second>();
   private closedBefore = 0;
-  private readonly total = { offered: 0, started: 0, dropped: 0, completed: 0, completedInWindow: 0, errors: 0, abandoned: 0 };
+  private readonly total = { offered: 0, started: 0, dropped: 0, completed: 0, completedInWindow: 0, transportErrors: 0, errors: 0, abandoned: 0 };
   private readonly statuses: Record<string, number> = {};
   private readonly latency = new LatencyHistogram();
   private readonly lag = new LatencyHistogram();
@@ -82,24 +88,37 @@ export class RunRecorder {
     if (s) s.started++;
   }
 
-  dropped(tMs: number): void {
-    this.total.dropped++;
+  dropped(tMs: number, n = 1): void {
+    this.total.dropped += n;
     const s = this.second(tMs);
-    if (s) s.dropped++;
+    if (s) s.dropped += n;
   }
 
+  /**
+   * A request ended. With a status it is a response (achieved, its latency recorded; an error when ≥ 400);
+   * without one (refused, reset, timed out) it is an error and nothing else: a refused connection answers
+   * in a millisecond, and counting it as a response would report a dead target as fast and keeping up.
+   */
   completed(tMs: number, latencyMs: number, outcome: RequestOutcome): void {
     const key = 'status' in outcome ? String(outcome.status) : outcome.error;
     this.statuses[key] = (this.statuses[key] ?? 0) + 1;
-    const isError = 'error' in outcome || outcome.status >= 400;
+    const s = this.second(tMs);
+    this.total.errors++;
+    if (s) s.errors++;
+    if ('error' in outcome) {
+      this.total.transportErrors++;
+      if (s) s.transportErrors++;
+      return;
+    }
+    if (outcome.status < 400) {
+      this.total.errors--;
+      if (s) s.errors--;
+    }
     this.total.completed++;
-    if (isError) this.total.errors++;
     this.latency.record(latencyMs);
     if (tMs < this.windowMs) this.total.completedInWindow++;
-    const s = this.second(tMs);
     if (s) {
       s.completed++;
-      if (isError) s.errors++;
       s.latency.record(latencyMs);
     }
   }
@@ -153,7 +172,7 @@ export class RunRecorder {
     if (k < this.closedBefore || k >= this.seconds() || k < 0) return undefined;
     let s = this.open.get(k);
     if (!s) {
-      s = { offered: 0, started: 0, dropped: 0, completed: 0, errors: 0, inFlight: 0, latency: new LatencyHistogram() };
+      s = { offered: 0, started: 0, dropped: 0, completed: 0, errors: 0, transportErrors: 0, inFlight: 0, latency: new LatencyHistogram() };
       this.open.set(k, s);
     }
     return s;
@@ -171,6 +190,7 @@ export class RunRecorder {
         dropped: s?.dropped ?? 0,
         completed: s?.completed ?? 0,
         errors: s?.errors ?? 0,
+        transportErrors: s?.transportErrors ?? 0,
         p50Ms: s ? s.latency.quantile(0.5) : NaN,
         p95Ms: s ? s.latency.quantile(0.95) : NaN,
         p99Ms: s ? s.latency.quantile(0.99) : NaN,

@@ -1,3 +1,4 @@
+import { FEATURE_SET_IDS } from '../features/registry.js';
 import type { LabelDefinition } from '../labels/labeler.js';
 
 /**
@@ -39,6 +40,7 @@ export function parseModelCard(json: unknown, where: string): ModelCard {
   need('version', typeof c.version === 'string' && c.version !== '', 'a non-empty string');
   need('algorithm', typeof c.algorithm === 'string', 'a string');
   need('featureSet', typeof c.featureSet === 'string' && c.featureSet !== '', 'a feature set id');
+  if (!FEATURE_SET_IDS.includes(c.featureSet)) throw new ModelCardError(`${where}: field 'featureSet': unknown feature set '${c.featureSet}' (known: ${FEATURE_SET_IDS.join(', ')})`);
   need('features', Array.isArray(c.features) && c.features.every((f: unknown) => typeof f === 'string'), 'a list of feature names');
   need('threshold', typeof c.threshold === 'number' && c.threshold > 0 && c.threshold < 1, 'a number in (0, 1)');
   need('label', typeof c.label === 'object' && c.label !== null && typeof c.label.sloMs === 'number' && Number.isInteger(c.label.lookahead), 'an object with sloMs and lookahead');

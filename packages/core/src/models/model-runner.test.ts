@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { featureSet } from '../features/registry.js';
 import { seedV1 } from '../features/sets/seed-v1.js';
 import { loadModelDirectory } from './model-directory.js';
+import { ModelCardError } from './model-card.js';
 import { ModelRunner, voteFrom } from './model-runner.js';
 
 const MODELS = resolve(__dirname, '../../../../models');
@@ -63,9 +64,18 @@ describe('ModelRunner with the bundled models', () => {
     ['a threshold outside (0, 1)', (c: any) => (c.threshold = 1.5), /field 'threshold' must be a number in \(0, 1\)/],
     ['an unknown output tensor', (c: any) => (c.onnx.probabilities = 'zipmap'), /the card names output 'zipmap' but the model has/],
     ['no label definition', (c: any) => delete c.label, /field 'label'/],
+    // Its votes would be counted and weighted as another model's.
+    ['another model\'s name', (c: any) => (c.name = 'random_forest'), /xgboost\.card\.json: the card names model 'random_forest' but the file is 'xgboost'/],
   ])('refuses a card with %s', async (_what, edit, message) => {
     const card = JSON.parse(readFileSync(join(MODELS, 'xgboost.card.json'), 'utf8'));
     await expect(ModelRunner.load(copyModel('xgboost', edit), featureSet(card.featureSet))).rejects.toThrow(message);
+  });
+
+  it('refuses a directory in which one card carries another model\'s name', async () => {
+    const path = copyModel('xgboost', (c) => (c.name = 'random_forest'));
+    const dir = join(path, '..');
+    await expect(loadModelDirectory(dir)).rejects.toThrow(ModelCardError);
+    await expect(loadModelDirectory(dir)).rejects.toThrow(/the card names model 'random_forest' but the file is 'xgboost'/);
   });
 
   it('refuses a model without a card', async () => {

@@ -113,7 +113,12 @@ export async function readModelCard(cardPath: string): Promise<ModelCard> {
   } catch (e) {
     throw new ModelCardError(`${cardPath}: model card is not valid JSON (${(e as Error).message})`);
   }
-  return parseModelCard(json, cardPath);
+  const card = parseModelCard(json, cardPath);
+  // The file name is how a model is found (--model, --expected-models, the directory listing); a card
+  // naming another model would have its votes counted, weighted and reported as that model's.
+  const fileName = basename(cardPath).replace(/\.card\.json$/, '');
+  if (card.name !== fileName) throw new ModelCardError(`${cardPath}: the card names model '${card.name}' but the file is '${fileName}'; a model's card names the model of its file`);
+  return card;
 }
 
 export function checkCardMatches(card: ModelCard, featureSet: FeatureSet<any>, where: string): void {

@@ -8,7 +8,8 @@ export default class CollectRecover extends SockmlCommand {
   static description = `collect --slo keeps the rows still waiting for their label in <out>.pending. When collect ends
 normally it appends them itself; after a crash or kill -9 they are only in the journal, and the newest
 labelled rows may be in both files. This appends every journal row the CSV does not hold yet (by
-timestamp and service; unlabelled, in time order), cuts a torn last line, and removes the journal.
+timestamp and service; unlabelled, in time order), cuts a torn last line, and removes the journal. A
+journal line that the CSV reader would refuse (torn, malformed) is dropped, counted and named (file:line).
 collect refuses to start on a file whose journal is still there, so nothing is overwritten first.
 
 Exit codes: 0 recovered, 2 nothing to recover or not a collect CSV.`;
@@ -30,8 +31,11 @@ Exit codes: 0 recovered, 2 nothing to recover or not a collect CSV.`;
     }
     this.log(
       `recovered ${args.csv}: ${r.kept} rows kept, ${r.appended} appended from ${journalPath(args.csv)} (unlabelled), ${r.duplicates} already present` +
-        (r.tornBytes > 0 ? `, a torn last line of ${r.tornBytes} bytes cut` : ''),
+        (r.tornBytes > 0 ? `, a torn last line of ${r.tornBytes} bytes cut` : '') +
+        (r.invalid > 0 ? `, ${r.invalid} malformed journal line${r.invalid === 1 ? '' : 's'} dropped` : ''),
     );
+    // One line each (oclif's warnings wrap long lines, which would split file:line from its reason).
+    for (const example of r.invalidExamples) process.stderr.write(`sockml collect recover: warning: dropped ${example}\n`);
     return { csv: args.csv, ...r };
   }
 }

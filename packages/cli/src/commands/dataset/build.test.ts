@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse as parseCsvSync } from 'csv-parse/sync';
@@ -38,5 +38,26 @@ describe('sockml dataset build', () => {
     const r = await sockml(['dataset', 'build', join(REPO, 'packages/cli/src/testdata/malformed.csv'), '-o', join(dir, 'x.csv')]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/malformed\.csv:4: column 'p95_latency_ms': 'slow' is not a number/);
+  });
+
+  it('does not read its own earlier training matrix in the recordings directory as a recording', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sockml-'));
+    copyFileSync(join(REPO, 'fixtures/sockshop-gke/runs/step/run_1.csv'), join(dir, 'run_1.csv'));
+    const first = await sockml(['dataset', 'build', dir, '--feature-set', 'seed-v1', '-o', join(dir, 'train.csv')]);
+    expect(first.code, first.stderr).toBe(0);
+    const again = await sockml(['dataset', 'build', dir, '--feature-set', 'seed-v1', '-o', join(dir, 'train-2.csv')]);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toMatch(/train\.csv:1: not a metrics recording: this is a `sockml dataset build` training matrix/);
+  });
+
+  it('refuses a value beyond float32 (1e308) with file:line instead of writing Infinity into the matrix', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sockml-'));
+    const lines = readFileSync(join(REPO, 'fixtures/sockshop-gke/runs/step/run_1.csv'), 'utf8').trim().split('\n');
+    lines[5] = lines[5].split(',').map((c, i) => (i === 2 ? '1e308' : c)).join(','); // request_rate_rps
+    writeFileSync(join(dir, 'huge.csv'), lines.join('\n') + '\n');
+    const r = await sockml(['dataset', 'build', join(dir, 'huge.csv'), '--feature-set', 'seed-v1', '-o', join(dir, 'train.csv')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/huge\.csv:6: column 'request_rate_rps': 1e\+308 is beyond float32/);
+    expect(existsSync(join(dir, 'train.csv'))).toBe(false);
   });
 });

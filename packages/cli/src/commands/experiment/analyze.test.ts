@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { sockml } from '../../test-support.js';
+import { REPO, sockml } from '../../test-support.js';
 
 const SEED = 'fixtures/seed-experiments';
 const scratch = () => mkdtempSync(join(tmpdir(), 'sockml-experiment-'));
@@ -233,5 +233,18 @@ describe('sockml experiment analyze', () => {
     const r = await sockml(['experiment', 'analyze', ...args]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(message);
+  });
+
+  it('skips a partial (interrupted) run with a warning naming it', async () => {
+    const dir = scratch();
+    for (const f of ['proactive_step_run01.jsonl', 'reactive_step_run01.jsonl']) writeFileSync(join(dir, f), readFileSync(join(REPO, SEED, f), 'utf8'));
+    const partial = readFileSync(join(REPO, SEED, 'proactive_step_run02.jsonl'), 'utf8').split('\n').slice(0, 5).join('\n') + '\n';
+    writeFileSync(join(dir, 'proactive_step_run02.partial.jsonl'), partial);
+    const r = await sockml(['experiment', 'analyze', dir, '--json', '--resamples', '100']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/warning: skipped .*proactive_step_run02\.partial\.jsonl: partial run/);
+    const j = JSON.parse(r.stdout);
+    expect(j.counts).toMatchObject({ filesUsed: 2, filesSkipped: 1, runs: 2 });
+    expect(j.files.skipped[0].reason).toMatch(/^partial run: /);
   });
 });

@@ -1,18 +1,19 @@
-import { writeFile } from 'node:fs/promises';
 import { Args, Flags } from '@oclif/core';
-import { analyzeExperiments } from '@sockml/core';
-import { EXIT, SockmlCommand } from '../../lib/base-command.js';
+import { analyzeExperiments, PARTIAL_RUN_REASON } from '@sockml/core';
+import { InputError, SockmlCommand } from '../../lib/base-command.js';
 import { readExperimentFiles, selectExperimentFiles } from '../../experiments/files.js';
 import { renderHtmlReport } from '../../experiments/html-report.js';
 import { analysisJson, renderAnalysis } from '../../experiments/render.js';
+import { checkOutputPath, writeFileAtomic } from '../../lib/output-file.js';
 
 export default class ExperimentAnalyze extends SockmlCommand {
   static summary = 'Compare proactive (ML), reactive (HPA) and static experiment runs: SLO violations, latency, replicas, significance.';
 
   static description = `Reads snapshot JSONL files (one poll per line, as in ../shared/data/seed-experiments or as written by
 \`experiment run\`); directories are searched for *.jsonl. Every <condition>_<pattern>_run<id>.jsonl is
-used, for the conditions proactive, reactive and static, except diag_* and the no-load smoke test
-(skipped files are listed with the reason), and 'settle' polls are dropped. replicas -1 and p95_ms 0.0
+used, for the conditions proactive, reactive and static, except diag_*, the no-load smoke test and
+the <run>.partial.jsonl of an interrupted \`experiment run\` (skipped files are listed with the reason;
+a partial run also with a warning on stderr), and 'settle' polls are dropped. replicas -1 and p95_ms 0.0
 are missing data, never numbers. Each condition is reported per pattern and per service; a condition
 without runs is left out of the tables and charts (null in --json), never filled in.
 
@@ -30,7 +31,8 @@ Replica-seconds weight each poll by the time to the run's next poll (timestamps 
 median (a stalled recorder) counts as the median, and a run with a single poll as 30 s; both are
 reported as warnings (durationWarnings in --json).
 
-Exit codes: 0 success, 2 bad input (a malformed line is reported as file:line: reason, no usable files, bad flag).`;
+Exit codes: 0 success, 2 bad input (a malformed line is reported as file:line: reason, no usable files, bad flag,
+a --report that cannot be written or is one of the inputs).`;
 
   static examples = [
     { description: 'Analyze the bundled seed experiments', command: '<%= config.bin %> experiment analyze fixtures/seed-experiments' },
@@ -44,7 +46,7 @@ Exit codes: 0 success, 2 bad input (a malformed line is reported as file:line: r
 
   static flags = {
     slo: Flags.string({ description: 'p95 SLO in ms (a poll violates when p95 > this)', default: '35.68' }),
-    report: Flags.string({ description: 'also write a self-contained HTML report (charts and tables) to this file' }),
+    report: Flags.string({ description: 'also write a self-contained HTML report (charts and tables) to this file (never one of the inputs)' }),
     seed: Flags.integer({ description: 'seed of the bootstrap resampling (results are reproducible for a seed)', default: 20260413 }),
     resamples: Flags.integer({ description: 'bootstrap resamples', default: 10_000, min: 100 }),
   };
@@ -52,13 +54,17 @@ Exit codes: 0 success, 2 bad input (a malformed line is reported as file:line: r
   async run() {
     const { argv, flags } = await this.parse(ExperimentAnalyze);
     const sloMs = Number(flags.slo);
-    if (!(sloMs > 0)) this.error(`--slo must be a positive number of ms, got '${flags.slo}'`, { exit: EXIT.badInput });
+    if (!(sloMs > 0)) throw new InputError(`--slo must be a positive number of ms, got '${flags.slo}'`);
     const files = await selectExperimentFiles(argv as string[]);
+    // An interrupted run is never silently left out: it is named on stderr (and in --json, files.skipped).
+    for (const s of files.skipped.filter((f) => f.reason === PARTIAL_RUN_REASON)) process.stderr.write(`sockml experiment analyze: warning: skipped ${s.file}: ${s.reason}\n`);
+    const inputs = [...files.used, ...files.skipped.map((s) => s.file)];
+    if (flags.report) checkOutputPath(flags.report, { flag: '--report', inputs });
     const snapshots = await readExperimentFiles(files.used);
     const analysis = analyzeExperiments(snapshots, { sloMs, bootstrapSeed: flags.seed, bootstrapResamples: flags.resamples });
     this.log(renderAnalysis(analysis, files));
     if (flags.report) {
-      await writeFile(flags.report, renderHtmlReport(analysis, files));
+      await writeFileAtomic(flags.report, renderHtmlReport(analysis, files), { flag: '--report', inputs });
       this.log(`report written to ${flags.report}`);
     }
     return analysisJson(analysis, files);

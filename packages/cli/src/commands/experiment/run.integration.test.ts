@@ -76,6 +76,25 @@ describe('sockml experiment run --target sim', () => {
     expect(analysis.durationWarnings).toEqual([]);
   }, 300_000);
 
+  it('Ctrl-C in the middle of a run: the run is kept, marked partial, and analyze skips it with a warning', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'sockml-exprun-'));
+    // 2 minutes of experiment time at 10×: 12 s of wall clock, a snapshot every 1 s; stopped after 3 of them.
+    const run = startSockml(['experiment', 'run', '--pattern', 'step', '--condition', 'static', '--duration', '2m', '--interval', '10s', '--time-scale', '10', '--peak-rps', '20', '--settle', '1s', '--out', out], { timeoutMs: 60_000 });
+    await run.waitForStderr(/interval 2:/);
+    run.child.kill('SIGINT');
+    const r = await run.done;
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/static_step_run01\.partial\.jsonl .*interrupted/);
+    expect(readdirSync(out)).toEqual(['static_step_run01.partial.jsonl']);
+    const snapshots = parseSnapshotJsonl(readFileSync(join(out, 'static_step_run01.partial.jsonl'), 'utf8'), 'partial');
+    expect(snapshots.length).toBeGreaterThanOrEqual(3);
+    expect(snapshots.length).toBeLessThan(12);
+
+    const a = await sockml(['experiment', 'analyze', out]);
+    expect(a.code).toBe(2); // nothing whole to analyze
+    expect(a.stderr).toMatch(/static_step_run01\.partial\.jsonl \(partial run: /);
+  }, 120_000);
+
   it('a time scale that does not divide the durations evenly still runs every interval (built-in shapes are whole ms)', async () => {
     const out = mkdtempSync(join(tmpdir(), 'sockml-exprun-'));
     const r = await sockml(['experiment', 'run', '--pattern', 'ramp', '--condition', 'static', '--duration', '60s', '--interval', '30s', '--time-scale', '7', '--peak-rps', '20', '--settle', '1s', '--out', out, '--json']);

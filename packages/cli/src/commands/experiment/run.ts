@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Flags } from '@oclif/core';
 import { CPU_SOURCES, interleaveConditions, LOAD_PATTERN_NAMES, loadPattern, RUN_CONDITIONS, runFileName, SOCKSHOP_SERVICES, STRATEGY_NAMES, traceDurationMs, traceLoadPattern, type CpuSource, type LoadPattern, type RunCondition } from '@sockml/core';
@@ -7,6 +7,7 @@ import { HttpActuator } from '../../actuators/http.js';
 import { KubernetesActuator } from '../../actuators/kubernetes.js';
 import { EnvironmentError, InputError, SockmlCommand } from '../../lib/base-command.js';
 import { durationFlag } from '../../lib/flags.js';
+import { writeFileAtomic } from '../../lib/output-file.js';
 import { compressPolicy, policyArgs, policyFlags, policySpecFromFlags } from '../../lib/policy-flags.js';
 import { defaultModelsDir } from '../../lib/paths.js';
 import { parseBrokers } from '../../live/kafka.js';
@@ -78,8 +79,12 @@ models were trained on 30 s polls of real Sock Shop: compressed runs feed them t
 over shorter windows, which is an approximation to keep in mind when reading proactive results. A real
 cluster's pods start at their own pace: use --time-scale 1 there.
 
-Exit codes: 0 success, 1 failure during a run, 2 bad input (flag, existing output file), 4 Kafka or
-Prometheus unusable.`;
+Ctrl-C (SIGINT) or SIGTERM stops the experiment: the run in progress keeps what it recorded as
+<condition>_<pattern>_run<NN>.partial.jsonl, which \`experiment analyze\` skips with a warning (a run
+that saw only part of the load pattern is not comparable), and no further run starts.
+
+Exit codes: 0 success (also when stopped by a signal), 1 failure during a run, 2 bad input (flag,
+existing output file, an --out that cannot be created or written), 4 Kafka or Prometheus unusable.`;
 
   static examples = [
     { description: 'Reactive and static, twice each, 10-minute step runs compressed 5×', command: '<%= config.bin %> experiment run --pattern step --condition reactive,static --repeat 2 --time-scale 5 --out runs/' },
@@ -200,6 +205,7 @@ Prometheus unusable.`;
       throw new InputError(`--pattern ${flags.pattern}: ${(e as Error).message}`);
     }
 
+    await makeOutputDirectory(flags.out);
     const files = schedule.map((r) => join(flags.out, runFileName(r.condition, pattern.name, r.runId)));
     const clash = files.find((f) => existsSync(f));
     if (clash) throw new InputError(`${clash} exists: choose another --out (runs are never overwritten)`);
@@ -240,7 +246,6 @@ Prometheus unusable.`;
       await checkPrometheusTarget(prometheusTarget, wallIntervalMs, { needCpu: conditions.includes('reactive') && flags.reactive === 'builtin', log });
       target = prometheusTarget;
     }
-    await mkdir(flags.out, { recursive: true });
     if (proactive) await preparePipelineTopics(brokers);
 
     const stop = new AbortController();
@@ -305,9 +310,17 @@ Prometheus unusable.`;
           signal: stop.signal,
           log,
         });
-        await writeFile(files[i], result.lines.map((l) => l + '\n').join(''));
-        log(`  wrote ${files[i]} (${result.lines.length} snapshots, ${result.scalingActions.length} scaling actions)`);
-        runs.push({ file: files[i], condition: r.condition, runId: r.runId, snapshots: result.lines.length, scalingActions: result.scalingActions, maxReplicas: result.maxReplicas });
+        // Stopped part-way (Ctrl-C, SIGTERM): what was recorded is kept, under a name analyze skips with a
+        // warning, so an interrupted run is never compared as if it had seen the whole load pattern.
+        const partial = stop.signal.aborted && result.lines.length < Math.max(1, Math.floor(pattern.durationMs / wallIntervalMs));
+        const file = partial ? join(flags.out, runFileName(r.condition, pattern.name, r.runId, { partial: true })) : files[i];
+        if (partial && result.lines.length === 0) {
+          log(`  interrupted before its first snapshot: nothing written`);
+          break;
+        }
+        await writeFileAtomic(file, result.lines.map((l) => l + '\n').join(''), { flag: '--out' });
+        log(`  wrote ${file} (${result.lines.length} snapshots, ${result.scalingActions.length} scaling actions)${partial ? '; interrupted: a partial run, which analyze skips' : ''}`);
+        runs.push({ file, condition: r.condition, runId: r.runId, partial, snapshots: result.lines.length, scalingActions: result.scalingActions, maxReplicas: result.maxReplicas });
       }
     } finally {
       process.removeListener('SIGINT', onSignal);
@@ -315,7 +328,7 @@ Prometheus unusable.`;
       await target.stop();
     }
     const unanswered = target instanceof PrometheusTarget ? target.failedIntervals : 0;
-    for (const r of runs) this.log(`${r.file}: ${r.snapshots} snapshots, ${r.scalingActions.length} scaling actions, front-end up to ${r.maxReplicas['front-end']} replicas`);
+    for (const r of runs) this.log(`${r.file}: ${r.snapshots} snapshots, ${r.scalingActions.length} scaling actions, front-end up to ${r.maxReplicas['front-end']} replicas${r.partial ? ' (partial: interrupted)' : ''}`);
     if (unanswered > 0) this.warn(`${unanswered} interval(s) had no answer from Prometheus and are recorded as unknown (replicas -1, p95 0.0)`);
     return {
       target: onSim ? 'sim' : targetUrl!.toString(),
@@ -332,6 +345,18 @@ Prometheus unusable.`;
       policy: proactive ? compressPolicy(policy, timeScale) : null,
       runs,
     };
+  }
+}
+
+/** --out: an existing directory, or one created now (before any run, so a bad path costs nothing). */
+async function makeOutputDirectory(dir: string): Promise<void> {
+  const existing = await stat(dir).catch(() => null);
+  if (existing && !existing.isDirectory()) throw new InputError(`--out ${dir}: is not a directory (runs are files in it)`);
+  try {
+    await mkdir(dir, { recursive: true });
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    throw new InputError(`--out ${dir}: cannot create the directory (${err.code ?? err.message})`);
   }
 }
 

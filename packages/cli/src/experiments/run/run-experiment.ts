@@ -171,7 +171,9 @@ async function runWith(o: RunOptions, log: (line: string) => void, pipeline: Pro
       const errors = inside.reduce((n, r) => n + r.errors + r.dropped, 0);
       const completed = inside.reduce((n, r) => n + r.completed, 0);
       const intervalMs = inside.length * 1000;
-      return recorder.record({ ...obs, load: intervalMs > 0 ? { intervalMs, offered, succeeded: Math.max(0, completed - inside.reduce((n, r) => n + r.errors, 0)), errors } : null });
+      // completed counts responses; errors also count requests without one (transportErrors).
+      const errorResponses = inside.reduce((n, r) => n + r.errors - r.transportErrors, 0);
+      return recorder.record({ ...obs, load: intervalMs > 0 ? { intervalMs, offered, succeeded: Math.max(0, completed - errorResponses), errors } : null });
     }),
     scalingActions,
     maxReplicas,

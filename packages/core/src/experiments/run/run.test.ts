@@ -16,6 +16,9 @@ describe('interleaveConditions', () => {
     expect(() => interleaveConditions(['reactive', 'reactive'], 1)).toThrow(/distinct/);
   });
   it('names files like the seed set', () => expect(runFileName('reactive', 'step', 3)).toBe('reactive_step_run03.jsonl'));
+  it('names an interrupted run apart, so analyze never takes it for a whole one', () => {
+    expect(runFileName('reactive', 'step', 3, { partial: true })).toBe('reactive_step_run03.partial.jsonl');
+  });
 });
 
 describe('SnapshotRecorder', () => {

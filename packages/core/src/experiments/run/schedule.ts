@@ -35,6 +35,7 @@ export function interleaveConditions<C extends string>(conditions: readonly C[],
 }
 
 /** The seed files' name for one run: `<condition>_<pattern>_run<id, two digits at least>.jsonl`. */
-export function runFileName(condition: string, pattern: string, runId: number): string {
-  return `${condition}_${pattern}_run${String(runId).padStart(2, '0')}.jsonl`;
+export function runFileName(condition: string, pattern: string, runId: number, o: { partial?: boolean } = {}): string {
+  // An interrupted run is kept, under a name the analysis skips (classifyExperimentFile) and says why.
+  return `${condition}_${pattern}_run${String(runId).padStart(2, '0')}${o.partial ? '.partial' : ''}.jsonl`;
 }
