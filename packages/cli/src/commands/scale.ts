@@ -141,13 +141,15 @@ the Kubernetes client cannot be set up).`;
     const inner = await this.actuatorFromFlags(flags, config, log);
     const actuator = new IdempotentActuator(metrics.meter(inner));
 
-    await waitForBrokers(brokers, connectTimeoutMs, kafkaSettings);
     const kafka = kafkaClient(brokers, 'sockml-scale', kafkaSettings);
     // Idempotent: a send retried across a broker hiccup is written once.
     const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
     const consumer = kafka.consumer({ groupId: flags.group });
     const health = new ConsumerHealth(consumer, healthLimitMs, registry);
     const ops = await startOpsServer({ host: flags.host, port: flags.port, registry, health: allHealthy({ consumer: health.check }) });
+    // /metrics answers (and /healthz says "starting") while the broker is awaited; one that never answers is
+    // one line and exit 4 after --connect-timeout, not kafkajs's retries.
+    await ops.orClose(waitForBrokers(brokers, connectTimeoutMs, kafkaSettings));
     await ops.orClose(ensureTopics(brokers, [TOPICS.votes, TOPICS.decisions, deadLetterTopic(TOPICS.votes)], kafkaSettings));
     const committer = new OffsetCommitter((e) => log.warn(`offset commit failed (the votes may be redelivered): ${e.message}`));
     await ops.orClose(Promise.all([producer.connect(), consumer.connect()]));
