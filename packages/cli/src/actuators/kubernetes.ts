@@ -34,7 +34,7 @@ const COMPONENT = 'sockml-scale';
 
 const httpCode = (e: unknown): number | undefined => (e as { code?: number }).code;
 /** What the API server said (its Status message), else the error's first line. */
-const firstLine = (e: unknown): string => {
+const apiMessage = (e: unknown): string => {
   const body = (e as { body?: unknown }).body;
   if (typeof body === 'string') {
     try {
@@ -55,8 +55,9 @@ export interface HpaTarget {
 
 /**
  * Sets a Deployment's replicas through its scale subresource (read, then replace with the new count,
- * so the API server's resourceVersion check guards against a concurrent writer). The RBAC it needs is
- * get/update on deployments/scale in one namespace (docker/ manifests). NO_ACTION decisions and
+ * so the API server's resourceVersion check guards against a concurrent writer: a 409 is read again
+ * and retried). The RBAC it needs is get/update on deployments/scale in one namespace, list on its
+ * HorizontalPodAutoscalers and create on its events (docker/k8s/10-rbac.yaml). NO_ACTION decisions and
  * decisions whose target equals the current replicas change nothing.
  */
 export class KubernetesActuator implements Actuator {
@@ -91,7 +92,7 @@ export class KubernetesActuator implements Actuator {
       } catch (e) {
         const code = (e as { code?: number }).code;
         throw new Error(
-          `kubernetes actuator: listing the HorizontalPodAutoscalers of ${namespace} failed${code ? ` (HTTP ${code})` : ''}: ${firstLine(e)}; ` +
+          `kubernetes actuator: listing the HorizontalPodAutoscalers of ${namespace} failed${code ? ` (HTTP ${code})` : ''}: ${apiMessage(e)}; ` +
             'scale needs list on horizontalpodautoscalers (apiGroup autoscaling) to avoid fighting an HPA, or --allow-hpa-conflict',
         );
       }
@@ -127,7 +128,7 @@ export class KubernetesActuator implements Actuator {
     } catch (e) {
       const code = (e as { code?: number }).code;
       if (code === 404) return null;
-      throw new Error(`kubernetes actuator: reading ${this.options.namespace}/${name}'s scale failed${code ? ` (HTTP ${code})` : ''}: ${firstLine(e)}`);
+      throw new Error(`kubernetes actuator: reading ${this.options.namespace}/${name}'s scale failed${code ? ` (HTTP ${code})` : ''}: ${apiMessage(e)}`);
     }
   }
 
@@ -147,7 +148,7 @@ export class KubernetesActuator implements Actuator {
       } catch (e) {
         if (httpCode(e) === 409 && attempt < CONFLICT_ATTEMPTS) continue;
         const code = httpCode(e);
-        throw new Error(`kubernetes actuator: setting ${namespace}/${name} to ${replicas} replicas failed${code ? ` (HTTP ${code})` : ''}: ${firstLine(e)}`);
+        throw new Error(`kubernetes actuator: setting ${namespace}/${name} to ${replicas} replicas failed${code ? ` (HTTP ${code})` : ''}: ${apiMessage(e)}`);
       }
     }
   }
@@ -196,7 +197,7 @@ export class KubernetesActuator implements Actuator {
         const code = httpCode(e);
         if (code === 409 && attempt < CONFLICT_ATTEMPTS) continue;
         if (code === 404) return missing();
-        await this.event(scale, 'Warning', 'FailedRescale', `New size: ${d.targetReplicas}; reason: ${why(d)}; error: ${firstLine(e)}`);
+        await this.event(scale, 'Warning', 'FailedRescale', `New size: ${d.targetReplicas}; reason: ${why(d)}; error: ${apiMessage(e)}`);
         throw this.scalingError(name, e, attempt);
       }
       await this.event(scale, 'Normal', 'SuccessfulRescale', `New size: ${d.targetReplicas}; reason: ${why(d)}`);
@@ -214,7 +215,7 @@ export class KubernetesActuator implements Actuator {
   private scalingError(name: string, e: unknown, attempts = 1): Error {
     const code = httpCode(e);
     const tries = code === 409 ? ` ${attempts} times: another writer changed it each time` : '';
-    return new Error(`kubernetes actuator: scaling ${this.options.namespace}/${name} failed${code ? ` (HTTP ${code})` : ''}${tries}: ${firstLine(e)}`);
+    return new Error(`kubernetes actuator: scaling ${this.options.namespace}/${name} failed${code ? ` (HTTP ${code})` : ''}${tries}: ${apiMessage(e)}`);
   }
 
   /**
@@ -245,7 +246,7 @@ export class KubernetesActuator implements Actuator {
       });
     } catch (e) {
       const code = httpCode(e);
-      this.options.onEventFailed?.(`kubernetes actuator: could not write the ${reason} event on ${namespace}/${name}${code ? ` (HTTP ${code})` : ''}: ${firstLine(e)}; scale needs create on events in ${namespace}`);
+      this.options.onEventFailed?.(`kubernetes actuator: could not write the ${reason} event on ${namespace}/${name}${code ? ` (HTTP ${code})` : ''}: ${apiMessage(e)}; scale needs create on events in ${namespace}`);
     }
   }
 }

@@ -83,7 +83,9 @@ describe.skipIf(!kubeControlPlaneAvailable() && !process.env.CI)('docker/k8s on 
       const scale = JSON.parse(read.body);
       expect(scale.kind).toBe('Scale');
       const next = scale.spec.replicas + 1;
-      const put = await as('PUT', scalePath(service), { ...scale, spec: { replicas: next } });
+      // Without the resourceVersion (an unconditional write): this is about RBAC, not about racing the
+      // Deployment controller's status updates (the actuator's tests cover 409s).
+      const put = await as('PUT', scalePath(service), { ...scale, metadata: { ...scale.metadata, resourceVersion: undefined }, spec: { replicas: next } });
       expect(put.status, put.body).toBe(200);
       const admin = await kube.admin().makeApiClient(k8s.AppsV1Api).readNamespacedDeployment({ name: service, namespace: 'sock-shop' });
       expect(admin.spec!.replicas).toBe(next);
