@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import * as k8s from '@kubernetes/client-node';
 import type { ActuationResult, Actuator, ScalingDecision } from '@sockml/core';
 import { InputError } from '../lib/base-command.js';
@@ -17,7 +18,35 @@ export interface KubernetesActuatorOptions {
   onRefused?: (detail: string) => void;
   /** How long a list of the namespace's HPAs is trusted before it is read again (ms). */
   hpaTtlMs?: number;
+  /**
+   * Writes a Kubernetes Event on the Deployment for each change it makes (Normal SuccessfulRescale) and
+   * each change that failed (Warning FailedRescale), as the HPA controller does, so `kubectl describe
+   * deployment` tells who scaled and why (RBAC: create events). Default true.
+   */
+  events?: boolean;
+  /** Told each event that could not be written (the scaling itself stands), to log it. */
+  onEventFailed?: (detail: string) => void;
 }
+
+/** How often a write that lost a race with another writer (HTTP 409) is read again and retried. */
+const CONFLICT_ATTEMPTS = 5;
+/** The field manager and event source sockml's writes carry. */
+const COMPONENT = 'sockml-scale';
+
+const httpCode = (e: unknown): number | undefined => (e as { code?: number }).code;
+/** What the API server said (its Status message), else the error's first line. */
+const apiMessage = (e: unknown): string => {
+  const body = (e as { body?: unknown }).body;
+  if (typeof body === 'string') {
+    try {
+      const message = (JSON.parse(body) as { message?: unknown }).message;
+      if (typeof message === 'string' && message) return message;
+    } catch {
+      /* not a Status */
+    }
+  }
+  return (e as Error).message.split('\n')[0];
+};
 
 /** An HPA and what it scales. */
 export interface HpaTarget {
@@ -27,14 +56,16 @@ export interface HpaTarget {
 
 /**
  * Sets a Deployment's replicas through its scale subresource (read, then replace with the new count,
- * so the API server's resourceVersion check guards against a concurrent writer). The RBAC it needs is
- * get/update on deployments/scale in one namespace (docker/ manifests). NO_ACTION decisions and
+ * so the API server's resourceVersion check guards against a concurrent writer: a 409 is read again
+ * and retried). The RBAC it needs is get/update on deployments/scale in one namespace, list on its
+ * HorizontalPodAutoscalers and create on its events (docker/k8s/10-rbac.yaml). NO_ACTION decisions and
  * decisions whose target equals the current replicas change nothing.
  */
 export class KubernetesActuator implements Actuator {
   readonly name = 'kubernetes';
   private readonly api: k8s.AppsV1Api;
   private readonly autoscaling: k8s.AutoscalingV2Api;
+  private readonly core: k8s.CoreV1Api;
   private readonly deploymentFor: (service: string) => string;
   private hpas: { atMs: number; byDeployment: Map<string, string> } | undefined;
 
@@ -43,6 +74,7 @@ export class KubernetesActuator implements Actuator {
     const kc = options.kubeConfig ?? defaultKubeConfig();
     this.api = kc.makeApiClient(k8s.AppsV1Api);
     this.autoscaling = kc.makeApiClient(k8s.AutoscalingV2Api);
+    this.core = kc.makeApiClient(k8s.CoreV1Api);
     this.deploymentFor = options.deploymentFor ?? ((s) => s);
   }
 
@@ -61,7 +93,7 @@ export class KubernetesActuator implements Actuator {
       } catch (e) {
         const code = (e as { code?: number }).code;
         throw new Error(
-          `kubernetes actuator: listing the HorizontalPodAutoscalers of ${namespace} failed${code ? ` (HTTP ${code})` : ''}: ${(e as Error).message.split('\n')[0]}; ` +
+          `kubernetes actuator: listing the HorizontalPodAutoscalers of ${namespace} failed${code ? ` (HTTP ${code})` : ''}: ${apiMessage(e)}; ` +
             'scale needs list on horizontalpodautoscalers (apiGroup autoscaling) to avoid fighting an HPA, or --allow-hpa-conflict',
         );
       }
@@ -97,24 +129,38 @@ export class KubernetesActuator implements Actuator {
     } catch (e) {
       const code = (e as { code?: number }).code;
       if (code === 404) return null;
-      throw new Error(`kubernetes actuator: reading ${this.options.namespace}/${name}'s scale failed${code ? ` (HTTP ${code})` : ''}: ${(e as Error).message.split('\n')[0]}`);
+      throw new Error(`kubernetes actuator: reading ${this.options.namespace}/${name}'s scale failed${code ? ` (HTTP ${code})` : ''}: ${apiMessage(e)}`);
     }
   }
 
-  /** Replaces the scale subresource's replicas whatever they are (RBAC: get and update deployments/scale). */
+  /**
+   * Replaces the scale subresource's replicas whatever they are (RBAC: get and update deployments/scale).
+   * A write that loses a race with another writer (409) is read again and retried.
+   */
   async setReplicas(service: string, replicas: number): Promise<void> {
     const name = this.deploymentFor(service);
     const namespace = this.options.namespace;
-    try {
-      const scale = await this.api.readNamespacedDeploymentScale({ name, namespace });
-      if (scale.spec?.replicas === replicas) return;
-      await this.api.replaceNamespacedDeploymentScale({ name, namespace, body: { ...scale, spec: { ...scale.spec, replicas } } });
-    } catch (e) {
-      const code = (e as { code?: number }).code;
-      throw new Error(`kubernetes actuator: setting ${namespace}/${name} to ${replicas} replicas failed${code ? ` (HTTP ${code})` : ''}: ${(e as Error).message.split('\n')[0]}`);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const scale = await this.api.readNamespacedDeploymentScale({ name, namespace });
+        if (scale.spec?.replicas === replicas) return;
+        await this.replaceScale(scale, replicas);
+        return;
+      } catch (e) {
+        if (httpCode(e) === 409 && attempt < CONFLICT_ATTEMPTS) continue;
+        const code = httpCode(e);
+        throw new Error(`kubernetes actuator: setting ${namespace}/${name} to ${replicas} replicas failed${code ? ` (HTTP ${code})` : ''}: ${apiMessage(e)}`);
+      }
     }
   }
 
+  /**
+   * Applies a decision through the scale subresource: read, check, replace with the read resourceVersion.
+   * When another writer changed the Deployment between the read and the write (409 Conflict), the
+   * decision is checked again against what it now holds and retried (up to CONFLICT_ATTEMPTS). A
+   * Deployment that does not exist (deleted) is not applied and said so, without an exception: the
+   * scaler goes on with the other services.
+   */
   async apply(d: ScalingDecision): Promise<ActuationResult> {
     if (d.decision === 'NO_ACTION' || d.targetReplicas === undefined) return { applied: false, detail: 'no action' };
     const name = this.deploymentFor(d.service);
@@ -125,22 +171,91 @@ export class KubernetesActuator implements Actuator {
       this.options.onRefused?.(detail);
       return { applied: false, detail };
     }
-    try {
-      const scale = await this.api.readNamespacedDeploymentScale({ name, namespace });
+    const missing = () => {
+      const detail = `${namespace}/${name} does not exist (deleted, or not this namespace's Deployment): ${d.decision} to ${d.targetReplicas} not applied`;
+      this.options.onRefused?.(detail);
+      return { applied: false, detail };
+    };
+    for (let attempt = 1; ; attempt++) {
+      let scale: k8s.V1Scale;
+      try {
+        scale = await this.api.readNamespacedDeploymentScale({ name, namespace });
+      } catch (e) {
+        if (httpCode(e) === 404) return missing();
+        throw this.scalingError(name, e);
+      }
       const current = scale.spec?.replicas ?? 0;
       if (current === d.targetReplicas) return { applied: false, detail: `${namespace}/${name} already has ${current} replicas` };
       // The policy's replica count can lag the cluster (a scaler restart starts from the minimum, someone
-      // scaled by hand): never let a SCALE_UP shrink a Deployment, or a SCALE_DOWN grow one.
+      // scaled by hand, a concurrent writer just won): never let a SCALE_UP shrink a Deployment, or a
+      // SCALE_DOWN grow one.
       if ((d.decision === 'SCALE_UP') !== d.targetReplicas > current) {
         return { applied: false, detail: `${namespace}/${name} has ${current} replicas: ${d.decision} to ${d.targetReplicas} would go the other way, not applied` };
       }
-      await this.api.replaceNamespacedDeploymentScale({ name, namespace, body: { ...scale, spec: { ...scale.spec, replicas: d.targetReplicas } } });
-      return { applied: true, detail: `${namespace}/${name}: ${current} → ${d.targetReplicas} replicas` };
-    } catch (e) {
-      const code = (e as { code?: number }).code;
-      throw new Error(`kubernetes actuator: scaling ${namespace}/${name} failed${code ? ` (HTTP ${code})` : ''}: ${(e as Error).message.split('\n')[0]}`);
+      try {
+        await this.replaceScale(scale, d.targetReplicas);
+      } catch (e) {
+        const code = httpCode(e);
+        if (code === 409 && attempt < CONFLICT_ATTEMPTS) continue;
+        if (code === 404) return missing();
+        await this.event(scale, 'Warning', 'FailedRescale', `New size: ${d.targetReplicas}; reason: ${why(d)}; error: ${apiMessage(e)}`);
+        throw this.scalingError(name, e, attempt);
+      }
+      await this.event(scale, 'Normal', 'SuccessfulRescale', `New size: ${d.targetReplicas}; reason: ${why(d)}`);
+      const retried = attempt > 1 ? ` (after ${attempt - 1} conflicting write${attempt > 2 ? 's' : ''})` : '';
+      return { applied: true, detail: `${namespace}/${name}: ${current} → ${d.targetReplicas} replicas${retried}` };
     }
   }
+
+  /** PUT of the scale with the resourceVersion it was read at, so a concurrent change makes it fail (409). */
+  private replaceScale(scale: k8s.V1Scale, replicas: number): Promise<k8s.V1Scale> {
+    const { name, namespace } = { name: scale.metadata!.name!, namespace: this.options.namespace };
+    return this.api.replaceNamespacedDeploymentScale({ name, namespace, fieldManager: COMPONENT, body: { ...scale, spec: { ...scale.spec, replicas } } });
+  }
+
+  private scalingError(name: string, e: unknown, attempts = 1): Error {
+    const code = httpCode(e);
+    const tries = code === 409 ? ` ${attempts} times: another writer changed it each time` : '';
+    return new Error(`kubernetes actuator: scaling ${this.options.namespace}/${name} failed${code ? ` (HTTP ${code})` : ''}${tries}: ${apiMessage(e)}`);
+  }
+
+  /**
+   * An Event on the Deployment the scale belongs to (the scale subresource carries the Deployment's uid),
+   * like the HPA controller's SuccessfulRescale. Best effort: a failure is reported, never thrown.
+   */
+  private async event(scale: k8s.V1Scale, type: 'Normal' | 'Warning', reason: string, message: string): Promise<void> {
+    if (this.options.events === false) return;
+    const namespace = this.options.namespace;
+    const name = scale.metadata?.name ?? '?';
+    const now = new Date();
+    try {
+      await this.core.createNamespacedEvent({
+        namespace,
+        body: {
+          metadata: { generateName: `${name}.`, namespace },
+          involvedObject: { apiVersion: 'apps/v1', kind: 'Deployment', name, namespace, uid: scale.metadata?.uid },
+          type,
+          reason,
+          message,
+          source: { component: COMPONENT, host: hostname() },
+          firstTimestamp: now,
+          lastTimestamp: now,
+          count: 1,
+          reportingComponent: COMPONENT,
+          reportingInstance: hostname(),
+        },
+      });
+    } catch (e) {
+      const code = httpCode(e);
+      this.options.onEventFailed?.(`kubernetes actuator: could not write the ${reason} event on ${namespace}/${name}${code ? ` (HTTP ${code})` : ''}: ${apiMessage(e)}; scale needs create on events in ${namespace}`);
+    }
+  }
+}
+
+/** The decision in an event's words: what, by how many votes, which decision. */
+function why(d: ScalingDecision): string {
+  const votes = `${d.scaleUpVotes}/${d.totalVotes} models predict an SLO violation${d.degraded ? ', degraded quorum' : ''}`;
+  return `sockml ${d.decision} (${votes}${d.reason ? `; ${d.reason}` : ''}), decision ${d.decisionId}`;
 }
 
 function defaultKubeConfig(): k8s.KubeConfig {

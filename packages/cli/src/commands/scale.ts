@@ -44,7 +44,10 @@ share services). A decision for (service, snapshot) is taken as soon as every ex
 when --window closes with at least --quorum votes (then marked degraded). Decisions go through the same
 ScalingPolicy as replay, timed by the snapshot's poll time, are printed, published with a decision id,
 and applied by the actuator: log (shadow mode, default), http, or kubernetes (the Deployment's scale
-subresource, in-cluster or from the kubeconfig). A redelivered decision is never applied twice.
+subresource, in-cluster or from the kubeconfig; a write that loses a race with another writer is read
+again and retried, a Deployment that no longer exists is logged and skipped, and each change is
+recorded as an Event on the Deployment, SuccessfulRescale as the HPA writes it, FailedRescale when the
+write failed). A redelivered decision is never applied twice.
 Malformed votes go to model-votes.dlq and are counted.
 
 Each service's replica count starts from what the target runs (--initial-replicas actuator: http GETs
@@ -262,6 +265,7 @@ the Kubernetes client cannot be set up).`;
           deploymentFor: deploymentsFromConfig(config),
           hpaConflict: flags['allow-hpa-conflict'] ? 'allow' : 'refuse',
           onRefused: (detail) => log.warn(detail),
+          onEventFailed: (detail) => log.warn(detail),
         });
       } catch (e) {
         if (e instanceof InputError) throw e;

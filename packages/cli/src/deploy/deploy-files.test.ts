@@ -32,6 +32,8 @@ const RBAC_NEEDED = ['get', 'update'];
 const RBAC_ALLOWED = ['get', 'update', 'patch'];
 /** And, to leave HPA-owned Deployments alone, list HorizontalPodAutoscalers (read-only). */
 const RBAC_HPA = { apiGroups: ['autoscaling'], resources: ['horizontalpodautoscalers'], verbs: ['list'] };
+/** And, to record each change as the HPA does, create Events (nothing else on them). */
+const RBAC_EVENTS = { apiGroups: [''], resources: ['events'], verbs: ['create'] };
 /** The long-running commands: each serves /metrics and /healthz on --port. */
 const SERVING = ['collect', 'serve-model', 'scale'];
 
@@ -673,7 +675,7 @@ describe('docker/k8s', () => {
     expect(problems, problems.join('\n')).toEqual([]);
   });
 
-  describe('RBAC: scale may only get and update deployments/scale, and list HPAs, in the Sock Shop namespace', () => {
+  describe('RBAC: scale may only get and update deployments/scale, list HPAs and create Events, in the Sock Shop namespace', () => {
     const scaleRuns = k8sRuns.filter((r) => r.parsed.command === 'scale');
     const roles = ofKind('Role');
     const bindings = ofKind('RoleBinding');
@@ -688,7 +690,7 @@ describe('docker/k8s', () => {
       expect([...ofKind('ClusterRole'), ...ofKind('ClusterRoleBinding')].map(label)).toEqual([]);
     });
 
-    it(`exactly one Role, in ${SOCKSHOP_NS}, granting ${RBAC_NEEDED.join('/')} (patch tolerated) on apps deployments/scale, list on autoscaling horizontalpodautoscalers, and nothing else`, () => {
+    it(`exactly one Role, in ${SOCKSHOP_NS}, granting ${RBAC_NEEDED.join('/')} (patch tolerated) on apps deployments/scale, list on autoscaling horizontalpodautoscalers, create on events, and nothing else`, () => {
       expect(roles.map(label), 'Roles in docker/k8s').toHaveLength(1);
       const role = roles[0];
       expect(role.doc.metadata.namespace, `${label(role)}: namespace`).toBe(SOCKSHOP_NS);
@@ -702,7 +704,13 @@ describe('docker/k8s', () => {
         const { apiGroups, resources, verbs, ...rest } = r;
         if (JSON.stringify({ apiGroups, resources, verbs }) !== JSON.stringify(RBAC_HPA) || Object.keys(rest).length > 0) problems.push(`${label(role)}: the HPA rule must be exactly ${JSON.stringify(RBAC_HPA)}, got ${JSON.stringify(r)}`);
       }
-      for (const [i, r] of rules.filter((x) => !hpaRules.includes(x)).entries()) {
+      const eventRules = rules.filter((r) => JSON.stringify(r.resources) === JSON.stringify(RBAC_EVENTS.resources));
+      if (eventRules.length !== 1) problems.push(`${label(role)}: needs one rule granting create on events (scale records each change as an Event)`);
+      for (const r of eventRules) {
+        const { apiGroups, resources, verbs, ...rest } = r;
+        if (JSON.stringify({ apiGroups, resources, verbs }) !== JSON.stringify(RBAC_EVENTS) || Object.keys(rest).length > 0) problems.push(`${label(role)}: the events rule must be exactly ${JSON.stringify(RBAC_EVENTS)}, got ${JSON.stringify(r)}`);
+      }
+      for (const [i, r] of rules.filter((x) => !hpaRules.includes(x) && !eventRules.includes(x)).entries()) {
         const at = `${label(role)} rule ${i + 1}`;
         if (JSON.stringify(r.apiGroups) !== JSON.stringify(['apps'])) problems.push(`${at}: apiGroups ${JSON.stringify(r.apiGroups)}, expected ["apps"]`);
         if (JSON.stringify(r.resources) !== JSON.stringify(['deployments/scale'])) problems.push(`${at}: resources ${JSON.stringify(r.resources)}, expected ["deployments/scale"]`);

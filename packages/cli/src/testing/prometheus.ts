@@ -36,7 +36,11 @@ export interface PrometheusServer {
 export interface StartPrometheusOptions {
   /** host:port of the scrape target. */
   target: string;
-  jobs: { job: string; metricsPath: string }[];
+  /**
+   * The jobs, each on `target` unless it names its own; `dropMetrics` (a regex on metric names) drops
+   * series of that job at scrape time (metric_relabel_configs), e.g. an exporter's series another job owns.
+   */
+  jobs: { job: string; metricsPath: string; target?: string; dropMetrics?: string }[];
   scrapeIntervalMs?: number;
   /**
    * Prometheus's own web protection (--web.config.file): HTTPS with this certificate and key (PEM
@@ -91,7 +95,13 @@ export async function startPrometheus(options: StartPrometheusOptions): Promise<
     `  scrape_interval: ${interval}`,
     `  evaluation_interval: ${interval}`,
     'scrape_configs:',
-    ...options.jobs.flatMap((j) => [`  - job_name: ${JSON.stringify(j.job)}`, `    metrics_path: ${JSON.stringify(j.metricsPath)}`, '    static_configs:', `      - targets: [${JSON.stringify(options.target)}]`]),
+    ...options.jobs.flatMap((j) => [
+      `  - job_name: ${JSON.stringify(j.job)}`,
+      `    metrics_path: ${JSON.stringify(j.metricsPath)}`,
+      '    static_configs:',
+      `      - targets: [${JSON.stringify(j.target ?? options.target)}]`,
+      ...(j.dropMetrics ? ['    metric_relabel_configs:', '      - source_labels: [__name__]', `        regex: ${JSON.stringify(j.dropMetrics)}`, '        action: drop'] : []),
+    ]),
   ].join('\n');
   writeFileSync(join(dir, 'prometheus.yml'), config + '\n');
   const web = options.web;
