@@ -11,6 +11,8 @@ export * from './features/dataset.js';
 export { seedV1 } from './features/sets/seed-v1.js';
 export { trendV1 } from './features/sets/trend-v1.js';
 export { trendV2 } from './features/sets/trend-v2.js';
+export { trendV3 } from './features/sets/trend-v3.js';
+export { trendV4 } from './features/sets/trend-v4.js';
 export * from './labels/labeler.js';
 export * from './models/model-card.js';
 export * from './models/model-runner.js';
