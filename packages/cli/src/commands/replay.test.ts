@@ -31,6 +31,12 @@ describe('sockml replay', () => {
     expect(Object.keys(j.episodes.caughtEarly)).toEqual(['logistic_regression', 'random_forest', 'xgboost', 'ensemble', 'persistence']);
     expect(j.episodes).toHaveProperty('meanLeadSeconds');
     expect(j.episodes.caughtEarly.persistence).toBe(0);
+    // Precision at persistence's recall, and PR curves (recall 0.05 … 1), for every model and the ensemble.
+    expect(j.matchedRecall).toMatchObject({ reference: 'persistence', precision: j.persistence.precision, recall: j.persistence.recall });
+    expect(Object.keys(j.matchedRecall.predictors)).toEqual(['logistic_regression', 'random_forest', 'xgboost', 'ensemble']);
+    for (const p of Object.values(j.matchedRecall.predictors) as { recall: number }[]) expect(p.recall).toBeGreaterThanOrEqual(j.persistence.recall);
+    expect(Object.keys(j.prCurves)).toEqual(['logistic_regression', 'random_forest', 'xgboost', 'ensemble']);
+    expect(j.prCurves.ensemble.map((p: { recallAtLeast: number }) => p.recallAtLeast)).toEqual(Array.from({ length: 20 }, (_, i) => (i + 1) / 20));
   });
 
   it('--out writes one row per (snapshot, service) with features, probabilities, votes, decision and label', async () => {
