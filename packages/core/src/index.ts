@@ -21,6 +21,7 @@ export * from './models/threaded-model.js';
 export * from './voting/vote-strategy.js';
 export * from './voting/vote-aggregator.js';
 export * from './voting/strategies/index.js';
+export { calibrate as calibrateProbability, logit, parseCalibration, PROBABILITY_EPS, sigmoid, type PlattCalibration } from './voting/calibration.js';
 export * from './policy/index.js';
 export * from './evaluation/binary-metrics.js';
 export * from './evaluation/episode-tracker.js';

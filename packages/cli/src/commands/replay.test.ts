@@ -173,4 +173,15 @@ describe('sockml replay', () => {
     const blind = JSON.parse((await sockml(['replay', gapped, '--json', '--poll-interval', '10m'])).stdout);
     expect([blind.gaps, blind.gapUnlabelled]).toEqual([0, 0]);
   });
+
+  it('--weights: refused for other strategies (exit 2); stacked, the learned weights, only for the models they were learned on (exit 3)', async () => {
+    const wrong = await sockml(['replay', STEP, '--strategy', 'majority', '--weights', 'stacked']);
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toMatch(/--weights stacked applies to --strategy weighted only, not majority/);
+    const cards = readdirSync(join(REPO, 'models')).filter((f) => f.endsWith('.card.json'));
+    const learned = JSON.parse(readFileSync(join(REPO, 'models', cards[0]), 'utf8')).ensemble;
+    const subset = await sockml(['replay', STEP, '--strategy', 'weighted', '--weights', 'stacked', '--model', 'xgboost']);
+    expect(subset.code).toBe(3);
+    expect(subset.stderr).toMatch(learned ? /--weights stacked: the weights were learned for models .*, but xgboost are in use/ : /--weights stacked needs cards with learned ensemble weights/);
+  });
 });

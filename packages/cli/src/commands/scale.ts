@@ -12,7 +12,6 @@ import {
   STRATEGY_NAMES,
   TOPICS,
   deadLetterTopic,
-  voteStrategy,
   type Actuator,
   type Vote,
 } from '@sockml/core';
@@ -21,7 +20,7 @@ import { KubernetesActuator } from '../actuators/kubernetes.js';
 import { LogActuator } from '../actuators/log.js';
 import { SockmlCommand } from '../lib/base-command.js';
 import { policyFromFlags, policyFlags } from '../lib/policy-flags.js';
-import { durationFlag } from '../lib/flags.js';
+import { durationFlag, strategyFromFlags, weightsFlag } from '../lib/flags.js';
 import { decisionBlock } from '../lib/decision-block.js';
 import { defaultModelsDir } from '../lib/paths.js';
 import { ensureTopics, kafkaClient, LIVE_CONSUMER_RUN, OffsetCommitter, parseBrokers, sendInChunks, sendToDeadLetter, stopOnSignal } from '../live/kafka.js';
@@ -58,6 +57,7 @@ when compressing an experiment (experiment run does).`;
   static flags = {
     kafka: Flags.string({ description: 'Kafka bootstrap servers host:port[,…]', env: 'SOCKML_KAFKA', required: true }),
     strategy: Flags.string({ description: 'how votes combine', options: [...STRATEGY_NAMES], default: 'majority' }),
+    weights: weightsFlag,
     models: Flags.string({ description: 'model directory: the expected voters and their card weights [default: ./models or the bundled models]' }),
     'expected-models': Flags.string({ description: 'comma-separated voter names [default: every model in --models]' }),
     window: Flags.string({ description: 'how long a (service, snapshot) waits for missing votes', default: '5s' }),
@@ -83,11 +83,11 @@ when compressing an experiment (experiment run does).`;
     const brokers = parseBrokers(flags.kafka);
     const windowMs = durationFlag('window', flags.window);
     const { models } = await loadModelDirectory(flags.models ?? defaultModelsDir());
-    const weights = Object.fromEntries(models.filter((m) => m.card.weight !== undefined).map((m) => [m.name, m.card.weight!]));
+    const cards = models.map((m) => m.card);
     const expected = flags['expected-models']?.split(',').map((s) => s.trim()).filter(Boolean) ?? models.map((m) => m.name);
     await Promise.all(models.map((m) => m.close())); // the scaler needs the cards, not the sessions
     const policy = policyFromFlags(flags);
-    const controller = new ScalingController({ strategy: voteStrategy(flags.strategy, weights), expectedModels: expected, windowMs, quorum: flags.quorum }, policy);
+    const controller = new ScalingController({ strategy: strategyFromFlags(flags, cards), expectedModels: expected, windowMs, quorum: flags.quorum }, policy);
     const inner: Actuator =
       flags.actuator === 'http'
         ? new HttpActuator(flags['actuator-url'] ?? this.error('--actuator http needs --actuator-url', { exit: 2 }))
