@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Flags } from '@oclif/core';
 import { DEFAULT_POLL_INTERVAL_MS, LOAD_PATTERN_NAMES, loadPattern, parseSnapshotJsonl, RUN_CONDITIONS, runFileName, STRATEGY_NAMES, summarizeLab, traceDurationMs, traceLoadPattern, type LabSummary, type LoadPattern, type RunCondition } from '@sockml/core';
 import { InputError, SockmlCommand } from '../lib/base-command.js';
-import { durationFlag } from '../lib/flags.js';
+import { durationFlag, weightsFlag } from '../lib/flags.js';
 import { writeFileAtomic } from '../lib/output-file.js';
 import { featureSetOfModels } from '../lib/model-cards.js';
 import { defaultModelsDir } from '../lib/paths.js';
@@ -79,6 +79,7 @@ Exit codes: 0 success, 1 a run failed, 2 bad input (flag, existing output), 3 mo
     'hpa-target': Flags.integer({ description: 'reactive: target CPU utilisation, % of the request', default: 70, min: 1 }),
     models: Flags.string({ description: 'proactive: model directory [default: ./models or the bundled models]' }),
     strategy: Flags.string({ description: 'proactive: how the votes combine', options: [...STRATEGY_NAMES], default: 'majority' }),
+    weights: weightsFlag,
     lookahead: Flags.integer({ description: 'proactive: label horizon of the metrics CSV, polls (the models’)', default: 2, min: 1 }),
     ...policyFlags,
     out: Flags.string({ description: 'directory for the run files', default: 'lab-runs' }),
@@ -88,6 +89,7 @@ Exit codes: 0 success, 1 a run failed, 2 bad input (flag, existing output), 3 mo
 
   async run() {
     const { flags } = await this.parse(Lab);
+    if (flags.weights !== 'f1' && flags.strategy !== 'weighted') throw new InputError(`--weights ${flags.weights} applies to --strategy weighted only, not ${flags.strategy}`);
     const trace = readTraceFlag(flags.pattern, flags.trace);
     const durationMs = flags.duration !== undefined ? durationFlag('duration', flags.duration) : trace ? traceDurationMs(trace) : durationFlag('duration', DEFAULT_DURATION);
     const intervalMs = durationFlag('interval', flags.interval);
@@ -127,7 +129,7 @@ Exit codes: 0 success, 1 a run failed, 2 bad input (flag, existing output), 3 mo
           initialReplicas: 1,
           maxReplicas: flags['max-replicas'],
           hpaTargetPct: flags['hpa-target'],
-          proactive: condition === 'proactive' ? { modelsDir, strategy: flags.strategy, policy, pollIntervalMs, rateWindowMs: 2 * pollIntervalMs, lookahead: flags.lookahead } : undefined,
+          proactive: condition === 'proactive' ? { modelsDir, strategy: flags.strategy, weights: flags.weights, policy, pollIntervalMs, rateWindowMs: 2 * pollIntervalMs, lookahead: flags.lookahead } : undefined,
         });
       }
     }
@@ -183,6 +185,7 @@ Exit codes: 0 success, 1 a run failed, 2 bad input (flag, existing output), 3 mo
       pollIntervalMs,
       hpaTargetPct: flags['hpa-target'],
       strategy: conditions.includes('proactive') ? flags.strategy : null,
+      ...(conditions.includes('proactive') && flags.strategy === 'weighted' ? { weights: flags.weights } : {}),
       policy: conditions.includes('proactive') ? policy : null,
       models: conditions.includes('proactive') ? modelsDir : null,
       runs: done,

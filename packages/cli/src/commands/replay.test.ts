@@ -31,6 +31,12 @@ describe('sockml replay', () => {
     expect(Object.keys(j.episodes.caughtEarly)).toEqual(['logistic_regression', 'random_forest', 'xgboost', 'ensemble', 'persistence']);
     expect(j.episodes).toHaveProperty('meanLeadSeconds');
     expect(j.episodes.caughtEarly.persistence).toBe(0);
+    // Precision at persistence's recall, and PR curves (recall 0.05 … 1), for every model and the ensemble.
+    expect(j.matchedRecall).toMatchObject({ reference: 'persistence', precision: j.persistence.precision, recall: j.persistence.recall });
+    expect(Object.keys(j.matchedRecall.predictors)).toEqual(['logistic_regression', 'random_forest', 'xgboost', 'ensemble']);
+    for (const p of Object.values(j.matchedRecall.predictors) as { recall: number }[]) expect(p.recall).toBeGreaterThanOrEqual(j.persistence.recall);
+    expect(Object.keys(j.prCurves)).toEqual(['logistic_regression', 'random_forest', 'xgboost', 'ensemble']);
+    expect(j.prCurves.ensemble.map((p: { recallAtLeast: number }) => p.recallAtLeast)).toEqual(Array.from({ length: 20 }, (_, i) => (i + 1) / 20));
   });
 
   it('--out writes one row per (snapshot, service) with features, probabilities, votes, decision and label', async () => {
@@ -221,5 +227,16 @@ describe('sockml replay', () => {
       expect(r.code).toBe(2);
       expect(r.stderr).toMatch(/empty\.csv: no rows after the header/);
     });
+  });
+
+  it('--weights: refused for other strategies (exit 2); stacked, the learned weights, only for the models they were learned on (exit 3)', async () => {
+    const wrong = await sockml(['replay', STEP, '--strategy', 'majority', '--weights', 'stacked']);
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toMatch(/--weights stacked applies to --strategy weighted only, not majority/);
+    const cards = readdirSync(join(REPO, 'models')).filter((f) => f.endsWith('.card.json'));
+    const learned = JSON.parse(readFileSync(join(REPO, 'models', cards[0]), 'utf8')).ensemble;
+    const subset = await sockml(['replay', STEP, '--strategy', 'weighted', '--weights', 'stacked', '--model', 'xgboost']);
+    expect(subset.code).toBe(3);
+    expect(subset.stderr).toMatch(learned ? /--weights stacked: the weights were learned for models .*, but xgboost are in use/ : /--weights stacked needs cards with learned ensemble weights/);
   });
 });

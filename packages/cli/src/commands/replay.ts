@@ -6,11 +6,10 @@ import {
   loadModelDirectory,
   replay,
   STRATEGY_NAMES,
-  voteStrategy,
 } from '@sockml/core';
 import { defaultModelsDir } from '../lib/paths.js';
 import { policyFromFlags, policyFlags } from '../lib/policy-flags.js';
-import { durationFlag, pollIntervalFlag } from '../lib/flags.js';
+import { durationFlag, pollIntervalFlag, strategyFromFlags, weightsFlag } from '../lib/flags.js';
 import { AtomicOutput, checkOutputPath } from '../lib/output-file.js';
 import { expandRecordings, newReadStats, openRecordings } from '../lib/recordings.js';
 import { renderReplayReport, replayJson } from '../lib/report.js';
@@ -49,6 +48,7 @@ models' without --allow-label-mismatch, an --out that cannot be written or is an
 
   static flags = {
     strategy: Flags.string({ description: 'how model votes combine', options: [...STRATEGY_NAMES], default: 'majority' }),
+    weights: weightsFlag,
     models: Flags.string({ description: 'directory of <name>.onnx models with <name>.card.json cards [default: ./models or the bundled models]' }),
     model: Flags.string({ description: 'use only these models of --models (repeatable)', multiple: true }),
     slo: Flags.string({ description: 'p95 SLO in ms for labels and the persistence baseline', default: '35.68' }),
@@ -78,8 +78,13 @@ models' without --allow-label-mismatch, an --out that cannot be written or is an
     const files = await expandRecordings(argv as string[]);
     if (flags.out) checkOutputPath(flags.out, { flag: '--out', inputs: files });
     const { featureSet, models } = await loadModelDirectory(flags.models ?? defaultModelsDir(), { only: flags.model, workerThreads: flags['worker-threads'] });
-    const weights = Object.fromEntries(models.filter((m) => m.card.weight !== undefined).map((m) => [m.name, m.card.weight!]));
-    const strategy = voteStrategy(flags.strategy, weights);
+    let strategy;
+    try {
+      strategy = strategyFromFlags(flags, models.map((m) => m.card));
+    } catch (e) {
+      await Promise.all(models.map((m) => m.close()));
+      throw e;
+    }
 
     // Models predict the label they were trained for. Scoring them against another label silently makes
     // their metrics meaningless, so it is refused unless asked for (e.g. the laptop recordings' 9.86 ms SLO).

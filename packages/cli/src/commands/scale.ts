@@ -13,7 +13,6 @@ import {
   STRATEGY_NAMES,
   TOPICS,
   deadLetterTopic,
-  voteStrategy,
   type Actuator,
   type Vote,
 } from '@sockml/core';
@@ -24,7 +23,7 @@ import { EnvironmentError, InputError, SockmlCommand } from '../lib/base-command
 import { configFlag, deploymentsFromConfig, explicitFlags, policiesFromConfig, readConfigFile } from '../lib/config-file.js';
 import { checkOutputPath } from '../lib/output-file.js';
 import { policyFlags } from '../lib/policy-flags.js';
-import { connectTimeoutFlag, durationFlag } from '../lib/flags.js';
+import { connectTimeoutFlag, durationFlag, strategyFromFlags, weightsFlag } from '../lib/flags.js';
 import { decisionBlock } from '../lib/decision-block.js';
 import { defaultModelsDir } from '../lib/paths.js';
 import { ensureTopics, kafkaClient, LIVE_CONSUMER_RUN, OffsetCommitter, parseBrokers, sendInChunks, sendToDeadLetter, stopOnSignal, waitForBrokers } from '../live/kafka.js';
@@ -88,6 +87,7 @@ the Kubernetes client cannot be set up).`;
   static flags = {
     kafka: Flags.string({ description: 'Kafka bootstrap servers host:port[,…]', env: 'SOCKML_KAFKA', required: true }),
     strategy: Flags.string({ description: 'how votes combine', options: [...STRATEGY_NAMES], default: 'majority' }),
+    weights: weightsFlag,
     models: Flags.string({ description: 'model directory: the expected voters and their card weights [default: ./models or the bundled models]' }),
     'expected-models': Flags.string({ description: 'comma-separated voter names [default: every model in --models]' }),
     window: Flags.string({ description: 'how long a (service, snapshot) waits for missing votes', default: '5s' }),
@@ -124,7 +124,7 @@ the Kubernetes client cannot be set up).`;
     const connectTimeoutMs = durationFlag('connect-timeout', flags['connect-timeout']);
     const modelsDir = flags.models ?? defaultModelsDir();
     const { models } = await loadModelDirectory(modelsDir);
-    const weights = Object.fromEntries(models.filter((m) => m.card.weight !== undefined).map((m) => [m.name, m.card.weight!]));
+    const strategy = strategyFromFlags(flags, models.map((m) => m.card));
     await Promise.all(models.map((m) => m.close())); // the scaler needs the cards, not the sessions
     const config = flags.config === undefined ? undefined : await readConfigFile(flags.config);
     const expected = expectedVoters(flags['expected-models'], models.map((m) => m.name), modelsDir);
@@ -134,7 +134,7 @@ the Kubernetes client cannot be set up).`;
     const policies = await policiesFromConfig(config, flags, explicitFlags(metadata, flags), flags.config);
     let controller: ScalingController;
     try {
-      controller = new ScalingController({ strategy: voteStrategy(flags.strategy, weights), expectedModels: expected, windowMs, quorum: flags.quorum }, policies.shared, {}, policies.perService);
+      controller = new ScalingController({ strategy, expectedModels: expected, windowMs, quorum: flags.quorum }, policies.shared, {}, policies.perService);
     } catch (e) {
       throw new InputError((e as Error).message);
     }

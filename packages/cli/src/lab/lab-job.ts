@@ -2,7 +2,7 @@
  * One lab run as plain data, so it can cross to a worker thread, and the function that runs it. Workers
  * keep the models they loaded, so a worker running many proactive runs loads them once.
  */
-import { featureSet as featureSetById, loadModelDirectory, PiecewiseLinearPattern, runLab, scalingPolicy, voteStrategy, type LabRunResult, type Model, type RateSegment, type RunCondition } from '@sockml/core';
+import { featureSet as featureSetById, loadModelDirectory, PiecewiseLinearPattern, runLab, scalingPolicy, voteStrategyFromCards, type LabRunResult, type Weighting, type Model, type RateSegment, type RunCondition } from '@sockml/core';
 
 export interface LabPatternSpec {
   name: string;
@@ -15,6 +15,8 @@ export interface LabPatternSpec {
 export interface LabProactiveSpec {
   modelsDir: string;
   strategy: string;
+  /** --weights, for the weighted strategy. */
+  weights: string;
   policy: { name: string; settings: Record<string, number> };
   pollIntervalMs: number;
   rateWindowMs: number;
@@ -59,11 +61,10 @@ export async function runLabJob(job: LabJob): Promise<LabJobResult> {
     const p = job.proactive;
     if (!p) throw new Error('a proactive lab run needs models, a strategy and a policy');
     const { featureSetId, models } = await modelsOf(p.modelsDir);
-    const weights = Object.fromEntries(models.filter((m) => m.card.weight !== undefined).map((m) => [m.name, m.card.weight!]));
     proactive = {
       featureSet: featureSetById(featureSetId),
       models,
-      strategy: voteStrategy(p.strategy, weights),
+      strategy: voteStrategyFromCards(p.strategy, models.map((m) => m.card), p.weights as Weighting),
       policy: scalingPolicy(p.policy.name, p.policy.settings),
       pollIntervalMs: p.pollIntervalMs,
       rateWindowMs: p.rateWindowMs,

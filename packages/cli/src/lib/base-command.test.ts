@@ -34,7 +34,7 @@ describe('exit codes as documented, one line each', () => {
     ['scale --kafka not host:port', ['scale', '--kafka', 'kafka'], 2, /--kafka must be host:port/],
     ['publish --kafka not host:port', ['publish', STEP, '--kafka', 'bad'], 2, /--kafka must be host:port\[,host:port…\], got 'bad'/],
     ['serve-model --kafka not host:port', ['serve-model', '--model', 'models/xgboost.onnx', '--kafka', 'bad'], 2, /--kafka must be host:port/],
-    ['serve-model with a card naming an unknown feature set', ['serve-model', '--model', unknownSet, '--kafka', NOWHERE], 3, /xgboost\.card\.json: field 'featureSet': unknown feature set 'nope-v9' \(known: seed-v1, trend-v1, trend-v2\)/],
+    ['serve-model with a card naming an unknown feature set', ['serve-model', '--model', unknownSet, '--kafka', NOWHERE], 3, /xgboost\.card\.json: field 'featureSet': unknown feature set 'nope-v9' \(known: seed-v1, trend-v1, trend-v2, trend-v3, trend-v4\)/],
     ['serve-model with no such model', ['serve-model', '--model', '/nonexistent/m.onnx', '--kafka', NOWHERE], 3, /m\.card\.json: model card not found/],
     ['replay with a card naming an unknown feature set', ['replay', STEP, '--models', join(unknownSet, '..')], 3, /unknown feature set 'nope-v9'/],
   ])('%s', async (_, args, code, message) => {

@@ -1,5 +1,5 @@
 import { Flags } from '@oclif/core';
-import { DEFAULT_POLL_INTERVAL_MS, parseDuration } from '@sockml/core';
+import { DEFAULT_POLL_INTERVAL_MS, parseDuration, voteStrategyFromCards, WEIGHTINGS, type ModelCard, type VoteStrategy, type Weighting } from '@sockml/core';
 import { InputError } from './base-command.js';
 
 /** A duration flag (`30s`, `1m30s`, `500ms`) in ms; a bad value is bad input naming the flag. */
@@ -26,3 +26,20 @@ export const connectTimeoutFlag = Flags.string({
   description: 'give up (exit 4) when the Kafka brokers have not answered within this long at start-up',
   default: '30s',
 });
+
+/**
+ * `--weights`, the weighted strategy's option: 'f1' averages the calibrated probabilities with the cards'
+ * weights (each model's cross-validated F1); 'stacked' combines them by the weights learned on out-of-fold
+ * probabilities (a logistic regression on the calibrated logits, models/README.md).
+ */
+export const weightsFlag = Flags.string({
+  description: "--strategy weighted: 'f1' = calibrated probabilities averaged with the cards' weights; 'stacked' = the learned (stacked) vote weights",
+  options: [...WEIGHTINGS],
+  default: 'f1',
+});
+
+/** The vote strategy the flags ask for, configured from the cards in use. */
+export function strategyFromFlags(flags: { strategy: string; weights: string }, cards: readonly ModelCard[]): VoteStrategy {
+  if (flags.weights !== 'f1' && flags.strategy !== 'weighted') throw new InputError(`--weights ${flags.weights} applies to --strategy weighted only, not ${flags.strategy}`);
+  return voteStrategyFromCards(flags.strategy, cards, flags.weights as Weighting);
+}

@@ -30,6 +30,16 @@ export function renderReplayReport(r: ReplayReport, extra: { files: number; inva
   row(ENSEMBLE, r.ensemble, chalk.bold(`ensemble (${r.strategy})`));
   row(PERSISTENCE, r.persistence, 'persistence (p95_t > SLO)');
   lines.push(t.toString());
+  const m = r.matchedRecall;
+  if (m.recall !== null) {
+    const at = (name: string) => {
+      const p = m.predictors[name];
+      return p === null ? `${name} n/a` : `${name} ${dec(p.precision)} (recall ${dec(p.recall)})`;
+    };
+    lines.push(
+      `precision at persistence's recall (${dec(m.recall)}; persistence ${dec(m.precision)}): ` + [...Object.keys(r.models), ENSEMBLE].map(at).join(', '),
+    );
+  }
   lines.push(
     `decisions: ${r.decisions.SCALE_UP} SCALE UP, ${r.decisions.NO_ACTION} NO ACTION, ${r.decisions.SCALE_DOWN} SCALE DOWN` +
       (r.degradedDecisions ? `, ${r.degradedDecisions} degraded` : '') +
@@ -72,6 +82,8 @@ export function replayJson(r: ReplayReport, extra: { files: string[]; invalidRow
     ensemble: pick(r.ensemble),
     persistence: pick(r.persistence),
     episodes: r.episodes,
+    matchedRecall: r.matchedRecall,
+    prCurves: r.prCurves,
     decisions: r.decisions,
     degradedDecisions: r.degradedDecisions,
   };

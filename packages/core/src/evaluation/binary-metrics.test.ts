@@ -88,3 +88,40 @@ describe('BinaryMetrics', () => {
     expect(m.summary()).toMatchObject({ precision: null, recall: null, f1: null, rocAuc: null, prAuc: null, accuracy: 1 });
   });
 });
+
+describe('BinaryMetrics: precision at recall and PR curves', () => {
+  const metrics = (y: number[], score: number[]) => {
+    const m = new BinaryMetrics();
+    y.forEach((l, i) => m.add(l as 0 | 1, score[i] >= 0.5, score[i]));
+    return m;
+  };
+  // The trainer's precision_at_recall cases (train-metrics.test.ts): y = 1 0 1 0 ranked by 0.9 0.8 0.7 0.1,
+  // cuts give (tp, fp) = (1,0) (1,1) (2,1) (2,2).
+  it.each([
+    { name: 'recall 1 first reached at 0.7: 2 of 3', y: [1, 0, 1, 0], score: [0.9, 0.8, 0.7, 0.1], target: 1, want: { precision: 2 / 3, recall: 1, cut: 0.7 } },
+    { name: 'recall 0.5: the top row alone', y: [1, 0, 1, 0], score: [0.9, 0.8, 0.7, 0.1], target: 0.5, want: { precision: 1, recall: 0.5, cut: 0.9 } },
+    { name: 'tied scores are one cut: 1 1 | 0 0', y: [1, 0, 1, 0], score: [1, 1, 0, 0], target: 0.75, want: { precision: 0.5, recall: 1, cut: 0 } },
+    { name: 'no positives: none', y: [0, 0], score: [0.3, 0.2], target: 0.5, want: null },
+  ])('$name', ({ y, score, target, want }) => {
+    const got = metrics(y, score).precisionAtRecall(target);
+    if (want === null) expect(got).toBeNull();
+    else {
+      expect(got!.precision).toBeCloseTo(want.precision, 12);
+      expect([got!.recall, got!.cut]).toEqual([want.recall, want.cut]);
+    }
+  });
+
+  it('a PR curve gives the best precision at each recall level, null where no cut reaches it', () => {
+    const curve = metrics([1, 0, 1, 0], [0.9, 0.8, 0.7, 0.1]).prCurve([0.25, 0.5, 0.75, 1]);
+    expect(curve.map((p) => [p.recallAtLeast, p.precision, p.recall, p.cut])).toEqual([
+      [0.25, 1, 0.5, 0.9],
+      [0.5, 1, 0.5, 0.9],
+      [0.75, 2 / 3, 1, 0.7],
+      [1, 2 / 3, 1, 0.7],
+    ]);
+    // Precision at a level is the best at any recall reaching it: the lower cut wins here at both levels.
+    const rule = metrics([1, 1, 0, 1], [1, 1, 1, 0]).prCurve([0.6, 0.7]);
+    expect(rule.map((p) => [p.precision, p.recall])).toEqual([[0.75, 1], [0.75, 1]]);
+    expect(new BinaryMetrics().prCurve([0.5])).toEqual([{ recallAtLeast: 0.5, precision: null, recall: null, cut: null }]);
+  });
+});

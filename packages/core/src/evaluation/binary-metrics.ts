@@ -6,6 +6,24 @@
  */
 export const SCORE_BINS = 100_000;
 
+/** The recall levels of a PR curve: 0.05, 0.10, …, 1.00 (as the trainer's PR_CURVE_RECALLS). */
+export const PR_CURVE_RECALLS: readonly number[] = Array.from({ length: 20 }, (_, i) => Math.round((i + 1) * 5) / 100);
+
+/** One operating point: predict 1 when score ≥ cut. */
+export interface OperatingPoint {
+  precision: number;
+  recall: number;
+  cut: number;
+}
+
+/** A PR curve point: the best precision among the cuts whose recall reaches `recallAtLeast` (null where none does). */
+export interface PrCurvePoint {
+  recallAtLeast: number;
+  precision: number | null;
+  recall: number | null;
+  cut: number | null;
+}
+
 export interface BinaryMetricsSummary {
   n: number;
   positives: number;
@@ -75,5 +93,41 @@ export class BinaryMetrics {
       prAuc = ap;
     }
     return { n, positives: P, tp, fp, tn, fn, accuracy: ratio(tp + tn, n), precision, recall, f1, rocAuc, prAuc };
+  }
+
+  /** Every cut (a bin holding rows, from the highest score down) with its precision and recall; empty without positives. */
+  operatingPoints(): OperatingPoint[] {
+    const P = this.tp + this.fn;
+    if (P === 0) return [];
+    const points: OperatingPoint[] = [];
+    let cumPos = 0;
+    let cumNeg = 0;
+    for (let b = SCORE_BINS; b >= 0; b--) {
+      if (this.pos[b] === 0 && this.neg[b] === 0) continue;
+      cumPos += this.pos[b];
+      cumNeg += this.neg[b];
+      points.push({ precision: cumPos / (cumPos + cumNeg), recall: cumPos / P, cut: b / SCORE_BINS });
+    }
+    return points;
+  }
+
+  /**
+   * The best precision among the cuts whose recall reaches `target`, with that cut and its recall (null
+   * when none does or there are no positives). Comparing a ranking with a 0/1 rule at the rule's own
+   * recall is fair where PR-AUC is not: a 0/1 score has a single operating point.
+   */
+  precisionAtRecall(target: number, points = this.operatingPoints()): OperatingPoint | null {
+    let best: OperatingPoint | null = null;
+    for (const p of points) if (p.recall >= target - 1e-12 && (best === null || p.precision > best.precision)) best = p;
+    return best;
+  }
+
+  /** The PR curve at PR_CURVE_RECALLS. */
+  prCurve(levels: readonly number[] = PR_CURVE_RECALLS): PrCurvePoint[] {
+    const points = this.operatingPoints();
+    return levels.map((r) => {
+      const at = this.precisionAtRecall(r, points);
+      return { recallAtLeast: r, precision: at?.precision ?? null, recall: at?.recall ?? null, cut: at?.cut ?? null };
+    });
   }
 }

@@ -1,9 +1,18 @@
-import { BinaryMetrics, type BinaryMetricsSummary } from './binary-metrics.js';
+import { BinaryMetrics, type BinaryMetricsSummary, type OperatingPoint, type PrCurvePoint } from './binary-metrics.js';
 import { EpisodeTracker, type EpisodeSummary } from './episode-tracker.js';
 
 export interface EvaluationSummary {
   predictors: Record<string, BinaryMetricsSummary>;
   episodes: EpisodeSummary;
+}
+
+/** Every other predictor's precision at the reference predictor's recall (see BinaryMetrics.precisionAtRecall). */
+export interface MatchedRecall {
+  reference: string;
+  /** The reference's own precision and recall (null without positives or positive predictions). */
+  precision: number | null;
+  recall: number | null;
+  predictors: Record<string, OperatingPoint | null>;
 }
 
 /**
@@ -38,6 +47,28 @@ export class Evaluator {
   /** Series of different runs never join into one episode. */
   endRun(): void {
     this.episodes.endRun();
+  }
+
+  /**
+   * Precision at `reference`'s recall for every predictor in `names` (the fair comparison of a ranking with
+   * a 0/1 rule such as persistence), and `reference`'s own operating point.
+   */
+  matchedRecall(reference: string, names: readonly string[]): MatchedRecall {
+    const ref = this.metrics[this.indexOf(reference)].summary();
+    const predictors: Record<string, OperatingPoint | null> = {};
+    for (const n of names) predictors[n] = ref.recall === null ? null : this.metrics[this.indexOf(n)].precisionAtRecall(ref.recall);
+    return { reference, precision: ref.precision, recall: ref.recall, predictors };
+  }
+
+  /** The PR curves of the predictors in `names`. */
+  prCurves(names: readonly string[]): Record<string, PrCurvePoint[]> {
+    return Object.fromEntries(names.map((n) => [n, this.metrics[this.indexOf(n)].prCurve()]));
+  }
+
+  private indexOf(name: string): number {
+    const i = this.predictors.indexOf(name);
+    if (i < 0) throw new Error(`Evaluator: no predictor '${name}' (known: ${this.predictors.join(', ')})`);
+    return i;
   }
 
   summary(): EvaluationSummary {

@@ -37,7 +37,7 @@ describe('ModelServer', () => {
       'metrics[0]@10: message is not JSON',
       expect.stringMatching(/^metrics\[0\]@11: field 'request_rate_rps' must be a number/),
       'metrics[0]@12: message has no value',
-      "metrics[0]@13: feature set 'other-v9' does not match the model's 'seed-v1'",
+      `metrics[0]@13: feature set 'other-v9' does not match the model's '${featureSet.id}'`,
       expect.stringMatching(/^metrics\[0\]@14: field 'request_rate_rps' must be a number in \[-3\.4028234663852886e\+38, 3\.4028234663852886e\+38\], got 1e\+308/),
     ]);
     await model.close();

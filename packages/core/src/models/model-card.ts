@@ -1,5 +1,6 @@
 import { FEATURE_SET_IDS } from '../features/registry.js';
 import type { LabelDefinition } from '../labels/labeler.js';
+import { parseCalibration, type PlattCalibration } from '../voting/calibration.js';
 
 /**
  * The JSON beside every `models/<name>.onnx`: what the model expects and how good it was measured to be.
@@ -17,9 +18,23 @@ export interface ModelCard {
   threshold: number;
   /** Optional weight for the weighted voting strategy (e.g. cross-validated F1). */
   weight?: number;
+  /** Maps the model's probability onto a scale shared with the other models, for the weighted strategy. */
+  calibration?: PlattCalibration;
+  /** The ensemble this model was trained into; every card of one training carries the same block. */
+  ensemble?: EnsembleParameters;
   onnx: { input: string; probabilities: string; opset: Record<string, number> };
   training?: Record<string, unknown>;
   evaluation?: Record<string, unknown>;
+}
+
+/** What the weighted strategy needs beyond each model's own card fields (models/train.py, `ensemble_block`). */
+export interface EnsembleParameters {
+  /** The models the ensemble was trained with. */
+  members: string[];
+  /** The calibrated mean's decision threshold. */
+  weighted: { threshold: number };
+  /** The learned vote weights (`--weights stacked`). */
+  stacked: { intercept: number; coefficients: Record<string, number>; threshold: number };
 }
 
 export class ModelCardError extends Error {
@@ -46,5 +61,25 @@ export function parseModelCard(json: unknown, where: string): ModelCard {
   need('label', typeof c.label === 'object' && c.label !== null && typeof c.label.sloMs === 'number' && Number.isInteger(c.label.lookahead), 'an object with sloMs and lookahead');
   need('onnx', typeof c.onnx === 'object' && c.onnx !== null && typeof c.onnx.input === 'string' && typeof c.onnx.probabilities === 'string', 'an object naming the input and probabilities tensors');
   if (c.weight !== undefined) need('weight', typeof c.weight === 'number' && c.weight >= 0, 'a number ≥ 0');
+  if (c.calibration !== undefined) {
+    try {
+      c.calibration = parseCalibration(c.calibration, where);
+    } catch (e) {
+      throw new ModelCardError((e as Error).message);
+    }
+  }
+  if (c.ensemble !== undefined) {
+    const e = c.ensemble;
+    const unit = (x: unknown) => typeof x === 'number' && x > 0 && x < 1;
+    need('ensemble', typeof e === 'object' && e !== null && Array.isArray(e.members) && e.members.every((m: unknown) => typeof m === 'string'), 'an object with a list of members');
+    need('ensemble.weighted.threshold', unit(e.weighted?.threshold), 'a number in (0, 1)');
+    need('ensemble.stacked.threshold', unit(e.stacked?.threshold), 'a number in (0, 1)');
+    need('ensemble.stacked.intercept', typeof e.stacked.intercept === 'number' && Number.isFinite(e.stacked.intercept), 'a finite number');
+    need(
+      'ensemble.stacked.coefficients',
+      typeof e.stacked.coefficients === 'object' && e.stacked.coefficients !== null && Object.values(e.stacked.coefficients).every((x) => typeof x === 'number' && x >= 0 && Number.isFinite(x)),
+      'an object of numbers ≥ 0 by model',
+    );
+  }
   return c as ModelCard;
 }

@@ -66,6 +66,10 @@ describe('ModelRunner with the bundled models', () => {
     ['no label definition', (c: any) => delete c.label, /field 'label'/],
     // Its votes would be counted and weighted as another model's.
     ['another model\'s name', (c: any) => (c.name = 'random_forest'), /xgboost\.card\.json: the card names model 'random_forest' but the file is 'xgboost'/],
+    ['a calibration that reverses the ranking', (c: any) => (c.calibration = { method: 'platt', a: -1, b: 0 }), /calibration\.a must be a number > 0/],
+    ['a calibration of another kind', (c: any) => (c.calibration = { method: 'isotonic' }), /field 'calibration' must be \{"method": "platt"/],
+    ['an ensemble threshold of 1', (c: any) => (c.ensemble = { members: ['xgboost'], weighted: { threshold: 1 }, stacked: { intercept: 0, coefficients: {}, threshold: 0.5 } }), /field 'ensemble\.weighted\.threshold' must be a number in \(0, 1\)/],
+    ['a negative stacking coefficient', (c: any) => (c.ensemble = { members: ['xgboost'], weighted: { threshold: 0.5 }, stacked: { intercept: 0, coefficients: { xgboost: -1 }, threshold: 0.5 } }), /field 'ensemble\.stacked\.coefficients' must be an object of numbers ≥ 0/],
   ])('refuses a card with %s', async (_what, edit, message) => {
     const card = JSON.parse(readFileSync(join(MODELS, 'xgboost.card.json'), 'utf8'));
     await expect(ModelRunner.load(copyModel('xgboost', edit), featureSet(card.featureSet))).rejects.toThrow(message);

@@ -53,6 +53,11 @@ describe('replay', () => {
     expect(r.episodes.caughtEarly.a).toBe(0); // persistence can never flag before an onset
     expect(r.episodes.caughtEarly.persistence).toBe(0);
     expect(r.episodes.count).toBeGreaterThan(0);
+    // At persistence's own recall, the rule's copy has the rule's precision; its curve is one point deep.
+    expect(r.matchedRecall).toMatchObject({ reference: 'persistence', precision: r.persistence.precision, recall: r.persistence.recall });
+    expect(r.matchedRecall.predictors.a).toMatchObject({ precision: r.persistence.precision, recall: r.persistence.recall, cut: 1 });
+    const reached = r.prCurves.a.filter((p) => p.recall !== null && p.recall <= r.persistence.recall!);
+    for (const p of reached) expect(p.precision).toBe(r.persistence.precision);
   });
 
   it('labels every row as the definition says, computed independently from the CSV', async () => {

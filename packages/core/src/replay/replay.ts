@@ -1,6 +1,6 @@
-import type { BinaryMetricsSummary } from '../evaluation/binary-metrics.js';
+import type { BinaryMetricsSummary, PrCurvePoint } from '../evaluation/binary-metrics.js';
 import type { EpisodeSummary } from '../evaluation/episode-tracker.js';
-import { Evaluator } from '../evaluation/evaluator.js';
+import { Evaluator, type MatchedRecall } from '../evaluation/evaluator.js';
 import { FeatureExtractor, snapshotId } from '../features/feature-extractor.js';
 import type { FeatureSet } from '../features/feature-set.js';
 import { Labeler, type LabelDefinition, type Labelled } from '../labels/labeler.js';
@@ -59,6 +59,10 @@ export interface ReplayReport {
   ensemble: BinaryMetricsSummary;
   persistence: BinaryMetricsSummary;
   episodes: EpisodeSummary;
+  /** Each model's and the ensemble's precision at persistence's recall, the fair comparison with the rule. */
+  matchedRecall: MatchedRecall;
+  /** Each model's and the ensemble's PR curve (precision at recall ≥ 0.05, 0.10, …, 1). */
+  prCurves: Record<string, PrCurvePoint[]>;
   decisions: Record<DecisionKind, number>;
   degradedDecisions: number;
 }
@@ -217,6 +221,8 @@ export async function replay(runs: AsyncIterable<RecordedRun> | Iterable<Recorde
     ensemble: evaluation.predictors[ENSEMBLE],
     persistence: evaluation.predictors[PERSISTENCE],
     episodes: evaluation.episodes,
+    matchedRecall: evaluator.matchedRecall(PERSISTENCE, [...modelNames, ENSEMBLE]),
+    prCurves: evaluator.prCurves([...modelNames, ENSEMBLE]),
     decisions,
     degradedDecisions,
   };
