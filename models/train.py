@@ -10,25 +10,21 @@ give it. Nothing here re-derives them.
    They are always predicted and reported as their own slice, beside the series that pass the gate
    and all rows together. --gate decides whether the models also learn from them:
    - `report` (the default): train on every series, report the low-traffic slice separately;
-   - `exclude`: leave them out of training, hyperparameter, threshold and calibration choice.
+   - `exclude`: leave them out of training, hyperparameter and threshold choice.
    Why `report` is the default: excluded, the idle series are never seen in training, so nothing teaches
    the models that an idle service is not about to violate, and a per-service constant such as
-   memory_usage_mb carries the service's violation history over to its idle polls. See DEFAULTS_CHOICE.
-2. The procedure (`choose`), run on a set of training runs and on nothing else: an inner grouped
-   cross-validation over those runs (INNER_FOLDS folds of whole runs) gives every row out-of-fold
-   probabilities for every grid candidate. From them it picks each model's hyperparameters (best mean
-   per-fold PR-AUC), its decision threshold (best F1 among cuts whose precision reaches
-   PRECISION_TARGET), its Platt calibration and its weight, then the `weighted` ensemble's threshold on
-   the calibrated mean and the stacked ensemble (a logistic regression on the calibrated logits) with its
-   threshold. See THRESHOLD_RULE, CALIBRATION_RULE and ENSEMBLE_RULES.
-3. Nested cross-validation, grouped by run (LORO) and by load pattern (LOPO), never by random rows:
-   each outer fold runs the whole procedure on the other groups' runs, fits the chosen models on them
-   and predicts every row of its own group. Every number in the report is an outer-fold number: nothing
-   about a held-out group was chosen with it.
-4. The bundled models: the procedure on all training runs, each model refitted on every training row,
-   exported to ONNX (input `input`, output `probabilities` [N, 2], no ZipMap) and checked against
-   onnxruntime on every row of the matrix. Their cards carry the threshold, calibration and weight, and
-   the ensemble parameters the runtime's `weighted` strategy uses.
+   memory_usage_mb carries the service's violation history over to its idle polls. With trend-v1 and
+   `exclude`, the LORO majority vote flagged every poll of the idle orders series of the training runs
+   (33/33 in spike and step run_5, 447/508 in mixed-4h); with `report`, none. See DEFAULTS_CHOICE.
+2. Grouped cross-validation only, never random row splits. Each fold trains on the training rows of
+   the other groups and predicts every row of its own group. Leave-one-run-out (LORO) picks each
+   model's hyperparameters from a small grid (best mean per-fold PR-AUC on the training rows) and its
+   decision threshold (best F1 on the pooled LORO out-of-fold probabilities of the training rows, see
+   `choose_threshold`). Leave-one-pattern-out (LOPO) then measures how those choices carry over to a
+   load pattern never trained on. The LORO F1 figures are measured on the same predictions the
+   threshold was tuned on and flatter a little; LOPO uses the LORO thresholds as they are.
+3. Each model is refitted on every training row, exported to ONNX (input `input`, output
+   `probabilities` [N, 2], no ZipMap) and checked against onnxruntime on every row of the matrix.
 
 Writes to --out-dir: <name>.onnx and <name>.card.json per model, cv-report.json, cv-report.md and
 parity.csv (the final models' probabilities on every row of the matrix, for the TypeScript parity
@@ -45,7 +41,6 @@ import os
 import platform
 import sys
 import time
-import warnings
 from collections import deque
 from dataclasses import dataclass
 from typing import Any, Callable
@@ -67,7 +62,7 @@ from sklearn.ensemble import RandomForestClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import average_precision_score, precision_recall_curve, roc_auc_score
 from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import KBinsDiscretizer
+from sklearn.preprocessing import StandardScaler
 from xgboost import XGBClassifier
 
 META_COLUMNS = ['label', 'run_id', 'pattern', 'service', 'timestamp', 'p95_now_ms']
@@ -79,90 +74,44 @@ DEFAULT_GATE = 'report'
 # How the defaults above (and the feature set the CLI passes) were chosen. The criterion was fixed
 # before the candidates were run; only the training runs were used, never the held-out recordings.
 DEFAULTS_CHOICE = (
-    'Gate: report, kept from the earlier comparison (seed-v1/trend-v1/trend-v2 x exclude/report: every `exclude` '
-    'candidate lost, and excluded idle series led the models to flag idle polls). Feature set and threshold rule: by the '
-    'criterion fixed for that earlier comparison, the highest pooled outer-fold LORO F1 over all rows of ensemble:majority '
-    '(the runtime\'s default strategy), on the training runs only, never the held-out recordings. Nested runs with a '
-    'precision target of 0.75 (full grid), majority F1 all rows LORO / LOPO: trend-v4 0.616 / 0.607, trend-v3 '
-    '0.613 / 0.603, seed-v1 0.455 / 0.442 (persistence 0.734): the target cost recall (0.49) without raising precision '
-    'above what best-F1 cuts reach. Quick runs (first grid candidate) of trend-v4 by precision target: 0 (best F1) '
-    '0.757 / 0.749 at precision 0.83, 0.65 0.688 / 0.681 at 0.83, 0.75 0.584 / 0.578 at 0.80; trend-v3 at target 0: '
-    '0.740 / 0.734, 11 onsets caught early of 119 against trend-v4\'s 22. Hence feature set trend-v4 '
-    '(`sockml train --feature-set trend-v4`, the CLI default) and a precision target of 0: the best-F1 cut, chosen inside '
-    'each outer fold, already lands above 0.75 precision on the held-out folds. `--precision-target` keeps the option. '
-    'These comparisons are the one selection the nested numbers do not cover (they were made on the outer-fold results), '
-    'and the inner blocks of the 4-hour run (INNER_FOLDS) were introduced after the first nested run, for the reason given there.'
+    'Candidates: feature sets seed-v1, trend-v1 and trend-v2 x gate exclude / report (at latency share 0.5). '
+    'Criterion, fixed beforehand: the highest pooled LORO F1 over all rows (low-traffic series included) of '
+    'ensemble:majority, the runtime\'s default strategy; ties at 3 decimals go to the higher LOPO F1 over all rows, '
+    'then to fewer LOPO false positives on the low-traffic rows. Results (ensemble:majority F1 over all rows, LORO / LOPO): '
+    'seed-v1 report 0.730 / 0.691, trend-v1 report 0.728 / 0.684, trend-v2 report 0.713 / 0.665, trend-v2 exclude '
+    '0.669 / 0.625, seed-v1 exclude 0.547 / 0.521, trend-v1 exclude 0.526 / 0.507. Hence gate report, and feature set '
+    'seed-v1 (`sockml train --feature-set seed-v1`); trend-v1 report is within 0.002 and catches more onsets early '
+    '(47 vs 40 of 119 in LORO) with fewer low-traffic false positives (27 vs 50).'
 )
 THRESHOLD_BOUNDS = (0.05, 0.95)
-# A model's (and the weighted and stacked ensembles') threshold is the best-F1 cut among those whose
-# inner out-of-fold precision reaches this (--precision-target). 0: the best-F1 cut. A target of 0.75
-# lowered outer-fold recall and F1 without raising precision: best-F1 cuts already reach 0.83 (DEFAULTS_CHOICE).
-PRECISION_TARGET = 0.0
-# Folds of the inner cross-validation (fewer when there are fewer blocks), made of whole blocks: a run's
-# polls in consecutive stretches of at most INNER_BLOCK_MINUTES. The 12-17-minute runs are one block each;
-# the 4-hour mixed run, 63 % of the training rows, is four. As one unit it made one inner fold of its own,
-# whose out-of-fold probabilities (most of the rows the thresholds are chosen on) came from models fitted
-# on the other 37 % of the data, unlike the models the thresholds are then used with.
-INNER_FOLDS = 4
-INNER_BLOCK_MINUTES = 60
-# Probabilities are clipped to [EPS, 1 - EPS] before their logit is taken: the runtime's calibration
-# (packages/core/src/voting/calibration.ts) uses the same constant.
-PROBABILITY_EPS = 1e-6
-# The recall levels at which PR curves are reported (precision: the best among cuts reaching the level).
-PR_CURVE_RECALLS = [round(0.05 * i, 2) for i in range(1, 21)]
 ONNX_OPSET = 15
 # onnxruntime-node refuses TreeEnsembleClassifier at ai.onnx.ml opset 5.
 MAX_ONNX_ML_OPSET = 3
 PARITY_TOLERANCE = 1e-5
-# Threads per forest fit. Results do not depend on it: forest fitting is deterministic for any thread
-# count (forest prediction is not, see `fit`). XGBoost runs on one thread: its fits take a tenth of a
-# second, and OpenMP threads spinning on a busy machine made them fifty times slower.
+# Threads per fit. Results do not depend on it: XGBoost's hist method and forest fitting are
+# deterministic for any thread count (forest prediction is not, see `fit`).
 N_JOBS = 2
 PERSISTENCE = 'persistence'
-MAJORITY, UNANIMOUS, WEIGHTED, STACKED = 'ensemble:majority', 'ensemble:unanimous', 'ensemble:weighted', 'ensemble:weighted-stacked'
 EXIT_BAD_INPUT = 2
 EXIT_MODEL = 3
 
 THRESHOLD_RULE = (
-    'Each model votes 1 when its violation probability is >= its threshold. Within each outer fold the threshold '
-    'is chosen on the inner out-of-fold probabilities of that fold\'s training runs: the cut with the best F1 among '
-    'those whose precision reaches the precision target (`precisionTarget` in the report; 0 = any cut; the best F1 overall '
-    'when none reaches it, marked in the report), placed midway between that cut-off and the next lower probability seen, clipped to '
-    f'[{THRESHOLD_BOUNDS[0]}, {THRESHOLD_BOUNDS[1]}]. The weighted and stacked ensembles\' thresholds follow the same rule on their scores.'
-)
-CALIBRATION_RULE = (
-    'Platt scaling per model, fitted on the inner out-of-fold probabilities (never on a row the model was fitted on): '
-    f'q = 1 / (1 + exp(-(a * logit(p) + b))) with p clipped to [{PROBABILITY_EPS}, 1 - {PROBABILITY_EPS}], a and b by '
-    'Newton\'s method on the log-loss with Platt\'s smoothed targets (N+ + 1) / (N+ + 2) and 1 / (N- + 2). '
-    'Calibration does not change a model\'s vote (it is monotone and the threshold is on p); it puts the three '
-    'models\' probabilities on one scale for the weighted and stacked ensembles.'
+    'Each model votes 1 when its violation probability is >= its threshold. The threshold maximises F1 '
+    'over the pooled leave-one-run-out out-of-fold probabilities; it is placed midway between the best '
+    'cut-off probability and the next lower one seen (same F1 on those rows, without sitting on an '
+    f'observed value) and clipped to [{THRESHOLD_BOUNDS[0]}, {THRESHOLD_BOUNDS[1]}]. LOPO reuses it unchanged.'
 )
 ENSEMBLE_RULES = {
-    MAJORITY: 'more than half of the 3 votes are 1; score = share of 1 votes',
-    UNANIMOUS: 'all 3 votes are 1; score = share of 1 votes',
-    WEIGHTED: (
-        'score = sum(w * q) / sum(w), the calibrated probabilities q averaged with the card weights w (each model\'s '
-        'inner out-of-fold F1 at its threshold); 1 when score >= the weighted threshold'
-    ),
-    STACKED: (
-        'score = 1 / (1 + exp(-(intercept + sum(c * logit(q))))), a logistic regression (C = 1) fitted on the inner '
-        'out-of-fold calibrated logits of the three models, with coefficients held >= 0 (a model whose coefficient comes '
-        'out negative is dropped and the rest refitted); 1 when score >= the stacked threshold. This is '
-        '`--strategy weighted --weights stacked` at runtime'
-    ),
+    'ensemble:majority': 'more than half of the 3 votes are 1; score = share of 1 votes',
+    'ensemble:unanimous': 'all 3 votes are 1; score = share of 1 votes',
+    'ensemble:weighted': 'sum(conf*vote)/sum(conf) > 0.5 with conf = p if vote else 1-p; score = that ratio',
+    'ensemble:weighted-f1': 'as weighted, with conf multiplied by the card weight (LORO F1), as the runtime does when given card weights',
 }
 PERSISTENCE_RULE = 'predict 1 iff the poll\'s own p95 > SLO (no latency data = 0); score = that 0/1'
 SLICE_RULE = (
-    'Every predictor is measured on three slices of the outer-fold predictions: the series that pass the data gate '
+    'Every predictor is measured on three slices of the out-of-fold predictions: the series that pass the data gate '
     '(the main tables), the low-traffic series that fail it, and all rows. Each fold\'s models predict every row of '
     'the held-out group, whether or not that row\'s series was trained on.'
-)
-NESTING_RULE = (
-    f'Nested: each outer fold (one run for LORO, one load pattern for LOPO) runs the whole procedure on the other groups\' '
-    f'runs only: {INNER_FOLDS} inner folds of whole blocks (a run\'s polls in stretches of at most {INNER_BLOCK_MINUTES} '
-    'minutes; largest first, each to the fold with the fewest rows so far) give the out-of-fold probabilities that choose hyperparameters, thresholds, calibration, weights and the '
-    'stacked ensemble; the chosen models are then fitted on all of those runs and predict the held-out group. Every '
-    'metric here is pooled over the outer folds\' predictions.'
 )
 ONSET_RULE = (
     'An episode is a maximal stretch of polls with p95 > SLO in one (run, service) series. A predictor catches '
@@ -206,12 +155,12 @@ def model_specs(seed: int) -> list[ModelSpec]:
         ModelSpec(
             name='xgboost',
             algorithm='XGBClassifier',
-            fixed={'objective': 'binary:logistic', 'tree_method': 'hist', 'random_state': seed, 'n_jobs': 1},
+            fixed={'objective': 'binary:logistic', 'tree_method': 'hist', 'random_state': seed, 'n_jobs': N_JOBS},
             grid=[
-                {'n_estimators': 200, 'max_depth': 3, 'learning_rate': 0.05},
-                {'n_estimators': 200, 'max_depth': 3, 'learning_rate': 0.1},
-                {'n_estimators': 200, 'max_depth': 4, 'learning_rate': 0.1},
                 {'n_estimators': 200, 'max_depth': 6, 'learning_rate': 0.1},
+                {'n_estimators': 200, 'max_depth': 4, 'learning_rate': 0.1},
+                {'n_estimators': 200, 'max_depth': 3, 'learning_rate': 0.1},
+                {'n_estimators': 200, 'max_depth': 3, 'learning_rate': 0.05},
             ],
             make=lambda p: XGBClassifier(**p),
         ),
@@ -219,38 +168,26 @@ def model_specs(seed: int) -> list[ModelSpec]:
             name='random_forest',
             algorithm='RandomForestClassifier',
             fixed={'n_estimators': 200, 'class_weight': 'balanced', 'random_state': seed, 'n_jobs': N_JOBS},
-            # Two candidates: a forest fit is ten times an XGBoost fit, and nested CV fits each candidate 90 times.
             grid=[
+                {'max_depth': 8, 'min_samples_leaf': 1},
+                {'max_depth': 6, 'min_samples_leaf': 1},
+                {'max_depth': 4, 'min_samples_leaf': 1},
                 {'max_depth': 8, 'min_samples_leaf': 5},
-                {'max_depth': 12, 'min_samples_leaf': 5},
             ],
             make=lambda p: RandomForestClassifier(**p),
         ),
         ModelSpec(
             name='logistic_regression',
-            # A linear model on the raw features cannot express "p95 above a level", which is most of the
-            # signal (PR-AUC 0.52 with standard scaling in the seed-v1 models). Each feature is cut into up
-            # to 10 quantile bins, one-hot encoded, so the model is additive in step functions of each feature.
-            algorithm='Pipeline(KBinsDiscretizer(10 quantile bins, one-hot), LogisticRegression)',
-            fixed={'solver': 'lbfgs', 'max_iter': 2000, 'random_state': seed},
-            grid=[{'C': 0.1}, {'C': 0.01}, {'C': 1.0}],
-            make=lambda p: Pipeline(
-                [
-                    ('bins', KBinsDiscretizer(n_bins=10, encode='onehot-dense', strategy='quantile', quantile_method='averaged_inverted_cdf')),
-                    ('classifier', LogisticRegression(**p)),
-                ]
-            ),
+            algorithm='Pipeline(StandardScaler, LogisticRegression)',
+            fixed={'class_weight': 'balanced', 'solver': 'lbfgs', 'max_iter': 1000, 'random_state': seed},
+            grid=[{'C': 1.0}, {'C': 0.1}, {'C': 0.01}],
+            make=lambda p: Pipeline([('scaler', StandardScaler()), ('classifier', LogisticRegression(**p))]),
         ),
     ]
 
 
 def fit(spec: ModelSpec, params: dict[str, Any], X: np.ndarray, y: np.ndarray) -> Any:
-    with warnings.catch_warnings():
-        # KBinsDiscretizer drops bins whose edges coincide (features with many equal values) and says so.
-        warnings.filterwarnings('ignore', message='Bins whose width are too small', category=UserWarning)
-        # ... and replaces a feature that is constant on the rows it is fitted on (e.g. latency_unknown) by 0.
-        warnings.filterwarnings('ignore', message='Feature .* is constant', category=UserWarning)
-        model = spec.make({**spec.fixed, **params}).fit(X, y)
+    model = spec.make({**spec.fixed, **params}).fit(X, y)
     if isinstance(model, RandomForestClassifier):
         # A forest predicting on several threads adds the trees' votes in thread-completion order, which
         # moves the last bits of the probabilities between runs; predicting on one keeps them reproducible.
@@ -459,17 +396,6 @@ def matched_recall(data: Data, predictors: dict[str, tuple[np.ndarray, np.ndarra
     }
 
 
-def pr_curve(y: np.ndarray, score: np.ndarray) -> list[dict[str, Any]]:
-    """Precision at each of PR_CURVE_RECALLS (the best among the score's cuts whose recall reaches it, with
-    that cut and its recall; precision and cut None where no cut does). The TypeScript BinaryMetrics
-    reports the same points for replay."""
-    points = []
-    for r in PR_CURVE_RECALLS:
-        at = precision_at_recall(y, score, r)
-        points.append({'recallAtLeast': r, 'precision': None if at is None else at['precision'], 'recall': None if at is None else at['recall'], 'cut': None if at is None else at['cut']})
-    return points
-
-
 def onsets_caught_early(data: Data, mask: np.ndarray, flags: dict[str, np.ndarray], lookahead: int) -> dict[str, dict[str, Any]]:
     """Per predictor: episodes, onsets caught early and mean lead (see ONSET_RULE), over the rows in
     `mask` in order. Mirrors the TypeScript EpisodeTracker."""
@@ -522,245 +448,52 @@ def evaluate_slice(data: Data, predictors: dict[str, tuple[np.ndarray, np.ndarra
     }
 
 
-def logit(p: np.ndarray) -> np.ndarray:
-    q = np.clip(np.asarray(p, dtype=np.float64), PROBABILITY_EPS, 1 - PROBABILITY_EPS)
-    return np.log(q / (1 - q))
-
-
-def sigmoid(z: np.ndarray) -> np.ndarray:
-    return 1 / (1 + np.exp(-np.asarray(z, dtype=np.float64)))
-
-
-def fit_platt(y: np.ndarray, p: np.ndarray) -> dict[str, Any]:
-    """Platt scaling of probabilities p (see CALIBRATION_RULE): a and b minimising the log-loss of
-    sigmoid(a * logit(p) + b) against Platt's smoothed targets, by Newton's method with step halving."""
-    z = logit(p)
-    positives, negatives = int(np.sum(y == 1)), int(np.sum(y == 0))
-    t = np.where(y == 1, (positives + 1) / (positives + 2), 1 / (negatives + 2))
-
-    def loss(a: float, b: float) -> float:
-        f = a * z + b
-        # log(1 + exp(f)) - t * f, computed without overflow
-        return float(np.sum(np.logaddexp(0, f) - t * f))
-
-    a, b = 1.0, 0.0
-    current = loss(a, b)
-    for _ in range(100):
-        q = sigmoid(a * z + b)
-        g = np.array([np.sum((q - t) * z), np.sum(q - t)])
-        w = q * (1 - q)
-        h = np.array([[np.sum(w * z * z), np.sum(w * z)], [np.sum(w * z), np.sum(w)]]) + 1e-12 * np.eye(2)
-        step = np.linalg.solve(h, g)
-        scale = 1.0
-        while scale > 1e-10:
-            na, nb = a - scale * step[0], b - scale * step[1]
-            candidate = loss(na, nb)
-            if candidate <= current:
-                break
-            scale /= 2
-        else:
-            break
-        done = abs(current - candidate) < 1e-12 * max(1.0, abs(current))
-        a, b, current = na, nb, candidate
-        if done:
-            break
-    return {'method': 'platt', 'a': float(a), 'b': float(b)}
-
-
-def calibrate(calibration: dict[str, Any], p: np.ndarray) -> np.ndarray:
-    return sigmoid(calibration['a'] * logit(p) + calibration['b'])
-
-
-def fit_stacking(y: np.ndarray, q: dict[str, np.ndarray], seed: int) -> dict[str, Any]:
-    """The stacked ensemble (see ENSEMBLE_RULES): a logistic regression on the calibrated logits, with
-    non-negative coefficients (a model that would get a negative one is dropped and the rest refitted)."""
-    names = list(q)
-    kept = list(names)
-    while True:
-        Z = np.column_stack([logit(q[n]) for n in kept])
-        model = LogisticRegression(C=1.0, solver='lbfgs', max_iter=1000, random_state=seed).fit(Z, y)
-        coef = model.coef_[0]
-        negative = [n for n, c in zip(kept, coef) if c < 0]
-        if not negative or len(kept) == 1:
-            break
-        kept = [n for n in kept if n not in negative]
-    coefficients = {n: 0.0 for n in names}
-    for n, c in zip(kept, coef):
-        coefficients[n] = max(0.0, float(c))
-    return {'intercept': float(model.intercept_[0]), 'coefficients': coefficients}
-
-
-def stacked_score(stacking: dict[str, Any], q: dict[str, np.ndarray]) -> np.ndarray:
-    z = np.full(len(next(iter(q.values()))), stacking['intercept'], dtype=np.float64)
-    for n, c in stacking['coefficients'].items():
-        if c != 0:
-            z = z + c * logit(q[n])
-    return sigmoid(z)
-
-
-def weighted_score(weights: dict[str, float], q: dict[str, np.ndarray]) -> np.ndarray:
-    total = sum(weights.values())
-    if total <= 0:
-        return np.mean(np.column_stack(list(q.values())), axis=1)
-    return sum(weights[n] * q[n] for n in q) / total
-
-
-def ensemble_predictions(probs: dict[str, np.ndarray], choice: dict[str, Any]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """Every predictor's (decision, score) on rows with the models' raw probabilities `probs`, under one
-    procedure's choices (thresholds, calibration, weights, stacking). The runtime computes the same."""
-    models = choice['models']
+def ensemble_predictors(probs: dict[str, np.ndarray], thresholds: dict[str, float], weights: dict[str, float]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """The runtime's voting strategies applied to the models' probabilities (see ENSEMBLE_RULES)."""
     names = list(probs)
-    votes = np.column_stack([probs[n] >= models[n]['threshold'] for n in names])
+    p = np.column_stack([probs[n] for n in names])
+    votes = p >= np.array([thresholds[n] for n in names])
     share = votes.mean(axis=1)
-    q = {n: calibrate(models[n]['calibration'], probs[n]) for n in names}
-    weighted = weighted_score({n: models[n]['weight'] for n in names}, q)
-    stacked = stacked_score(choice['stacked'], q)
-    return {
-        **{n: (probs[n] >= models[n]['threshold'], probs[n]) for n in names},
-        MAJORITY: (votes.sum(axis=1) > len(names) / 2, share),
-        UNANIMOUS: (votes.all(axis=1), share),
-        WEIGHTED: (weighted >= choice['weighted']['threshold'], weighted),
-        STACKED: (stacked >= choice['stacked']['threshold'], stacked),
+    out = {
+        'ensemble:majority': (votes.sum(axis=1) > len(names) / 2, share),
+        'ensemble:unanimous': (votes.all(axis=1), share),
     }
+    confidence = np.where(votes, p, 1 - p)
+    for label, w in (('ensemble:weighted', np.ones(len(names))), ('ensemble:weighted-f1', np.array([weights[n] for n in names]))):
+        wc = confidence * w
+        den = wc.sum(axis=1)
+        score = np.divide((wc * votes).sum(axis=1), den, out=np.zeros(len(p)), where=den > 0)
+        out[label] = (score > 0.5, score)
+    return out
 
 
-def inner_blocks(data: Data) -> np.ndarray:
-    """Each row's block: its run and which INNER_BLOCK_MINUTES stretch of the run (from the run's first poll) it is in."""
-    block_us = INNER_BLOCK_MINUTES * 60 * 1_000_000
-    start = pd.Series(data.time_us).groupby(data.run).transform('min').to_numpy()
-    return np.array([f'{r}#{int(b)}' for r, b in zip(data.run, (data.time_us - start) // block_us)], dtype=str)
-
-
-def inner_folds(runs: np.ndarray, rows: np.ndarray, k: int) -> np.ndarray:
-    """Fold index per row for the inner cross-validation over the blocks of `rows` (-1 elsewhere): whole
-    blocks, largest first, each to the fold with the fewest rows so far (ties: the lower index, then the id)."""
-    ids, counts = np.unique(runs[rows], return_counts=True)
-    k = min(k, len(ids))
-    load = [0] * k
-    fold_of: dict[str, int] = {}
-    for run, count in sorted(zip(ids, counts), key=lambda rc: (-int(rc[1]), str(rc[0]))):
-        i = int(np.argmin(load))
-        fold_of[str(run)] = i
-        load[i] += int(count)
-    return np.array([fold_of.get(str(r), -1) if inside else -1 for r, inside in zip(runs, rows)], dtype=int)
-
-
-def out_of_fold(spec: ModelSpec, params: dict[str, Any], data: Data, folds: np.ndarray, where: str) -> tuple[np.ndarray, list[float | None]]:
-    """Probabilities for every row with a fold (low-traffic ones too) from a model fitted on the training
-    rows of the other folds, and each fold's PR-AUC on its training rows (None when single-class)."""
-    oof = np.full(len(data.y), np.nan)
-    fold_pr_auc: list[float | None] = []
-    for f in range(int(folds.max()) + 1):
-        test = folds == f
-        fit_rows = data.train & (folds >= 0) & ~test
+def out_of_fold(spec: ModelSpec, params: dict[str, Any], data: Data, groups: np.ndarray) -> tuple[np.ndarray, dict[str, float | None]]:
+    """Probabilities for every row (low-traffic ones too) from a model trained on the training rows of
+    the other groups, and each held-out group's PR-AUC on its training rows (None when single-class)."""
+    oof = np.empty(len(data.y))
+    fold_pr_auc: dict[str, float | None] = {}
+    for g in sorted(set(groups)):
+        test = groups == g
+        fit_rows = data.train & ~test
         if not has_both_classes(data.y[fit_rows]):
-            raise TrainError(f'{spec.name}: {where}, inner fold {f}: the other folds\' training rows have a single class')
+            raise TrainError(f'{spec.name}: without {g} the training rows have a single class; grouped CV needs both in every fold')
         model = fit(spec, params, data.X[fit_rows], data.y[fit_rows])
         oof[test] = positive_proba(model, data.X[test])
         scored = test & data.train
-        fold_pr_auc.append(float(average_precision_score(data.y[scored], oof[scored])) if has_both_classes(data.y[scored]) else None)
+        fold_pr_auc[g] = float(average_precision_score(data.y[scored], oof[scored])) if has_both_classes(data.y[scored]) else None
     return oof, fold_pr_auc
 
 
-def choose(specs: list[ModelSpec], data: Data, rows: np.ndarray, quick: bool, seed: int, where: str, target: float = PRECISION_TARGET) -> dict[str, Any]:
-    """The procedure (module docstring, step 2) on the runs of `rows` only."""
-    blocks = inner_blocks(data)
-    folds = inner_folds(blocks, rows & data.train, INNER_FOLDS)
-    if folds.max() < 1:
-        raise TrainError(f'{where}: the inner cross-validation needs at least 2 blocks of training rows')
-    scored = folds >= 0  # the training rows of `rows`
-    y = data.y[scored]
-    models: dict[str, dict[str, Any]] = {}
-    probs: dict[str, np.ndarray] = {}
-    for spec in specs:
-        grid, oofs = [], []
-        for params in spec.grid[:1] if quick else spec.grid:
-            oof, fold_pr_auc = out_of_fold(spec, params, data, folds, where)
-            grid.append({'params': params, 'meanInnerPrAuc': mean_or_none(fold_pr_auc), 'chosen': False})
-            oofs.append(oof)
-        best = 0
-        for i, c in enumerate(grid):
-            if c['meanInnerPrAuc'] is not None and (grid[best]['meanInnerPrAuc'] is None or c['meanInnerPrAuc'] > grid[best]['meanInnerPrAuc']):
-                best = i
-        grid[best]['chosen'] = True
-        p = oofs[best][scored]
-        threshold, reached = choose_threshold(y, p, target)
-        models[spec.name] = {
-            'hyperparameters': {**spec.fixed, **grid[best]['params']},
-            'grid': grid,
-            'threshold': threshold,
-            'thresholdReachedTarget': reached,
-            'calibration': fit_platt(y, p),
-            'weight': binary_metrics(y, p >= threshold, p)['f1'] or 0.0,
-        }
-        probs[spec.name] = p
-    q = {n: calibrate(models[n]['calibration'], p) for n, p in probs.items()}
-    weighted = weighted_score({n: models[n]['weight'] for n in q}, q)
-    w_threshold, w_reached = choose_threshold(y, weighted, target)
-    stacking = fit_stacking(y, q, seed)
-    s_threshold, s_reached = choose_threshold(y, stacked_score(stacking, q), target)
-    units = sorted(set(blocks[scored]))
-    return {
-        'innerFolds': [[u for u in units if folds[blocks == u][0] == f] for f in range(int(folds.max()) + 1)],
-        'models': models,
-        'weighted': {'threshold': w_threshold, 'thresholdReachedTarget': w_reached},
-        'stacked': {**stacking, 'threshold': s_threshold, 'thresholdReachedTarget': s_reached},
-    }
-
-
-def nested_cv(specs: list[ModelSpec], data: Data, groups: np.ndarray, scheme: str, quick: bool, seed: int, target: float) -> tuple[dict[str, tuple[np.ndarray, np.ndarray]], list[dict[str, Any]]]:
-    """Every predictor's outer-fold (decision, score) on every row, and what each outer fold chose."""
-    n = len(data.y)
-    names = [s.name for s in specs]
-    decisions: dict[str, np.ndarray] = {}
-    scores: dict[str, np.ndarray] = {}
-    folds = []
-    for g in sorted(set(groups)):
-        started = time.monotonic()
-        test = groups == g
-        choice = choose(specs, data, ~test, quick, seed, f'{scheme} fold {g}', target)
-        probs = {}
-        for spec in specs:
-            fit_rows = data.train & ~test
-            model = fit(spec, choice['models'][spec.name]['hyperparameters'], data.X[fit_rows], data.y[fit_rows])
-            probs[spec.name] = positive_proba(model, data.X[test])
-        for name, (d, s) in ensemble_predictions(probs, choice).items():
-            decisions.setdefault(name, np.zeros(n, dtype=bool))[test] = d
-            scores.setdefault(name, np.zeros(n))[test] = s
-        folds.append({'heldOut': g, **summarise_choice(choice, names)})
-        log(f'{scheme} fold {g}: ' + ', '.join(f'{m} {format_params(choice["models"][m]["hyperparameters"], only=specs[i].grid[0])} thr {choice["models"][m]["threshold"]:.3f}' for i, m in enumerate(names)) + f' ({time.monotonic() - started:.1f}s)')
-    return {name: (decisions[name], scores[name]) for name in decisions}, folds
-
-
-def summarise_choice(choice: dict[str, Any], names: list[str]) -> dict[str, Any]:
-    """What a procedure chose, without the grid's scores (the report keeps those for the final models only)."""
-    return {
-        'innerFolds': choice['innerFolds'],
-        'models': {
-            n: {
-                'params': next(c['params'] for c in choice['models'][n]['grid'] if c['chosen']),
-                **{k: choice['models'][n][k] for k in ('threshold', 'thresholdReachedTarget', 'calibration', 'weight')},
-            }
-            for n in names
-        },
-        'weighted': choice['weighted'],
-        'stacked': choice['stacked'],
-    }
-
-
-def choose_threshold(y: np.ndarray, score: np.ndarray, target: float = PRECISION_TARGET) -> tuple[float, bool]:
-    """See THRESHOLD_RULE: the cut and whether its precision reached `target`. Ties in F1 go to the
-    lowest cut-off (the highest recall)."""
-    precision, recall, cutoffs = precision_recall_curve(y, score)
+def choose_threshold(y: np.ndarray, p: np.ndarray) -> float:
+    """See THRESHOLD_RULE. Ties in F1 go to the lowest cut-off (the highest recall)."""
+    precision, recall, cutoffs = precision_recall_curve(y, p)
     precision, recall = precision[:-1], recall[:-1]  # the final (recall 0) point has no cut-off
     den = precision + recall
     f1 = np.divide(2 * precision * recall, den, out=np.zeros_like(den), where=den > 0)
-    reaches = precision >= target
-    reached = bool(np.any(reaches & (f1 > 0)))
-    best = cutoffs[int(np.argmax(np.where(reaches, f1, -1.0)))] if reached else cutoffs[int(np.argmax(f1))]
-    below = score[score < best]
+    best = cutoffs[int(np.argmax(f1))]
+    below = p[p < best]
     cut = (best + below.max()) / 2 if below.size else best / 2
-    return float(np.clip(cut, *THRESHOLD_BOUNDS)), reached
+    return float(np.clip(cut, *THRESHOLD_BOUNDS))
 
 
 def mean_or_none(values: list[float | None]) -> float | None:
@@ -841,8 +574,8 @@ def onsets_text(m: dict[str, Any]) -> str:
     return f'{o["caughtEarly"]}/{o["episodes"]}'
 
 
-def format_params(params: dict[str, Any], only: dict[str, Any] | None = None) -> str:
-    return ', '.join(f'{k}={v}' for k, v in params.items() if only is None or k in only)
+def format_params(params: dict[str, Any]) -> str:
+    return ', '.join(f'{k}={v}' for k, v in params.items())
 
 
 def markdown_report(report: dict[str, Any]) -> str:
@@ -878,34 +611,18 @@ def markdown_report(report: dict[str, Any]) -> str:
         lines.append('No low-traffic series.')
     lines += [
         '',
-        '### The bundled models (the procedure on all training runs)',
+        '### Models',
         '',
-        f'Inner folds: {"; ".join(", ".join(short_run(r) for r in f) for f in report["models"]["innerFolds"])}.',
-        '',
-        '| model | hyperparameters (chosen) | mean inner PR-AUC | threshold | reached precision target | calibration a, b | weight (inner F1) | stacked coefficient |',
-        '|---|---|---:|---:|---|---:|---:|---:|',
+        '| model | hyperparameters (chosen) | mean LORO PR-AUC | threshold | weight (LORO F1) |',
+        '|---|---|---:|---:|---:|',
     ]
-    final = report['models']
-    for name, m in final['models'].items():
+    for name, m in report['models'].items():
         chosen = next(c for c in m['grid'] if c['chosen'])
-        lines.append(
-            f'| {name} | {format_params(chosen["params"])} | {fmt(chosen["meanInnerPrAuc"])} | {m["threshold"]:.4f} | {"yes" if m["thresholdReachedTarget"] else "no"} | '
-            f'{m["calibration"]["a"]:.3f}, {m["calibration"]["b"]:.3f} | {fmt(m["weight"])} | {final["stacked"]["coefficients"][name]:.3f} |'
-        )
-    lines += [
-        '',
-        f'Weighted ensemble threshold {final["weighted"]["threshold"]:.4f}; stacked ensemble intercept {final["stacked"]["intercept"]:.3f}, '
-        f'threshold {final["stacked"]["threshold"]:.4f}.',
-        '',
-        'Grid (mean per-fold inner PR-AUC; ties go to the earlier candidate):',
-        '',
-        '| model | candidate | mean inner PR-AUC |',
-        '|---|---|---:|',
-    ]
-    for name, m in final['models'].items():
+        lines.append(f'| {name} | {format_params(chosen["params"])} | {fmt(chosen["meanLoroPrAuc"])} | {m["threshold"]:.4f} | {fmt(m["weight"])} |')
+    lines += ['', 'Grid (mean per-fold LORO PR-AUC; ties go to the earlier candidate):', '', '| model | candidate | mean LORO PR-AUC |', '|---|---|---:|']
+    for name, m in report['models'].items():
         for c in m['grid']:
-            lines.append(f'| {name} | {format_params(c["params"])}{" **(chosen)**" if c["chosen"] else ""} | {fmt(c["meanInnerPrAuc"])} |')
-    lines += outer_choice_tables(report)
+            lines.append(f'| {name} | {format_params(c["params"])}{" **(chosen)**" if c["chosen"] else ""} | {fmt(c["meanLoroPrAuc"])} |')
     header = ['| predictor | precision | recall | F1 | accuracy | ROC-AUC | PR-AUC | onsets caught early | mean lead (s) |', '|---|---:|---:|---:|---:|---:|---:|---:|---:|']
 
     def row(name: str, m: dict[str, Any]) -> str:
@@ -915,89 +632,24 @@ def markdown_report(report: dict[str, Any]) -> str:
         )
 
     for scheme, title in (('loro', 'Leave-one-run-out'), ('lopo', 'Leave-one-pattern-out')):
-        lines += ['', f'### {title}, outer folds (pooled, series that pass the gate)', '', *header]
+        lines += ['', f'### {title} (pooled out-of-fold, series that pass the gate)', '', *header]
         lines += [row(n, m) for n, m in report[scheme].items()]
-    lines += ['', '### Leave-one-pattern-out by held-out pattern, outer folds (series that pass the gate)', '', '| pattern | predictor | precision | recall | F1 | PR-AUC | onsets caught early |', '|---|---|---:|---:|---:|---:|---:|']
+    lines += ['', '### Leave-one-pattern-out by held-out pattern (series that pass the gate)', '', '| pattern | predictor | precision | recall | F1 | PR-AUC | onsets caught early |', '|---|---|---:|---:|---:|---:|---:|']
     for pattern, by_predictor in report['lopoByPattern'].items():
         for n, m in by_predictor.items():
             lines.append(f'| {pattern} | {n} | {fmt(m["precision"])} | {fmt(m["recall"])} | {fmt(m["f1"])} | {fmt(m["prAuc"])} | {onsets_text(m)} |')
     lines += low_traffic_tables(report)
     lines += matched_recall_table(report)
-    lines += pr_curve_table(report)
-    lines += [
-        '',
-        '### How to read this',
-        '',
-        f'- Nesting: {report["rules"]["nesting"]}',
-        f'- Thresholds: {report["rules"]["threshold"]}',
-        f'- Calibration: {report["rules"]["calibration"]}',
-        f'- {PERSISTENCE}: {report["rules"][PERSISTENCE]}.',
-    ]
+    lines += ['', '### How to read this', '', f'- Thresholds: {report["rules"]["threshold"]}', f'- {PERSISTENCE}: {report["rules"][PERSISTENCE]}.']
     lines += [f'- {n}: {r}.' for n, r in report['rules']['ensembles'].items()]
     lines += [
         f'- Slices: {report["rules"]["slices"]}',
         f'- Defaults: {report["rules"]["defaults"]}',
         f'- Onsets caught early: {report["rules"]["onsets"]}',
-        '- Feature-set choice is the one selection these numbers do not nest: the candidates were compared by their outer-fold '
-        'results (see Defaults), so the chosen set\'s numbers flatter it by the margin of that choice.',
+        '- LORO F1 is measured on the predictions the thresholds were tuned on, so it flatters a little; LOPO is the harder, more honest test.',
         '',
     ]
     return '\n'.join(lines)
-
-
-def short_run(run_id: str) -> str:
-    """fixtures/sockshop-gke/runs/step/run_1.csv -> step/run_1; fixtures/sockshop-gke/mixed-4h.csv#2 -> mixed-4h#2."""
-    run, hash_, block = run_id.partition('#')
-    parts = run.removesuffix('.csv').split('/')
-    short = '/'.join(parts[-2:]) if len(parts) >= 2 and parts[-2] != 'sockshop-gke' else parts[-1]
-    return short + (f'#{block}' if hash_ and block != '0' else '')
-
-
-def outer_choice_tables(report: dict[str, Any]) -> list[str]:
-    """What each outer fold's procedure chose: it is how stable the choices are that the outer numbers measure."""
-    names = list(report['models']['models'])
-    lines = []
-    for scheme, title in (('loro', 'leave-one-run-out'), ('lopo', 'leave-one-pattern-out')):
-        lines += [
-            '',
-            f'### Choices per outer fold, {title}',
-            '',
-            '| held out | ' + ' | '.join(f'{n} (params; threshold)' for n in names) + ' | weighted threshold | stacked coefficients (' + ', '.join(names) + '); threshold |',
-            '|---|' + '---|' * len(names) + '---:|---|',
-        ]
-        for f in report['outerFolds'][scheme]:
-            cells = []
-            for n in names:
-                m = f['models'][n]
-                cells.append(f'{format_params(m["params"])}; {m["threshold"]:.3f}{"" if m["thresholdReachedTarget"] else " (target not reached)"}')
-            stacked = f['stacked']
-            lines.append(
-                f'| {short_run(f["heldOut"])} | ' + ' | '.join(cells) + f' | {f["weighted"]["threshold"]:.3f} | '
-                + ', '.join(f'{stacked["coefficients"][n]:.2f}' for n in names) + f'; {stacked["threshold"]:.3f} |'
-            )
-    return lines
-
-
-def pr_curve_table(report: dict[str, Any]) -> list[str]:
-    """Precision at fixed recall levels, all rows, outer LORO folds: the PR curves as numbers."""
-    levels = [0.5, 0.6, 0.7, 0.8, 0.9]
-    lines = [
-        '',
-        '### Precision–recall curves (all rows, outer folds)',
-        '',
-        'Precision at the best cut reaching each recall (– where no cut does; persistence has one operating point). Full curves, '
-        f'at recall {PR_CURVE_RECALLS[0]}–{PR_CURVE_RECALLS[-1]} in steps of 0.05, are in cv-report.json (`prCurves`).',
-        '',
-        '| predictor | ' + ' | '.join(f'LORO P@R≥{r}' for r in levels) + ' | ' + ' | '.join(f'LOPO P@R≥{r}' for r in levels) + ' |',
-        '|---|' + '---:|' * (2 * len(levels)),
-    ]
-    for name in report['prCurves']['loro']:
-        cells = []
-        for scheme in ('loro', 'lopo'):
-            by_level = {p['recallAtLeast']: p for p in report['prCurves'][scheme][name]}
-            cells += [fmt(by_level[r]['precision']) for r in levels]
-        lines.append(f'| {name} | ' + ' | '.join(cells) + ' |')
-    return lines
 
 
 def low_traffic_tables(report: dict[str, Any]) -> list[str]:
@@ -1059,13 +711,13 @@ def matched_recall_table(report: dict[str, Any]) -> list[str]:
 
 
 def summary_table(report: dict[str, Any]) -> str:
-    head = f'{"predictor":<27}' + ''.join(
+    head = f'{"predictor":<22}' + ''.join(
         f'{scheme:>8}{"P":>7}{"R":>7}{"F1":>7}{"PR-AUC":>8}{"onsets":>9}{"F1 all":>8}{"FP low":>8}' for scheme in ('LORO', 'LOPO')
     )
     lines = [
         f'sockml train: {report["featureSet"]}, trained on {report["rows"]} of {report["matrixRows"]} rows ({report["positives"]} positive), '
         f'gate {report["dataGate"]["gate"]}, {len(report["folds"]["loro"])} runs, {len(report["folds"]["lopo"])} patterns',
-        'outer folds of nested CV; P..onsets: series that pass the data gate; F1 all: every row; FP low: false positives on low-traffic rows',
+        'P..onsets: series that pass the data gate; F1 all: every row; FP low: false positives on low-traffic rows',
         head,
     ]
     for name in report['loro']:
@@ -1076,13 +728,8 @@ def summary_table(report: dict[str, Any]) -> str:
                 f'{"":>8}{fmt(m["precision"]):>7}{fmt(m["recall"]):>7}{fmt(m["f1"]):>7}{fmt(m["prAuc"]):>8}{onsets_text(m):>9}'
                 f'{fmt(every["f1"]):>8}{low["fp"]:>8}'
             )
-        lines.append(f'{name:<27}{cells}')
-    final = report['models']
-    lines.append(
-        'bundled models: thresholds '
-        + ', '.join(f'{n} {m["threshold"]:.4f}' for n, m in final['models'].items())
-        + f'; weighted {final["weighted"]["threshold"]:.4f}; stacked {final["stacked"]["threshold"]:.4f}'
-    )
+        lines.append(f'{name:<22}{cells}')
+    lines.append('thresholds: ' + ', '.join(f'{n} {m["threshold"]:.4f}' for n, m in report['models'].items()))
     return '\n'.join(lines)
 
 
@@ -1108,12 +755,6 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument('--out-dir', required=True, help='directory for the ONNX models, cards and reports')
     parser.add_argument('--seed', type=int, default=42)
     parser.add_argument('--quick', action='store_true', help='skip the hyperparameter grid and use the starting points')
-    parser.add_argument(
-        '--precision-target',
-        type=float,
-        default=PRECISION_TARGET,
-        help='thresholds: the best F1 among cuts whose inner out-of-fold precision reaches this; 0 = the best F1 (default %(default)s)',
-    )
     parser.add_argument('--save-native', action='store_true', help='also save the fitted Python models to <out-dir>/native/ (for the benchmark)')
     parser.add_argument(
         '--min-latency-share',
@@ -1132,51 +773,57 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         parser.error('--slo must be a positive number of ms')
     if args.lookahead < 1:
         parser.error('--lookahead must be at least 1')
-    if not 0 <= args.precision_target < 1:
-        parser.error('--precision-target must be in [0, 1)')
     if not 0 <= args.min_latency_share <= 1:
         parser.error('--min-latency-share must be between 0 and 1')
     return args
 
 
-def ensemble_block(final: dict[str, Any], names: list[str]) -> dict[str, Any]:
-    """The ensemble parameters every card carries (identical in all three): the runtime's `weighted`
-    strategy reads them, and refuses cards that disagree (models from different trainings)."""
-    return {
-        'members': names,
-        'weighted': {'threshold': final['weighted']['threshold']},
-        'stacked': {'intercept': final['stacked']['intercept'], 'coefficients': final['stacked']['coefficients'], 'threshold': final['stacked']['threshold']},
-        'probabilityEps': PROBABILITY_EPS,
-    }
+def cross_validate(spec: ModelSpec, data: Data, groups: dict[str, np.ndarray], quick: bool) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    """Picks the grid candidate with the best mean LORO PR-AUC (ties: the earlier one), its threshold
+    from the same LORO out-of-fold probabilities, and runs LOPO with it. Returns the model's report
+    entry and its out-of-fold probabilities per scheme."""
+    grid, loro_probs = [], []
+    for params in spec.grid[:1] if quick else spec.grid:
+        started = time.monotonic()
+        probs, fold_pr_auc = out_of_fold(spec, params, data, groups['loro'])
+        score = mean_or_none(list(fold_pr_auc.values()))
+        grid.append({'params': params, 'meanLoroPrAuc': score, 'foldPrAuc': fold_pr_auc, 'chosen': False})
+        loro_probs.append(probs)
+        log(f'{spec.name} {format_params(params)}: mean LORO PR-AUC {fmt(score)} ({time.monotonic() - started:.1f}s)')
+    best = 0
+    for i, c in enumerate(grid):
+        if c['meanLoroPrAuc'] is not None and (grid[best]['meanLoroPrAuc'] is None or c['meanLoroPrAuc'] > grid[best]['meanLoroPrAuc']):
+            best = i
+    grid[best]['chosen'] = True
+    params = grid[best]['params']
+    threshold = choose_threshold(data.y[data.train], loro_probs[best][data.train])
+    lopo_probs, _ = out_of_fold(spec, params, data, groups['lopo'])
+    log(f'{spec.name}: chose {format_params(params)}, threshold {threshold:.4f}')
+    entry = {'algorithm': spec.algorithm, 'hyperparameters': {**spec.fixed, **params}, 'grid': grid, 'threshold': threshold}
+    return entry, {'loro': loro_probs[best], 'lopo': lopo_probs}
 
 
-def model_card(name: str, algorithm: str, proto: onnx.ModelProto, report: dict[str, Any], training: dict[str, Any]) -> dict[str, Any]:
+def model_card(name: str, m: dict[str, Any], proto: onnx.ModelProto, report: dict[str, Any], training: dict[str, Any]) -> dict[str, Any]:
     """The card the TypeScript ModelRunner reads (see packages/core/src/models/model-card.ts). It holds
     no timestamps: retraining on the same matrix gives the same card."""
-    final = report['models']
-    m = final['models'][name]
     return {
         'name': name,
         'version': f'{report["matrixSha256"][:12]}-{name}',
-        'algorithm': algorithm,
+        'algorithm': m['algorithm'],
         'featureSet': report['featureSet'],
         'features': report['features'],
         'label': report['label'],
         'threshold': m['threshold'],
         'weight': m['weight'],
-        'calibration': m['calibration'],
-        'ensemble': ensemble_block(final, list(final['models'])),
         'onnx': {'input': 'input', 'probabilities': 'probabilities', 'opset': {o.domain: o.version for o in proto.opset_import}},
         'hyperparameters': m['hyperparameters'],
         'training': training,
         'evaluation': {
-            'method': 'nested cross-validation, outer folds only (cv-report.md)',
             'loro': report['loro'][name],
             'lopo': report['lopo'][name],
             PERSISTENCE: {'loro': report['loro'][PERSISTENCE], 'lopo': report['lopo'][PERSISTENCE]},
             'lowTraffic': {scheme: report['lowTraffic'][scheme][name] for scheme in ('loro', 'lopo')},
             'allRows': {scheme: report['allRows'][scheme][name] for scheme in ('loro', 'lopo')},
-            'matchedRecall': {scheme: report['matchedRecall'][scheme]['predictors'][name] for scheme in ('loro', 'lopo')},
         },
     }
 
@@ -1207,17 +854,27 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
     )
 
     specs = model_specs(args.seed)
-    names = [s.name for s in specs]
-    persistence = (data.violating, data.violating.astype(float))
-    predictors: dict[str, dict[str, tuple[np.ndarray, np.ndarray]]] = {}
-    outer_folds: dict[str, list[dict[str, Any]]] = {}
-    for scheme, g in groups.items():
-        outer, outer_folds[scheme] = nested_cv(specs, data, g, scheme, args.quick, args.seed, args.precision_target)
-        predictors[scheme] = {**{n: outer[n] for n in names}, PERSISTENCE: persistence, **{n: p for n, p in outer.items() if n not in names}}
-    started = time.monotonic()
-    final = choose(specs, data, np.ones(len(data.y), dtype=bool), args.quick, args.seed, 'all training runs', args.precision_target)
-    log(f'the procedure on all training runs ({time.monotonic() - started:.1f}s)')
+    models_report: dict[str, dict[str, Any]] = {}
+    oof: dict[str, dict[str, np.ndarray]] = {'loro': {}, 'lopo': {}}
+    for spec in specs:
+        models_report[spec.name], probs = cross_validate(spec, data, groups, args.quick)
+        for scheme, p in probs.items():
+            oof[scheme][spec.name] = p
+    thresholds = {n: m['threshold'] for n, m in models_report.items()}
+    # Card weights (used by the weighted-f1 ensemble): each model's pooled LORO F1 at its threshold on the training rows.
+    weights = {n: binary_metrics(data.y[data.train], p[data.train] >= thresholds[n], p[data.train])['f1'] or 0.0 for n, p in oof['loro'].items()}
+    for n, w in weights.items():
+        models_report[n]['weight'] = w
 
+    persistence = (data.violating, data.violating.astype(float))
+    predictors = {
+        scheme: {
+            **{n: (p >= thresholds[n], p) for n, p in probs.items()},
+            PERSISTENCE: persistence,
+            **ensemble_predictors(probs, thresholds, weights),
+        }
+        for scheme, probs in oof.items()
+    }
     passing = ~data.low_traffic
     everything = np.ones(len(data.y), dtype=bool)
     for s in gated:
@@ -1234,22 +891,17 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
         'positives': positives,
         'seed': args.seed,
         'quick': args.quick,
-        'precisionTarget': args.precision_target,
         'dataGate': {'minLatencyShare': args.min_latency_share, 'gate': args.gate, 'series': series_report},
         'folds': {scheme: sorted(set(g)) for scheme, g in groups.items()},
         'rules': {
-            'nesting': NESTING_RULE,
             'threshold': THRESHOLD_RULE,
-            'calibration': CALIBRATION_RULE,
             PERSISTENCE: PERSISTENCE_RULE,
             'ensembles': ENSEMBLE_RULES,
             'onsets': ONSET_RULE,
             'slices': SLICE_RULE,
             'defaults': DEFAULTS_CHOICE,
         },
-        # The procedure on all training runs: what the bundled models and cards carry.
-        'models': {**final, 'models': {n: {'algorithm': spec.algorithm, **final['models'][n]} for n, spec in zip(names, specs)}},
-        'outerFolds': outer_folds,
+        'models': models_report,
         # The series that pass the gate: the slice every earlier report was measured on.
         'loro': evaluate(data, predictors['loro'], passing, args.lookahead),
         'lopo': evaluate(data, predictors['lopo'], passing, args.lookahead),
@@ -1257,17 +909,13 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
         'lowTraffic': {scheme: evaluate_slice(data, predictors[scheme], data.low_traffic, args.lookahead) for scheme in ('loro', 'lopo')},
         'allRows': {scheme: evaluate_slice(data, predictors[scheme], everything, args.lookahead) for scheme in ('loro', 'lopo')},
         'matchedRecall': {scheme: matched_recall(data, predictors[scheme], everything) for scheme in ('loro', 'lopo')},
-        'prCurves': {
-            scheme: {n: pr_curve(data.y, score) for n, (_, score) in predictors[scheme].items() if n not in (PERSISTENCE, UNANIMOUS)}
-            for scheme in ('loro', 'lopo')
-        },
     }
 
     protos: dict[str, onnx.ModelProto] = {}
     parity: dict[str, np.ndarray] = {}
     natives: dict[str, Any] = {}
     for spec in specs:
-        model = fit(spec, final['models'][spec.name]['hyperparameters'], data.X[data.train], data.y[data.train])
+        model = fit(spec, models_report[spec.name]['hyperparameters'], data.X[data.train], data.y[data.train])
         natives[spec.name] = model
         protos[spec.name] = export_onnx(spec.name, model, len(features))
         # Checked on every row, low-traffic ones included: the runtime meets idle services too.
@@ -1300,7 +948,7 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
     os.makedirs(args.out_dir, exist_ok=True)
     for name, proto in protos.items():
         onnx.save_model(proto, os.path.join(args.out_dir, f'{name}.onnx'))
-        write_json(os.path.join(args.out_dir, f'{name}.card.json'), model_card(name, report['models']['models'][name]['algorithm'], proto, report, training))
+        write_json(os.path.join(args.out_dir, f'{name}.card.json'), model_card(name, models_report[name], proto, report, training))
     write_json(os.path.join(args.out_dir, 'cv-report.json'), report)
     write_text(os.path.join(args.out_dir, 'cv-report.md'), markdown_report(report))
     with open(os.path.join(args.out_dir, 'parity.csv'), 'w', encoding='utf-8', newline='') as f:

@@ -7,14 +7,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse as parseCsvSync } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { featureSet, FeatureExtractor, readMetricsCsv } from '@sockml/core';
+import { FeatureExtractor, readMetricsCsv, seedV1 } from '@sockml/core';
 import kafkajs from 'kafkajs';
 import { startKafkaBroker } from '../testing/kafka-broker.js';
 import { freePort } from '../testing/ports.js';
 import { prometheusAvailable, startPrometheus, type PrometheusServer } from '../testing/prometheus.js';
 import { startSockml } from '../testing/sockml-process.js';
 import { startSockShopMetricsTarget, type SockShopMetricsTarget } from '../testing/sockshop-metrics-target.js';
-import { REPO, sockml } from '../test-support.js';
+import { sockml } from '../test-support.js';
 
 const scratch = () => mkdtempSync(join(tmpdir(), 'sockml-collect-'));
 const readRows = (file: string) => parseCsvSync(readFileSync(file, 'utf8'), { columns: true }) as Record<string, string>[];
@@ -79,9 +79,7 @@ describe.skipIf(!prometheusAvailable() && !process.env.CI)('sockml collect again
       expect(r.code, r.stderr).toBe(0);
       const summary = JSON.parse(r.stdout);
       expect(summary.published).toBe(summary.rows);
-      // The bundled models' feature set: collect publishes what the voters were trained on.
-      const set = featureSet(JSON.parse(readFileSync(join(REPO, 'models', 'xgboost.card.json'), 'utf8')).featureSet);
-      expect(summary.featureSet).toBe(set.id);
+      expect(summary.featureSet).toBe('seed-v1');
 
       const consumer = new kafkajs.Kafka({ brokers: broker.brokers, logLevel: kafkajs.logLevel.NOTHING }).consumer({ groupId: 'collect-check' });
       await consumer.connect();
@@ -89,14 +87,14 @@ describe.skipIf(!prometheusAvailable() && !process.env.CI)('sockml collect again
       const published = new Map<string, number[]>();
       await consumer.run({ eachMessage: async ({ message }) => {
         const m = JSON.parse(String(message.value));
-        published.set(`${m.service}|${m.timestamp}`, set.names.map((n) => m.features[n]));
+        published.set(`${m.service}|${m.timestamp}`, seedV1.names.map((n) => m.features[n]));
       } });
       const until = Date.now() + 30_000;
       while (published.size < summary.rows && Date.now() < until) await sleep(200);
       await consumer.disconnect();
 
       // Offline: the collected CSV through the FeatureExtractor, as `sockml replay` reads it.
-      const x = new FeatureExtractor(set, 'offline', { pollIntervalMs: 2000 }); // collect's --interval, as the live extractor
+      const x = new FeatureExtractor(seedV1, 'offline', { pollIntervalMs: 2000 }); // collect's --interval, as the live extractor
       let n = 0;
       for await (const batch of readMetricsCsv(createReadStream(out), out)) {
         for (const s of batch) {

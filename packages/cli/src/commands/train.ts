@@ -15,11 +15,10 @@ export default class Train extends SockmlCommand {
   static summary = 'Train the XGBoost, Random Forest and Logistic Regression voters and export them to ONNX.';
 
   static description = `Builds the training matrix with the same FeatureExtractor and Labeler that replay and the live
-pipeline use (as 'sockml dataset build' does), then runs models/train.py: data gates; nested
-cross-validation grouped by run and by pattern (never random rows), where each outer fold chooses
-hyperparameters, thresholds (for a precision target), Platt calibration and the stacked vote weights
-on its own training runs only; final models exported to <out-dir>/<name>.onnx with a model card beside
-each; and a report of the outer folds (models/cv-report.md) beside the persistence baseline.
+pipeline use (as 'sockml dataset build' does), then runs models/train.py: data gates, grouped
+cross-validation by run and by pattern (never random rows), hyperparameters and thresholds chosen on
+the training runs only, final models exported to <out-dir>/<name>.onnx with a model card beside each,
+and a cross-validation report (models/cv-report.md) beside the persistence baseline.
 
 Without recordings it trains on the runs listed in models/training-runs.txt. Needs Python with the
 packages pinned in models/requirements.txt (bash scripts/setup-python.sh installs them in .venv).`;
@@ -34,12 +33,11 @@ packages pinned in models/requirements.txt (bash scripts/setup-python.sh install
 
   static flags = {
     'out-dir': Flags.string({ description: 'where the ONNX models, cards and reports go', default: join(REPO_ROOT, 'models') }),
-    'feature-set': Flags.string({ description: 'feature set id (trend-v4 won the nested-CV comparison, see models/README.md)', options: FEATURE_SET_IDS, default: 'trend-v4' }),
+    'feature-set': Flags.string({ description: 'feature set id (seed-v1 won the grouped-CV comparison, see models/README.md)', options: FEATURE_SET_IDS, default: 'seed-v1' }),
     slo: Flags.string({ description: 'p95 SLO in ms', default: '35.68' }),
     lookahead: Flags.integer({ description: 'label horizon k in polls', default: 2, min: 1 }),
     python: Flags.string({ description: 'Python interpreter [default: .venv/bin/python, else python3]' }),
     quick: Flags.boolean({ description: 'skip the hyperparameter search (starting points only)' }),
-    'precision-target': Flags.string({ description: 'thresholds: the best F1 among cuts whose inner out-of-fold precision reaches this (0: the best F1) [default: the trainer’s, see models/README.md]' }),
     'save-native': Flags.boolean({ description: 'also keep the fitted Python models in <out-dir>/native/ (the benchmark compares with them)' }),
     seed: Flags.integer({ description: 'random seed', default: 42 }),
     'poll-interval': pollIntervalFlag,
@@ -93,7 +91,6 @@ packages pinned in models/requirements.txt (bash scripts/setup-python.sh install
           '--seed', String(flags.seed),
           ...sources,
           ...(flags.quick ? ['--quick'] : []),
-          ...(flags['precision-target'] !== undefined ? ['--precision-target', flags['precision-target']] : []),
           ...(flags['save-native'] ? ['--save-native'] : []),
         ],
         REPO_ROOT,
