@@ -33,7 +33,7 @@ export function voteStrategyFromCards(name: string, cards: readonly ModelCard[],
   }
   if (ensemble) options.threshold = ensemble.weighted.threshold;
   if (weighting === 'stacked') {
-    if (!ensemble) throw new ModelCardError(`--weights stacked needs cards with learned ensemble weights (field 'ensemble'); retrain with 'sockml train'`);
+    if (!ensemble) throw new ModelCardError(`--weights stacked needs cards with learned ensemble weights (field 'ensemble'); these cards have none: use --weights f1`);
     const inUse = cards.map((c) => c.name).sort();
     const learned = [...ensemble.members].sort();
     if (inUse.join(',') !== learned.join(',')) {
