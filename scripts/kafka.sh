@@ -52,6 +52,8 @@ DEPENDENCY_PLUGIN="3.8.1"
 STAMP_TEXT="kafka_2.13:$KAFKA_VERSION log4j-slf4j-impl:$LOG4J_VERSION"
 
 die() { echo "kafka.sh: $*" >&2; exit 1; }
+# shellcheck source=lib/processes.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/processes.sh"
 
 usage() {
   sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//' >&2
@@ -113,16 +115,6 @@ EOF
 }
 
 # ---------------------------------------------------------------------------------------------- helpers
-# A TCP port on 127.0.0.1 nobody answers on (bash only; callers that can bind should pass --controller-port).
-free_port() {
-  local p i
-  for i in $(seq 1 50); do
-    p=$((20000 + RANDOM % 30000))
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then echo "$p"; return 0; fi
-  done
-  die "no free port found"
-}
-
 # Kafka cluster ids are 16 random bytes in URL-safe base64 without padding (22 characters).
 new_cluster_id() {
   local id
@@ -130,15 +122,6 @@ new_cluster_id() {
     id=$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')
     [[ ${#id} -eq 22 && $id != -* ]] && { echo "$id"; return 0; }
   done
-}
-
-# True while process $1 runs (a zombie -- exited, not yet reaped -- counts as gone).
-alive() {
-  [[ -n "${1:-}" ]] && kill -0 "$1" 2>/dev/null || return 1
-  local stat
-  stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
-  stat=${stat##*) }
-  [[ ${stat:0:1} != Z ]]
 }
 
 read_pid() { [[ -f "$1/kafka.pid" ]] && cat "$1/kafka.pid" || true; }

@@ -43,6 +43,8 @@ ETCD="${SOCKML_ETCD_BIN:-/usr/bin/etcd}"
 COMMANDS=(kube-apiserver kube-controller-manager kubectl kube-state-metrics)
 
 die() { echo "kube.sh: $*" >&2; exit 1; }
+# shellcheck source=lib/processes.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/processes.sh"
 
 usage() {
   sed -n '6,9p' "$0" | sed 's/^# \{0,1\}//' >&2
@@ -107,25 +109,6 @@ build() {
 }
 
 # ---------------------------------------------------------------------------------------------- helpers
-# A TCP port on 127.0.0.1 nobody answers on.
-free_port() {
-  local p i
-  for i in $(seq 1 50); do
-    p=$((20000 + RANDOM % 30000))
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then echo "$p"; return 0; fi
-  done
-  die "no free port found"
-}
-
-# True while process $1 runs (a zombie counts as gone).
-alive() {
-  [[ -n "${1:-}" ]] && kill -0 "$1" 2>/dev/null || return 1
-  local stat
-  stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
-  stat=${stat##*) }
-  [[ ${stat:0:1} != Z ]]
-}
-
 read_pid() { [[ -f "$1/$2.pid" ]] && cat "$1/$2.pid" || true; }
 
 # A key pair (EC P-256) and a certificate for it signed by the test CA: name, subject, extensions.

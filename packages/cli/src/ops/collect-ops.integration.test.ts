@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseExposition, sampleSum } from '@sockml/core';
 import { freePort } from '../testing/ports.js';
 import { prometheusAvailable, startPrometheus, type PrometheusServer } from '../testing/prometheus.js';
 import { startSockml } from '../testing/sockml-process.js';
@@ -14,16 +15,8 @@ import { startSockShopMetricsTarget, type SockShopMetricsTarget } from '../testi
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function sample(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
-  let total: number | undefined;
-  for (const line of text.split('\n')) {
-    const m = /^([a-zA-Z_:][\w:]*)(?:\{([^}]*)\})? (\S+)$/.exec(line);
-    if (!m || m[1] !== name) continue;
-    const have = Object.fromEntries([...(m[2] ?? '').matchAll(/(\w+)="([^"]*)"/g)].map((x) => [x[1], x[2]]));
-    if (Object.entries(labels).every(([k, v]) => have[k] === v)) total = (total ?? 0) + Number(m[3]);
-  }
-  return total;
-}
+/** A sample's value from Prometheus text exposition, summed over the series whose labels include `labels`. */
+const sample = (text: string, name: string, labels: Record<string, string> = {}) => sampleSum(parseExposition(text), name, labels);
 
 /** Scrapes `url` until `ok(text)` holds; returns the last scrape and /healthz's status at that moment. */
 async function scrapeUntil(port: number, ok: (text: string) => boolean, timeoutMs = 30_000) {

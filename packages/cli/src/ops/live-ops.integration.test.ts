@@ -8,7 +8,7 @@ import { createServer, type Server } from 'node:http';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { formatVoteMessage, type Vote } from '@sockml/core';
+import { formatVoteMessage, parseExposition, sampleSum, type Vote } from '@sockml/core';
 import kafkajs from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnSockml, type SockmlChild } from '../lib/sockml-child.js';
@@ -21,17 +21,8 @@ import { prometheusAvailable, startPrometheus, type PrometheusServer } from '../
 const MODELS = ['xgboost', 'random_forest', 'logistic_regression'];
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** A sample's value from Prometheus text exposition (summed over the series that match `selector`). */
-function sample(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
-  let total: number | undefined;
-  for (const line of text.split('\n')) {
-    const m = /^([a-zA-Z_:][\w:]*)(?:\{([^}]*)\})? (\S+)$/.exec(line);
-    if (!m || m[1] !== name) continue;
-    const have = Object.fromEntries([...(m[2] ?? '').matchAll(/(\w+)="([^"]*)"/g)].map((x) => [x[1], x[2]]));
-    if (Object.entries(labels).every(([k, v]) => have[k] === v)) total = (total ?? 0) + Number(m[3]);
-  }
-  return total;
-}
+/** A sample's value from Prometheus text exposition, summed over the series whose labels include `labels`. */
+const sample = (text: string, name: string, labels: Record<string, string> = {}) => sampleSum(parseExposition(text), name, labels);
 
 const get = async (url: string) => {
   const r = await fetch(url);

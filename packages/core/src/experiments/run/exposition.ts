@@ -30,6 +30,15 @@ export function parseExposition(text: string): ExpositionSample[] {
   return out;
 }
 
+/** The sum of a metric's samples whose labels include `labels`, or undefined when none matches. */
+export function sampleSum(samples: readonly ExpositionSample[], name: string, labels: Readonly<Record<string, string>> = {}): number | undefined {
+  let total: number | undefined;
+  for (const s of samples) {
+    if (s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v)) total = (total ?? 0) + s.value;
+  }
+  return total;
+}
+
 /** Sums a metric's samples by one label's value. */
 export function sumBy(samples: readonly ExpositionSample[], name: string, label: string): Map<string, number> {
   const out = new Map<string, number>();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseSnapshotLine } from '../snapshot.js';
-import { histogramBuckets, intervalQuantile, parseExposition } from './exposition.js';
+import { histogramBuckets, intervalQuantile, parseExposition, sampleSum } from './exposition.js';
 import { ReactiveLoop } from './reactive-loop.js';
 import { interleaveConditions, runFileName } from './schedule.js';
 import { SnapshotRecorder } from './snapshot-recorder.js';
@@ -70,5 +70,13 @@ describe('exposition', () => {
     expect(intervalQuantile(0.95, before, after)).toBeCloseTo(0.01 + 0.04 * 0.95);
     expect(intervalQuantile(0.95, after, after)).toBeNull();
     expect(intervalQuantile(0.5, undefined, histogramBuckets(scrape(0, 0, 4), 'h', 'service').get('f')!)).toBe(0.05);
+  });
+  it('sums the series whose labels include the asked ones; undefined when none matches', () => {
+    const s = parseExposition('d_total{kind="UP",svc="a"} 2\nd_total{kind="UP",svc="b"} 3 1700000000\nd_total{kind="DOWN",svc="a"} 7\nother 1\n');
+    expect(sampleSum(s, 'd_total', { kind: 'UP' })).toBe(5);
+    expect(sampleSum(s, 'd_total')).toBe(12);
+    expect(sampleSum(s, 'd_total', { kind: 'UP', svc: 'b' })).toBe(3);
+    expect(sampleSum(s, 'd_total', { kind: 'NONE' })).toBeUndefined();
+    expect(sampleSum(s, 'missing')).toBeUndefined();
   });
 });
