@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { MetricsSample } from '../schema.js';
 import { FeatureExtractor } from './feature-extractor.js';
 import { seedV1 } from './sets/seed-v1.js';
+import { trendV3 } from './sets/trend-v3.js';
 
 const T0 = Date.UTC(2026, 3, 8, 12, 0, 0);
 const sample = (atMs: number, rps: number, p95: number, cpu: number): MetricsSample => ({
@@ -61,5 +62,23 @@ describe('missing-value policy: latency', () => {
     x.extract(sample(0, 10, 40, 5));
     expect([...x.extract(noLatency(30_000, rps)).values.slice(2, 5)]).toEqual(want);
     expect(x.imputedInputs).toBe(rps === null ? 4 : 3);
+  });
+});
+
+describe('a feature beyond float32', () => {
+  // Every input is a finite float32 (the reader refuses 1e308), but trend-v3's change per minute of a
+  // rate that jumps from float32's largest value to 0 is not: it must not reach a model as Infinity.
+  const MAX = 3.4e38;
+  it('is refused, naming the run, service, time and feature', () => {
+    const x = new FeatureExtractor(trendV3, 'run-a', { pollIntervalMs: 30_000 });
+    x.extract(sample(0, MAX, 20, 5));
+    expect(() => x.extract(sample(30_000, 0, 20, 5))).toThrow(
+      /run run-a: service 'carts' at 2026-04-08T12:00:30\.000Z: feature 'rps_change_per_min' of trend-v3 is -Infinity/,
+    );
+  });
+  it('large but finite values pass', () => {
+    const x = new FeatureExtractor(trendV3, 'run-a', { pollIntervalMs: 30_000 });
+    x.extract(sample(0, 1e30, 20, 5));
+    expect([...x.extract(sample(30_000, 0, 20, 5)).values].every(Number.isFinite)).toBe(true);
   });
 });

@@ -53,7 +53,17 @@ export class FeatureExtractor {
       this.gaps++;
     }
     entry.lastTimeMs = sample.timeMs;
-    this.imputedInputs += this.featureSet.compute(sample, entry.state, out, row * this.width);
+    const at = row * this.width;
+    this.imputedInputs += this.featureSet.compute(sample, entry.state, out, at);
+    // Inputs are finite float32 (the reader's rule), but a change or slope of two values near float32's
+    // limit is not: refuse it here rather than hand a model, or a training matrix, an Infinity.
+    for (let i = 0; i < this.width; i++) {
+      if (!Number.isFinite(out[at + i])) {
+        throw new SchemaError(
+          `run ${this.runId}: service '${sample.service}' at ${sample.timestamp}: feature '${this.featureSet.names[i]}' of ${this.featureSet.id} is ${out[at + i]} (its inputs are too close to float32's limit)`,
+        );
+      }
+    }
   }
 
   extract(sample: MetricsSample): FeatureVector {
