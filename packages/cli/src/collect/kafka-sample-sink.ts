@@ -1,5 +1,5 @@
 import type { Producer } from 'kafkajs';
-import { FeatureExtractor, formatMetricsMessage, TOPICS, type CollectedPoll, type FeatureSet } from '@sockml/core';
+import { FeatureExtractor, formatMetricsMessage, SchemaError, TOPICS, type CollectedPoll, type FeatureSet } from '@sockml/core';
 import { sendInChunks } from '../live/kafka.js';
 import type { SampleSink } from './sample-sink.js';
 
@@ -12,6 +12,8 @@ import type { SampleSink } from './sample-sink.js';
 export class KafkaSampleSink implements SampleSink {
   private readonly extractor: FeatureExtractor;
   published = 0;
+  /** Samples whose feature vector could not be built (a feature beyond float32): not published, counted. */
+  refused = 0;
 
   constructor(
     private readonly producer: Producer,
@@ -19,12 +21,23 @@ export class KafkaSampleSink implements SampleSink {
     runId: string,
     pollIntervalMs: number,
     private readonly topic: string = TOPICS.metrics,
+    private readonly onRefused: (reason: string) => void = () => {},
   ) {
     this.extractor = new FeatureExtractor(featureSet, runId, { pollIntervalMs });
   }
 
   async write(poll: CollectedPoll): Promise<void> {
-    const messages = poll.samples.map((s) => ({ key: s.service, value: JSON.stringify(formatMetricsMessage(this.extractor.extract(s), this.featureSet.names)) }));
+    const messages: { key: string; value: string }[] = [];
+    for (const s of poll.samples) {
+      try {
+        messages.push({ key: s.service, value: JSON.stringify(formatMetricsMessage(this.extractor.extract(s), this.featureSet.names)) });
+      } catch (e) {
+        // One service's absurd values must not stop the others' vectors or the CSV; the row stays in the CSV.
+        if (!(e instanceof SchemaError)) throw e;
+        this.refused++;
+        this.onRefused(e.message);
+      }
+    }
     await sendInChunks(this.producer, this.topic, messages);
     this.published += messages.length;
   }

@@ -129,7 +129,7 @@ rejects, an --out that cannot be written or that another collect is writing), 4 
         await ensureTopics(brokers, [TOPICS.metrics], kafkaSettings);
         const producer = kafkaClient(brokers, 'sockml-collect', kafkaSettings).producer({ idempotent: true, maxInFlightRequests: 1 });
         await producer.connect();
-        return new KafkaSampleSink(producer, set, `live@${new Date().toISOString()}`, intervalMs);
+        return new KafkaSampleSink(producer, set, `live@${new Date().toISOString()}`, intervalMs, TOPICS.metrics, (reason) => log.warn(`not published: ${reason}`));
       };
       try {
         kafka = await ops.orClose(connect());
