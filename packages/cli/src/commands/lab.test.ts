@@ -72,8 +72,10 @@ describe('sockml lab', () => {
 
   it("a proactive lab run's metrics CSV, replayed with `sockml replay`, takes every decision the lab took", async () => {
     const out = join(scratch(), 'runs');
-    for (const policy of [['--policy', 'step'], ['--policy', 'hybrid']]) {
-      const dir = join(out, policy[1]);
+    // With --hpa-floor the cluster runs the larger of the HPA's and sockml's counts; sockml's own decisions
+    // still follow from the metrics CSV alone.
+    for (const policy of [['--policy', 'step'], ['--policy', 'hybrid'], ['--policy', 'hybrid', '--hpa-floor', '80']]) {
+      const dir = join(out, policy.join(''));
       const r = await sockml(['lab', '--pattern', 'step', '--condition', 'proactive', '--duration', '10m', '--peak-rps', '200', '--seed', '3', '--out', dir, ...policy]);
       expect(r.code, r.stderr).toBe(0);
       const live = readFileSync(join(dir, 'proactive_step_run01.d/decisions.ndjson'), 'utf8')
@@ -82,13 +84,14 @@ describe('sockml lab', () => {
         .map((l) => JSON.parse(l))
         .map((d) => `${d.timestamp} ${d.service} ${d.decision} ${d.target_replicas}`);
       const replayed = join(dir, 'replayed.csv');
-      const rep = await sockml(['replay', join(dir, 'proactive_step_run01.d/metrics.csv'), '--out', replayed, ...policy]);
+      const rep = await sockml(['replay', join(dir, 'proactive_step_run01.d/metrics.csv'), '--out', replayed, ...policy.slice(0, 2)]);
       expect(rep.code, rep.stderr).toBe(0);
       const rows = parseCsvSync(readFileSync(replayed, 'utf8'), { columns: true }) as Record<string, string>[];
       const offline = rows.map((x) => `${x.timestamp} ${x.service} ${x.decision} ${x.target_replicas}`);
       expect(offline).toHaveLength(140);
       expect(new Set(offline)).toEqual(new Set(live));
       expect(live.some((d) => d.includes('SCALE_UP'))).toBe(true); // the comparison is about decisions that act
+      expect(JSON.parse(readFileSync(join(dir, 'lab.json'), 'utf8')).hpaFloorPct).toBe(policy.includes('--hpa-floor') ? 80 : null);
     }
   });
 
@@ -101,6 +104,7 @@ describe('sockml lab', () => {
     [['--condition', 'proactive', '--policy', 'step', '--policy-set', 'stepUp=0'], /'stepUp' must be a whole number ≥ 1/],
     [['--condition', 'proactive', '--policy-set', 'stepUp=1'], /hybrid has no setting 'stepUp'/],
     [['--condition', 'reactive', '--slo', '0'], /--slo must be a positive number/],
+    [['--condition', 'proactive', '--rate-window', '2500ms'], /--rate-window must be a whole number of seconds/],
   ])('bad input %j: one line, exit 2', async (args, message) => {
     const r = await sockml(['lab', '--pattern', 'step', '--out', join(scratch(), 'x'), ...args]);
     expect(r.code).toBe(2);
@@ -133,6 +137,27 @@ describe('sockml lab', () => {
     const r2 = await sockml(['lab', '--pattern', 'step', '--trace', join(dir, 'bad.csv'), '--condition', 'reactive', '--out', join(dir, 'y')]);
     expect(r2.code).toBe(2);
     expect(r2.stderr).toMatch(/--trace is for --pattern trace/);
+  });
+
+  it("--rate-window sets the window of collect's rates in the proactive samples, and lab.json records it", async () => {
+    const dir = scratch();
+    const first = (window: string[]) => async () => {
+      const out = join(dir, window.join('') || 'default');
+      const r = await sockml(['lab', '--pattern', 'step', '--condition', 'proactive', '--duration', '5m', '--peak-rps', '200', '--seed', '5', '--out', out, '--json', ...window]);
+      expect(r.code, r.stderr).toBe(0);
+      const rows = parseCsvSync(readFileSync(join(out, 'proactive_step_run01.d/metrics.csv'), 'utf8'), { columns: true }) as Record<string, string>[];
+      return { json: JSON.parse(r.stdout), rows: rows.filter((x) => x.service === 'front-end') };
+    };
+    const byDefault = await first([])();
+    const short = await first(['--rate-window', '30s'])();
+    expect(byDefault.json.rateWindowMs).toBe(60_000); // two polls, as collect's 1m default over 30 s polls
+    expect(short.json.rateWindowMs).toBe(30_000);
+    // step at 200 rps peak over 5 minutes: 70 rps, then 140 from 75 s. The poll at 90 s averages 15 s of each
+    // over a 30 s window (105 rps) and 45 s of 70 with 15 s of 140 over a 60 s window (87.5 rps).
+    const rateAt = (rows: Record<string, string>[], iso: string) => Number(rows.find((x) => x.timestamp === iso)!.request_rate_rps);
+    expect(rateAt(short.rows, '2026-01-01T00:01:30.000Z')).toBeCloseTo(105, 0);
+    expect(rateAt(byDefault.rows, '2026-01-01T00:01:30.000Z')).toBeCloseTo(87.5, 0);
+    expect(rateAt(short.rows, '2026-01-01T00:01:00.000Z')).toBeCloseTo(70, 0);
   });
 
   it('never overwrites earlier runs', async () => {

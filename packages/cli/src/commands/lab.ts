@@ -24,7 +24,7 @@ export default class Lab extends SockmlCommand {
 Sock Shop emulator serves the load pattern's arrivals (the same arrival schedule and journey picks as
 the load generator), and simulated time jumps from event to event — no wall clock, no sockets, no Kafka.
 Time constants are real: snapshots every --interval (30 s), collect's polls every --poll-interval (30 s)
-over a rate window of two polls, replicas ready 20 s after a scale-up, the HPA's 15 s sync and 300 s
+over a rate window of two polls (--rate-window), replicas ready 20 s after a scale-up, the HPA's 15 s sync and 300 s
 scale-down stabilisation.
 
 Conditions:
@@ -34,7 +34,9 @@ Conditions:
              rules as collect applies to Prometheus's answers: rates over the window, histogram_quantile of
              the buckets, missing series as missing) → FeatureExtractor → every model in --models →
              --strategy → --policy → replicas. Decisions act at their poll's time (the live pipeline's
-             20–50 ms and Prometheus's scrape lag are not modelled).
+             20–50 ms and Prometheus's scrape lag are not modelled). With --hpa-floor PCT an HPA at PCT %
+             keeps running and each service gets the larger of its count and sockml's (sockml raising the
+             HPA's minReplicas); sockml's decisions are still the ones replay takes from metrics.csv.
 
 Load: --pattern constant|ramp|step|spike|mixed is a built-in shape over --duration, peaking at
 --peak-rps. --pattern trace --trace FILE plays a rate curve instead (a t_seconds,rps CSV, or a metrics
@@ -60,6 +62,7 @@ Exit codes: 0 success, 1 a run failed, 2 bad input (flag, existing output), 3 mo
     { description: 'All three conditions on the step pattern, 20 runs each, an hour at 200 rps peak', command: '<%= config.bin %> lab --pattern step --condition proactive,reactive,static --repeat 20 --duration 1h --peak-rps 200 --out lab/step' },
     { description: 'The hybrid policy against the HPA, as JSON', command: '<%= config.bin %> lab --pattern ramp --condition proactive,reactive --repeat 10 --policy hybrid --json' },
     { description: 'A GKE recording as the load, scaled to 200 rps at its peak', command: '<%= config.bin %> lab --pattern trace --trace fixtures/sockshop-gke/runs/step/run_1.csv --peak-rps 200 --condition proactive,reactive --repeat 20' },
+    { description: 'sockml over an HPA that stays at 82 % CPU, collect rating over 30 s (docs/POLICIES.md)', command: '<%= config.bin %> lab --pattern step --condition proactive,reactive --repeat 20 --hpa-floor 82 --rate-window 30s --policy-set targetUtilizationPct=130 --policy-set leadMs=0' },
     { description: 'A tuned HPA: target 50 % CPU', command: '<%= config.bin %> lab --pattern spike --condition reactive --hpa-target 50 --repeat 20 --out lab/spike-hpa50' },
   ];
 
@@ -76,7 +79,9 @@ Exit codes: 0 success, 1 a run failed, 2 bad input (flag, existing output), 3 mo
     slo: Flags.string({ description: 'p95 SLO in ms (slo_violated, the summary, the metrics CSV labels)', default: '35.68' }),
     interval: Flags.string({ description: 'snapshot interval', default: '30s' }),
     'poll-interval': Flags.string({ description: "proactive: collect's poll interval (the models were trained on 30 s polls)", default: `${DEFAULT_POLL_INTERVAL_MS / 1000}s` }),
+    'rate-window': Flags.string({ description: "proactive: rate() window of collect's queries, as collect --rate-window [default: twice --poll-interval]" }),
     'hpa-target': Flags.integer({ description: 'reactive: target CPU utilisation, % of the request', default: 70, min: 1 }),
+    'hpa-floor': Flags.integer({ description: "proactive: an HPA at this target CPU % runs beside sockml and each service gets the larger count (sockml raising the HPA's minReplicas) [default: none, sockml alone]", min: 1 }),
     models: Flags.string({ description: 'proactive: model directory [default: ./models or the bundled models]' }),
     strategy: Flags.string({ description: 'proactive: how the votes combine', options: [...STRATEGY_NAMES], default: 'majority' }),
     weights: weightsFlag,
@@ -97,6 +102,8 @@ Exit codes: 0 success, 1 a run failed, 2 bad input (flag, existing output), 3 mo
     for (const [flag, ms] of [['interval', intervalMs], ['poll-interval', pollIntervalMs]] as const) {
       if (ms % 1000 !== 0 || ms <= 0) throw new InputError(`--${flag} must be a whole number of seconds, got '${flags[flag]}'`);
     }
+    const rateWindowMs = flags['rate-window'] === undefined ? 2 * pollIntervalMs : durationFlag('rate-window', flags['rate-window']);
+    if (rateWindowMs % 1000 !== 0 || rateWindowMs <= 0) throw new InputError(`--rate-window must be a whole number of seconds, got '${flags['rate-window']}'`);
     if (intervalMs > durationMs) throw new InputError(`--interval (${flags.interval}) is longer than ${flags.duration === undefined && trace ? 'the trace' : `--duration (${flags.duration ?? DEFAULT_DURATION})`}`);
     const sloMs = Number(flags.slo);
     if (!(sloMs > 0)) throw new InputError(`--slo must be a positive number of ms, got '${flags.slo}'`);
@@ -129,7 +136,8 @@ Exit codes: 0 success, 1 a run failed, 2 bad input (flag, existing output), 3 mo
           initialReplicas: 1,
           maxReplicas: flags['max-replicas'],
           hpaTargetPct: flags['hpa-target'],
-          proactive: condition === 'proactive' ? { modelsDir, strategy: flags.strategy, weights: flags.weights, policy, pollIntervalMs, rateWindowMs: 2 * pollIntervalMs, lookahead: flags.lookahead } : undefined,
+          ...(condition === 'proactive' && flags['hpa-floor'] !== undefined ? { hpaFloorPct: flags['hpa-floor'] } : {}),
+          proactive: condition === 'proactive' ? { modelsDir, strategy: flags.strategy, weights: flags.weights, policy, pollIntervalMs, rateWindowMs, lookahead: flags.lookahead } : undefined,
         });
       }
     }
@@ -183,7 +191,9 @@ Exit codes: 0 success, 1 a run failed, 2 bad input (flag, existing output), 3 mo
       sloMs,
       intervalMs,
       pollIntervalMs,
+      rateWindowMs,
       hpaTargetPct: flags['hpa-target'],
+      hpaFloorPct: conditions.includes('proactive') ? (flags['hpa-floor'] ?? null) : null,
       strategy: conditions.includes('proactive') ? flags.strategy : null,
       ...(conditions.includes('proactive') && flags.strategy === 'weighted' ? { weights: flags.weights } : {}),
       policy: conditions.includes('proactive') ? policy : null,

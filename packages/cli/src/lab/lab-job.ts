@@ -34,6 +34,8 @@ export interface LabJob {
   initialReplicas: number;
   maxReplicas: number;
   hpaTargetPct: number;
+  /** Proactive: an HPA at this target runs beside sockml as the floor. */
+  hpaFloorPct?: number;
   proactive?: LabProactiveSpec;
 }
 
@@ -80,6 +82,7 @@ export async function runLabJob(job: LabJob): Promise<LabJobResult> {
     intervalMs: job.intervalMs,
     initialReplicas: job.initialReplicas,
     hpa: { targetUtilizationPct: job.hpaTargetPct, maxReplicas: job.maxReplicas },
+    ...(job.hpaFloorPct !== undefined ? { hpaFloor: { targetUtilizationPct: job.hpaFloorPct } } : {}),
     proactive,
   });
   return { ...result, index: job.index, elapsedMs: performance.now() - started };

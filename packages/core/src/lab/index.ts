@@ -4,5 +4,6 @@ export * from './lab-controller.js';
 export * from './controllers/static.js';
 export * from './controllers/reactive.js';
 export * from './controllers/proactive.js';
+export * from './controllers/hpa-floor.js';
 export * from './lab-run.js';
 export * from './lab-summary.js';

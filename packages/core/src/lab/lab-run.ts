@@ -6,6 +6,7 @@ import type { LoadPattern } from '../load/load-pattern.js';
 import type { HpaOptions } from '../reactive/hpa-controller.js';
 import { SockShopEmulator, type EmulatorOptions } from '../sim/emulator.js';
 import { ProactiveController, type ProactiveControllerOptions } from './controllers/proactive.js';
+import { HpaFloorController } from './controllers/hpa-floor.js';
 import { ReactiveController } from './controllers/reactive.js';
 import { StaticController } from './controllers/static.js';
 import { LabCluster } from './lab-cluster.js';
@@ -27,6 +28,11 @@ export interface LabRunOptions {
   initialReplicas: number;
   /** The reactive condition's HPA (maxReplicas, target CPU…); its sync period is its own (15 s by default). */
   hpa: Partial<HpaOptions>;
+  /**
+   * Proactive only: an HPA with these options (over `hpa`) runs beside sockml, and each service gets the
+   * larger of the two counts (HpaFloorController). Absent: sockml alone writes the replicas.
+   */
+  hpaFloor?: Partial<HpaOptions>;
   /** The proactive condition's decision path (needed only for it). */
   proactive?: Omit<ProactiveControllerOptions, 'runId' | 'epochMs' | 'initialReplicas'>;
   emulator?: Partial<Omit<EmulatorOptions, 'seed' | 'timeScale' | 'initialReplicas'>>;
@@ -72,6 +78,7 @@ export async function runLab(o: LabRunOptions): Promise<LabRunResult> {
     if (!o.proactive) throw new Error('the proactive condition needs its decision path (models, strategy, policy)');
     if (o.proactive.pollIntervalMs % 1000 !== 0) throw new Error(`the poll interval must be whole seconds, got ${o.proactive.pollIntervalMs} ms`);
     controller = proactive = new ProactiveController({ ...o.proactive, runId: `lab-${o.condition}-${o.runId}`, epochMs: LAB_EPOCH_MS, initialReplicas: o.initialReplicas });
+    if (o.hpaFloor) controller = new HpaFloorController(new ReactiveController(services, { ...o.hpa, ...o.hpaFloor }), proactive, o.initialReplicas);
   }
 
   const recorder = new SnapshotRecorder({ runId: o.runId, condition: o.condition, pattern: o.pattern.name, sloMs: o.sloMs });
