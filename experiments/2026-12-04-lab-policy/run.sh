@@ -9,19 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 HERE=experiments/2026-12-04-lab-policy
 OUT=${OUT:-/tmp/lab-policy}
-SET=${SET:-evaluation}
-if [ "$SET" = tuning ]; then SEED=1000; REPEAT=10; else SEED=2000; REPEAT=20; fi
-mkdir -p "$HERE/results/$SET"
-sockml() { node packages/cli/bin/run.js "$@"; }
-
-lab() { # name, then lab flags
-  local name=$1; shift
-  if [ -f "$HERE/results/$SET/$name.json" ]; then return; fi
-  rm -rf "$OUT/$SET/$name"
-  sockml lab "$@" --seed "$SEED" --repeat "$REPEAT" --out "$OUT/$SET/$name" --json > /dev/null
-  cp "$OUT/$SET/$name/lab.json" "$HERE/results/$SET/$name.json"
-  echo "$name done" >&2
-}
+source experiments/lab-sets.sh
 
 one() { # label, then the load's flags
   local label=$1; shift

@@ -1,5 +1,7 @@
 // Turns the lab.json files of run.sh into the tables of results-<set>.md.
 //   node tables.mjs <results dir>
+// PROACTIVE names the proactive condition in the headings, VARIANTS (comma-separated) the variant
+// columns: the files <load>-<variant>.json (hpaNN: the reactive condition, the rest proactive).
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -12,7 +14,8 @@ const p = (t) => (t ? (t.p < 0.001 ? '<0.001' : t.p.toFixed(3)) : '–');
 
 const out = [];
 const hpa = (name) => files[name].summary.conditions.reactive;
-out.push('| load | proactive (hybrid) violating/run | HPA 70 % violating/run | static | violations × | replica-s × | Mann–Whitney p | paired Wilcoxon p | target met |');
+const proactiveName = process.env.PROACTIVE ?? 'hybrid';
+out.push(`| load | proactive (${proactiveName}) violating/run | HPA 70 % violating/run | static | violations × | replica-s × | Mann–Whitney p | paired Wilcoxon p | target met |`);
 out.push('|---|---:|---:|---:|---:|---:|---:|---:|---|');
 for (const l of loads) {
   const s = files[l].summary;
@@ -23,8 +26,8 @@ for (const l of loads) {
 out.push('');
 out.push('Per load, every condition and variant: violating (service, interval) snapshots per run / replica-seconds per run, and both as a ratio of the HPA at 70 %.');
 out.push('');
-const variants = ['hpa40', 'hpa50', 'hpa60', 'hpa80', 'hpa90', 'no-models', 'no-tail', 'no-forecast', 'step'];
-out.push(`| load | HPA 70 % | static | hybrid | ${variants.join(' | ')} |`);
+const variants = (process.env.VARIANTS ?? 'hpa40,hpa50,hpa60,hpa80,hpa90,no-models,no-tail,no-forecast,step').split(',');
+out.push(`| load | HPA 70 % | static | ${proactiveName} | ${variants.join(' | ')} |`);
 out.push(`|---|${'---|'.repeat(variants.length + 3)}`);
 for (const l of loads) {
   const base = hpa(l);

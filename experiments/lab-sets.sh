@@ -1,0 +1,17 @@
+# Sourced by the lab experiments' run.sh: the tuning and evaluation sets of docs/EXPERIMENTS.md
+# ("Choosing the proactive policy") and `lab`, which runs one `sockml lab` invocation into $OUT and keeps
+# its lab.json under $HERE/results/$SET (skipped when that file exists: delete it to rerun).
+# Needs HERE (the experiment's directory) and OUT (where run files go); reads SET (tuning|evaluation).
+SET=${SET:-evaluation}
+if [ "$SET" = tuning ]; then SEED=1000; REPEAT=10; else SEED=2000; REPEAT=20; fi
+mkdir -p "$HERE/results/$SET"
+sockml() { node packages/cli/bin/run.js "$@"; }
+
+lab() { # name, then lab flags
+  local name=$1; shift
+  if [ -f "$HERE/results/$SET/$name.json" ]; then return; fi
+  rm -rf "$OUT/$SET/$name"
+  sockml lab "$@" --seed "$SEED" --repeat "$REPEAT" --out "$OUT/$SET/$name" --json > /dev/null
+  cp "$OUT/$SET/$name/lab.json" "$HERE/results/$SET/$name.json"
+  echo "$name done" >&2
+}
