@@ -6,18 +6,18 @@
  * what the Deployment controller does with the new count, a Deployment deleted under the scaler, the
  * Events `kubectl describe` shows, and HPA objects the API server validated.
  *
- * The 409 cases put a small pass-through proxy between the actuator and the API server. It changes
- * nothing in the traffic; it only lets another writer (the admin) act at the worst moment — after the
- * actuator's read, before its write — so the conflict the API server answers is a real one.
+ * The 409 cases put a small pass-through proxy (testing/kube-write-proxy.ts) between the actuator and
+ * the API server. It changes nothing in the traffic; it only lets another writer (the admin) act at the
+ * worst moment — after the actuator's read, before its write — so the conflict the API server answers
+ * is a real one.
  */
-import { createServer, type Server } from 'node:http';
-import { request as httpsRequest } from 'node:https';
 import type { ScalingDecision } from '@sockml/core';
 import { IdempotentActuator } from '@sockml/core';
 import * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { kubeControlPlaneAvailable, startKubeControlPlane, type KubeControlPlane } from '../testing/kube-control-plane.js';
 import { applyYaml, deploymentYaml, eventually, sockShopYaml } from '../testing/kube-sock-shop.js';
+import { startWriteProxy, type WriteProxy } from '../testing/kube-write-proxy.js';
 import { KubernetesActuator } from './kubernetes.js';
 
 const NS = 'sock-shop';
@@ -42,51 +42,6 @@ const setReplicas = async (name: string, replicas: number) => {
 const sockmlEvents = async (name: string) =>
     // (in the order etcd stored them: timestamps have whole seconds)
   (await core.listNamespacedEvent({ namespace: NS, fieldSelector: `involvedObject.name=${name},source=sockml-scale` })).items.sort((a, b) => Number(a.metadata!.resourceVersion) - Number(b.metadata!.resourceVersion));
-
-/** A pass-through HTTP proxy to the API server; `beforeWrite` runs once before the next PUT is forwarded. */
-interface Proxy {
-  config: k8s.KubeConfig;
-  beforeWrite?: () => Promise<void>;
-  puts: number;
-  close(): void;
-}
-async function startProxy(token: string): Promise<Proxy> {
-  const proxy: Proxy = { config: new k8s.KubeConfig(), puts: 0, close: () => server.close() };
-  const server: Server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c) => chunks.push(c));
-    req.on('end', async () => {
-      if (req.method === 'PUT') {
-        proxy.puts++;
-        const hook = proxy.beforeWrite;
-        proxy.beforeWrite = undefined;
-        try {
-          await hook?.();
-        } catch (e) {
-          // The test's own writer failed: answer at once rather than leave the actuator waiting.
-          res.writeHead(599).end(`the test's concurrent writer failed: ${(e as Error).message}`);
-          return;
-        }
-      }
-      const headers = { ...req.headers, host: new URL(kube.url).host };
-      const up = httpsRequest(`${kube.url}${req.url}`, { method: req.method, headers, ca: kube.ca }, (upRes) => {
-        res.writeHead(upRes.statusCode ?? 502, upRes.headers);
-        upRes.pipe(res);
-      });
-      up.on('error', (e) => res.writeHead(502).end(String(e)));
-      up.end(Buffer.concat(chunks));
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
-  proxy.config.loadFromOptions({
-    clusters: [{ name: 'proxy', server: url, skipTLSVerify: true }], // plain HTTP to the proxy; the client refuses http:// otherwise
-    users: [{ name: 'sockml-scale', token }],
-    contexts: [{ name: 'proxy', cluster: 'proxy', user: 'sockml-scale' }],
-    currentContext: 'proxy',
-  });
-  return proxy;
-}
 
 describe.skipIf(!kubeControlPlaneAvailable() && !process.env.CI)('KubernetesActuator against a real API server, as the sockml-scale ServiceAccount', () => {
   beforeAll(async () => {
@@ -182,9 +137,9 @@ describe.skipIf(!kubeControlPlaneAvailable() && !process.env.CI)('KubernetesActu
   });
 
   describe('a writer that gets there between the read and the write (HTTP 409 from the API server)', () => {
-    let proxy: Proxy;
+    let proxy: WriteProxy;
     beforeAll(async () => {
-      proxy = await startProxy(await kube.serviceAccountToken('sockml', 'sockml-scale'));
+      proxy = await startWriteProxy(kube, await kube.serviceAccountToken('sockml', 'sockml-scale'));
     });
     afterAll(() => proxy?.close());
 

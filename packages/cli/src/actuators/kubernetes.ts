@@ -1,7 +1,6 @@
-import { hostname } from 'node:os';
 import * as k8s from '@kubernetes/client-node';
 import type { ActuationResult, Actuator, ScalingDecision } from '@sockml/core';
-import { InputError } from '../lib/base-command.js';
+import { apiMessage, checkNamespace, COMPONENT, CONFLICT_ATTEMPTS, defaultKubeConfig, HpaIndex, type HpaTarget, httpCode, readDeploymentReplicas, why, writeEvent } from './kubernetes-common.js';
 
 export interface KubernetesActuatorOptions {
   namespace: string;
@@ -28,31 +27,7 @@ export interface KubernetesActuatorOptions {
   onEventFailed?: (detail: string) => void;
 }
 
-/** How often a write that lost a race with another writer (HTTP 409) is read again and retried. */
-const CONFLICT_ATTEMPTS = 5;
-/** The field manager and event source sockml's writes carry. */
-const COMPONENT = 'sockml-scale';
-
-const httpCode = (e: unknown): number | undefined => (e as { code?: number }).code;
-/** What the API server said (its Status message), else the error's first line. */
-const apiMessage = (e: unknown): string => {
-  const body = (e as { body?: unknown }).body;
-  if (typeof body === 'string') {
-    try {
-      const message = (JSON.parse(body) as { message?: unknown }).message;
-      if (typeof message === 'string' && message) return message;
-    } catch {
-      /* not a Status */
-    }
-  }
-  return (e as Error).message.split('\n')[0];
-};
-
-/** An HPA and what it scales. */
-export interface HpaTarget {
-  hpa: string;
-  deployment: string;
-}
+export type { HpaTarget } from './kubernetes-common.js';
 
 /**
  * Sets a Deployment's replicas through its scale subresource (read, then replace with the new count,
@@ -64,16 +39,15 @@ export interface HpaTarget {
 export class KubernetesActuator implements Actuator {
   readonly name = 'kubernetes';
   private readonly api: k8s.AppsV1Api;
-  private readonly autoscaling: k8s.AutoscalingV2Api;
   private readonly core: k8s.CoreV1Api;
   private readonly deploymentFor: (service: string) => string;
-  private hpas: { atMs: number; byDeployment: Map<string, string> } | undefined;
+  private readonly hpas: HpaIndex;
 
   constructor(private readonly options: KubernetesActuatorOptions) {
-    if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(options.namespace)) throw new InputError(`kubernetes actuator: --namespace '${options.namespace}' is not a valid namespace name`);
+    checkNamespace(options.namespace);
     const kc = options.kubeConfig ?? defaultKubeConfig();
     this.api = kc.makeApiClient(k8s.AppsV1Api);
-    this.autoscaling = kc.makeApiClient(k8s.AutoscalingV2Api);
+    this.hpas = new HpaIndex(kc, options.namespace, options.hpaTtlMs ?? 60_000, 'to avoid fighting an HPA, or --allow-hpa-conflict');
     this.core = kc.makeApiClient(k8s.CoreV1Api);
     this.deploymentFor = options.deploymentFor ?? ((s) => s);
   }
@@ -83,28 +57,8 @@ export class KubernetesActuator implements Actuator {
    * horizontalpodautoscalers in apiGroup autoscaling). Read at most once per hpaTtlMs (default 60 s);
    * `fresh` reads now. A failed read throws, naming the RBAC it needs.
    */
-  async hpaTargets(fresh = false): Promise<HpaTarget[]> {
-    const now = Date.now();
-    if (fresh || !this.hpas || now - this.hpas.atMs > (this.options.hpaTtlMs ?? 60_000)) {
-      const namespace = this.options.namespace;
-      let list: k8s.V2HorizontalPodAutoscalerList;
-      try {
-        list = await this.autoscaling.listNamespacedHorizontalPodAutoscaler({ namespace });
-      } catch (e) {
-        const code = (e as { code?: number }).code;
-        throw new Error(
-          `kubernetes actuator: listing the HorizontalPodAutoscalers of ${namespace} failed${code ? ` (HTTP ${code})` : ''}: ${apiMessage(e)}; ` +
-            'scale needs list on horizontalpodautoscalers (apiGroup autoscaling) to avoid fighting an HPA, or --allow-hpa-conflict',
-        );
-      }
-      const byDeployment = new Map<string, string>();
-      for (const h of list.items ?? []) {
-        const ref = h.spec?.scaleTargetRef;
-        if (ref?.kind === 'Deployment' && (ref.apiVersion ?? 'apps/v1').startsWith('apps/')) byDeployment.set(ref.name, h.metadata?.name ?? '?');
-      }
-      this.hpas = { atMs: now, byDeployment };
-    }
-    return [...this.hpas.byDeployment].map(([deployment, hpa]) => ({ deployment, hpa }));
+  hpaTargets(fresh = false): Promise<HpaTarget[]> {
+    return this.hpas.targets(fresh);
   }
 
   /** The HPA that also scales `service`'s Deployment, when decisions for it are refused (hpaConflict 'refuse'). */
@@ -112,25 +66,17 @@ export class KubernetesActuator implements Actuator {
     if (this.options.hpaConflict === 'allow') return undefined;
     const name = this.deploymentFor(service);
     try {
-      await this.hpaTargets();
+      await this.hpas.targets();
     } catch (e) {
       // Keep refusing on what was known; never act blind on a Deployment an HPA may own.
-      if (!this.hpas) throw e;
+      if (!this.hpas.lastKnown(name)) throw e;
     }
-    return this.hpas!.byDeployment.get(name);
+    return this.hpas.lastKnown(name)!.hpa;
   }
 
   /** The Deployment's spec.replicas, through the same scale subresource (RBAC: get deployments/scale). */
-  async currentReplicas(service: string): Promise<number | null> {
-    const name = this.deploymentFor(service);
-    try {
-      const scale = await this.api.readNamespacedDeploymentScale({ name, namespace: this.options.namespace });
-      return scale.spec?.replicas ?? null;
-    } catch (e) {
-      const code = (e as { code?: number }).code;
-      if (code === 404) return null;
-      throw new Error(`kubernetes actuator: reading ${this.options.namespace}/${name}'s scale failed${code ? ` (HTTP ${code})` : ''}: ${apiMessage(e)}`);
-    }
+  currentReplicas(service: string): Promise<number | null> {
+    return readDeploymentReplicas(this.api, this.options.namespace, this.deploymentFor(service));
   }
 
   /**
@@ -225,41 +171,7 @@ export class KubernetesActuator implements Actuator {
    */
   private async event(scale: k8s.V1Scale, type: 'Normal' | 'Warning', reason: string, message: string): Promise<void> {
     if (this.options.events === false) return;
-    const namespace = this.options.namespace;
-    const name = scale.metadata?.name ?? '?';
-    const now = new Date();
-    try {
-      await this.core.createNamespacedEvent({
-        namespace,
-        body: {
-          metadata: { generateName: `${name}.`, namespace },
-          involvedObject: { apiVersion: 'apps/v1', kind: 'Deployment', name, namespace, uid: scale.metadata?.uid },
-          type,
-          reason,
-          message,
-          source: { component: COMPONENT, host: hostname() },
-          firstTimestamp: now,
-          lastTimestamp: now,
-          count: 1,
-          reportingComponent: COMPONENT,
-          reportingInstance: hostname(),
-        },
-      });
-    } catch (e) {
-      const code = httpCode(e);
-      this.options.onEventFailed?.(`kubernetes actuator: could not write the ${reason} event on ${namespace}/${name}${code ? ` (HTTP ${code})` : ''}: ${apiMessage(e)}; scale needs create on events in ${namespace}`);
-    }
+    const involved = { apiVersion: 'apps/v1', kind: 'Deployment', name: scale.metadata?.name ?? '?', namespace: this.options.namespace, uid: scale.metadata?.uid };
+    await writeEvent(this.core, involved, type, reason, message, this.options.onEventFailed);
   }
-}
-
-/** The decision in an event's words: what, by how many votes, which decision. */
-function why(d: ScalingDecision): string {
-  const votes = `${d.scaleUpVotes}/${d.totalVotes} models predict an SLO violation${d.degraded ? ', degraded quorum' : ''}`;
-  return `sockml ${d.decision} (${votes}${d.reason ? `; ${d.reason}` : ''}), decision ${d.decisionId}`;
-}
-
-function defaultKubeConfig(): k8s.KubeConfig {
-  const kc = new k8s.KubeConfig();
-  kc.loadFromDefault(); // in-cluster when running in a pod, else $KUBECONFIG / ~/.kube/config
-  return kc;
 }

@@ -83,11 +83,11 @@ describe.skipIf(!kubeControlPlaneAvailable() && !process.env.CI)('scale --actuat
   }
 
   /** Runs scale until it printed one SCALE_UP per service voted (each round of `rounds`), then SIGTERM. */
-  async function runScale(group: string, extra: string[], rounds: string[][], options: { between?: () => Promise<void> } = {}) {
+  async function runScale(group: string, extra: string[], rounds: string[][], options: { between?: () => Promise<void>; actuator?: string } = {}) {
     const port = await freePort();
     const scale = spawnSockml(
       // The step policy: three "violation" votes are a SCALE_UP whatever the votes carry (these carry no observation).
-      ['scale', '--kafka', broker.brokers.join(','), '--actuator', 'kubernetes', '--namespace', NS, '--config', configFile, '--window', '1s', '--group', group, '--port', String(port), '--policy', 'step', '--scale-up-cooldown', '1ms', ...extra],
+      ['scale', '--kafka', broker.brokers.join(','), '--actuator', options.actuator ?? 'kubernetes', '--namespace', NS, '--config', configFile, '--window', '1s', '--group', group, '--port', String(port), '--policy', 'step', '--scale-up-cooldown', '1ms', ...extra],
       { cwd: REPO, env: { KUBECONFIG: scaleKubeconfig }, timeoutMs: 150_000 },
     );
     try {
@@ -134,6 +134,22 @@ describe.skipIf(!kubeControlPlaneAvailable() && !process.env.CI)('scale --actuat
     await applyYaml(kube, hpaYaml('carts'));
     await runScale('hpa-allow', ['--allow-hpa-conflict', '--initial-replicas', 'min'], [['carts']]);
     expect(await replicasOf('carts')).toBe(2);
+  });
+
+  it("--actuator kubernetes-hpa-floor: raises the HPA's minReplicas (the real HPA controller then scales the Deployment); a Deployment without an HPA is reported and left alone", async () => {
+    await applyYaml(kube, hpaYaml('carts'));
+    const scale = await runScale('hpa-floor', [], [['carts', 'orders']], { actuator: 'kubernetes-hpa-floor' });
+    const autoscaling = kube.admin().makeApiClient(k8s.AutoscalingV2Api);
+    expect((await autoscaling.readNamespacedHorizontalPodAutoscaler({ name: 'carts', namespace: NS })).spec!.minReplicas).toBe(2);
+    let carts: number | undefined;
+    await waitFor('the HPA controller to scale carts to 2', () => carts === 2, 20_000, async () => {
+      carts = await replicasOf('carts');
+    });
+    expect(await replicasOf('orders')).toBe(1);
+    const out = scale.stdout() + scale.stderr();
+    expect(out).toMatch(/HorizontalPodAutoscaler carts scales sock-shop\/carts: scale sets its minReplicas/);
+    expect(out).toMatch(/sock-shop\/orders has no HorizontalPodAutoscaler \(--actuator kubernetes-hpa-floor sets an HPA's minReplicas.*SCALE_UP to 2 not applied/);
+    expect(await sockmlEvents()).toEqual(['carts Normal SockmlFloor: New minReplicas: 2 (was 1)']);
   });
 
   it('--initial-replicas actuator: each service starts from what its Deployment really has', async () => {

@@ -18,6 +18,7 @@ import {
 } from '@sockml/core';
 import { HttpActuator } from '../actuators/http.js';
 import { KubernetesActuator } from '../actuators/kubernetes.js';
+import { KubernetesHpaFloorActuator } from '../actuators/kubernetes-hpa-floor.js';
 import { LogActuator } from '../actuators/log.js';
 import { EnvironmentError, InputError, SockmlCommand } from '../lib/base-command.js';
 import { configFlag, deploymentsFromConfig, explicitFlags, policiesFromConfig, readConfigFile } from '../lib/config-file.js';
@@ -46,11 +47,16 @@ and applied by the actuator: log (shadow mode, default), http, or kubernetes (th
 subresource, in-cluster or from the kubeconfig; a write that loses a race with another writer is read
 again and retried, a Deployment that no longer exists is logged and skipped, and each change is
 recorded as an Event on the Deployment, SuccessfulRescale as the HPA writes it, FailedRescale when the
-write failed). A redelivered decision is never applied twice.
+write failed), or kubernetes-hpa-floor (the HPA stays: a decision sets the minReplicas of the
+HorizontalPodAutoscaler that scales the service's Deployment, clamped to [1, its maxReplicas], and the
+HPA controller brings the Deployment to at least that, so each service runs the larger of the HPA's
+count and sockml's; a 409 is read again and retried, a Deployment without an HPA is logged and its
+decision not applied, and each change is an Event on the HPA, SockmlFloor). A redelivered decision is
+never applied twice.
 Malformed votes go to model-votes.dlq and are counted.
 
 Each service's replica count starts from what the target runs (--initial-replicas actuator: http GETs
---actuator-url, kubernetes reads the scale subresource), read at its first vote; that service's decisions
+--actuator-url, kubernetes and kubernetes-hpa-floor read the Deployment's scale subresource), read at its first vote; that service's decisions
 wait for the read (the services' reads run together, and no further votes are fetched until they are
 over; an http read gives up after 5 s). A target running more than --max-replicas or fewer
 than --min-replicas is brought to that bound by the service's first decision (a SCALE_DOWN to the max or
@@ -70,14 +76,15 @@ completed a fetch for --unhealthy-after. --log-format json writes one JSON objec
 flags given on the command line override it. With --actuator kubernetes, scale lists the namespace's
 HorizontalPodAutoscalers at start and before acting (cached for a minute) and does not act on a
 Deployment an HPA also scales, unless --allow-hpa-conflict: two autoscalers on one Deployment undo
-each other.
+each other. With --actuator kubernetes-hpa-floor, scale lists them at start (and names each) to find
+the HPA whose minReplicas a decision sets.
 
 Flags, --models, --expected-models, --quorum, the actuator's settings and --out are checked before the
 first connection to Kafka; a broker that has not answered within --connect-timeout ends the command.
 
 Exit codes: 0 stopped by Ctrl-C/SIGTERM, 2 bad input (a flag, --expected-models not in --models, --quorum
 above the voters, --out), 3 a model or card problem, 4 Kafka did not answer within --connect-timeout (or
-the Kubernetes client cannot be set up).`;
+the Kubernetes client cannot be set up, or may not list the namespace's HorizontalPodAutoscalers).`;
 
   static examples = [
     '<%= config.bin %> scale --kafka 127.0.0.1:9092',
@@ -92,8 +99,12 @@ the Kubernetes client cannot be set up).`;
     'expected-models': Flags.string({ description: 'comma-separated voter names [default: every model in --models]' }),
     window: Flags.string({ description: 'how long a (service, snapshot) waits for missing votes', default: '5s' }),
     quorum: Flags.integer({ description: 'votes needed at window close [default: a majority of the expected models]', min: 1 }),
-    actuator: Flags.string({ description: 'what applies decisions: log (shadow mode), http, kubernetes', options: ['log', 'http', 'kubernetes'], default: 'log' }),
-    namespace: Flags.string({ description: 'for --actuator kubernetes: the namespace of the Deployments (named as the services)', default: 'sock-shop' }),
+    actuator: Flags.string({
+      description: "what applies decisions: log (shadow mode), http, kubernetes (the Deployment's scale), kubernetes-hpa-floor (the minReplicas of the Deployment's HPA, which stays)",
+      options: ['log', 'http', 'kubernetes', 'kubernetes-hpa-floor'],
+      default: 'log',
+    }),
+    namespace: Flags.string({ description: 'for --actuator kubernetes or kubernetes-hpa-floor: the namespace of the Deployments (named as the services) and their HPAs', default: 'sock-shop' }),
     'actuator-url': Flags.string({ description: 'for --actuator http: where to POST {service, replicas, decision_id}' }),
     group: Flags.string({ description: 'consumer group', default: 'sockml-scale' }),
     out: Flags.string({ description: 'also append every decision as a JSON line to this file' }),
@@ -257,6 +268,7 @@ the Kubernetes client cannot be set up).`;
         throw new InputError((e as Error).message);
       }
     }
+    if (flags.actuator === 'kubernetes-hpa-floor') return this.hpaFloorActuator(flags, config, log);
     if (flags.actuator === 'kubernetes') {
       let k: KubernetesActuator;
       try {
@@ -280,6 +292,29 @@ the Kubernetes client cannot be set up).`;
       return k;
     }
     return new LogActuator((line) => log.info(line));
+  }
+
+  /**
+   * --actuator kubernetes-hpa-floor: the HPAs are listed before anything is consumed, so a scaler that may
+   * not read them (RBAC) stops at once (exit 4) instead of failing every decision, and the log says
+   * which Deployments have one (a decision for one without is not applied).
+   */
+  private async hpaFloorActuator(flags: { namespace: string; 'allow-hpa-conflict': boolean }, config: SockmlConfig | undefined, log: Logger): Promise<Actuator> {
+    // The floor works with the HPA, so there is no conflict to allow; saying so beats ignoring the flag.
+    if (flags['allow-hpa-conflict']) throw new InputError('--allow-hpa-conflict is for --actuator kubernetes; --actuator kubernetes-hpa-floor works through the HPA');
+    let k: KubernetesHpaFloorActuator;
+    try {
+      k = new KubernetesHpaFloorActuator({ namespace: flags.namespace, deploymentFor: deploymentsFromConfig(config), onRefused: (detail) => log.warn(detail), onEventFailed: (detail) => log.warn(detail) });
+    } catch (e) {
+      if (e instanceof InputError) throw e;
+      throw new EnvironmentError(`--actuator kubernetes-hpa-floor: ${(e as Error).message}`);
+    }
+    const targets = await k.hpaTargets(true).catch((e) => {
+      throw new EnvironmentError((e as Error).message);
+    });
+    for (const t of targets) log.info(`HorizontalPodAutoscaler ${t.hpa} scales ${flags.namespace}/${t.deployment}: scale sets its minReplicas`, { hpa: t.hpa, deployment: t.deployment });
+    if (targets.length === 0) log.warn(`no HorizontalPodAutoscaler in ${flags.namespace} scales a Deployment: --actuator kubernetes-hpa-floor will apply no decision until one does`);
+    return k;
   }
 }
 

@@ -30,8 +30,11 @@ const SOCKSHOP_NS = 'sock-shop';
 /** What the Kubernetes actuator does (GET then PUT of the scale subresource); patch is tolerated. */
 const RBAC_NEEDED = ['get', 'update'];
 const RBAC_ALLOWED = ['get', 'update', 'patch'];
-/** And, to leave HPA-owned Deployments alone, list HorizontalPodAutoscalers (read-only). */
-const RBAC_HPA = { apiGroups: ['autoscaling'], resources: ['horizontalpodautoscalers'], verbs: ['list'] };
+/**
+ * And HorizontalPodAutoscalers: list, to leave HPA-owned Deployments alone (--actuator kubernetes); get and
+ * update, to set an HPA's minReplicas (--actuator kubernetes-hpa-floor). No patch, create or delete.
+ */
+const RBAC_HPA = { apiGroups: ['autoscaling'], resources: ['horizontalpodautoscalers'], verbs: ['get', 'list', 'update'] };
 /** And, to record each change as the HPA does, create Events (nothing else on them). */
 const RBAC_EVENTS = { apiGroups: [''], resources: ['events'], verbs: ['create'] };
 /** The long-running commands: each serves /metrics and /healthz on --port. */
@@ -675,7 +678,7 @@ describe('docker/k8s', () => {
     expect(problems, problems.join('\n')).toEqual([]);
   });
 
-  describe('RBAC: scale may only get and update deployments/scale, list HPAs and create Events, in the Sock Shop namespace', () => {
+  describe('RBAC: scale may only get and update deployments/scale, list, get and update HPAs and create Events, in the Sock Shop namespace', () => {
     const scaleRuns = k8sRuns.filter((r) => r.parsed.command === 'scale');
     const roles = ofKind('Role');
     const bindings = ofKind('RoleBinding');
@@ -690,7 +693,7 @@ describe('docker/k8s', () => {
       expect([...ofKind('ClusterRole'), ...ofKind('ClusterRoleBinding')].map(label)).toEqual([]);
     });
 
-    it(`exactly one Role, in ${SOCKSHOP_NS}, granting ${RBAC_NEEDED.join('/')} (patch tolerated) on apps deployments/scale, list on autoscaling horizontalpodautoscalers, create on events, and nothing else`, () => {
+    it(`exactly one Role, in ${SOCKSHOP_NS}, granting ${RBAC_NEEDED.join('/')} (patch tolerated) on apps deployments/scale, get/list/update on autoscaling horizontalpodautoscalers, create on events, and nothing else`, () => {
       expect(roles.map(label), 'Roles in docker/k8s').toHaveLength(1);
       const role = roles[0];
       expect(role.doc.metadata.namespace, `${label(role)}: namespace`).toBe(SOCKSHOP_NS);
@@ -699,7 +702,7 @@ describe('docker/k8s', () => {
       const problems: string[] = [];
       const verbs = new Set<string>();
       const hpaRules = rules.filter((r) => JSON.stringify(r.resources) === JSON.stringify(RBAC_HPA.resources));
-      if (hpaRules.length !== 1) problems.push(`${label(role)}: needs one rule granting list on horizontalpodautoscalers (scale leaves HPA-owned Deployments alone)`);
+      if (hpaRules.length !== 1) problems.push(`${label(role)}: needs one rule granting get, list and update on horizontalpodautoscalers (scale leaves HPA-owned Deployments alone, or sets their minReplicas)`);
       for (const r of hpaRules) {
         const { apiGroups, resources, verbs, ...rest } = r;
         if (JSON.stringify({ apiGroups, resources, verbs }) !== JSON.stringify(RBAC_HPA) || Object.keys(rest).length > 0) problems.push(`${label(role)}: the HPA rule must be exactly ${JSON.stringify(RBAC_HPA)}, got ${JSON.stringify(r)}`);

@@ -2,7 +2,7 @@
  * docker/k8s on a real Kubernetes control plane (etcd, kube-apiserver, kube-controller-manager from
  * scripts/kube.sh; no kubelet): the manifests apply with `kubectl apply --server-side`, the Deployment
  * controller turns them into ReplicaSets, and the RBAC they declare lets the scale ServiceAccount's own
- * token do what the Kubernetes actuator does — and nothing else. Each request below is a real request to
+ * token do what the Kubernetes actuators do — and nothing else. Each request below is a real request to
  * the API server with that token; its answer is what RBAC decided.
  */
 import * as k8s from '@kubernetes/client-node';
@@ -102,6 +102,24 @@ describe.skipIf(!kubeControlPlaneAvailable() && !process.env.CI)('docker/k8s on 
       expect(event.status, event.body).toBe(201);
     });
 
+    it("reads and replaces an HPA of sock-shop (--actuator kubernetes-hpa-floor sets its minReplicas)", async () => {
+      const admin = kube.admin().makeApiClient(k8s.AutoscalingV2Api);
+      const hpa = { metadata: { name: 'carts-floor' }, spec: { scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'carts' }, minReplicas: 1, maxReplicas: 5 } };
+      await admin.createNamespacedHorizontalPodAutoscaler({ namespace: 'sock-shop', body: hpa });
+      try {
+        const path = '/apis/autoscaling/v2/namespaces/sock-shop/horizontalpodautoscalers/carts-floor';
+        const read = await as('GET', path);
+        expect(read.status, read.body).toBe(200);
+        const got = JSON.parse(read.body);
+        // Without the resourceVersion, as above: this is about RBAC, not the HPA controller's status writes.
+        const put = await as('PUT', path, { ...got, metadata: { ...got.metadata, resourceVersion: undefined }, spec: { ...got.spec, minReplicas: 3 } });
+        expect(put.status, put.body).toBe(200);
+        expect((await admin.readNamespacedHorizontalPodAutoscaler({ name: 'carts-floor', namespace: 'sock-shop' })).spec.minReplicas).toBe(3);
+      } finally {
+        await admin.deleteNamespacedHorizontalPodAutoscaler({ name: 'carts-floor', namespace: 'sock-shop' });
+      }
+    });
+
     // Everything else is forbidden: RBAC answers 403 whether or not the object exists.
     const forbidden: [string, string, string, unknown?][] = [
       ...UNLISTED_DEPLOYMENTS.map((d): [string, string, string] => [`the scale of ${d} (not a listed service)`, 'GET', scalePath(d)]),
@@ -114,7 +132,12 @@ describe.skipIf(!kubeControlPlaneAvailable() && !process.env.CI)('docker/k8s on 
       ['pods', 'GET', '/api/v1/namespaces/sock-shop/pods'],
       ['secrets', 'GET', '/api/v1/namespaces/sock-shop/secrets'],
       ['config maps', 'GET', '/api/v1/namespaces/sock-shop/configmaps'],
-      ['reading an HPA (list only)', 'GET', '/apis/autoscaling/v2/namespaces/sock-shop/horizontalpodautoscalers/carts'],
+      ['patching an HPA (get and update only)', 'PATCH', '/apis/autoscaling/v2/namespaces/sock-shop/horizontalpodautoscalers/carts', { spec: { minReplicas: 3 } }],
+      ['deleting an HPA', 'DELETE', '/apis/autoscaling/v2/namespaces/sock-shop/horizontalpodautoscalers/carts'],
+      ['the status of an HPA (the HPA controller writes it)', 'PUT', '/apis/autoscaling/v2/namespaces/sock-shop/horizontalpodautoscalers/carts/status', { metadata: { name: 'carts' }, spec: { scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'carts' }, maxReplicas: 3 } }],
+      ['reading an HPA of another namespace', 'GET', '/apis/autoscaling/v2/namespaces/default/horizontalpodautoscalers/carts'],
+      ['updating an HPA of another namespace', 'PUT', '/apis/autoscaling/v2/namespaces/default/horizontalpodautoscalers/carts', { apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', metadata: { name: 'carts', namespace: 'default' }, spec: { scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'carts' }, minReplicas: 2, maxReplicas: 3 } }],
+      ['HPAs of every namespace', 'GET', '/apis/autoscaling/v2/horizontalpodautoscalers'],
       ['creating an HPA', 'POST', '/apis/autoscaling/v2/namespaces/sock-shop/horizontalpodautoscalers', { metadata: { name: 'x' }, spec: { scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'carts' }, maxReplicas: 3 } }],
       ['reading Events', 'GET', '/api/v1/namespaces/sock-shop/events'],
       ['the scale of a sockml Deployment (another namespace)', 'GET', scalePath('sockml-scale', 'sockml')],
