@@ -73,7 +73,9 @@ describe.skipIf(!kubeControlPlaneAvailable() && !process.env.CI)('KubernetesHpaF
     expect(await a.apply(d)).toEqual({ applied: true, detail: 'sock-shop/carts-hpa (Deployment carts): minReplicas 1 → 3' });
     expect(await minOf('carts-hpa')).toBe(3);
     await eventually('the HPA controller to scale carts to the new minimum', async () => ((await replicasOf('carts')) === 3 ? true : undefined), 20_000);
-    // What runs is what the policy starts from, not the HPA's minimum.
+    // sockml's count is the floor, not what runs: another writer (or the HPA on CPU) running 5 is not sockml's.
+    await apps.replaceNamespacedDeploymentScale({ name: 'carts', namespace: NS, body: { ...(await apps.readNamespacedDeploymentScale({ name: 'carts', namespace: NS })), spec: { replicas: 5 } } });
+    expect(await replicasOf('carts')).toBe(5);
     expect(await a.currentReplicas('carts')).toBe(3);
     expect(await floorEvents('carts-hpa')).toEqual(['HorizontalPodAutoscaler Normal SockmlFloor: New minReplicas: 3 (was 1)']);
     const hpaEvents = (await core.listNamespacedEvent({ namespace: NS, fieldSelector: 'involvedObject.name=carts-hpa,reason=SuccessfulRescale' })).items;

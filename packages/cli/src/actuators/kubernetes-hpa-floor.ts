@@ -1,6 +1,6 @@
 import * as k8s from '@kubernetes/client-node';
 import type { ActuationResult, Actuator, ScalingDecision } from '@sockml/core';
-import { apiMessage, checkNamespace, COMPONENT, CONFLICT_ATTEMPTS, defaultKubeConfig, HpaIndex, type HpaTarget, httpCode, readDeploymentReplicas, why, writeEvent } from './kubernetes-common.js';
+import { apiMessage, checkNamespace, COMPONENT, CONFLICT_ATTEMPTS, defaultKubeConfig, HpaIndex, type HpaTarget, httpCode, why, writeEvent } from './kubernetes-common.js';
 
 export interface KubernetesHpaFloorActuatorOptions {
   namespace: string;
@@ -31,14 +31,13 @@ export interface KubernetesHpaFloorActuatorOptions {
  *
  * Read, then replace with the read resourceVersion, so a concurrent writer (the HPA controller's status
  * updates, kubectl, another scaler) makes the write fail with 409; it is then read and judged again.
- * RBAC: list, get and update horizontalpodautoscalers, get deployments/scale (currentReplicas), create
- * events, in one namespace (docker/k8s/10-rbac.yaml). NO_ACTION decisions, and decisions whose target
+ * RBAC: list, get and update horizontalpodautoscalers, create events, in one namespace
+ * (docker/k8s/10-rbac.yaml). NO_ACTION decisions, and decisions whose target
  * (clamped to [1, maxReplicas]: the API server refuses a minimum above the maximum) is the current
  * minReplicas, change nothing.
  */
 export class KubernetesHpaFloorActuator implements Actuator {
   readonly name = 'kubernetes-hpa-floor';
-  private readonly apps: k8s.AppsV1Api;
   private readonly autoscaling: k8s.AutoscalingV2Api;
   private readonly core: k8s.CoreV1Api;
   private readonly deploymentFor: (service: string) => string;
@@ -47,7 +46,6 @@ export class KubernetesHpaFloorActuator implements Actuator {
   constructor(private readonly options: KubernetesHpaFloorActuatorOptions) {
     checkNamespace(options.namespace);
     const kc = options.kubeConfig ?? defaultKubeConfig();
-    this.apps = kc.makeApiClient(k8s.AppsV1Api);
     this.autoscaling = kc.makeApiClient(k8s.AutoscalingV2Api);
     this.core = kc.makeApiClient(k8s.CoreV1Api);
     this.deploymentFor = options.deploymentFor ?? ((s) => s);
@@ -60,11 +58,21 @@ export class KubernetesHpaFloorActuator implements Actuator {
   }
 
   /**
-   * What the Deployment runs (its spec.replicas, which the HPA sets), not the HPA's minReplicas: the
-   * policy starts from what the cluster runs, as with --actuator kubernetes.
+   * sockml's own count: the HPA's minReplicas (the floor it set, or the HPA's own minimum), not what the
+   * Deployment runs. What runs above the floor is the HPA's; a policy that started from it would take
+   * the HPA's scale-ups for its own, and no longer decide as the lab and `sockml replay` do. Null when the
+   * Deployment has no HPA (the policy starts from its minimum).
    */
-  currentReplicas(service: string): Promise<number | null> {
-    return readDeploymentReplicas(this.apps, this.options.namespace, this.deploymentFor(service));
+  async currentReplicas(service: string): Promise<number | null> {
+    const name = await this.hpaOf(this.deploymentFor(service));
+    if (name === undefined) return null;
+    try {
+      const hpa = await this.autoscaling.readNamespacedHorizontalPodAutoscaler({ name, namespace: this.options.namespace });
+      return hpa.spec?.minReplicas ?? 1;
+    } catch (e) {
+      if (httpCode(e) === 404) return null;
+      throw this.floorError(name, e);
+    }
   }
 
   /** The HPA of the Deployment; a miss in a cached list is read again, so an HPA created since is found. */
@@ -112,9 +120,8 @@ export class KubernetesHpaFloorActuator implements Actuator {
       const clamped = target === d.targetReplicas ? '' : ` (${d.targetReplicas} clamped to ${target === max ? `the HPA's maxReplicas ${max}` : 'the least minReplicas, 1'})`;
       const where = `${namespace}/${name} (Deployment ${deployment})`;
       if (target === current) return { applied: false, detail: `${where} already has minReplicas ${current}${clamped}` };
-      // The policy's count can lag (it starts from what the Deployment runs, the HPA's own scale-ups
-      // included; another writer moved the floor): never let a SCALE_UP lower the floor, or a
-      // SCALE_DOWN raise it.
+      // The policy's count can lag (another writer moved the floor): never let a SCALE_UP lower the
+      // floor, or a SCALE_DOWN raise it.
       if ((d.decision === 'SCALE_UP') !== target > current) {
         return { applied: false, detail: `${where} has minReplicas ${current}: ${d.decision} to ${target}${clamped} would go the other way, not applied` };
       }

@@ -2,3 +2,4 @@ export * from './scaling-policy.js';
 export * from './policies/step.js';
 export * from './registry.js';
 export * from './policies/hybrid.js';
+export * from './replica-floor.js';

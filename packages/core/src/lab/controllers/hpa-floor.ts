@@ -1,23 +1,26 @@
+import { ReplicaFloor } from '../../policy/replica-floor.js';
 import type { LabCluster } from '../lab-cluster.js';
 import type { LabController, LabScalingAction } from '../lab-controller.js';
 
 /**
- * sockml over an HPA that stays: each service runs the larger of the HPA's count and sockml's, as when
- * sockml raises the HPA's minReplicas instead of writing the Deployment's scale (the shape of AWS
- * predictive scaling: the forecast scales out, a reactive policy stays as the floor). The HPA keeps its
+ * sockml over an HPA that stays (ReplicaFloor): each service runs the larger of the HPA's count and
+ * sockml's, as when sockml raises the HPA's minReplicas instead of writing the Deployment's scale (the
+ * shape of AWS predictive scaling: the forecast scales out, a reactive policy stays as the floor). The HPA keeps its
  * own cadence (15 s, CPU since its last sync) and sees every replica, sockml's included, as current;
  * sockml's policy keeps its own count, so its decisions are those `sockml replay` takes from the run's
  * metrics CSV.
  */
 export class HpaFloorController implements LabController {
-  private readonly wanted = { hpa: new Map<string, number>(), sockml: new Map<string, number>() };
+  private readonly floor: ReplicaFloor;
 
   constructor(
     private readonly hpa: LabController,
     private readonly sockml: LabController,
     /** What every service runs before either has asked for anything. */
-    private readonly initialReplicas: number,
-  ) {}
+    initialReplicas: number,
+  ) {
+    this.floor = new ReplicaFloor(initialReplicas);
+  }
 
   nextAtMs(): number {
     return Math.min(this.hpa.nextAtMs(), this.sockml.nextAtMs());
@@ -33,8 +36,7 @@ export class HpaFloorController implements LabController {
       const asked = new Set<string>();
       view.setReplicas = (service: string, replicas: number, atMs: number) => {
         asked.add(service);
-        this.wanted[who].set(service, replicas);
-        const to = Math.max(this.wanted.hpa.get(service) ?? this.initialReplicas, this.wanted.sockml.get(service) ?? this.initialReplicas);
+        const to = this.floor.ask(who, service, replicas);
         const from = cluster.replicas(atMs)[service].asked;
         if (to !== from) {
           cluster.setReplicas(service, to, atMs);
@@ -42,11 +44,9 @@ export class HpaFloorController implements LabController {
         }
       };
       await controller.fire(nowMs, view);
-      // An HPA sync that changes nothing wants what runs now (its stabilised count): sockml lowering its
-      // floor does not take replicas the HPA's own scale-down window still keeps.
       if (who === 'hpa') {
         const now = cluster.replicas(nowMs);
-        for (const s of cluster.services) if (!asked.has(s)) this.wanted.hpa.set(s, now[s].asked);
+        for (const s of cluster.services) if (!asked.has(s)) this.floor.hpaHolds(s, now[s].asked);
       }
     }
     return actions;
