@@ -120,6 +120,7 @@ rejects, an --out that cannot be written or that another collect is writing), 4 
       throw new InputError(`--host/--port: cannot listen on ${flags.host}:${flags.port} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
     });
     log.info(`collect: /metrics and /healthz on ${flags.host}:${ops.port}`, { port: ops.port });
+    log.info(`collect: a poll every ${intervalMs / 1000} s, rates over the last ${rateWindowMs / 1000} s`, { intervalMs, rateWindowMs });
     if (flags.kafka) {
       const { kafka: kafkaFlag } = flags;
       const connect = async () => {

@@ -71,30 +71,63 @@ describe.skipIf(!prometheusAvailable() && !process.env.CI)('sockml experiment ru
     // durations compressed 3×: the hybrid policy's 30 s lead is 10 s, its 5 m scale-down window 100 s).
     expect(result.policy.name).toBe('hybrid');
     expect(result.policy.settings).toMatchObject({ leadMs: 10_000, scaleDownWindowMs: 100_000 });
-    const policy = Object.entries(result.policy.settings as Record<string, number>).flatMap(([k, v]) => ['--policy-set', `${k}=${v}`]);
-    const replayOut = join(dir, 'replay.csv');
-    const rep = await sockml(['replay', join(dir, 'metrics.csv'), '--poll-interval', '5s', '--policy', result.policy.name, ...policy, '--out', replayOut]);
-    expect(rep.code, rep.stderr).toBe(0);
-    const offline = parseCsvSync(readFileSync(replayOut, 'utf8'), { columns: true }) as Record<string, string>[];
-    const byKey = new Map(live.map((d) => [`${Date.parse(d.timestamp)}|${d.service}`, d]));
-    // collect may have recorded one last poll that it had no time to publish before it was stopped.
-    const lastPoll = Math.max(...offline.map((o) => Date.parse(o.timestamp)));
-    // A decision the scaler took at window close without every vote (degraded: a voter was slow on this
-    // busy machine) may differ from replay's, which always has all three; it is counted, not compared.
-    let compared = 0;
-    let degraded = 0;
-    for (const o of offline) {
-      const d = byKey.get(`${Date.parse(o.timestamp)}|${o.service}`);
-      if (!d && Date.parse(o.timestamp) === lastPoll) continue;
-      expect(d, `no live decision for ${o.service} at ${o.timestamp}`).toBeDefined();
-      if (d.degraded) {
-        degraded++;
-        continue;
-      }
-      expect([d.decision, d.target_replicas], `${o.service} ${o.timestamp}`).toEqual([o.decision, Number(o.target_replicas)]);
-      compared++;
-    }
-    expect(compared + degraded).toBe(live.length);
-    expect(degraded).toBeLessThan(live.length / 10);
+    await expectReplayTakesTheLiveDecisions(dir, result.policy);
+  }, 300_000);
+
+  it('--hpa-floor: an HPA at 80 % runs under sockml (the emulator runs the larger count), and replay still takes every decision sockml took', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'sockml-exprun-floor-'));
+    const run = startSockml(
+      [
+        'experiment', 'run', '--pattern', 'step', '--condition', 'proactive', '--duration', '2m', '--interval', '15s', '--time-scale', '3',
+        '--peak-rps', '200', '--settle', '3s', '--sim-port', String(simPort), '--prometheus', prom.url, '--kafka', kafka.brokers.join(','), '--out', out, '--json',
+        '--hpa-floor', '80', '--rate-window', '15s', '--policy-set', 'targetUtilizationPct=130', '--policy-set', 'leadMs=0',
+      ],
+      { timeoutMs: 240_000 },
+    );
+    const r = await run.done;
+    expect(r.code, r.stderr).toBe(0);
+    const result = JSON.parse(r.stdout);
+    expect([result.hpaFloorPct, result.rateWindow]).toEqual([80, '15s']);
+    // The floor's HPA acted (its own log lines), and the emulator ran more than one front-end replica.
+    expect(r.stderr).toMatch(/HPA \(floor\) front-end 1 → [2-9]/);
+    const snapshots = parseSnapshotJsonl(readFileSync(join(out, 'proactive_step_run01.jsonl'), 'utf8'), 'proactive_step_run01.jsonl');
+    expect(Math.max(...snapshots.map((s) => s.services['front-end'].replicas ?? 0))).toBeGreaterThan(1);
+    // collect rated over 15 s of experiment time: 5 s of wall time at --time-scale 3.
+    expect(readFileSync(join(out, 'proactive_step_run01.d', 'collect.log'), 'utf8')).toMatch(/a poll every 5 s, rates over the last 5 s/);
+    await expectReplayTakesTheLiveDecisions(join(out, 'proactive_step_run01.d'), result.policy);
   }, 300_000);
 });
+
+/**
+ * Offline: replay of the run's own polls (5 s apart), with the run's policy as --json reports it (its
+ * durations compressed 3×), takes every decision the live scaler took.
+ */
+async function expectReplayTakesTheLiveDecisions(dir: string, runPolicy: { name: string; settings: Record<string, number> }) {
+  const live = jsonLines(join(dir, 'decisions.ndjson'));
+  const policy = Object.entries(runPolicy.settings as Record<string, number>).flatMap(([k, v]) => ['--policy-set', `${k}=${v}`]);
+  const replayOut = join(dir, 'replay.csv');
+  const rep = await sockml(['replay', join(dir, 'metrics.csv'), '--poll-interval', '5s', '--policy', runPolicy.name, ...policy, '--out', replayOut]);
+  expect(rep.code, rep.stderr).toBe(0);
+  const offline = parseCsvSync(readFileSync(replayOut, 'utf8'), { columns: true }) as Record<string, string>[];
+  const byKey = new Map(live.map((d) => [`${Date.parse(d.timestamp)}|${d.service}`, d]));
+  // collect may have recorded one last poll that it had no time to publish before it was stopped.
+  const lastPoll = Math.max(...offline.map((o) => Date.parse(o.timestamp)));
+  // A decision the scaler took at window close without every vote (degraded: a voter was slow on this
+  // busy machine) may differ from replay's, which always has all three; it is counted, not compared.
+  let compared = 0;
+  let degraded = 0;
+  for (const o of offline) {
+    const d = byKey.get(`${Date.parse(o.timestamp)}|${o.service}`);
+    if (!d && Date.parse(o.timestamp) === lastPoll) continue;
+    expect(d, `no live decision for ${o.service} at ${o.timestamp}`).toBeDefined();
+    if (d.degraded) {
+      degraded++;
+      continue;
+    }
+    expect([d.decision, d.target_replicas], `${o.service} ${o.timestamp}`).toEqual([o.decision, Number(o.target_replicas)]);
+    compared++;
+  }
+  expect(compared + degraded).toBe(live.length);
+  expect(degraded).toBeLessThan(live.length / 10);
+}
+

@@ -56,6 +56,18 @@ describe('sockml experiment run: bad input (exit 2)', () => {
     expect(r.code, r.stderr).toBe(2);
     expect(r.stderr).toMatch(err);
   });
+  it.each([
+    { args: ['--condition', 'static', '--hpa-floor', '80'], err: /--hpa-floor puts an HPA under sockml: it needs --condition proactive/ },
+    {
+      args: ['--condition', 'proactive', '--hpa-floor', '80', '--target', 'http://127.0.0.1:8080', '--prometheus', 'http://127.0.0.1:9090', '--actuator', 'kubernetes'],
+      err: /--hpa-floor runs on --target sim; on a cluster keep its HPAs and run sockml scale --actuator kubernetes-hpa-floor/,
+    },
+    { args: ['--condition', 'proactive', '--rate-window', 'soon'], err: /--rate-window/ },
+  ])('--hpa-floor and --rate-window: $args', async ({ args, err }) => {
+    const r = await sockml(['experiment', 'run', '--pattern', 'step', ...args]);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toMatch(err);
+  });
   it("refuses --reactive cluster beside conditions the cluster's HPAs would also scale", async () => {
     const r = await sockml(['experiment', 'run', '--pattern', 'step', '--condition', 'reactive,static', '--reactive', 'cluster', '--target', 'http://127.0.0.1:8080', '--prometheus', 'http://127.0.0.1:9090', '--actuator', 'kubernetes']);
     expect(r.code).toBe(2);

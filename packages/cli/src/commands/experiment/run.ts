@@ -11,6 +11,7 @@ import { writeFileAtomic } from '../../lib/output-file.js';
 import { compressPolicy, policyArgs, policyFlags, policySpecFromFlags } from '../../lib/policy-flags.js';
 import { defaultModelsDir } from '../../lib/paths.js';
 import { parseBrokers } from '../../live/kafka.js';
+import { FloorGateway } from '../../experiments/run/floor-gateway.js';
 import { pipelineModels, startProactivePipeline } from '../../experiments/run/proactive-pipeline.js';
 import { preparePipelineTopics, waitForPrometheusScrape } from '../../experiments/run/preflight.js';
 import type { ExperimentTarget } from '../../experiments/run/experiment-target.js';
@@ -60,6 +61,9 @@ Conditions:
              127.0.0.1:--sim-port every 1–5 s (docs/EXPERIMENTS.md has the scrape job). Each run gets fresh
              consumer groups and a fresh scaler; each process's log, collect's polls (metrics.csv, for sockml
              replay) and the scaler's decisions (decisions.ndjson) are kept in <out>/<run>.d/.
+             --hpa-floor PCT (sim): the HPA algorithm at PCT % runs too, and the emulator runs the larger of
+             its count and sockml's, as a cluster does when sockml raises an HPA's minReplicas (on a
+             cluster: scale --actuator kubernetes-hpa-floor). --rate-window sets collect's rate() window.
 With several conditions and --repeat, the order is counterbalanced: A B, B A, A B … (each condition holds
 each position equally often, so a drift over the session cancels out).
 
@@ -121,6 +125,8 @@ existing output file, an --out that cannot be created or written), 4 Kafka or Pr
     'peak-rps': Flags.integer({ description: `the pattern’s highest request rate (emulator front-end: 150 rps per replica) [default: ${DEFAULT_PEAK_RPS}; with --pattern trace, the trace's own rates]`, min: 1 }),
     slo: Flags.string({ description: 'p95 SLO in ms for slo_violated', default: '35.68' }),
     'hpa-target': Flags.integer({ description: 'reactive: target CPU utilisation, % of the request', default: 70, min: 1 }),
+    'hpa-floor': Flags.integer({ description: "proactive, --target sim: an HPA at this target CPU % runs beside sockml and the emulator runs the larger count (sockml raising the HPA's minReplicas; on a cluster: scale --actuator kubernetes-hpa-floor) [default: none, sockml alone]", min: 1 }),
+    'rate-window': Flags.string({ description: "proactive: rate() window of collect's queries, in experiment time [default: two --interval]" }),
     reactive: Flags.string({ description: "reactive: who scales — 'builtin' (sockml's HPA controller) or 'cluster' (the cluster's own HPAs; URL targets)", options: ['builtin', 'cluster'], default: 'builtin' }),
     settle: Flags.string({ description: 'wait after the replica reset before the load, in experiment time', default: '20s' }),
     'max-in-flight': Flags.integer({ description: 'open model: most requests in flight at once', default: 2000, min: 1 }),
@@ -174,6 +180,9 @@ existing output file, an --out that cannot be created or written), 4 Kafka or Pr
         throw new InputError(`--reactive cluster runs with the cluster's HPAs in place, which would also scale the ${conditions.filter((c) => c !== 'reactive').join(' and ')} runs: run those in another invocation, without the HPAs`);
       }
     }
+    if (flags['hpa-floor'] !== undefined && !proactive) throw new InputError('--hpa-floor puts an HPA under sockml: it needs --condition proactive');
+    if (flags['hpa-floor'] !== undefined && !onSim) throw new InputError('--hpa-floor runs on --target sim; on a cluster keep its HPAs and run sockml scale --actuator kubernetes-hpa-floor');
+    const rateWindowMs = flags['rate-window'] === undefined ? undefined : durationFlag('rate-window', flags['rate-window']);
     let brokers: string[] = [];
     const modelsDir = flags.models ?? defaultModelsDir();
     const policy = policySpecFromFlags(flags, { sloMs });
@@ -215,6 +224,7 @@ existing output file, an --out that cannot be created or written), 4 Kafka or Pr
     let target: ExperimentTarget;
     let actuatorArgs: string[];
     let collectArgs: string[] = [];
+    let gateway: FloorGateway | undefined;
     if (onSim) {
       let sim: SimTarget;
       try {
@@ -224,6 +234,10 @@ existing output file, an --out that cannot be created or written), 4 Kafka or Pr
       }
       target = sim;
       actuatorArgs = ['--actuator', 'http', '--actuator-url', new URL('/admin/replicas', sim.url).toString()];
+      if (flags['hpa-floor'] !== undefined) {
+        gateway = await FloorGateway.start(sim, services);
+        actuatorArgs = ['--actuator', 'http', '--actuator-url', gateway.url];
+      }
     } else {
       let actuator;
       try {
@@ -284,6 +298,7 @@ existing output file, an --out that cannot be created or written), 4 Kafka or Pr
           settleMs: settleMs / timeScale,
           hpa: { targetUtilizationPct: flags['hpa-target'], maxReplicas: flags['max-replicas'] },
           reactiveBy: flags.reactive as 'builtin' | 'cluster',
+          ...(gateway ? { hpaFloor: { hpa: { targetUtilizationPct: flags['hpa-floor'], maxReplicas: flags['max-replicas'] }, gateway } } : {}),
           seed: flags.seed,
           maxInFlight: flags['max-in-flight'],
           startProactive: proactive
@@ -298,6 +313,7 @@ existing output file, an --out that cannot be created or written), 4 Kafka or Pr
                   modelsDir,
                   strategy: flags.strategy,
                   pollIntervalMs: wallIntervalMs,
+                  ...(rateWindowMs !== undefined ? { rateWindowMs: rateWindowMs / timeScale } : {}),
                   sloMs,
                   policyArgs: policyArgs(compressPolicy(policy, timeScale)),
                   runTag: `${Date.now().toString(36)}-${r.condition}-${r.runId}`,
@@ -325,6 +341,7 @@ existing output file, an --out that cannot be created or written), 4 Kafka or Pr
     } finally {
       process.removeListener('SIGINT', onSignal);
       process.removeListener('SIGTERM', onSignal);
+      await gateway?.stop();
       await target.stop();
     }
     const unanswered = target instanceof PrometheusTarget ? target.failedIntervals : 0;
@@ -343,6 +360,9 @@ existing output file, an --out that cannot be created or written), 4 Kafka or Pr
       unansweredIntervals: unanswered,
       /** Proactive runs: the scaler's policy as it ran (durations in wall-clock time: what `replay` of a run's metrics.csv needs). */
       policy: proactive ? compressPolicy(policy, timeScale) : null,
+      /** Proactive: the HPA's target under sockml (--hpa-floor), and collect's rate window in experiment time. */
+      hpaFloorPct: flags['hpa-floor'] ?? null,
+      rateWindow: proactive ? (flags['rate-window'] ?? `${(2 * intervalMs) / 1000}s`) : null,
       runs,
     };
   }

@@ -38,6 +38,8 @@ export interface ProactivePipelineOptions {
   strategy: string;
   /** Wall-clock poll interval of collect, ms. */
   pollIntervalMs: number;
+  /** collect's --rate-window, wall ms [default: two polls]. */
+  rateWindowMs?: number;
   /** p95 SLO, ms: collect labels the run's metrics.csv with it (future-only, as always). */
   sloMs: number;
   /** `scale`'s policy flags (policyArgs), its durations already in wall-clock time (divided by the time scale). */
@@ -154,7 +156,7 @@ export async function startProactivePipeline(o: ProactivePipelineOptions): Promi
         '--kafka', o.kafka,
         '--models', o.modelsDir,
         '--interval', ms(o.pollIntervalMs),
-        '--rate-window', ms(2 * o.pollIntervalMs),
+        '--rate-window', ms(o.rateWindowMs ?? 2 * o.pollIntervalMs),
         '--timeout', ms(Math.max(1000, o.pollIntervalMs * 0.8)),
         // The same polls as a labelled CSV: `sockml replay` re-runs the run's decisions offline from it.
         '--out', join(o.logDir, 'metrics.csv'),

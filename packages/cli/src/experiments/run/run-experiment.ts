@@ -15,6 +15,7 @@
 import { DEFAULT_JOURNEY, journeyRequests, ReactiveLoop, SnapshotRecorder, type HpaOptions, type IntervalObservation, type LoadPattern, type RunCondition, type TimelineRow } from '@sockml/core';
 import { BuiltinEngine } from '../../load/builtin.js';
 import { sleep, type ExperimentTarget } from './experiment-target.js';
+import type { FloorGateway } from './floor-gateway.js';
 import type { ProactivePipeline } from './proactive-pipeline.js';
 
 export interface RunOptions {
@@ -35,6 +36,11 @@ export interface RunOptions {
   reactiveBy?: 'builtin' | 'cluster';
   seed: number;
   maxInFlight: number;
+  /**
+   * Proactive only: an HPA with these options runs beside sockml, and the target runs the larger of its
+   * count and sockml's; both ask through the gateway (sockml's scaler POSTs to gateway.url).
+   */
+  hpaFloor?: { hpa: Partial<HpaOptions>; gateway: FloorGateway };
   /** The proactive condition's pipeline, started for this run (before the replica reset). */
   startProactive?: () => Promise<ProactivePipeline>;
   signal?: AbortSignal;
@@ -67,6 +73,8 @@ async function runWith(o: RunOptions, log: (line: string) => void, pipeline: Pro
   // the initial replicas, and the target settles before the load starts.
   if (!(await o.target.waitUntilIdle(60_000, o.signal))) log('  warning: the target was still answering requests after 60 s; starting anyway');
   for (const s of o.services) await o.target.setReplicas(s, o.initialReplicas);
+  const floor = o.condition === 'proactive' ? o.hpaFloor : undefined;
+  floor?.gateway.reset(o.initialReplicas);
   await sleep(o.settleMs, o.signal);
 
   const recorder = new SnapshotRecorder({ runId: o.runId, condition: o.condition, pattern: o.pattern.name, sloMs: o.sloMs });
@@ -82,11 +90,13 @@ async function runWith(o: RunOptions, log: (line: string) => void, pipeline: Pro
   const stop = new AbortController();
   o.signal?.addEventListener('abort', () => stop.abort(), { once: true });
 
-  // The reactive loop: every (sync period / time scale) of wall time, on the experiment clock.
+  // The reactive loop: every (sync period / time scale) of wall time, on the experiment clock. With
+  // --hpa-floor it runs in the proactive condition too, as the floor under sockml.
   let reactive: Promise<void> = Promise.resolve();
-  if (o.condition === 'reactive' && (o.reactiveBy ?? 'builtin') === 'builtin') {
-    const loop = new ReactiveLoop(o.services, o.hpa);
-    const syncWallMs = (o.hpa.syncPeriodMs ?? 15_000) / o.timeScale;
+  if ((o.condition === 'reactive' && (o.reactiveBy ?? 'builtin') === 'builtin') || floor) {
+    const hpa = floor ? floor.hpa : o.hpa;
+    const loop = new ReactiveLoop(o.services, hpa);
+    const syncWallMs = (hpa.syncPeriodMs ?? 15_000) / o.timeScale;
     reactive = (async () => {
       const observer = await o.target.observer(elapsed);
       while (!stop.signal.aborted) {
@@ -94,12 +104,16 @@ async function runWith(o: RunOptions, log: (line: string) => void, pipeline: Pro
         if (stop.signal.aborted) break;
         const { services: seen, toMs } = await observer.next();
         const input = Object.fromEntries(Object.entries(seen).map(([s, v]) => [s, v.desiredReplicas === null ? undefined : { replicas: v.desiredReplicas, readyReplicas: v.replicas ?? 0, cpuPct: v.cpuPct }]));
+        const acted = new Set<string>();
         for (const a of loop.step(toMs * o.timeScale, input)) {
-          await o.target.setReplicas(a.service, a.to);
-          scalingActions.push({ atMs: toMs, service: a.service, from: a.from, to: a.to });
-          maxReplicas[a.service] = Math.max(maxReplicas[a.service] ?? 0, a.to);
-          log(`  ${(toMs / 1000).toFixed(1)} s: HPA ${a.service} ${a.from} → ${a.to} (${a.decision.reason})`);
+          acted.add(a.service);
+          const to = floor ? await floor.gateway.askHpa(a.service, a.to) : (await o.target.setReplicas(a.service, a.to), a.to);
+          if (to !== a.from) scalingActions.push({ atMs: toMs, service: a.service, from: a.from, to });
+          maxReplicas[a.service] = Math.max(maxReplicas[a.service] ?? 0, to);
+          log(`  ${(toMs / 1000).toFixed(1)} s: HPA${floor ? ' (floor)' : ''} ${a.service} ${a.from} → ${a.to} (${a.decision.reason})${to !== a.to ? `, runs ${to} (sockml's count)` : ''}`);
         }
+        // An HPA sync that changed nothing wants what runs (its stabilised count).
+        if (floor) for (const [s, v] of Object.entries(seen)) if (!acted.has(s) && v.desiredReplicas !== null) floor.gateway.hpaHolds(s, v.desiredReplicas);
       }
     })();
   }
