@@ -4,7 +4,10 @@
 # 70 %) vs static, step and ramp, 5 runs per condition, interleaved. 10 minutes of experiment time per run,
 # compressed 5× (2 wall minutes). Also the fidelity runs: step at --time-scale 1 (real time).
 #
-#   bash experiments/2026-12-04-realtime/run.sh confirm|fidelity   (results in $OUT, default /tmp/realtime)
+# And the floor runs (2026-12-05): sockml over an HPA at 82 % (--hpa-floor, the lab's chosen setting)
+# against the HPA at 70 %, step and ramp, 5 runs per condition, interleaved, the same seed and load.
+#
+#   bash experiments/2026-12-04-realtime/run.sh confirm|fidelity|floor   (results in $OUT, default /tmp/realtime)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 HERE=experiments/2026-12-04-realtime
@@ -25,6 +28,13 @@ case "${1:-confirm}" in
       sockml experiment run --pattern "$p" --condition proactive,reactive,static --repeat 5 --time-scale 5 --seed 3000 "${COMMON[@]}" --out "$OUT/confirm/$p" --json > "$OUT/confirm-$p.json"
     done
     for p in step ramp; do sockml experiment analyze "$OUT/confirm/$p" --json > "$OUT/confirm-$p-analysis.json"; done
+    ;;
+  floor)
+    for p in step ramp; do
+      sockml experiment run --pattern "$p" --condition proactive,reactive --repeat 5 --time-scale 5 --seed 3000 "${COMMON[@]}" \
+        --hpa-floor 82 --rate-window 30s --policy-set targetUtilizationPct=130 --policy-set leadMs=0 --out "$OUT/floor/$p" --json > "$OUT/floor-$p.json"
+    done
+    for p in step ramp; do sockml experiment analyze "$OUT/floor/$p" --json > "$OUT/floor-$p-analysis.json"; done
     ;;
   fidelity)
     sockml experiment run --pattern step --condition proactive --repeat 2 --time-scale 1 --seed 1000 "${COMMON[@]}" --out "$OUT/fidelity" --json > "$OUT/fidelity-proactive.json"

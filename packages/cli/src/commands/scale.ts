@@ -56,7 +56,8 @@ never applied twice.
 Malformed votes go to model-votes.dlq and are counted.
 
 Each service's replica count starts from what the target runs (--initial-replicas actuator: http GETs
---actuator-url, kubernetes and kubernetes-hpa-floor read the Deployment's scale subresource), read at its first vote; that service's decisions
+--actuator-url, kubernetes reads the Deployment's scale subresource, kubernetes-hpa-floor the HPA's
+minReplicas: sockml's own count, what runs above it being the HPA's), read at its first vote; that service's decisions
 wait for the read (the services' reads run together, and no further votes are fetched until they are
 over; an http read gives up after 5 s). A target running more than --max-replicas or fewer
 than --min-replicas is brought to that bound by the service's first decision (a SCALE_DOWN to the max or
