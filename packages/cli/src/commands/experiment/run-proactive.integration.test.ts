@@ -88,8 +88,11 @@ describe.skipIf(!prometheusAvailable() && !process.env.CI)('sockml experiment ru
     expect(r.code, r.stderr).toBe(0);
     const result = JSON.parse(r.stdout);
     expect([result.hpaFloorPct, result.rateWindow]).toEqual([80, '15s']);
-    // The floor's HPA acted (its own log lines), and the emulator ran more than one front-end replica.
-    expect(r.stderr).toMatch(/HPA \(floor\) front-end 1 → [2-9]/);
+    // The floor's HPA acted (its own log lines), and the emulator ran more than one front-end replica. Which
+    // of the two moves front-end first is a race on this busy machine (sockml may already have it at 4 when
+    // the HPA's first sync sees the load), so the HPA's line is matched from any count, upwards.
+    const hpaUps = [...r.stderr.matchAll(/HPA \(floor\) front-end (\d+) → (\d+)/g)].map((m) => [Number(m[1]), Number(m[2])]);
+    expect(hpaUps.some(([from, to]) => to > from), r.stderr).toBe(true);
     const snapshots = parseSnapshotJsonl(readFileSync(join(out, 'proactive_step_run01.jsonl'), 'utf8'), 'proactive_step_run01.jsonl');
     expect(Math.max(...snapshots.map((s) => s.services['front-end'].replicas ?? 0))).toBeGreaterThan(1);
     // collect rated over 15 s of experiment time: 5 s of wall time at --time-scale 3.
