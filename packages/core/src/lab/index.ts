@@ -5,5 +5,6 @@ export * from './controllers/static.js';
 export * from './controllers/reactive.js';
 export * from './controllers/proactive.js';
 export * from './controllers/hpa-floor.js';
+export * from './controllers/scheduled.js';
 export * from './lab-run.js';
 export * from './lab-summary.js';

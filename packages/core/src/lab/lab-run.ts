@@ -37,6 +37,11 @@ export interface LabRunOptions {
   proactive?: Omit<ProactiveControllerOptions, 'runId' | 'epochMs' | 'initialReplicas'>;
   emulator?: Partial<Omit<EmulatorOptions, 'seed' | 'timeScale' | 'initialReplicas'>>;
   journey?: JourneyOptions;
+  /**
+   * Who scales, instead of the condition's own controller (a fresh one per run): for yardsticks such as
+   * a ScheduledController replaying another run's actions earlier. The snapshots still say `condition`.
+   */
+  controller?: LabController;
 }
 
 export interface LabRunResult {
@@ -72,7 +77,8 @@ export async function runLab(o: LabRunOptions): Promise<LabRunResult> {
 
   let controller: LabController;
   let proactive: ProactiveController | undefined;
-  if (o.condition === 'static') controller = new StaticController();
+  if (o.controller) controller = o.controller;
+  else if (o.condition === 'static') controller = new StaticController();
   else if (o.condition === 'reactive') controller = new ReactiveController(services, o.hpa);
   else {
     if (!o.proactive) throw new Error('the proactive condition needs its decision path (models, strategy, policy)');
