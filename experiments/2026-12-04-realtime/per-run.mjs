@@ -1,0 +1,32 @@
+#!/usr/bin/env node
+// Per-run numbers of a real-time experiment directory, counted as the lab counts them (summarizeLab):
+// violating (service, interval) snapshots and replica-seconds (30 s of experiment time per snapshot) per run
+// and condition, and each condition against the reactive baseline, Mann–Whitney over runs and Wilcoxon
+// paired by run id (runs with the same id had the same arrivals).
+//
+//   node experiments/2026-12-04-realtime/per-run.mjs DIR [--json]
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseSnapshotJsonl, summarizeLab } from '@sockml/core';
+
+const [dir, ...rest] = process.argv.slice(2);
+if (!dir) {
+  console.error('usage: per-run.mjs DIR [--json]');
+  process.exit(2);
+}
+const snapshots = readdirSync(dir)
+  .filter((f) => f.endsWith('.jsonl'))
+  .sort()
+  .flatMap((f) => parseSnapshotJsonl(readFileSync(join(dir, f), 'utf8'), join(dir, f)));
+const s = summarizeLab(snapshots, { sloMs: 35.68, intervalSeconds: 30 });
+if (rest.includes('--json')) {
+  console.log(JSON.stringify(s, null, 2));
+} else {
+  for (const [c, v] of Object.entries(s.conditions)) {
+    console.log(`${c}: violating ${v.perRun.map((r) => r.violating).join(', ')} (mean ${v.violatingSnapshotsPerRun.toFixed(1)}); replica-s per run ${v.replicaSecondsPerRun.toFixed(0)}`);
+  }
+  for (const c of s.comparisons) {
+    const p = (x) => (x ? x.p.toFixed(3) : '–');
+    console.log(`${c.condition} vs ${c.baseline}: violations × ${c.violationRatio?.toFixed(2)}, replica-s × ${c.replicaSecondsRatio?.toFixed(2)}, Mann–Whitney p ${p(c.mannWhitney)}, paired Wilcoxon p ${p(c.wilcoxon)}`);
+  }
+}
