@@ -8,6 +8,7 @@
 // on the sets of docs/EXPERIMENTS.md with the settings of experiments/lab-sets.sh. Nothing is chosen with it.
 //
 //   node experiments/2026-12-05-lag-bound/bound.mjs [tuning|evaluation] [--runs N] [--json]
+//   node experiments/2026-12-05-lag-bound/bound.mjs --table results/evaluation.json   # the table of saved results
 //
 // Needs the built core (pnpm -r run build). Checks itself: its HPA runs must give the same per-run
 // numbers as the committed lab.json of experiments/2026-12-05-hpa-floor for the same set.
@@ -18,13 +19,31 @@ import { loadPattern, parseSnapshotJsonl, parseTrace, runLab, ScheduledControlle
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const args = process.argv.slice(2);
+
+function printTable({ set, seed, repeat, hpaTargetsPct, leadsS, rows }) {
+  const f = (x) => (x === null ? '–' : x.toFixed(2));
+  console.log(`The HPA replayed L seconds early (${set} set, seed ${seed}, ${repeat} runs per load): violating snapshots × / replica-seconds ×, against the HPA at 70 % on time\n`);
+  console.log(`| load | HPA | ${leadsS.map((l) => (l === 0 ? 'on time' : `L = ${l} s`)).join(' | ')} |`);
+  console.log(`|---|---|${leadsS.map(() => '---:').join('|')}|`);
+  for (const label of [...new Set(rows.map((r) => r.pattern))]) {
+    for (const t of hpaTargetsPct) {
+      const rs = rows.filter((r) => r.pattern === label && r.hpaTargetPct === t);
+      console.log(`| ${t === hpaTargetsPct[0] ? label : ''} | ${t} % | ${rs.map((r) => `${f(r.violationRatio)} / ${f(r.costRatio)}`).join(' | ')} |`);
+    }
+  }
+}
+
+if (args[0] === '--table') {
+  printTable(JSON.parse(readFileSync(args[1], 'utf8')));
+  process.exit(0);
+}
 const set = args.find((a) => !a.startsWith('--') && !/^\d+$/.test(a)) ?? 'evaluation';
 if (!['tuning', 'evaluation'].includes(set)) throw new Error(`set: tuning or evaluation, got ${set}`);
 const runsFlag = args.indexOf('--runs');
 const seed = set === 'tuning' ? 1000 : 2000;
 const repeat = runsFlag >= 0 ? Number(args[runsFlag + 1]) : set === 'tuning' ? 10 : 20;
 const json = args.includes('--json');
-const LEADS_S = [0, 30, 45, 60, 90];
+const LEADS_S = [0, 15, 30, 45, 60, 90];
 const TARGETS = [70, 80, 90];
 const SLO = 35.68;
 const INTERVAL_MS = 30_000;
@@ -79,17 +98,5 @@ for (const { label, pattern } of patterns) {
   process.stderr.write(`${label} done\n`);
 }
 
-if (json) {
-  process.stdout.write(JSON.stringify({ set, seed, repeat, maxReplicas: MAX_REPLICAS, hpaTargetsPct: TARGETS, leadsS: LEADS_S, rows }, null, 2) + '\n');
-} else {
-  const f = (x) => (x === null ? '–' : x.toFixed(2));
-  console.log(`The HPA replayed L seconds early (${set} set, seed ${seed}, ${repeat} runs per pattern): violating snapshots × / replica-seconds ×, against the HPA at 70 % on time\n`);
-  console.log(`| pattern | HPA | ${LEADS_S.map((l) => (l === 0 ? 'on time' : `L = ${l} s`)).join(' | ')} |`);
-  console.log(`|---|---|${LEADS_S.map(() => '---:').join('|')}|`);
-  for (const { label } of patterns) {
-    for (const t of TARGETS) {
-      const rs = rows.filter((r) => r.pattern === label && r.hpaTargetPct === t);
-      console.log(`| ${t === TARGETS[0] ? label : ''} | ${t} % | ${rs.map((r) => `${f(r.violationRatio)} / ${f(r.costRatio)}`).join(' | ')} |`);
-    }
-  }
-}
+if (json) process.stdout.write(JSON.stringify({ set, seed, repeat, maxReplicas: MAX_REPLICAS, hpaTargetsPct: TARGETS, leadsS: LEADS_S, rows }, null, 2) + '\n');
+else printTable({ set, seed, repeat, hpaTargetsPct: TARGETS, leadsS: LEADS_S, rows });
