@@ -1,0 +1,44 @@
+#!/usr/bin/env python3
+"""Candidates for the floor mode on the tuning set (seed 1000, 10 runs, the five bundled patterns, 10 min at
+200 rps), each scored as docs/EXPERIMENTS.md's criterion reads it: per pattern, sockml's violating snapshots
+and replica-seconds over the HPA at 70 % (the committed results/tuning/<pattern>.json); the worst pattern's
+violation ratio, then the highest cost ratio. Feasible: cost ratio <= 1 on every pattern. Tuning set only.
+
+  pnpm -r run build
+  python3 experiments/2026-12-05-hpa-floor/sweep.py experiments/2026-12-05-hpa-floor/forecast-candidates.txt
+
+One candidate per line (lab flags); prints "worst max-cost | per pattern | flags", one line per candidate.
+"""
+import json, os, shutil, subprocess, sys, tempfile
+
+ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..')
+PATTERNS = ('constant', 'ramp', 'step', 'spike', 'mixed')
+base = {}
+for p in PATTERNS:
+    d = json.load(open(os.path.join(ROOT, f'experiments/2026-12-05-hpa-floor/results/tuning/{p}.json')))['summary']['conditions']['reactive']
+    base[p] = (d['violatingSnapshotsPerRun'], d['replicaSecondsPerRun'])
+
+def score(flags):
+    out = {}
+    for p in PATTERNS:
+        tmp = tempfile.mkdtemp(prefix='sweep-')
+        try:
+            r = subprocess.run(['node', 'packages/cli/bin/run.js', 'lab', '--pattern', p, '--duration', '10m', '--peak-rps', '200',
+                                '--condition', 'proactive', '--seed', '1000', '--repeat', '10', '--out', os.path.join(tmp, 'o'), '--json'] + flags,
+                               cwd=ROOT, capture_output=True, text=True)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+        if r.returncode:
+            sys.exit(f'sweep: {" ".join(flags)} on {p}: {r.stderr.strip()}')
+        d = json.loads(r.stdout)['summary']['conditions']['proactive']
+        out[p] = (d['violatingSnapshotsPerRun'] / base[p][0], d['replicaSecondsPerRun'] / base[p][1])
+    return out
+
+for line in open(sys.argv[1]):
+    if not line.strip() or line.startswith('#'):
+        continue
+    flags = line.split()
+    o = score(flags)
+    worst = max(v for v, _ in o.values())
+    cost = max(c for _, c in o.values())
+    print(f'{worst:.3f} {cost:.3f} | ' + ' '.join(f'{p[:4]} {v:.2f}/{c:.2f}' for p, (v, c) in o.items()) + ' | ' + ' '.join(flags), flush=True)
