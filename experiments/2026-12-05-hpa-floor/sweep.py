@@ -7,38 +7,57 @@ violation ratio, then the highest cost ratio. Feasible: cost ratio <= 1 on every
   pnpm -r run build
   python3 experiments/2026-12-05-hpa-floor/sweep.py experiments/2026-12-05-hpa-floor/forecast-candidates.txt
 
-One candidate per line (lab flags); prints "worst max-cost | per pattern | flags", one line per candidate.
+One candidate per line (lab flags); prints "worst max-cost mean-cost | per pattern | flags", one line per
+candidate (results/forecast-sweep-tuning.txt was written before the mean column was added).
+With --warmup D (e.g. 90s) every count leaves out each run's first D (lab --warmup), the HPA's included:
+its runs are then made here, once per pattern, instead of read from results/tuning.
+
+  python3 experiments/2026-12-05-hpa-floor/sweep.py CANDIDATES [--warmup 90s]
 """
 import json, os, shutil, subprocess, sys, tempfile
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..')
 PATTERNS = ('constant', 'ramp', 'step', 'spike', 'mixed')
+args = sys.argv[1:]
+warmup = args[args.index('--warmup') + 1] if '--warmup' in args else None
+candidates = [a for i, a in enumerate(args) if not a.startswith('--') and (i == 0 or args[i - 1] != '--warmup')][0]
+
+def lab(p, condition, flags):
+    tmp = tempfile.mkdtemp(prefix='sweep-')
+    try:
+        r = subprocess.run(['node', 'packages/cli/bin/run.js', 'lab', '--pattern', p, '--duration', '10m', '--peak-rps', '200',
+                            '--condition', condition, '--seed', '1000', '--repeat', '10', '--out', os.path.join(tmp, 'o'), '--json']
+                           + (['--warmup', warmup] if warmup else []) + flags,
+                           cwd=ROOT, capture_output=True, text=True)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    if r.returncode:
+        sys.exit(f'sweep: {" ".join(flags)} on {p}: {r.stderr.strip()}')
+    j = json.loads(r.stdout)
+    d = (j['afterWarmup']['summary'] if warmup else j['summary'])['conditions'][condition]
+    return d['violatingSnapshotsPerRun'], d['replicaSecondsPerRun']
+
 base = {}
 for p in PATTERNS:
-    d = json.load(open(os.path.join(ROOT, f'experiments/2026-12-05-hpa-floor/results/tuning/{p}.json')))['summary']['conditions']['reactive']
-    base[p] = (d['violatingSnapshotsPerRun'], d['replicaSecondsPerRun'])
+    if warmup:
+        base[p] = lab(p, 'reactive', [])
+    else:
+        d = json.load(open(os.path.join(ROOT, f'experiments/2026-12-05-hpa-floor/results/tuning/{p}.json')))['summary']['conditions']['reactive']
+        base[p] = (d['violatingSnapshotsPerRun'], d['replicaSecondsPerRun'])
 
 def score(flags):
     out = {}
     for p in PATTERNS:
-        tmp = tempfile.mkdtemp(prefix='sweep-')
-        try:
-            r = subprocess.run(['node', 'packages/cli/bin/run.js', 'lab', '--pattern', p, '--duration', '10m', '--peak-rps', '200',
-                                '--condition', 'proactive', '--seed', '1000', '--repeat', '10', '--out', os.path.join(tmp, 'o'), '--json'] + flags,
-                               cwd=ROOT, capture_output=True, text=True)
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
-        if r.returncode:
-            sys.exit(f'sweep: {" ".join(flags)} on {p}: {r.stderr.strip()}')
-        d = json.loads(r.stdout)['summary']['conditions']['proactive']
-        out[p] = (d['violatingSnapshotsPerRun'] / base[p][0], d['replicaSecondsPerRun'] / base[p][1])
+        v, c = lab(p, 'proactive', flags)
+        out[p] = (v / base[p][0], c / base[p][1])
     return out
 
-for line in open(sys.argv[1]):
+for line in open(candidates):
     if not line.strip() or line.startswith('#'):
         continue
     flags = line.split()
     o = score(flags)
     worst = max(v for v, _ in o.values())
     cost = max(c for _, c in o.values())
-    print(f'{worst:.3f} {cost:.3f} | ' + ' '.join(f'{p[:4]} {v:.2f}/{c:.2f}' for p, (v, c) in o.items()) + ' | ' + ' '.join(flags), flush=True)
+    mean_cost = sum(c for _, c in o.values()) / len(o)
+    print(f'{worst:.3f} {cost:.3f} {mean_cost:.3f} | ' + ' '.join(f'{p[:4]} {v:.2f}/{c:.2f}' for p, (v, c) in o.items()) + ' | ' + ' '.join(flags), flush=True)

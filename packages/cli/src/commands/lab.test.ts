@@ -105,6 +105,8 @@ describe('sockml lab', () => {
     [['--condition', 'proactive', '--policy-set', 'stepUp=1'], /hybrid has no setting 'stepUp'/],
     [['--condition', 'reactive', '--slo', '0'], /--slo must be a positive number/],
     [['--condition', 'proactive', '--rate-window', '2500ms'], /--rate-window must be a whole number of seconds/],
+    [['--condition', 'reactive', '--warmup', '45s'], /--warmup must be a positive multiple of --interval/],
+    [['--condition', 'reactive', '--duration', '5m', '--warmup', '5m'], /--warmup must be a positive multiple of --interval \(30s\) shorter than the run/],
   ])('bad input %j: one line, exit 2', async (args, message) => {
     const r = await sockml(['lab', '--pattern', 'step', '--out', join(scratch(), 'x'), ...args]);
     expect(r.code).toBe(2);
@@ -158,6 +160,24 @@ describe('sockml lab', () => {
     expect(rateAt(short.rows, '2026-01-01T00:01:30.000Z')).toBeCloseTo(105, 0);
     expect(rateAt(byDefault.rows, '2026-01-01T00:01:30.000Z')).toBeCloseTo(87.5, 0);
     expect(rateAt(short.rows, '2026-01-01T00:01:00.000Z')).toBeCloseTo(70, 0);
+  });
+
+  it('--warmup adds a summary without each run\'s first intervals, counted from the same run files', async () => {
+    const out = join(scratch(), 'warmup');
+    const r = await sockml(['lab', '--pattern', 'constant', '--condition', 'reactive,static', '--duration', '3m', '--peak-rps', '200', '--seed', '3', '--warmup', '60s', '--out', out, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j.afterWarmup.warmupMs).toBe(60_000);
+    expect(j.afterWarmup.summary.conditions.static.replicaSecondsPerRun).toBe(7 * 120); // 7 services × 1 replica × the last 2 minutes
+    // The same numbers from the run files, intervals 2 and later only.
+    const rows = readFileSync(join(out, 'reactive_constant_run01.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const late = rows.filter((x) => x.interval_idx >= 2);
+    const violating = late.reduce((n, x) => n + Object.values(x.services as Record<string, { slo_violated?: boolean }>).filter((v) => v.slo_violated).length, 0);
+    const replicaSeconds = late.reduce((n, x) => n + Object.values(x.services as Record<string, { replicas: number }>).reduce((m, v) => m + v.replicas * 30, 0), 0);
+    expect(j.afterWarmup.summary.conditions.reactive.perRun[0]).toEqual({ runId: 1, violating, replicaSeconds });
+    expect(j.summary.conditions.reactive.perRun[0].replicaSeconds).toBeGreaterThan(replicaSeconds);
+    const { afterWarmup: _, ...withoutWarmup } = JSON.parse(readFileSync(join(out, 'lab.json'), 'utf8'));
+    expect(withoutWarmup.summary).toEqual(j.summary);
   });
 
   it('never overwrites earlier runs', async () => {

@@ -89,6 +89,10 @@ Exit codes: 0 success, 1 a run failed, 2 bad input (flag, existing output), 3 mo
     ...policyFlags,
     out: Flags.string({ description: 'directory for the run files', default: 'lab-runs' }),
     threads: Flags.integer({ description: 'worker threads running runs side by side [default: the machine’s cores]', min: 1 }),
+    warmup: Flags.string({
+      description:
+        "also summarise without each run's first DURATION (a multiple of --interval): every run starts cold, one replica per service, and until a controller's replicas are ready every condition runs the same [default: none]",
+    }),
     progress: Flags.boolean({ description: 'a line per finished run on stderr [default: when stderr is a terminal]', allowNo: true }),
   };
 
@@ -104,6 +108,10 @@ Exit codes: 0 success, 1 a run failed, 2 bad input (flag, existing output), 3 mo
     }
     const rateWindowMs = flags['rate-window'] === undefined ? 2 * pollIntervalMs : durationFlag('rate-window', flags['rate-window']);
     if (rateWindowMs % 1000 !== 0 || rateWindowMs <= 0) throw new InputError(`--rate-window must be a whole number of seconds, got '${flags['rate-window']}'`);
+    const warmupMs = flags.warmup === undefined ? 0 : durationFlag('warmup', flags.warmup);
+    if (flags.warmup !== undefined && (warmupMs <= 0 || warmupMs % intervalMs !== 0 || warmupMs >= durationMs)) {
+      throw new InputError(`--warmup must be a positive multiple of --interval (${flags.interval}) shorter than the run, got '${flags.warmup}'`);
+    }
     if (intervalMs > durationMs) throw new InputError(`--interval (${flags.interval}) is longer than ${flags.duration === undefined && trace ? 'the trace' : `--duration (${flags.duration ?? DEFAULT_DURATION})`}`);
     const sloMs = Number(flags.slo);
     if (!(sloMs > 0)) throw new InputError(`--slo must be a positive number of ms, got '${flags.slo}'`);
@@ -183,7 +191,9 @@ Exit codes: 0 success, 1 a run failed, 2 bad input (flag, existing output), 3 mo
     const elapsedMs = performance.now() - started;
     if (stop.signal.aborted) this.warn(`stopped by a signal after ${done} of ${jobs.length} runs; the finished runs are written`);
 
-    const summary = summarizeLab(parseSnapshotJsonl(linesByJob.flat().join('\n'), 'lab'), { sloMs, intervalSeconds: intervalMs / 1000 });
+    const snapshots = parseSnapshotJsonl(linesByJob.flat().join('\n'), 'lab');
+    const summary = summarizeLab(snapshots, { sloMs, intervalSeconds: intervalMs / 1000 });
+    const afterWarmup = warmupMs > 0 ? { warmupMs, summary: summarizeLab(snapshots, { sloMs, intervalSeconds: intervalMs / 1000, warmupIntervals: warmupMs / intervalMs }) } : undefined;
     const result = {
       pattern: { name: pattern.name, durationMs: pattern.durationMs, peakRps: pattern.peakRps, params: pattern.params },
       seed: flags.seed,
@@ -203,12 +213,14 @@ Exit codes: 0 success, 1 a run failed, 2 bad input (flag, existing output), 3 mo
       simulatedSeconds: (done * pattern.durationMs) / 1000,
       wallSeconds: elapsedMs / 1000,
       summary,
+      ...(afterWarmup ? { afterWarmup } : {}),
       out: flags.out,
     };
     // Without the wall-clock numbers: the same flags write the same files, byte for byte.
     const { wallSeconds: _, out: __, ...stamp } = result;
     await writeFileAtomic(join(flags.out, 'lab.json'), JSON.stringify(stamp, null, 2) + '\n', { flag: '--out' });
     this.log(renderLabSummary(summary, result));
+    if (afterWarmup) this.log(`\nwithout each run's first ${warmupMs / 1000} s (warm-up):\n` + renderLabTables(afterWarmup.summary));
     return result;
   }
 }
@@ -221,8 +233,14 @@ export function renderLabSummary(s: LabSummary, o: { pattern: { name: string; du
     `lab: ${patternLabel(o.pattern)}, ${+(o.pattern.durationMs / 60_000).toFixed(2)} min at ${o.pattern.peakRps} rps peak, ${o.repeat} run(s) per condition${o.policy ? `, policy ${o.policy.name}` : ''}; ` +
       `${Math.round(o.simulatedSeconds)} s simulated in ${o.wallSeconds.toFixed(1)} s (${Math.round(o.simulatedSeconds / Math.max(o.wallSeconds, 1e-3))}× real time)`,
     '',
-    'condition   runs  violating snapshots/run  violation %  replica-seconds/run',
+    renderLabTables(s),
   ];
+  return out.join('\n');
+}
+
+/** The per-condition and comparison tables of a summary. */
+export function renderLabTables(s: LabSummary): string {
+  const out = ['condition   runs  violating snapshots/run  violation %  replica-seconds/run'];
   for (const [c, v] of Object.entries(s.conditions)) {
     out.push(`${c.padEnd(11)} ${String(v!.runs).padStart(4)}  ${fmt(v!.violatingSnapshotsPerRun).padStart(23)}  ${fmt(100 * v!.violationRate, 1).padStart(11)}  ${fmt(v!.replicaSecondsPerRun, 0).padStart(19)}`);
   }

@@ -34,4 +34,22 @@ describe('summarizeLab', () => {
     expect(c.replicaSecondsRatio).toBeCloseTo(4 / 3, 12);
     expect(c.wilcoxon!.n).toBe(2); // both runs differ by −1
   });
+
+  it('leaves a warm-up out of both counts: violations and replica-seconds of intervals before warmupIntervals', () => {
+    const snaps = [
+      // interval 0: cold start, both violate with 1 replica each; interval 1: only reactive violates.
+      snap('reactive', 1, 0, [1, 80], [1, 10]),
+      snap('reactive', 1, 1, [3, 40], [1, 10]),
+      snap('proactive', 1, 0, [1, 80], [1, 10]),
+      snap('proactive', 1, 1, [4, 20], [1, 10]),
+    ];
+    const all = summarizeLab(snaps, { sloMs: 35.68, intervalSeconds: 30 });
+    expect(all.conditions.reactive).toMatchObject({ violatingSnapshotsPerRun: 2, replicaSecondsPerRun: 180 }); // (2 + 4) × 30
+    expect(all.comparisons[0].violationRatio).toBeCloseTo(1 / 2, 12);
+    const after = summarizeLab(snaps, { sloMs: 35.68, intervalSeconds: 30, warmupIntervals: 1 });
+    expect(after.conditions.reactive).toMatchObject({ violatingSnapshotsPerRun: 1, replicaSecondsPerRun: 120, violationRate: 1 / 2 }); // (3 + 1) × 30
+    expect(after.conditions.proactive).toMatchObject({ violatingSnapshotsPerRun: 0, replicaSecondsPerRun: 150 }); // (4 + 1) × 30
+    expect(after.comparisons[0].violationRatio).toBe(0);
+    expect(() => summarizeLab(snaps, { sloMs: 35.68, intervalSeconds: 30, warmupIntervals: 1.5 })).toThrow(/whole number/);
+  });
 });

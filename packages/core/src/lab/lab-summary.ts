@@ -40,10 +40,17 @@ export interface LabSummary {
  * (service, interval) snapshots and replica-seconds per run, each condition against the reactive
  * baseline and against static. Replica-seconds count each snapshot's ready replicas for its interval
  * (the lab's intervals are exact; `experiment analyze` measures them from timestamps and agrees).
+ * With warmupIntervals, the first intervals of every run are left out of both counts: every run starts
+ * cold, one replica per service, and until a controller's first replicas are ready every condition runs
+ * the same, so those intervals add the same violations to every condition and say nothing about any.
  */
-export function summarizeLab(snapshots: readonly ExperimentSnapshot[], o: { sloMs: number; intervalSeconds: number }): LabSummary {
+export function summarizeLab(snapshots: readonly ExperimentSnapshot[], o: { sloMs: number; intervalSeconds: number; warmupIntervals?: number }): LabSummary {
+  const warmup = o.warmupIntervals ?? 0;
+  if (!(Number.isInteger(warmup) && warmup >= 0)) throw new Error(`summarizeLab: warmupIntervals must be a whole number ≥ 0, got ${warmup}`);
   const runs = new Map<string, { condition: Condition; runId: number; violating: number; withP95: number; replicaSeconds: number }>();
   for (const s of snapshots) {
+    // A warm-up's intervals count for nothing, violations and replica-seconds alike.
+    if (s.intervalIdx < warmup) continue;
     const key = `${s.condition}#${s.runId}`;
     const r = runs.get(key) ?? { condition: s.condition, runId: s.runId, violating: 0, withP95: 0, replicaSeconds: 0 };
     for (const v of Object.values(s.services)) {

@@ -48,6 +48,7 @@ export const POLICY_PARAMETERS: Record<PolicyName, readonly PolicyParameter[]> =
     { key: 'tolerance', kind: 'number', description: 'no change while usage is within this share of the target' },
     { key: 'leadMs', kind: 'duration', description: 'how far ahead the request rate is extrapolated' },
     { key: 'maxGrowth', kind: 'number', description: 'the rate forecast is at most this many times the measured rate' },
+    { key: 'trendPolls', kind: 'integer', description: 'extrapolate the rate only after this many rising polls in a row (1: any rise)' },
     { key: 'scaleDownWindowMs', kind: 'duration', description: 'scale down to the highest recommendation of this window' },
     { key: 'alertMinUsage', kind: 'number', description: 'a predicted violation counts only at this share of the target or above' },
     { key: 'sloMs', kind: 'number', description: 'the p95 SLO, ms' },

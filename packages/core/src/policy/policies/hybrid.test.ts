@@ -78,6 +78,26 @@ describe('HybridPolicy', () => {
       want: ['NO_ACTION:1', 'SCALE_UP:2', 'SCALE_UP:8'],
     },
     {
+      name: 'trendPolls 2: one jump is not extrapolated; two rises in a row are, along the slope over both',
+      config: { leadMs: 30_000, maxGrowth: 3, trendPolls: 2 },
+      start: 2,
+      steps: [
+        { t: 0, o: obs(14, 100) },
+        { t: 30_000, o: obs(14, 200) }, // one rise: no forecast, 14 % over 2 × 7 % → 2
+        { t: 60_000, o: obs(14, 200) }, // flat: none
+        { t: 90_000, o: obs(14, 230) }, // one rise after a flat poll: none
+        { t: 120_000, o: obs(14, 260) }, // two rises: 200 → 260 over 60 s, 30 s ahead 290 = 1.115 × → ceil(2 × 1.115) = 3
+      ],
+      want: ['NO_ACTION:2', 'NO_ACTION:2', 'NO_ACTION:2', 'NO_ACTION:2', 'SCALE_UP:3'],
+    },
+    {
+      name: 'trendPolls 1 (the default): any rise is extrapolated from the last two polls',
+      config: { leadMs: 30_000, maxGrowth: 3 },
+      start: 2,
+      steps: [{ t: 0, o: obs(14, 100) }, { t: 30_000, o: obs(14, 200) }], // 30 s ahead 300 = 1.5 × → 3
+      want: ['NO_ACTION:2', 'SCALE_UP:3'],
+    },
+    {
       name: 'a predicted violation moves to the alert target, adding at most alertMaxExtra',
       config: { alertTargetPct: 35, alertMaxExtra: 1, alertHoldMs: 60_000 },
       start: 2,
@@ -119,6 +139,7 @@ describe('HybridPolicy', () => {
     [{ targetUtilizationPct: 0 }, /'targetUtilizationPct' must be a positive number/],
     [{ maxGrowth: 0.5 }, /'maxGrowth' must be ≥ 1/],
     [{ leadMs: -1 }, /'leadMs' must be ≥ 0/],
+    [{ trendPolls: 0 }, /'trendPolls' must be an integer ≥ 1/],
     [{ alertMinRise: -2 }, /'alertMinRise' must be ≥ −1/],
     [{ minReplicas: 3, maxReplicas: 2 }, /below minReplicas/],
   ])('rejects %j', (over, message) => {

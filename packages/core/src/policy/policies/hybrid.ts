@@ -15,6 +15,12 @@ export interface HybridPolicyConfig extends ReplicaBounds {
   leadMs: number;
   /** The rate forecast is at most this many times the measured rate. */
   maxGrowth: number;
+  /**
+   * The rate is extrapolated only after it rose on this many polls in a row, along the slope over them
+   * (1: any rise, from the last two polls). A trend that has lasted is likely to go on; one jump (a step,
+   * a spike) is not, and extrapolating it buys replicas for load that does not come.
+   */
+  trendPolls: number;
   /** Scale down to the highest recommendation of this window (the HPA waits 300 s). */
   scaleDownWindowMs: number;
   /** A predicted violation adds at most this many replicas to what the base target asks for. */
@@ -52,6 +58,7 @@ export const DEFAULT_HYBRID_POLICY: HybridPolicyConfig = {
   tolerance: 0.1,
   leadMs: 30_000,
   maxGrowth: 3,
+  trendPolls: 1,
   scaleDownWindowMs: 300_000,
   calmPolls: 0,
   calmWindowMs: 60_000,
@@ -62,6 +69,8 @@ export const DEFAULT_HYBRID_POLICY: HybridPolicyConfig = {
 export interface HybridState extends ServiceScalingState {
   /** The previous poll's rate and time, for the trend. */
   lastRate?: { rps: number; atMs: number };
+  /** With trendPolls > 1: the last trendPolls polls' rates before this one, oldest first. */
+  recentRates?: { rps: number; atMs: number }[];
   /** The previous poll's p95, for the rise rule. */
   lastP95?: number;
   /** Recommendations inside the scale-down window, oldest first. */
@@ -80,6 +89,7 @@ export function validateHybridPolicy(c: HybridPolicyConfig): HybridPolicyConfig 
   for (const k of ['tolerance', 'leadMs', 'scaleDownWindowMs', 'alertHoldMs', 'alertMinUsage', 'tailP99OverSlo', 'calmPolls', 'calmWindowMs'] as const) {
     if (!(c[k] >= 0)) throw new Error(`scaling policy hybrid: '${k}' must be ≥ 0, got ${c[k]}`);
   }
+  if (!(Number.isInteger(c.trendPolls) && c.trendPolls >= 1)) throw new Error(`scaling policy hybrid: 'trendPolls' must be an integer ≥ 1, got ${c.trendPolls}`);
   if (c.maxGrowth < 1) throw new Error(`scaling policy hybrid: 'maxGrowth' must be ≥ 1, got ${c.maxGrowth}`);
   return c;
 }
@@ -114,8 +124,12 @@ export class HybridPolicy implements ScalingPolicy<HybridState> {
     const rps = observation?.requestRateRps ?? null;
     const cpuPct = observation?.cpuUsagePct ?? null;
     let growth = 1;
-    if (rps !== null && state.lastRate && rps > 0 && nowMs > state.lastRate.atMs) {
-      const slope = (rps - state.lastRate.rps) / (nowMs - state.lastRate.atMs);
+    // The polls the trend is read over, oldest first, ending with this one.
+    const history = c.trendPolls > 1 ? [...(state.recentRates ?? []), ...(rps !== null ? [{ rps, atMs: nowMs }] : [])] : [...(state.lastRate ? [state.lastRate] : []), ...(rps !== null ? [{ rps, atMs: nowMs }] : [])];
+    const trend = history.slice(-(c.trendPolls + 1));
+    const risingTrend = rps !== null && trend.length === c.trendPolls + 1 && trend.every((r, i) => i === 0 || (r.rps > trend[i - 1].rps && r.atMs > trend[i - 1].atMs));
+    if (rps !== null && rps > 0 && risingTrend) {
+      const slope = (rps - trend[0].rps) / (nowMs - trend[0].atMs);
       growth = Math.min(c.maxGrowth, Math.max(1, (rps + slope * c.leadMs) / rps));
     }
     let base = n;
@@ -165,6 +179,7 @@ export class HybridPolicy implements ScalingPolicy<HybridState> {
         lastActionMs: final !== 'NO_ACTION' ? nowMs : state.lastActionMs,
         calmStreak,
         ...(rps !== null ? { lastRate: { rps, atMs: nowMs } } : state.lastRate ? { lastRate: state.lastRate } : {}),
+        ...(c.trendPolls > 1 ? { recentRates: history.slice(-c.trendPolls) } : {}),
         recommendations: recs,
         ...(alerted ? { alerted } : {}),
         ...(observation?.p95LatencyMs != null ? { lastP95: observation.p95LatencyMs } : state.lastP95 !== undefined ? { lastP95: state.lastP95 } : {}),
