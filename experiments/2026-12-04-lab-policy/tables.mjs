@@ -2,11 +2,13 @@
 //   node tables.mjs <results dir>
 // PROACTIVE names the proactive condition in the headings, VARIANTS (comma-separated) the variant
 // columns: the files <load>-<variant>.json (hpaNN: the reactive condition, the rest proactive).
+// WARMUP=1 reads each file's afterWarmup summary (lab --warmup) instead of the whole runs'.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const dir = process.argv[2];
-const files = Object.fromEntries(readdirSync(dir).filter((f) => f.endsWith('.json')).map((f) => [f.slice(0, -5), JSON.parse(readFileSync(join(dir, f), 'utf8'))]));
+const pick = (j) => (process.env.WARMUP ? { ...j, summary: j.afterWarmup.summary } : j);
+const files = Object.fromEntries(readdirSync(dir).filter((f) => f.endsWith('.json')).map((f) => [f.slice(0, -5), pick(JSON.parse(readFileSync(join(dir, f), 'utf8')))]));
 const loads = Object.keys(files).filter((k) => files[k].summary.conditions.reactive && files[k].summary.conditions.proactive);
 const f2 = (x) => (x === null || x === undefined ? '–' : x.toFixed(2));
 const f1 = (x) => x.toFixed(1);
