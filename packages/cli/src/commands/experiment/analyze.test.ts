@@ -211,6 +211,28 @@ describe('sockml experiment analyze', () => {
     expect(r.stdout).toMatch(/3 × the\s+median/);
   });
 
+  it('--warmup-polls N gives what the same files give without their first N polls', async () => {
+    const dir = scratch();
+    const cut = scratch(); // not inside dir: analyze searches directories recursively
+    for (const f of ['proactive_step_run01.jsonl', 'reactive_step_run01.jsonl', 'proactive_ramp_run02.jsonl', 'reactive_ramp_run02.jsonl']) {
+      const lines = readFileSync(join(REPO, SEED, f), 'utf8').trim().split('\n');
+      writeFileSync(join(cut, f), lines.filter((l) => JSON.parse(l).interval_idx >= 2).join('\n') + '\n');
+      writeFileSync(join(dir, f), lines.join('\n') + '\n');
+    }
+    const whole = await sockml(['experiment', 'analyze', dir, '--json', '--resamples', '200']);
+    const flagged = await sockml(['experiment', 'analyze', dir, '--json', '--resamples', '200', '--warmup-polls', '2']);
+    const edited = await sockml(['experiment', 'analyze', cut, '--json', '--resamples', '200']);
+    for (const r of [whole, flagged, edited]) expect(r.code, r.stderr).toBe(0);
+    const [w, f, e] = [whole, flagged, edited].map((r) => JSON.parse(r.stdout));
+    expect(f.warmupPolls).toBe(2);
+    expect(f.global).toEqual(e.global);
+    expect(f.counts).toEqual(e.counts);
+    expect(f.global).not.toEqual(w.global);
+    const none = await sockml(['experiment', 'analyze', dir, '--warmup-polls', '1000']);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toMatch(/leaves no polls/);
+  });
+
   it('a malformed line is bad input: exit 2 naming file:line', async () => {
     const dir = scratch();
     const good = readFileSync(join(SEED, 'proactive_step_run01.jsonl'), 'utf8').split('\n').slice(0, 3).join('\n');

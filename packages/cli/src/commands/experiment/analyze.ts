@@ -49,6 +49,11 @@ a --report that cannot be written or is one of the inputs).`;
     report: Flags.string({ description: 'also write a self-contained HTML report (charts and tables) to this file (never one of the inputs)' }),
     seed: Flags.integer({ description: 'seed of the bootstrap resampling (results are reproducible for a seed)', default: 20260413 }),
     resamples: Flags.integer({ description: 'bootstrap resamples', default: 10_000, min: 100 }),
+    'warmup-polls': Flags.integer({
+      description: "leave out each run's first N polls (interval_idx < N), as `lab --warmup`: runs that start cold add the same violations to every condition until a controller's replicas are ready",
+      default: 0,
+      min: 0,
+    }),
   };
 
   async run() {
@@ -60,13 +65,15 @@ a --report that cannot be written or is one of the inputs).`;
     for (const s of files.skipped.filter((f) => f.reason === PARTIAL_RUN_REASON)) process.stderr.write(`sockml experiment analyze: warning: skipped ${s.file}: ${s.reason}\n`);
     const inputs = [...files.used, ...files.skipped.map((s) => s.file)];
     if (flags.report) checkOutputPath(flags.report, { flag: '--report', inputs });
-    const snapshots = await readExperimentFiles(files.used);
+    const warmup = flags['warmup-polls'];
+    const snapshots = (await readExperimentFiles(files.used)).filter((s) => s.intervalIdx >= warmup);
+    if (snapshots.length === 0) throw new InputError(`--warmup-polls ${warmup} leaves no polls to analyze`);
     const analysis = analyzeExperiments(snapshots, { sloMs, bootstrapSeed: flags.seed, bootstrapResamples: flags.resamples });
     this.log(renderAnalysis(analysis, files));
     if (flags.report) {
       await writeFileAtomic(flags.report, renderHtmlReport(analysis, files), { flag: '--report', inputs });
       this.log(`report written to ${flags.report}`);
     }
-    return analysisJson(analysis, files);
+    return { ...analysisJson(analysis, files), ...(warmup > 0 ? { warmupPolls: warmup } : {}) };
   }
 }
