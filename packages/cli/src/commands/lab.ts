@@ -62,7 +62,7 @@ Exit codes: 0 success, 1 a run failed, 2 bad input (flag, existing output), 3 mo
     { description: 'All three conditions on the step pattern, 20 runs each, an hour at 200 rps peak', command: '<%= config.bin %> lab --pattern step --condition proactive,reactive,static --repeat 20 --duration 1h --peak-rps 200 --out lab/step' },
     { description: 'The hybrid policy against the HPA, as JSON', command: '<%= config.bin %> lab --pattern ramp --condition proactive,reactive --repeat 10 --policy hybrid --json' },
     { description: 'A GKE recording as the load, scaled to 200 rps at its peak', command: '<%= config.bin %> lab --pattern trace --trace fixtures/sockshop-gke/runs/step/run_1.csv --peak-rps 200 --condition proactive,reactive --repeat 20' },
-    { description: 'sockml over an HPA that stays at 82 % CPU, collect rating over 30 s (docs/POLICIES.md)', command: '<%= config.bin %> lab --pattern step --condition proactive,reactive --repeat 20 --hpa-floor 82 --rate-window 30s --policy-set targetUtilizationPct=130 --policy-set leadMs=0' },
+    { description: 'sockml over an HPA that stays at 82 % CPU, collect rating over 30 s, a rate forecast after three rising polls, counted after a 90 s warm-up (docs/POLICIES.md)', command: '<%= config.bin %> lab --pattern step --condition proactive,reactive --repeat 20 --hpa-floor 82 --rate-window 30s --policy-set targetUtilizationPct=130 --policy-set leadMs=30s --policy-set trendPolls=3 --warmup 90s' },
     { description: 'A tuned HPA: target 50 % CPU', command: '<%= config.bin %> lab --pattern spike --condition reactive --hpa-target 50 --repeat 20 --out lab/spike-hpa50' },
   ];
 
