@@ -106,6 +106,7 @@ describe('sockml lab', () => {
     [['--condition', 'reactive', '--slo', '0'], /--slo must be a positive number/],
     [['--condition', 'proactive', '--rate-window', '2500ms'], /--rate-window must be a whole number of seconds/],
     [['--condition', 'reactive', '--warmup', '45s'], /--warmup must be a positive multiple of --interval/],
+    [['--condition', 'reactive', '--hpa-scale-down-window', '2h'], /--hpa-scale-down-window must be whole seconds from 0 to 1h/],
     [['--condition', 'reactive', '--duration', '5m', '--warmup', '5m'], /--warmup must be a positive multiple of --interval \(30s\) shorter than the run/],
   ])('bad input %j: one line, exit 2', async (args, message) => {
     const r = await sockml(['lab', '--pattern', 'step', '--out', join(scratch(), 'x'), ...args]);
@@ -178,6 +179,28 @@ describe('sockml lab', () => {
     expect(j.summary.conditions.reactive.perRun[0].replicaSeconds).toBeGreaterThan(replicaSeconds);
     const { afterWarmup: _, ...withoutWarmup } = JSON.parse(readFileSync(join(out, 'lab.json'), 'utf8'));
     expect(withoutWarmup.summary).toEqual(j.summary);
+  });
+
+  it('--hpa-scale-down-window sets the HPA\'s stabilization window: after a spike, a shorter one gives replicas back sooner', async () => {
+    const dir = scratch();
+    const run = async (extra: string[]) => {
+      const r = await sockml(['lab', '--pattern', 'spike', '--condition', 'reactive', '--duration', '10m', '--peak-rps', '200', '--seed', '7', '--out', join(dir, extra.join('') || 'default'), '--json', ...extra]);
+      expect(r.code, r.stderr).toBe(0);
+      const j = JSON.parse(r.stdout);
+      const frontEnd = readFileSync(join(dir, extra.join('') || 'default', 'reactive_spike_run01.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l).services['front-end'].replicas as number);
+      return { j, frontEnd };
+    };
+    const byDefault = await run([]);
+    const short = await run(['--hpa-scale-down-window', '30s']);
+    expect(byDefault.j.hpaScaleDownWindowMs).toBeUndefined();
+    expect(short.j.hpaScaleDownWindowMs).toBe(30_000);
+    // The spike's last burst ends with interval 14 (of 20), load back at its base. With the default 300 s
+    // window the front-end keeps its peak count to the end of the run; with 30 s it is back where it was
+    // before the spike (seed 7: 8 replicas to the end, against 2).
+    expect(byDefault.frontEnd.at(-1)).toBe(Math.max(...byDefault.frontEnd));
+    expect(short.frontEnd.at(-1)).toBe(short.frontEnd[5]);
+    expect(short.frontEnd.at(-1)!).toBeLessThan(byDefault.frontEnd.at(-1)!);
+    expect(short.j.summary.conditions.reactive.replicaSecondsPerRun).toBeLessThan(byDefault.j.summary.conditions.reactive.replicaSecondsPerRun);
   });
 
   it('never overwrites earlier runs', async () => {

@@ -81,6 +81,9 @@ Exit codes: 0 success, 1 a run failed, 2 bad input (flag, existing output), 3 mo
     'poll-interval': Flags.string({ description: "proactive: collect's poll interval (the models were trained on 30 s polls)", default: `${DEFAULT_POLL_INTERVAL_MS / 1000}s` }),
     'rate-window': Flags.string({ description: "proactive: rate() window of collect's queries, as collect --rate-window [default: twice --poll-interval]" }),
     'hpa-target': Flags.integer({ description: 'reactive: target CPU utilisation, % of the request', default: 70, min: 1 }),
+    'hpa-scale-down-window': Flags.string({
+      description: "every HPA of the run (reactive, and --hpa-floor's): its scale-down stabilization window, as the HPA's behavior.scaleDown.stabilizationWindowSeconds [default: 300s]",
+    }),
     'hpa-floor': Flags.integer({ description: "proactive: an HPA at this target CPU % runs beside sockml and each service gets the larger count (sockml raising the HPA's minReplicas) [default: none, sockml alone]", min: 1 }),
     models: Flags.string({ description: 'proactive: model directory [default: ./models or the bundled models]' }),
     strategy: Flags.string({ description: 'proactive: how the votes combine', options: [...STRATEGY_NAMES], default: 'majority' }),
@@ -108,6 +111,10 @@ Exit codes: 0 success, 1 a run failed, 2 bad input (flag, existing output), 3 mo
     }
     const rateWindowMs = flags['rate-window'] === undefined ? 2 * pollIntervalMs : durationFlag('rate-window', flags['rate-window']);
     if (rateWindowMs % 1000 !== 0 || rateWindowMs <= 0) throw new InputError(`--rate-window must be a whole number of seconds, got '${flags['rate-window']}'`);
+    const hpaScaleDownWindowMs = flags['hpa-scale-down-window'] === undefined ? undefined : durationFlag('hpa-scale-down-window', flags['hpa-scale-down-window']);
+    if (hpaScaleDownWindowMs !== undefined && !(hpaScaleDownWindowMs >= 0 && hpaScaleDownWindowMs % 1000 === 0 && hpaScaleDownWindowMs <= 3_600_000)) {
+      throw new InputError(`--hpa-scale-down-window must be whole seconds from 0 to 1h, got '${flags['hpa-scale-down-window']}'`);
+    }
     const warmupMs = flags.warmup === undefined ? 0 : durationFlag('warmup', flags.warmup);
     if (flags.warmup !== undefined && (warmupMs <= 0 || warmupMs % intervalMs !== 0 || warmupMs >= durationMs)) {
       throw new InputError(`--warmup must be a positive multiple of --interval (${flags.interval}) shorter than the run, got '${flags.warmup}'`);
@@ -145,6 +152,7 @@ Exit codes: 0 success, 1 a run failed, 2 bad input (flag, existing output), 3 mo
           maxReplicas: flags['max-replicas'],
           hpaTargetPct: flags['hpa-target'],
           ...(condition === 'proactive' && flags['hpa-floor'] !== undefined ? { hpaFloorPct: flags['hpa-floor'] } : {}),
+          ...(hpaScaleDownWindowMs !== undefined ? { hpaScaleDownWindowS: hpaScaleDownWindowMs / 1000 } : {}),
           proactive: condition === 'proactive' ? { modelsDir, strategy: flags.strategy, weights: flags.weights, policy, pollIntervalMs, rateWindowMs, lookahead: flags.lookahead } : undefined,
         });
       }
@@ -204,6 +212,7 @@ Exit codes: 0 success, 1 a run failed, 2 bad input (flag, existing output), 3 mo
       rateWindowMs,
       hpaTargetPct: flags['hpa-target'],
       hpaFloorPct: conditions.includes('proactive') ? (flags['hpa-floor'] ?? null) : null,
+      ...(hpaScaleDownWindowMs !== undefined ? { hpaScaleDownWindowMs } : {}),
       strategy: conditions.includes('proactive') ? flags.strategy : null,
       ...(conditions.includes('proactive') && flags.strategy === 'weighted' ? { weights: flags.weights } : {}),
       policy: conditions.includes('proactive') ? policy : null,

@@ -2,7 +2,7 @@
  * One lab run as plain data, so it can cross to a worker thread, and the function that runs it. Workers
  * keep the models they loaded, so a worker running many proactive runs loads them once.
  */
-import { featureSet as featureSetById, loadModelDirectory, PiecewiseLinearPattern, runLab, scalingPolicy, voteStrategyFromCards, type LabRunResult, type Weighting, type Model, type RateSegment, type RunCondition } from '@sockml/core';
+import { DEFAULT_HPA_OPTIONS, featureSet as featureSetById, loadModelDirectory, PiecewiseLinearPattern, runLab, scalingPolicy, voteStrategyFromCards, type LabRunResult, type Weighting, type Model, type RateSegment, type RunCondition } from '@sockml/core';
 
 export interface LabPatternSpec {
   name: string;
@@ -36,6 +36,8 @@ export interface LabJob {
   hpaTargetPct: number;
   /** Proactive: an HPA at this target runs beside sockml as the floor. */
   hpaFloorPct?: number;
+  /** The HPA's scale-down stabilization window (every HPA of the run, the floor's too); absent: 300 s. */
+  hpaScaleDownWindowS?: number;
   proactive?: LabProactiveSpec;
 }
 
@@ -81,7 +83,11 @@ export async function runLabJob(job: LabJob): Promise<LabJobResult> {
     sloMs: job.sloMs,
     intervalMs: job.intervalMs,
     initialReplicas: job.initialReplicas,
-    hpa: { targetUtilizationPct: job.hpaTargetPct, maxReplicas: job.maxReplicas },
+    hpa: {
+      targetUtilizationPct: job.hpaTargetPct,
+      maxReplicas: job.maxReplicas,
+      ...(job.hpaScaleDownWindowS !== undefined ? { scaleDown: { ...DEFAULT_HPA_OPTIONS.scaleDown, stabilizationWindowSeconds: job.hpaScaleDownWindowS } } : {}),
+    },
     ...(job.hpaFloorPct !== undefined ? { hpaFloor: { targetUtilizationPct: job.hpaFloorPct } } : {}),
     proactive,
   });
