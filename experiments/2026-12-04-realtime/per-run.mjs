@@ -4,21 +4,26 @@
 // and condition, and each condition against the reactive baseline, Mann–Whitney over runs and Wilcoxon
 // paired by run id (runs with the same id had the same arrivals).
 //
-//   node experiments/2026-12-04-realtime/per-run.mjs DIR [--json]
+// With --warmup-polls N the first N intervals of every run are left out of both counts (criterion v2's warm-up,
+// as `lab --warmup` and `experiment analyze --warmup-polls` count it).
+//
+//   node experiments/2026-12-04-realtime/per-run.mjs DIR [--warmup-polls N] [--json]
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseSnapshotJsonl, summarizeLab } from '@sockml/core';
 
 const [dir, ...rest] = process.argv.slice(2);
 if (!dir) {
-  console.error('usage: per-run.mjs DIR [--json]');
+  console.error('usage: per-run.mjs DIR [--warmup-polls N] [--json]');
   process.exit(2);
 }
 const snapshots = readdirSync(dir)
   .filter((f) => f.endsWith('.jsonl'))
   .sort()
   .flatMap((f) => parseSnapshotJsonl(readFileSync(join(dir, f), 'utf8'), join(dir, f)));
-const s = summarizeLab(snapshots, { sloMs: 35.68, intervalSeconds: 30 });
+const w = rest.indexOf('--warmup-polls');
+const warmupIntervals = w >= 0 ? Number(rest[w + 1]) : 0;
+const s = summarizeLab(snapshots, { sloMs: 35.68, intervalSeconds: 30, warmupIntervals });
 if (rest.includes('--json')) {
   console.log(JSON.stringify(s, null, 2));
 } else {

@@ -6,8 +6,10 @@
 #
 # And the floor runs (2026-12-05): sockml over an HPA at 82 % (--hpa-floor, the lab's chosen setting)
 # against the HPA at 70 %, step and ramp, 5 runs per condition, interleaved, the same seed and load.
+# floor-v2 (2026-12-05, late): the same with the setting chosen under criterion v2 (trend-confirmed 30 s rate
+# forecast), analysed over whole runs and after the 90 s warm-up (3 polls).
 #
-#   bash experiments/2026-12-04-realtime/run.sh confirm|fidelity|floor   (results in $OUT, default /tmp/realtime)
+#   bash experiments/2026-12-04-realtime/run.sh confirm|fidelity|floor|floor-v2   (results in $OUT, default /tmp/realtime)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 HERE=experiments/2026-12-04-realtime
@@ -35,6 +37,17 @@ case "${1:-confirm}" in
         --hpa-floor 82 --rate-window 30s --policy-set targetUtilizationPct=130 --policy-set leadMs=0 --out "$OUT/floor/$p" --json > "$OUT/floor-$p.json"
     done
     for p in step ramp; do sockml experiment analyze "$OUT/floor/$p" --json > "$OUT/floor-$p-analysis.json"; done
+    ;;
+  floor-v2)
+    for p in step ramp; do
+      sockml experiment run --pattern "$p" --condition proactive,reactive --repeat 5 --time-scale 5 --seed 3000 "${COMMON[@]}" \
+        --hpa-floor 82 --rate-window 30s --policy-set targetUtilizationPct=130 --policy-set leadMs=30s --policy-set trendPolls=3 \
+        --out "$OUT/floor-v2/$p" --json > "$OUT/floor-v2-$p.json"
+    done
+    for p in step ramp; do
+      sockml experiment analyze "$OUT/floor-v2/$p" --json > "$OUT/floor-v2-$p-analysis.json"
+      sockml experiment analyze "$OUT/floor-v2/$p" --warmup-polls 3 --json > "$OUT/floor-v2-$p-analysis-warmup.json"
+    done
     ;;
   fidelity)
     sockml experiment run --pattern step --condition proactive --repeat 2 --time-scale 1 --seed 1000 "${COMMON[@]}" --out "$OUT/fidelity" --json > "$OUT/fidelity-proactive.json"
