@@ -21,12 +21,18 @@ const snapshots = readdirSync(dir)
   .filter((f) => f.endsWith('.jsonl'))
   .sort()
   .flatMap((f) => parseSnapshotJsonl(readFileSync(join(dir, f), 'utf8'), join(dir, f)));
+const unknown = rest.filter((a, i) => a !== '--json' && a !== '--warmup-polls' && rest[i - 1] !== '--warmup-polls');
 const w = rest.indexOf('--warmup-polls');
 const warmupIntervals = w >= 0 ? Number(rest[w + 1]) : 0;
+if (unknown.length || (w >= 0 && !/^\d+$/.test(rest[w + 1] ?? ''))) {
+  console.error('usage: per-run.mjs DIR [--warmup-polls N] [--json]   (N: a whole number of intervals)');
+  process.exit(2);
+}
 const s = summarizeLab(snapshots, { sloMs: 35.68, intervalSeconds: 30, warmupIntervals });
 if (rest.includes('--json')) {
   console.log(JSON.stringify(s, null, 2));
 } else {
+  if (warmupIntervals) console.log(`(the first ${warmupIntervals} intervals of every run left out)`);
   for (const [c, v] of Object.entries(s.conditions)) {
     console.log(`${c}: violating ${v.perRun.map((r) => r.violating).join(', ')} (mean ${v.violatingSnapshotsPerRun.toFixed(1)}); replica-s per run ${v.replicaSecondsPerRun.toFixed(0)}`);
   }
