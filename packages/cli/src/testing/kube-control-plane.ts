@@ -14,7 +14,7 @@
  * scripts/kube.sh stops it when the test process dies. SOCKML_K8S_KEEP=1 keeps the directory.
  */
 import { execFile, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -125,12 +125,22 @@ export async function startKubeControlPlane(): Promise<KubeControlPlane> {
   };
   running.set(dir, killNow);
   let kubeconfigFile: string;
-  try {
-    kubeconfigFile = await script(['start', '--dir', dir, '--parent-pid', String(process.pid)], 240_000);
-  } catch (e) {
-    running.delete(dir);
-    killNow();
-    throw e;
+  // kube.sh picks free ports before etcd starts, and another process can take one meanwhile (seen in CI:
+  // "bind: address already in use"). Only that failure is retried, in a fresh directory with new ports.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      kubeconfigFile = await script(['start', '--dir', dir, '--parent-pid', String(process.pid)], 240_000);
+      break;
+    } catch (e) {
+      killNow();
+      if (attempt < 3 && /address already in use/.test(String(e))) {
+        rmSync(dir, { recursive: true, force: true });
+        mkdirSync(dir, { recursive: true });
+        continue;
+      }
+      running.delete(dir);
+      throw e;
+    }
   }
   const port = Number(/^apiserver=(\d+)$/m.exec(readFileSync(join(dir, 'ports'), 'utf8'))![1]);
   const url = `https://127.0.0.1:${port}`;
