@@ -101,11 +101,52 @@ THRESHOLD_RULE = (
     'cut-off probability and the next lower one seen (same F1 on those rows, without sitting on an '
     f'observed value) and clipped to [{THRESHOLD_BOUNDS[0]}, {THRESHOLD_BOUNDS[1]}]. LOPO reuses it unchanged.'
 )
+# --threshold-rule: what the cut-off optimises on the pooled LORO out-of-fold probabilities. `f1` is the
+# bundled models' rule. The loop acts on recall (onsets caught early) and pays for false alarms, so a
+# user may trade one for the other explicitly: `precision:P` takes the highest recall among cut-offs whose
+# precision reaches P (best F1 when none does), `recall:R` the highest precision among those whose recall
+# reaches R. Placement and clipping are the F1 rule's.
+DEFAULT_THRESHOLD_RULE = 'f1'
+THRESHOLD_RULE_TEXT = {
+    'precision': 'the highest recall among the cut-offs whose precision is at least {v} (ties: the higher precision); the best-F1 cut-off where none reaches it',
+    'recall': 'the highest precision among the cut-offs whose recall is at least {v} (ties: the higher recall)',
+}
+# The rules the nested report compares (each chosen inside every outer fold; see `nested_report`).
+NESTED_RULES = ('f1', 'precision:0.7', 'recall:0.8')
+
+
+def parse_threshold_rule(text: str) -> tuple[str, float | None]:
+    """`f1`, `precision:P` or `recall:R` with P, R in (0, 1); ValueError otherwise."""
+    if text == 'f1':
+        return ('f1', None)
+    kind, sep, value = text.partition(':')
+    if kind in THRESHOLD_RULE_TEXT and sep:
+        try:
+            v = float(value)
+        except ValueError:
+            v = float('nan')
+        if 0 < v < 1:
+            return (kind, v)
+    raise ValueError(f"threshold rule '{text}': expected f1, precision:P or recall:R with 0 < P, R < 1")
+
+
+def threshold_rule_text(rule: tuple[str, float | None]) -> str:
+    if rule[0] == 'f1':
+        return THRESHOLD_RULE
+    return THRESHOLD_RULE.replace('maximises F1', 'is ' + THRESHOLD_RULE_TEXT[rule[0]].format(v=rule[1]), 1)
+
+
+# The runtime's weighted strategy scales up when the (weighted) mean probability reaches this, for cards without
+# an ensemble threshold (packages/core/src/voting/strategies/weighted.ts).
+WEIGHTED_CUT = 0.5
 ENSEMBLE_RULES = {
     'ensemble:majority': 'more than half of the 3 votes are 1; score = share of 1 votes',
     'ensemble:unanimous': 'all 3 votes are 1; score = share of 1 votes',
-    'ensemble:weighted': 'sum(conf*vote)/sum(conf) > 0.5 with conf = p if vote else 1-p; score = that ratio',
-    'ensemble:weighted-f1': 'as weighted, with conf multiplied by the card weight (LORO F1), as the runtime does when given card weights',
+    'ensemble:weighted': f'the mean of the 3 probabilities >= {WEIGHTED_CUT}; score = that mean',
+    'ensemble:weighted-f1': (
+        f'sum(w*p)/sum(w) >= {WEIGHTED_CUT} with w = the card weight (LORO F1); score = that mean. This is what the runtime\'s '
+        '`weighted` strategy does with cards that carry no calibration or ensemble threshold, as the bundled ones'
+    ),
 }
 PERSISTENCE_RULE = 'predict 1 iff the poll\'s own p95 > SLO (no latency data = 0); score = that 0/1'
 SLICE_RULE = (
@@ -448,33 +489,40 @@ def evaluate_slice(data: Data, predictors: dict[str, tuple[np.ndarray, np.ndarra
     }
 
 
-def ensemble_predictors(probs: dict[str, np.ndarray], thresholds: dict[str, float], weights: dict[str, float]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """The runtime's voting strategies applied to the models' probabilities (see ENSEMBLE_RULES)."""
+def ensemble_predictors(
+    probs: dict[str, np.ndarray], thresholds: dict[str, float | np.ndarray], weights: dict[str, float | np.ndarray]
+) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """The runtime's voting strategies applied to the models' probabilities (see ENSEMBLE_RULES).
+    Thresholds and weights are per model, or per model and row (the nested report's outer folds)."""
     names = list(probs)
     p = np.column_stack([probs[n] for n in names])
-    votes = p >= np.array([thresholds[n] for n in names])
+    columns = lambda d: np.column_stack([np.broadcast_to(np.asarray(d[n], dtype=np.float64), (len(p),)) for n in names])  # noqa: E731
+    votes = p >= columns(thresholds)
     share = votes.mean(axis=1)
     out = {
         'ensemble:majority': (votes.sum(axis=1) > len(names) / 2, share),
         'ensemble:unanimous': (votes.all(axis=1), share),
     }
-    confidence = np.where(votes, p, 1 - p)
-    for label, w in (('ensemble:weighted', np.ones(len(names))), ('ensemble:weighted-f1', np.array([weights[n] for n in names]))):
-        wc = confidence * w
-        den = wc.sum(axis=1)
-        score = np.divide((wc * votes).sum(axis=1), den, out=np.zeros(len(p)), where=den > 0)
-        out[label] = (score > 0.5, score)
+    for label, w in (('ensemble:weighted', np.ones_like(p)), ('ensemble:weighted-f1', columns(weights))):
+        den = w.sum(axis=1)
+        # Every weight 0: all models count alike, as the runtime does.
+        score = np.where(den > 0, (w * p).sum(axis=1) / np.where(den > 0, den, 1), p.mean(axis=1))
+        out[label] = (score >= WEIGHTED_CUT, score)
     return out
 
 
-def out_of_fold(spec: ModelSpec, params: dict[str, Any], data: Data, groups: np.ndarray) -> tuple[np.ndarray, dict[str, float | None]]:
+def out_of_fold(
+    spec: ModelSpec, params: dict[str, Any], data: Data, groups: np.ndarray, within: np.ndarray | None = None
+) -> tuple[np.ndarray, dict[str, float | None]]:
     """Probabilities for every row (low-traffic ones too) from a model trained on the training rows of
-    the other groups, and each held-out group's PR-AUC on its training rows (None when single-class)."""
-    oof = np.empty(len(data.y))
+    the other groups, and each held-out group's PR-AUC on its training rows (None when single-class).
+    With `within`, only those rows take part (the nested report's inner folds); the others stay NaN."""
+    inside = np.ones(len(data.y), dtype=bool) if within is None else within
+    oof = np.full(len(data.y), np.nan)
     fold_pr_auc: dict[str, float | None] = {}
-    for g in sorted(set(groups)):
-        test = groups == g
-        fit_rows = data.train & ~test
+    for g in sorted(set(groups[inside])):
+        test = (groups == g) & inside
+        fit_rows = data.train & inside & ~test
         if not has_both_classes(data.y[fit_rows]):
             raise TrainError(f'{spec.name}: without {g} the training rows have a single class; grouped CV needs both in every fold')
         model = fit(spec, params, data.X[fit_rows], data.y[fit_rows])
@@ -484,13 +532,22 @@ def out_of_fold(spec: ModelSpec, params: dict[str, Any], data: Data, groups: np.
     return oof, fold_pr_auc
 
 
-def choose_threshold(y: np.ndarray, p: np.ndarray) -> float:
-    """See THRESHOLD_RULE. Ties in F1 go to the lowest cut-off (the highest recall)."""
+def choose_threshold(y: np.ndarray, p: np.ndarray, rule: tuple[str, float | None] = ('f1', None)) -> float:
+    """See THRESHOLD_RULE and threshold_rule_text. Ties in F1 go to the lowest cut-off (the highest recall)."""
     precision, recall, cutoffs = precision_recall_curve(y, p)
     precision, recall = precision[:-1], recall[:-1]  # the final (recall 0) point has no cut-off
     den = precision + recall
     f1 = np.divide(2 * precision * recall, den, out=np.zeros_like(den), where=den > 0)
-    best = cutoffs[int(np.argmax(f1))]
+    i = int(np.argmax(f1))
+    kind, target = rule
+    if kind != 'f1':
+        first, second = (recall, precision) if kind == 'precision' else (precision, recall)
+        reaches = (precision if kind == 'precision' else recall) >= target - 1e-12
+        if reaches.any():
+            # Lexicographic: the best `first`, then the best `second`, among the cut-offs that reach the target.
+            best_first = first[reaches].max()
+            i = int(np.argmax(np.where(reaches & (first == best_first), second, -1.0)))
+    best = cutoffs[i]
     below = p[p < best]
     cut = (best + below.max()) / 2 if below.size else best / 2
     return float(np.clip(cut, *THRESHOLD_BOUNDS))
@@ -755,6 +812,16 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument('--out-dir', required=True, help='directory for the ONNX models, cards and reports')
     parser.add_argument('--seed', type=int, default=42)
     parser.add_argument('--quick', action='store_true', help='skip the hyperparameter grid and use the starting points')
+    parser.add_argument(
+        '--threshold-rule',
+        default=DEFAULT_THRESHOLD_RULE,
+        help='what each model\'s threshold optimises on its pooled LORO out-of-fold probabilities: f1, precision:P (highest recall at precision >= P) or recall:R (highest precision at recall >= R) (default %(default)s)',
+    )
+    parser.add_argument(
+        '--nested-report',
+        action='store_true',
+        help='also evaluate the procedure by nested CV (outer folds by run and by pattern, everything chosen inside) and write nested-cv-report.json/.md; about 10 minutes on 2 cores',
+    )
     parser.add_argument('--save-native', action='store_true', help='also save the fitted Python models to <out-dir>/native/ (for the benchmark)')
     parser.add_argument(
         '--min-latency-share',
@@ -775,10 +842,16 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         parser.error('--lookahead must be at least 1')
     if not 0 <= args.min_latency_share <= 1:
         parser.error('--min-latency-share must be between 0 and 1')
+    try:
+        parse_threshold_rule(args.threshold_rule)
+    except ValueError as e:
+        parser.error(f'--threshold-rule: {e}')
     return args
 
 
-def cross_validate(spec: ModelSpec, data: Data, groups: dict[str, np.ndarray], quick: bool) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+def cross_validate(
+    spec: ModelSpec, data: Data, groups: dict[str, np.ndarray], quick: bool, rule: tuple[str, float | None] = ('f1', None)
+) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
     """Picks the grid candidate with the best mean LORO PR-AUC (ties: the earlier one), its threshold
     from the same LORO out-of-fold probabilities, and runs LOPO with it. Returns the model's report
     entry and its out-of-fold probabilities per scheme."""
@@ -796,11 +869,183 @@ def cross_validate(spec: ModelSpec, data: Data, groups: dict[str, np.ndarray], q
             best = i
     grid[best]['chosen'] = True
     params = grid[best]['params']
-    threshold = choose_threshold(data.y[data.train], loro_probs[best][data.train])
+    threshold = choose_threshold(data.y[data.train], loro_probs[best][data.train], rule)
     lopo_probs, _ = out_of_fold(spec, params, data, groups['lopo'])
     log(f'{spec.name}: chose {format_params(params)}, threshold {threshold:.4f}')
     entry = {'algorithm': spec.algorithm, 'hyperparameters': {**spec.fixed, **params}, 'grid': grid, 'threshold': threshold}
     return entry, {'loro': loro_probs[best], 'lopo': lopo_probs}
+
+
+# ----------------------------------------------------------------------------------------- nested report
+
+NESTED_PROCEDURE = (
+    'Nested cross-validation of the procedure that made the models: for every outer fold (one run held out, or one '
+    'load pattern), the procedure runs on the other runs only - hyperparameters by the best mean leave-one-run-out '
+    'PR-AUC over those runs, each rule\'s threshold and the card weight (F1 at that threshold) from their pooled '
+    'leave-one-run-out out-of-fold probabilities - and the models it chose are fitted on those runs and predict the '
+    'held-out rows. Only these outer-fold predictions are scored: nothing about a held-out row was used to choose what '
+    'predicts it, unlike cv-report, whose thresholds are tuned on the same LORO predictions it scores.'
+)
+
+
+def inner_choice(specs: list[ModelSpec], data: Data, inside: np.ndarray, quick: bool, rules: list[str]) -> dict[str, dict[str, Any]]:
+    """The procedure of `cross_validate` (grid, then thresholds and weights) on the rows of `inside` only,
+    with a threshold and a weight per rule."""
+    scored = data.train & inside
+    y = data.y[scored]
+    out: dict[str, dict[str, Any]] = {}
+    for spec in specs:
+        candidates = spec.grid[:1] if quick else spec.grid
+        scores, oofs = [], []
+        for params in candidates:
+            oof, fold_pr_auc = out_of_fold(spec, params, data, data.run, inside)
+            scores.append(mean_or_none(list(fold_pr_auc.values())))
+            oofs.append(oof)
+        best = 0  # ties go to the earlier candidate, as in cross_validate
+        for i, c in enumerate(scores):
+            if c is not None and (scores[best] is None or c > scores[best]):
+                best = i
+        p = oofs[best][scored]
+        per_rule = {}
+        for rule in rules:
+            t = choose_threshold(y, p, parse_threshold_rule(rule))
+            per_rule[rule] = {'threshold': t, 'weight': binary_metrics(y, p >= t, p)['f1'] or 0.0}
+        out[spec.name] = {'params': candidates[best], 'meanInnerPrAuc': scores[best], 'rules': per_rule}
+    return out
+
+
+def rule_thresholds(choice: dict[str, Any], rules: list[str], sep: str) -> str:
+    return sep.join(f'{choice["rules"][r]["threshold"]:.3f}' for r in rules)
+
+
+def nested_cv(specs: list[ModelSpec], data: Data, scheme: str, groups: np.ndarray, quick: bool, rules: list[str], lookahead: int) -> dict[str, Any]:
+    """Outer folds by `groups`; every row is predicted by models chosen and fitted without its group."""
+    n = len(data.y)
+    probs = {s.name: np.full(n, np.nan) for s in specs}
+    thresholds = {r: {s.name: np.full(n, np.nan) for s in specs} for r in rules}
+    weights = {r: {s.name: np.full(n, np.nan) for s in specs} for r in rules}
+    folds = []
+    for g in sorted(set(groups)):
+        started = time.monotonic()
+        test = groups == g
+        choice = inner_choice(specs, data, ~test, quick, rules)
+        fit_rows = data.train & ~test
+        for spec in specs:
+            model = fit(spec, choice[spec.name]['params'], data.X[fit_rows], data.y[fit_rows])
+            probs[spec.name][test] = positive_proba(model, data.X[test])
+            for r in rules:
+                thresholds[r][spec.name][test] = choice[spec.name]['rules'][r]['threshold']
+                weights[r][spec.name][test] = choice[spec.name]['rules'][r]['weight']
+        # The runs the fold's choices were made on: never the held-out group's (the test checks it).
+        inner_runs = sorted(set(data.run[fit_rows]))
+        folds.append({'heldOut': g, 'rows': int(test.sum()), 'innerRuns': inner_runs, 'models': choice})
+        log(
+            f'nested {scheme} fold {g}: '
+            + '; '.join(f'{m} {format_params(c["params"])} thr {rule_thresholds(c, rules, "/")}' for m, c in choice.items())
+            + f' ({time.monotonic() - started:.1f}s)'
+        )
+    persistence = (data.violating, data.violating.astype(float))
+    passing = ~data.low_traffic
+    everything = np.ones(n, dtype=bool)
+    results = {}
+    for r in rules:
+        predictors = {
+            **{m: (p >= thresholds[r][m], p) for m, p in probs.items()},
+            PERSISTENCE: persistence,
+            **ensemble_predictors(probs, thresholds[r], weights[r]),
+        }
+        results[r] = {
+            'passing': evaluate(data, predictors, passing, lookahead),
+            'allRows': evaluate_slice(data, predictors, everything, lookahead),
+            'matchedRecall': matched_recall(data, predictors, everything),
+        }
+    return {'folds': folds, 'results': results, 'probabilities': probs}
+
+
+def nested_report(args: argparse.Namespace, specs: list[ModelSpec], data: Data, matrix_sha: str, groups: dict[str, np.ndarray]) -> dict[str, Any]:
+    rules = list(dict.fromkeys([*NESTED_RULES, args.threshold_rule]))
+    report: dict[str, Any] = {
+        'featureSet': args.feature_set,
+        'matrixSha256': matrix_sha,
+        'seed': args.seed,
+        'quick': args.quick,
+        'procedure': NESTED_PROCEDURE,
+        'thresholdRules': {r: threshold_rule_text(parse_threshold_rule(r)) for r in rules},
+        'ensembles': ENSEMBLE_RULES,
+        'onsets': ONSET_RULE,
+        'goal': NESTED_GOAL,
+        'schemes': {},
+    }
+    for scheme, g in groups.items():
+        result = nested_cv(specs, data, scheme, g, args.quick, rules, args.lookahead)
+        result.pop('probabilities')
+        report['schemes'][scheme] = result
+    return report
+
+
+# Issue 11's goal for the ensemble on unseen runs, checked on the outer folds.
+NESTED_GOAL = {'f1': 0.75, 'precision': 0.70, 'onsetsCaughtEarlyShare': 0.5}
+
+
+def nested_markdown(report: dict[str, Any]) -> str:
+    rules = list(report['thresholdRules'])
+    g = report['goal']
+    lines = [
+        f'## Nested cross-validation: {report["featureSet"]}',
+        '',
+        f'Matrix `{report["matrixSha256"][:12]}`, seed {report["seed"]}{", quick run (starting hyperparameters only)" if report["quick"] else ""}. '
+        + report['procedure'],
+        '',
+        'Threshold rules (each chosen inside every outer fold):',
+        '',
+        *[f'- `{r}`: {t}' for r, t in report['thresholdRules'].items()],
+        '',
+        f'Goal (issue 11): an ensemble with F1 >= {g["f1"]} at precision >= {g["precision"]}, catching at least '
+        f'{g["onsetsCaughtEarlyShare"]:.0%} of the violation onsets early. Rows marked **goal** meet all three.',
+    ]
+    for scheme, title in (('loro', 'Outer folds by run (leave one run out)'), ('lopo', 'Outer folds by load pattern (leave one pattern out)')):
+        s = report['schemes'][scheme]
+        lines += ['', f'### {title}: series that pass the data gate', '']
+        lines += ['| predictor | ' + ' | '.join(f'`{r}` P | R | F1 | onsets' for r in rules) + ' | PR-AUC |', '|---|' + '---:|' * (4 * len(rules) + 1)]
+        names = list(s['results'][rules[0]]['passing'])
+        for name in names:
+            cells = []
+            for r in rules:
+                m = s['results'][r]['passing'][name]
+                o = m['onsets']
+                goal = (
+                    name.startswith('ensemble')
+                    and (m['f1'] or 0) >= g['f1']
+                    and (m['precision'] or 0) >= g['precision']
+                    and o['episodes'] > 0
+                    and o['caughtEarly'] / o['episodes'] >= g['onsetsCaughtEarlyShare']
+                )
+                cells.append(f'{fmt(m["precision"])} | {fmt(m["recall"])} | {fmt(m["f1"])}{" **goal**" if goal else ""} | {onsets_text(m)}')
+            lines.append(f'| {name} | ' + ' | '.join(cells) + f' | {fmt(s["results"][rules[0]]["passing"][name]["prAuc"])} |')
+        lines += ['', f'All rows (low-traffic series included), F1 by rule: ' + '; '.join(
+            f'`{r}` ' + ', '.join(f'{n} {fmt(s["results"][r]["allRows"][n]["f1"])}' for n in names if n.startswith('ensemble') or n == PERSISTENCE) for r in rules
+        ) + '.']
+        mr = s['results'][rules[0]]['matchedRecall']
+        rule = mr[PERSISTENCE]
+        lines += [
+            '',
+            f'Precision at persistence\'s recall (all rows; persistence: precision {fmt(rule["precision"])} at recall {fmt(rule["recall"])}): '
+            + ', '.join(
+                f'{n} {fmt(x["precision"])} at {fmt(x["recall"])}' if x else f'{n} –'
+                for n, x in mr['predictors'].items()
+                if not n.startswith('ensemble:majority')
+            )
+            + '. (The models\' and the mean ensembles\' scores do not depend on the rule; majority\'s vote share does and is left out.)',
+        ]
+        lines += ['', '| held out | rows | ' + ' | '.join(f'{m} (params; thresholds {" / ".join(rules)})' for m in s['folds'][0]['models']) + ' |', '|---|---:|' + '---|' * len(s['folds'][0]['models'])]
+        for f in s['folds']:
+            lines.append(
+                f'| {f["heldOut"]} | {f["rows"]} | '
+                + ' | '.join(f'{format_params(c["params"])}; {rule_thresholds(c, rules, " / ")}' for c in f['models'].values())
+                + ' |'
+            )
+    lines += ['', f'- Ensembles: ' + '; '.join(f'{n}: {t}' for n, t in report['ensembles'].items()) + '.', f'- Onsets caught early: {report["onsets"]}', '']
+    return '\n'.join(lines)
 
 
 def model_card(name: str, m: dict[str, Any], proto: onnx.ModelProto, report: dict[str, Any], training: dict[str, Any]) -> dict[str, Any]:
@@ -857,7 +1102,7 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
     models_report: dict[str, dict[str, Any]] = {}
     oof: dict[str, dict[str, np.ndarray]] = {'loro': {}, 'lopo': {}}
     for spec in specs:
-        models_report[spec.name], probs = cross_validate(spec, data, groups, args.quick)
+        models_report[spec.name], probs = cross_validate(spec, data, groups, args.quick, parse_threshold_rule(args.threshold_rule))
         for scheme, p in probs.items():
             oof[scheme][spec.name] = p
     thresholds = {n: m['threshold'] for n, m in models_report.items()}
@@ -894,7 +1139,7 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
         'dataGate': {'minLatencyShare': args.min_latency_share, 'gate': args.gate, 'series': series_report},
         'folds': {scheme: sorted(set(g)) for scheme, g in groups.items()},
         'rules': {
-            'threshold': THRESHOLD_RULE,
+            'threshold': threshold_rule_text(parse_threshold_rule(args.threshold_rule)),
             PERSISTENCE: PERSISTENCE_RULE,
             'ensembles': ENSEMBLE_RULES,
             'onsets': ONSET_RULE,
@@ -963,6 +1208,12 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
         for name, model in natives.items():
             joblib.dump(model, os.path.join(args.out_dir, 'native', f'{name}.joblib'))
     log(f'wrote {", ".join(f"{n}.onnx" for n in protos)}, their cards, cv-report.json, cv-report.md and parity.csv to {args.out_dir}')
+    if args.nested_report:
+        started = time.monotonic()
+        nested = nested_report(args, specs, data, matrix_sha, groups)
+        write_json(os.path.join(args.out_dir, 'nested-cv-report.json'), nested)
+        write_text(os.path.join(args.out_dir, 'nested-cv-report.md'), nested_markdown(nested))
+        log(f'wrote nested-cv-report.json and nested-cv-report.md to {args.out_dir} ({time.monotonic() - started:.0f}s)')
     return report
 
 

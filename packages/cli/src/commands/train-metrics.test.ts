@@ -1,6 +1,7 @@
 /**
- * The trainer's precision-at-recall (models/train.py), the number models/README compares the models and
- * persistence by, on cases worked out by hand. Runs the project's Python (.venv, scripts/setup-python.sh).
+ * models/train.py's pure pieces on cases worked out by hand: precision-at-recall (the number
+ * models/README compares the models and persistence by), the threshold rules of --threshold-rule, and
+ * the voting strategies the CV reports score. Runs the project's Python (.venv, scripts/setup-python.sh).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -10,12 +11,17 @@ import { REPO } from '../test-support.js';
 
 const PYTHON = join(REPO, '.venv/bin/python');
 
-function precisionAtRecall(y: number[], score: number[], target: number): unknown {
+/** Runs `expression` (Python, with numpy as np and models/train.py as train) and returns its JSON. */
+function python(expression: string): unknown {
   const code = `import sys, json; sys.path.insert(0, 'models'); import numpy as np, train
-print(json.dumps(train.precision_at_recall(np.array(${JSON.stringify(y)}), np.array(${JSON.stringify(score)}, dtype=float), ${target})))`;
+print(json.dumps(${expression}))`;
   const r = spawnSync(PYTHON, ['-c', code], { cwd: REPO, encoding: 'utf8' });
   if (r.status !== 0) throw new Error(r.stderr);
   return JSON.parse(r.stdout);
+}
+
+function precisionAtRecall(y: number[], score: number[], target: number): unknown {
+  return python(`train.precision_at_recall(np.array(${JSON.stringify(y)}), np.array(${JSON.stringify(score)}, dtype=float), ${target})`);
 }
 
 describe.skipIf(!existsSync(PYTHON) && !process.env.CI)('train.py precision_at_recall', () => {
@@ -32,5 +38,63 @@ describe.skipIf(!existsSync(PYTHON) && !process.env.CI)('train.py precision_at_r
       expect(got!.precision).toBeCloseTo(want.precision, 12);
       expect([got!.recall, got!.cut]).toEqual([want.recall, want.cut]);
     }
+  });
+});
+
+describe.skipIf(!existsSync(PYTHON) && !process.env.CI)('train.py threshold rules (--threshold-rule)', () => {
+  // y 1 0 1 0 1 0 ranked by p 0.9 0.8 0.7 0.6 0.3 0.2; the cut-offs give (precision, recall, F1):
+  // 0.9 (1, 1/3, 0.5)  0.8 (1/2, 1/3, 0.4)  0.7 (2/3, 2/3, 0.667)  0.6 (1/2, 2/3, 0.571)  0.3 (3/5, 1, 0.75)  0.2 (1/2, 1, 0.667).
+  // The threshold sits midway between the chosen cut-off and the next lower probability.
+  const y = [1, 0, 1, 0, 1, 0];
+  const p = [0.9, 0.8, 0.7, 0.6, 0.3, 0.2];
+  it.each([
+    { rule: 'f1', y, p, want: 0.25, why: 'best F1 0.75 at 0.3' },
+    { rule: 'precision:0.65', y, p, want: 0.65, why: 'precision >= 0.65 at 0.9 and 0.7; 0.7 has the higher recall' },
+    { rule: 'precision:0.99', y, p, want: 0.85, why: 'only 0.9 reaches precision 0.99' },
+    { rule: 'precision:0.5', y, p, want: 0.25, why: 'all reach it; recall 1 at 0.3 and 0.2 ties, 0.3 has the higher precision' },
+    { rule: 'recall:0.5', y, p, want: 0.65, why: 'recall >= 0.5 from 0.7 down; 0.7 has the best precision' },
+    { rule: 'recall:0.9', y, p, want: 0.25, why: 'recall 1 at 0.3 and 0.2; 0.3 has the better precision' },
+    // y 0 1 1 0 by p 0.9 0.8 0.7 0.1: precision 0, 1/2, 2/3, 1/2; nothing reaches 0.9, so the best F1 (0.8 at 0.7).
+    { rule: 'precision:0.9', y: [0, 1, 1, 0], p: [0.9, 0.8, 0.7, 0.1], want: 0.4, why: 'unreachable: falls back to best F1' },
+  ])('$rule: $why', ({ rule, y, p, want }) => {
+    const got = python(`train.choose_threshold(np.array(${JSON.stringify(y)}), np.array(${JSON.stringify(p)}, dtype=float), train.parse_threshold_rule('${rule}'))`);
+    expect(got as number).toBeCloseTo(want, 12);
+  });
+
+  it.each(['precision:0', 'recall:1', 'recall', 'precision:x', 'f2'])('refuses %s', (rule) => {
+    expect(() => python(`train.parse_threshold_rule('${rule}')`)).toThrow(/expected f1, precision:P or recall:R/);
+  });
+
+  it('the F1 rule is the default, and its text is the one the bundled cv-report carries', () => {
+    expect(python(`[train.DEFAULT_THRESHOLD_RULE, train.threshold_rule_text(train.parse_threshold_rule('f1')) == train.THRESHOLD_RULE]`)).toEqual(['f1', true]);
+  });
+});
+
+describe.skipIf(!existsSync(PYTHON) && !process.env.CI)('train.py voting strategies as the CV reports score them', () => {
+  // Two rows; probabilities of models a, b, c: row 0 (0.9, 0.4, 0.6), row 1 (0.2, 0.1, 0.7).
+  const probs = `{'a': np.array([0.9, 0.2]), 'b': np.array([0.4, 0.1]), 'c': np.array([0.6, 0.7])}`;
+  const run = (thresholds: string, weights: string) =>
+    python(`{k: [d.tolist(), [round(x, 12) for x in s.tolist()]] for k, (d, s) in train.ensemble_predictors(${probs}, ${thresholds}, ${weights}).items()}`) as Record<string, [boolean[], number[]]>;
+
+  it('majority and unanimous count votes at each threshold; weighted means the probabilities against 0.5', () => {
+    const got = run(`{'a': 0.5, 'b': 0.5, 'c': 0.5}`, `{'a': 2.0, 'b': 1.0, 'c': 0.0}`);
+    // votes: row 0 a, c; row 1 c.
+    expect(got['ensemble:majority']).toEqual([[true, false], [2 / 3, 1 / 3].map((x) => Math.round(x * 1e12) / 1e12)]);
+    expect(got['ensemble:unanimous'][0]).toEqual([false, false]);
+    // equal weights: (0.9 + 0.4 + 0.6) / 3 = 0.6333, (0.2 + 0.1 + 0.7) / 3 = 0.3333.
+    expect(got['ensemble:weighted']).toEqual([[true, false], [0.633333333333, 0.333333333333]]);
+    // weights 2, 1, 0: (1.8 + 0.4) / 3 = 0.7333, (0.4 + 0.1) / 3 = 0.1667.
+    expect(got['ensemble:weighted-f1']).toEqual([[true, false], [0.733333333333, 0.166666666667]]);
+  });
+
+  it('every weight 0 counts the models alike, as the runtime does', () => {
+    const got = run(`{'a': 0.5, 'b': 0.5, 'c': 0.5}`, `{'a': 0.0, 'b': 0.0, 'c': 0.0}`);
+    expect(got['ensemble:weighted-f1']).toEqual(got['ensemble:weighted']);
+  });
+
+  it('thresholds per row (the nested report: each outer fold has its own)', () => {
+    // a's threshold is 0.95 on row 0 and 0.1 on row 1: votes row 0 c only, row 1 a and c.
+    const got = run(`{'a': np.array([0.95, 0.1]), 'b': 0.5, 'c': 0.5}`, `{'a': 1.0, 'b': 1.0, 'c': 1.0}`);
+    expect(got['ensemble:majority'][0]).toEqual([false, true]);
   });
 });

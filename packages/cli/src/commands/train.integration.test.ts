@@ -24,6 +24,38 @@ describe('sockml train (integration)', () => {
     }
   });
 
+  it('--nested-report: outer folds choose without their held-out runs, and under --quick predict what plain CV does', async () => {
+    // Four runs, two patterns, starting hyperparameters only: about 20 s.
+    const runs = ['ramp/run_1', 'ramp/run_2', 'spike/run_1', 'spike/run_2'].map((r) => `fixtures/sockshop-gke/runs/${r}.csv`);
+    const out = mkdtempSync(join(tmpdir(), 'sockml-train-'));
+    const r = await startSockml(['train', ...runs, '--out-dir', out, '--quick', '--nested-report'], { timeoutMs: 600_000 }).done;
+    expect(r.code, r.stderr).toBe(0);
+    const nested = JSON.parse(readFileSync(join(out, 'nested-cv-report.json'), 'utf8'));
+    const cv = JSON.parse(readFileSync(join(out, 'cv-report.json'), 'utf8'));
+    expect(Object.keys(nested.thresholdRules)).toEqual(['f1', 'precision:0.7', 'recall:0.8']);
+    expect(nested.schemes.loro.folds.map((f: { heldOut: string }) => f.heldOut)).toEqual(runs);
+    expect(nested.schemes.lopo.folds.map((f: { heldOut: string }) => f.heldOut)).toEqual(['ramp', 'spike']);
+    // Honest outer folds: a fold's choices were made on runs other than those it is scored on.
+    for (const f of nested.schemes.loro.folds) expect(f.innerRuns).toEqual(runs.filter((x) => x !== f.heldOut));
+    for (const f of nested.schemes.lopo.folds) expect(f.innerRuns).toEqual(runs.filter((x) => !x.includes(`/${f.heldOut}/`)));
+    // With one hyperparameter candidate the outer models are plain LORO's models (same rows, same seed), so
+    // every model's outer-fold ranking equals cv-report's; only the thresholds, chosen inside, differ.
+    for (const m of ['xgboost', 'random_forest', 'logistic_regression']) {
+      expect(nested.schemes.loro.results.f1.passing[m].prAuc).toBeCloseTo(cv.loro[m].prAuc, 12);
+      expect(nested.schemes.lopo.results.f1.passing[m].prAuc).toBeCloseTo(cv.lopo[m].prAuc, 12);
+    }
+    expect(nested.schemes.loro.results.f1.passing.persistence).toEqual(cv.loro.persistence);
+    const md = readFileSync(join(out, 'nested-cv-report.md'), 'utf8');
+    expect(md).toContain('### Outer folds by run (leave one run out)');
+    expect(md).toContain('| ensemble:weighted-f1 |');
+  }, 600_000);
+
+  it('refuses a threshold rule it does not know, before doing any work', async () => {
+    const r = await sockml(['train', '--threshold-rule', 'precision:1.2', '--out-dir', mkdtempSync(join(tmpdir(), 'sockml-train-'))]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--threshold-rule must be f1, precision:P or recall:R with 0 < P, R < 1, got 'precision:1.2'/);
+  });
+
   it('refuses to train on a held-out recording unless asked to', async () => {
     const r = await sockml(['train', 'fixtures/sockshop-gke/runs/step/run_3.csv', '--out-dir', mkdtempSync(join(tmpdir(), 'sockml-train-'))]);
     expect(r.code).toBe(2);

@@ -26,6 +26,7 @@ packages pinned in models/requirements.txt (bash scripts/setup-python.sh install
   static examples = [
     { description: 'Rebuild the bundled models from the fixtures', command: '<%= config.bin %> train' },
     { description: 'Fast check into a scratch directory', command: '<%= config.bin %> train --out-dir /tmp/models --quick' },
+    { description: 'Thresholds for precision 0.7 instead of best F1, measured by nested CV', command: '<%= config.bin %> train --out-dir /tmp/models --threshold-rule precision:0.7 --nested-report' },
   ];
 
   static strict = false;
@@ -38,6 +39,15 @@ packages pinned in models/requirements.txt (bash scripts/setup-python.sh install
     lookahead: Flags.integer({ description: 'label horizon k in polls', default: 2, min: 1 }),
     python: Flags.string({ description: 'Python interpreter [default: .venv/bin/python, else python3]' }),
     quick: Flags.boolean({ description: 'skip the hyperparameter search (starting points only)' }),
+    'threshold-rule': Flags.string({
+      description:
+        "what each model's threshold optimises on its pooled leave-one-run-out out-of-fold probabilities: f1 (the bundled models' rule), precision:P (the highest recall at precision ≥ P) or recall:R (the highest precision at recall ≥ R)",
+      default: 'f1',
+    }),
+    'nested-report': Flags.boolean({
+      description:
+        'also measure the whole procedure by nested cross-validation (outer folds by run and by pattern; hyperparameters, thresholds and weights chosen inside each) into <out-dir>/nested-cv-report.md and .json: about 10 minutes on 2 cores',
+    }),
     'save-native': Flags.boolean({ description: 'also keep the fitted Python models in <out-dir>/native/ (the benchmark compares with them)' }),
     seed: Flags.integer({ description: 'random seed', default: 42 }),
     'poll-interval': pollIntervalFlag,
@@ -46,6 +56,9 @@ packages pinned in models/requirements.txt (bash scripts/setup-python.sh install
 
   async run() {
     const { argv, flags } = await this.parse(Train);
+    const rule = flags['threshold-rule'];
+    const ruleOk = /^(?:f1|(?:precision|recall):(0?\.\d*[1-9]\d*))$/;
+    if (!ruleOk.test(rule)) this.error(`--threshold-rule must be f1, precision:P or recall:R with 0 < P, R < 1, got '${rule}'`, { exit: EXIT.badInput });
     const python = flags.python ?? defaultPython();
     const problem = checkTrainerPython(python);
     if (problem) this.error(problem, { exit: EXIT.environment });
@@ -90,7 +103,9 @@ packages pinned in models/requirements.txt (bash scripts/setup-python.sh install
           '--out-dir', resolve(flags['out-dir']),
           '--seed', String(flags.seed),
           ...sources,
+          '--threshold-rule', rule,
           ...(flags.quick ? ['--quick'] : []),
+          ...(flags['nested-report'] ? ['--nested-report'] : []),
           ...(flags['save-native'] ? ['--save-native'] : []),
         ],
         REPO_ROOT,
