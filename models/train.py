@@ -111,6 +111,29 @@ THRESHOLD_RULE_TEXT = {
     'precision': 'the highest recall among the cut-offs whose precision is at least {v} (ties: the higher precision); the best-F1 cut-off where none reaches it',
     'recall': 'the highest precision among the cut-offs whose recall is at least {v} (ties: the higher recall)',
 }
+# --calibrate: Platt scaling per model and the stacked ensemble, both fitted on the pooled LORO out-of-fold
+# probabilities of the training rows (never on a row the model was fitted on), carried by the cards as
+# `calibration` and `ensemble`. Probabilities are clipped to [EPS, 1 - EPS] before their logit: the
+# runtime's calibration (packages/core/src/voting/calibration.ts) uses the same constant.
+PROBABILITY_EPS = 1e-6
+CALIBRATION_RULE = (
+    'Platt scaling per model, fitted on the pooled leave-one-run-out out-of-fold probabilities of the training rows: '
+    f'q = 1 / (1 + exp(-(a * logit(p) + b))) with p clipped to [{PROBABILITY_EPS}, 1 - {PROBABILITY_EPS}], a and b by '
+    'Newton\'s method on the log-loss with Platt\'s smoothed targets (N+ + 1) / (N+ + 2) and 1 / (N- + 2). It does not '
+    'change a model\'s vote (it is monotone and the threshold is on p); it puts the three models\' probabilities on one '
+    'scale for the weighted and stacked ensembles. Their thresholds follow the threshold rule on their own scores.'
+)
+CALIBRATED_ENSEMBLE_RULES = {
+    'ensemble:weighted-calibrated': (
+        'score = sum(w * q) / sum(w), the calibrated probabilities q averaged with the card weights w; 1 when score >= the '
+        'ensemble\'s weighted threshold. This is the runtime\'s `weighted` strategy with calibrated cards'
+    ),
+    'ensemble:stacked': (
+        'score = 1 / (1 + exp(-(intercept + sum(c * logit(q))))), a logistic regression (C = 1) on the calibrated logits, '
+        'coefficients held >= 0 (a model whose coefficient comes out negative is dropped and the rest refitted); 1 when '
+        'score >= the stacked threshold. This is `--strategy weighted --weights stacked` at runtime'
+    ),
+}
 # The rules the nested report compares (each chosen inside every outer fold; see `nested_report`).
 NESTED_RULES = ('f1', 'precision:0.7', 'recall:0.8')
 
@@ -768,7 +791,8 @@ def matched_recall_table(report: dict[str, Any]) -> list[str]:
 
 
 def summary_table(report: dict[str, Any]) -> str:
-    head = f'{"predictor":<22}' + ''.join(
+    width = max(22, *(len(n) + 2 for n in report['loro']))
+    head = f'{"predictor":<{width}}' + ''.join(
         f'{scheme:>8}{"P":>7}{"R":>7}{"F1":>7}{"PR-AUC":>8}{"onsets":>9}{"F1 all":>8}{"FP low":>8}' for scheme in ('LORO', 'LOPO')
     )
     lines = [
@@ -785,7 +809,7 @@ def summary_table(report: dict[str, Any]) -> str:
                 f'{"":>8}{fmt(m["precision"]):>7}{fmt(m["recall"]):>7}{fmt(m["f1"]):>7}{fmt(m["prAuc"]):>8}{onsets_text(m):>9}'
                 f'{fmt(every["f1"]):>8}{low["fp"]:>8}'
             )
-        lines.append(f'{name:<22}{cells}')
+        lines.append(f'{name:<{width}}{cells}')
     lines.append('thresholds: ' + ', '.join(f'{n} {m["threshold"]:.4f}' for n, m in report['models'].items()))
     return '\n'.join(lines)
 
@@ -816,6 +840,11 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         '--threshold-rule',
         default=DEFAULT_THRESHOLD_RULE,
         help='what each model\'s threshold optimises on its pooled LORO out-of-fold probabilities: f1, precision:P (highest recall at precision >= P) or recall:R (highest precision at recall >= R) (default %(default)s)',
+    )
+    parser.add_argument(
+        '--calibrate',
+        action='store_true',
+        help='also fit Platt calibration per model and the stacked ensemble on the LORO out-of-fold probabilities; the cards carry them (`weighted` then averages calibrated probabilities, `--weights stacked` uses the learned weights)',
     )
     parser.add_argument(
         '--nested-report',
@@ -876,6 +905,115 @@ def cross_validate(
     return entry, {'loro': loro_probs[best], 'lopo': lopo_probs}
 
 
+# ------------------------------------------------------------------------------------------- calibration
+
+
+def logit(p: np.ndarray) -> np.ndarray:
+    q = np.clip(np.asarray(p, dtype=np.float64), PROBABILITY_EPS, 1 - PROBABILITY_EPS)
+    return np.log(q / (1 - q))
+
+
+def sigmoid(z: np.ndarray) -> np.ndarray:
+    return 1 / (1 + np.exp(-np.asarray(z, dtype=np.float64)))
+
+
+def fit_platt(y: np.ndarray, p: np.ndarray) -> dict[str, Any]:
+    """Platt scaling of probabilities p (see CALIBRATION_RULE): a and b minimising the log-loss of
+    sigmoid(a * logit(p) + b) against Platt's smoothed targets, by Newton's method with step halving."""
+    z = logit(p)
+    positives, negatives = int(np.sum(y == 1)), int(np.sum(y == 0))
+    t = np.where(y == 1, (positives + 1) / (positives + 2), 1 / (negatives + 2))
+
+    def loss(a: float, b: float) -> float:
+        f = a * z + b
+        return float(np.sum(np.logaddexp(0, f) - t * f))  # log(1 + exp(f)) - t * f without overflow
+
+    a, b = 1.0, 0.0
+    current = loss(a, b)
+    for _ in range(100):
+        q = sigmoid(a * z + b)
+        g = np.array([np.sum((q - t) * z), np.sum(q - t)])
+        w = q * (1 - q)
+        h = np.array([[np.sum(w * z * z), np.sum(w * z)], [np.sum(w * z), np.sum(w)]]) + 1e-12 * np.eye(2)
+        step = np.linalg.solve(h, g)
+        scale = 1.0
+        while scale > 1e-10:
+            na, nb = a - scale * step[0], b - scale * step[1]
+            candidate = loss(na, nb)
+            if candidate <= current:
+                break
+            scale /= 2
+        else:
+            break
+        done = abs(current - candidate) < 1e-12 * max(1.0, abs(current))
+        a, b, current = na, nb, candidate
+        if done:
+            break
+    return {'method': 'platt', 'a': float(a), 'b': float(b)}
+
+
+def calibrate(calibration: dict[str, Any], p: np.ndarray) -> np.ndarray:
+    return sigmoid(calibration['a'] * logit(p) + calibration['b'])
+
+
+def fit_stacking(y: np.ndarray, q: dict[str, np.ndarray], seed: int) -> dict[str, Any]:
+    """The stacked ensemble (CALIBRATED_ENSEMBLE_RULES): a logistic regression on the calibrated logits,
+    with non-negative coefficients (a model that would get a negative one is dropped and the rest refitted)."""
+    names = list(q)
+    kept = list(names)
+    while True:
+        Z = np.column_stack([logit(q[n]) for n in kept])
+        model = LogisticRegression(C=1.0, solver='lbfgs', max_iter=1000, random_state=seed).fit(Z, y)
+        coef = model.coef_[0]
+        negative = [n for n, c in zip(kept, coef) if c < 0]
+        if not negative or len(kept) == 1:
+            break
+        kept = [n for n in kept if n not in negative]
+    coefficients = {n: 0.0 for n in names}
+    for n, c in zip(kept, coef):
+        coefficients[n] = max(0.0, float(c))
+    return {'intercept': float(model.intercept_[0]), 'coefficients': coefficients}
+
+
+def calibrated_scores(probs: dict[str, np.ndarray], fitted: dict[str, Any]) -> dict[str, np.ndarray]:
+    """The weighted-calibrated and stacked ensembles' scores, as the runtime computes them."""
+    q = {n: calibrate(fitted['calibration'][n], p) for n, p in probs.items()}
+    w = fitted['weights']
+    total = sum(w[n] for n in q)
+    weighted = sum(w[n] * q[n] for n in q) / total if total > 0 else np.mean(np.column_stack(list(q.values())), axis=1)
+    z = np.full(len(next(iter(q.values()))), fitted['stacked']['intercept'], dtype=np.float64)
+    for n, c in fitted['stacked']['coefficients'].items():
+        if c != 0:
+            z = z + c * logit(q[n])
+    return {'ensemble:weighted-calibrated': weighted, 'ensemble:stacked': sigmoid(z)}
+
+
+def fit_calibrated_ensemble(y: np.ndarray, probs: dict[str, np.ndarray], weights: dict[str, float], rule: tuple[str, float | None], seed: int) -> dict[str, Any]:
+    """Calibration per model, the stacked weights and both ensembles' thresholds (by `rule`), all from
+    out-of-fold probabilities `probs` of the rows labelled `y`."""
+    calibration = {n: fit_platt(y, p) for n, p in probs.items()}
+    q = {n: calibrate(calibration[n], p) for n, p in probs.items()}
+    fitted: dict[str, Any] = {'calibration': calibration, 'weights': weights, 'stacked': fit_stacking(y, q, seed)}
+    scores = calibrated_scores(probs, fitted)
+    fitted['thresholds'] = {n: choose_threshold(y, sc, rule) for n, sc in scores.items()}
+    return fitted
+
+
+def calibrated_predictors(probs: dict[str, np.ndarray], fitted: dict[str, Any]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    return {n: (sc >= fitted['thresholds'][n], sc) for n, sc in calibrated_scores(probs, fitted).items()}
+
+
+def ensemble_block(fitted: dict[str, Any]) -> dict[str, Any]:
+    """The ensemble parameters every card carries alike: the runtime's `weighted` strategy reads them and
+    refuses cards that disagree (models from different trainings)."""
+    return {
+        'members': list(fitted['calibration']),
+        'weighted': {'threshold': fitted['thresholds']['ensemble:weighted-calibrated']},
+        'stacked': {**fitted['stacked'], 'threshold': fitted['thresholds']['ensemble:stacked']},
+        'probabilityEps': PROBABILITY_EPS,
+    }
+
+
 # ----------------------------------------------------------------------------------------- nested report
 
 NESTED_PROCEDURE = (
@@ -888,12 +1026,15 @@ NESTED_PROCEDURE = (
 )
 
 
-def inner_choice(specs: list[ModelSpec], data: Data, inside: np.ndarray, quick: bool, rules: list[str]) -> dict[str, dict[str, Any]]:
+def inner_choice(
+    specs: list[ModelSpec], data: Data, inside: np.ndarray, quick: bool, rules: list[str], calibrated: bool = False, seed: int = 0
+) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:
     """The procedure of `cross_validate` (grid, then thresholds and weights) on the rows of `inside` only,
-    with a threshold and a weight per rule."""
+    with a threshold and a weight per rule; with `calibrated`, also --calibrate's fit per rule."""
     scored = data.train & inside
     y = data.y[scored]
     out: dict[str, dict[str, Any]] = {}
+    inner_probs: dict[str, np.ndarray] = {}
     for spec in specs:
         candidates = spec.grid[:1] if quick else spec.grid
         scores, oofs = [], []
@@ -911,24 +1052,34 @@ def inner_choice(specs: list[ModelSpec], data: Data, inside: np.ndarray, quick: 
             t = choose_threshold(y, p, parse_threshold_rule(rule))
             per_rule[rule] = {'threshold': t, 'weight': binary_metrics(y, p >= t, p)['f1'] or 0.0}
         out[spec.name] = {'params': candidates[best], 'meanInnerPrAuc': scores[best], 'rules': per_rule}
-    return out
+        inner_probs[spec.name] = p
+    ensembles = {}
+    if calibrated:
+        for rule in rules:
+            weights = {m: out[m]['rules'][rule]['weight'] for m in out}
+            ensembles[rule] = fit_calibrated_ensemble(y, inner_probs, weights, parse_threshold_rule(rule), seed)
+    return out, ensembles
 
 
 def rule_thresholds(choice: dict[str, Any], rules: list[str], sep: str) -> str:
     return sep.join(f'{choice["rules"][r]["threshold"]:.3f}' for r in rules)
 
 
-def nested_cv(specs: list[ModelSpec], data: Data, scheme: str, groups: np.ndarray, quick: bool, rules: list[str], lookahead: int) -> dict[str, Any]:
+def nested_cv(
+    specs: list[ModelSpec], data: Data, scheme: str, groups: np.ndarray, quick: bool, rules: list[str], lookahead: int, calibrated: bool = False, seed: int = 0
+) -> dict[str, Any]:
     """Outer folds by `groups`; every row is predicted by models chosen and fitted without its group."""
-    n = len(data.y)
+    n = n_rows = len(data.y)
     probs = {s.name: np.full(n, np.nan) for s in specs}
     thresholds = {r: {s.name: np.full(n, np.nan) for s in specs} for r in rules}
     weights = {r: {s.name: np.full(n, np.nan) for s in specs} for r in rules}
+    # The calibrated ensembles' (decision, score) per rule, filled fold by fold.
+    calibrated_out = {r: {n: (np.zeros(n_rows, dtype=bool), np.zeros(n_rows)) for n in CALIBRATED_ENSEMBLE_RULES} for r in rules} if calibrated else {}
     folds = []
     for g in sorted(set(groups)):
         started = time.monotonic()
         test = groups == g
-        choice = inner_choice(specs, data, ~test, quick, rules)
+        choice, ensembles = inner_choice(specs, data, ~test, quick, rules, calibrated, seed)
         fit_rows = data.train & ~test
         for spec in specs:
             model = fit(spec, choice[spec.name]['params'], data.X[fit_rows], data.y[fit_rows])
@@ -936,9 +1087,13 @@ def nested_cv(specs: list[ModelSpec], data: Data, scheme: str, groups: np.ndarra
             for r in rules:
                 thresholds[r][spec.name][test] = choice[spec.name]['rules'][r]['threshold']
                 weights[r][spec.name][test] = choice[spec.name]['rules'][r]['weight']
+        for r, fitted in ensembles.items():
+            for name, (d, sc) in calibrated_predictors({m: p[test] for m, p in probs.items()}, fitted).items():
+                calibrated_out[r][name][0][test] = d
+                calibrated_out[r][name][1][test] = sc
         # The runs the fold's choices were made on: never the held-out group's (the test checks it).
         inner_runs = sorted(set(data.run[fit_rows]))
-        folds.append({'heldOut': g, 'rows': int(test.sum()), 'innerRuns': inner_runs, 'models': choice})
+        folds.append({'heldOut': g, 'rows': int(test.sum()), 'innerRuns': inner_runs, 'models': choice, **({'ensembles': ensembles} if calibrated else {})})
         log(
             f'nested {scheme} fold {g}: '
             + '; '.join(f'{m} {format_params(c["params"])} thr {rule_thresholds(c, rules, "/")}' for m, c in choice.items())
@@ -953,6 +1108,7 @@ def nested_cv(specs: list[ModelSpec], data: Data, scheme: str, groups: np.ndarra
             **{m: (p >= thresholds[r][m], p) for m, p in probs.items()},
             PERSISTENCE: persistence,
             **ensemble_predictors(probs, thresholds[r], weights[r]),
+            **calibrated_out.get(r, {}),
         }
         results[r] = {
             'passing': evaluate(data, predictors, passing, lookahead),
@@ -971,13 +1127,14 @@ def nested_report(args: argparse.Namespace, specs: list[ModelSpec], data: Data, 
         'quick': args.quick,
         'procedure': NESTED_PROCEDURE,
         'thresholdRules': {r: threshold_rule_text(parse_threshold_rule(r)) for r in rules},
-        'ensembles': ENSEMBLE_RULES,
+        'ensembles': {**ENSEMBLE_RULES, **(CALIBRATED_ENSEMBLE_RULES if args.calibrate else {})},
+        **({'calibration': CALIBRATION_RULE} if args.calibrate else {}),
         'onsets': ONSET_RULE,
         'goal': NESTED_GOAL,
         'schemes': {},
     }
     for scheme, g in groups.items():
-        result = nested_cv(specs, data, scheme, g, args.quick, rules, args.lookahead)
+        result = nested_cv(specs, data, scheme, g, args.quick, rules, args.lookahead, args.calibrate, args.seed)
         result.pop('probabilities')
         report['schemes'][scheme] = result
     return report
@@ -1060,6 +1217,7 @@ def model_card(name: str, m: dict[str, Any], proto: onnx.ModelProto, report: dic
         'label': report['label'],
         'threshold': m['threshold'],
         'weight': m['weight'],
+        **({'calibration': m['calibration'], 'ensemble': report['ensemble']} if 'ensemble' in report else {}),
         'onnx': {'input': 'input', 'probabilities': 'probabilities', 'opset': {o.domain: o.version for o in proto.opset_import}},
         'hyperparameters': m['hyperparameters'],
         'training': training,
@@ -1111,12 +1269,19 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
     for n, w in weights.items():
         models_report[n]['weight'] = w
 
+    rule = parse_threshold_rule(args.threshold_rule)
+    # With --calibrate: fitted on the LORO out-of-fold probabilities and, like the thresholds, reused by LOPO.
+    fitted = fit_calibrated_ensemble(data.y[data.train], {n: p[data.train] for n, p in oof['loro'].items()}, weights, rule, args.seed) if args.calibrate else None
+    if fitted:
+        for n, c in fitted['calibration'].items():
+            models_report[n]['calibration'] = c
     persistence = (data.violating, data.violating.astype(float))
     predictors = {
         scheme: {
             **{n: (p >= thresholds[n], p) for n, p in probs.items()},
             PERSISTENCE: persistence,
             **ensemble_predictors(probs, thresholds, weights),
+            **(calibrated_predictors(probs, fitted) if fitted else {}),
         }
         for scheme, probs in oof.items()
     }
@@ -1141,12 +1306,14 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
         'rules': {
             'threshold': threshold_rule_text(parse_threshold_rule(args.threshold_rule)),
             PERSISTENCE: PERSISTENCE_RULE,
-            'ensembles': ENSEMBLE_RULES,
+            'ensembles': {**ENSEMBLE_RULES, **(CALIBRATED_ENSEMBLE_RULES if fitted else {})},
+            **({'calibration': CALIBRATION_RULE} if fitted else {}),
             'onsets': ONSET_RULE,
             'slices': SLICE_RULE,
             'defaults': DEFAULTS_CHOICE,
         },
         'models': models_report,
+        **({'ensemble': ensemble_block(fitted)} if fitted else {}),
         # The series that pass the gate: the slice every earlier report was measured on.
         'loro': evaluate(data, predictors['loro'], passing, args.lookahead),
         'lopo': evaluate(data, predictors['lopo'], passing, args.lookahead),

@@ -98,3 +98,27 @@ describe.skipIf(!existsSync(PYTHON) && !process.env.CI)('train.py voting strateg
     expect(got['ensemble:majority'][0]).toEqual([false, true]);
   });
 });
+
+describe.skipIf(!existsSync(PYTHON) && !process.env.CI)('train.py Platt calibration (--calibrate)', () => {
+  it('stops where the log-loss gradient vanishes, keeps the ranking (a > 0), and calibrates', () => {
+    // 200 rows whose true probability of a positive is p**2, scored by p: a score that needs calibrating.
+    const got = python(`(lambda rng: (lambda p, y: (lambda c: {
+      'a': c['a'], 'b': c['b'],
+      'grad': (lambda q, t, z: [float(np.sum((q - t) * z)), float(np.sum(q - t))])(
+        train.sigmoid(c['a'] * train.logit(p) + c['b']),
+        np.where(y == 1, (y.sum() + 1) / (y.sum() + 2), 1 / ((1 - y).sum() + 2)),
+        train.logit(p)),
+      'meanCalibrated': float(train.calibrate(c, p).mean()), 'positiveShare': float(y.mean())})(train.fit_platt(y, p)))(
+        *(lambda p: (p, (rng.random(200) < p ** 2).astype(int)))(rng.random(200))))(np.random.default_rng(7))`) as {
+      a: number;
+      b: number;
+      grad: number[];
+      meanCalibrated: number;
+      positiveShare: number;
+    };
+    expect(got.a).toBeGreaterThan(0);
+    for (const g of got.grad) expect(Math.abs(g)).toBeLessThan(1e-6);
+    // At the optimum the calibrated mean equals the smoothed targets' mean, within Platt's smoothing.
+    expect(Math.abs(got.meanCalibrated - got.positiveShare)).toBeLessThan(0.01);
+  });
+});

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,11 +25,11 @@ describe('sockml train (integration)', () => {
     }
   });
 
-  it('--nested-report: outer folds choose without their held-out runs, and under --quick predict what plain CV does', async () => {
-    // Four runs, two patterns, starting hyperparameters only: about 20 s.
+  it('--calibrate --nested-report: outer folds choose without their held-out runs, under --quick predict what plain CV does, and the runtime votes as the trainer scored', async () => {
+    // Four runs, two patterns, starting hyperparameters only: about 30 s.
     const runs = ['ramp/run_1', 'ramp/run_2', 'spike/run_1', 'spike/run_2'].map((r) => `fixtures/sockshop-gke/runs/${r}.csv`);
     const out = mkdtempSync(join(tmpdir(), 'sockml-train-'));
-    const r = await startSockml(['train', ...runs, '--out-dir', out, '--quick', '--nested-report'], { timeoutMs: 600_000 }).done;
+    const r = await startSockml(['train', ...runs, '--out-dir', out, '--quick', '--calibrate', '--nested-report'], { timeoutMs: 600_000 }).done;
     expect(r.code, r.stderr).toBe(0);
     const nested = JSON.parse(readFileSync(join(out, 'nested-cv-report.json'), 'utf8'));
     const cv = JSON.parse(readFileSync(join(out, 'cv-report.json'), 'utf8'));
@@ -47,7 +48,42 @@ describe('sockml train (integration)', () => {
     expect(nested.schemes.loro.results.f1.passing.persistence).toEqual(cv.loro.persistence);
     const md = readFileSync(join(out, 'nested-cv-report.md'), 'utf8');
     expect(md).toContain('### Outer folds by run (leave one run out)');
-    expect(md).toContain('| ensemble:weighted-f1 |');
+    for (const e of ['ensemble:weighted-f1', 'ensemble:weighted-calibrated', 'ensemble:stacked']) expect(md).toContain(`| ${e} |`);
+
+    // The cards carry the calibration and the ensemble; replay with them must take the decisions the trainer's
+    // own formulas give on the same probabilities (weighted over calibrated probabilities, and stacked).
+    const cards = ['xgboost', 'random_forest', 'logistic_regression'].map((m) => JSON.parse(readFileSync(join(out, `${m}.card.json`), 'utf8')));
+    for (const c of cards) {
+      expect(c.calibration.method).toBe('platt');
+      expect(c.ensemble).toEqual(cards[0].ensemble);
+    }
+    for (const weights of ['f1', 'stacked']) {
+      const decisions = join(out, `replay-${weights}.csv`);
+      const rr = await sockml(['replay', runs[0], runs[3], '--models', out, '--strategy', 'weighted', '--weights', weights, '--out', decisions]);
+      expect(rr.code, rr.stderr).toBe(0);
+      const check = spawnSync(
+        join(REPO, '.venv/bin/python'),
+        [
+          '-c',
+          `import sys, json; sys.path.insert(0, 'models'); import train, numpy as np, pandas as pd
+names = ['xgboost', 'random_forest', 'logistic_regression']
+cards = {n: json.load(open(f'${out}/{n}.card.json')) for n in names}
+e = cards['xgboost']['ensemble']
+fitted = {'calibration': {n: cards[n]['calibration'] for n in names}, 'weights': {n: cards[n]['weight'] for n in names},
+  'stacked': {k: e['stacked'][k] for k in ('intercept', 'coefficients')},
+  'thresholds': {'ensemble:weighted-calibrated': e['weighted']['threshold'], 'ensemble:stacked': e['stacked']['threshold']}}
+df = pd.read_csv('${decisions}')
+d, score = train.calibrated_predictors({n: df[n + '_probability'].to_numpy(float) for n in names}, fitted)['${weights === 'f1' ? 'ensemble:weighted-calibrated' : 'ensemble:stacked'}']
+print(json.dumps({'rows': len(df), 'maxDiff': float(np.abs(score - df['ensemble_score']).max()), 'voteMismatches': int((d != (df['ensemble_vote'] == 1)).sum())}))`,
+        ],
+        { cwd: REPO, encoding: 'utf8' },
+      );
+      expect(check.status, check.stderr).toBe(0);
+      const got = JSON.parse(check.stdout);
+      expect(got.rows).toBeGreaterThan(300);
+      expect(got.maxDiff).toBeLessThan(1e-9);
+      expect(got.voteMismatches).toBe(0);
+    }
   }, 600_000);
 
   it('refuses a threshold rule it does not know, before doing any work', async () => {

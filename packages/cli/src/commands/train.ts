@@ -44,6 +44,10 @@ packages pinned in models/requirements.txt (bash scripts/setup-python.sh install
         "what each model's threshold optimises on its pooled leave-one-run-out out-of-fold probabilities: f1 (the bundled models' rule), precision:P (the highest recall at precision ≥ P) or recall:R (the highest precision at recall ≥ R)",
       default: 'f1',
     }),
+    calibrate: Flags.boolean({
+      description:
+        "also fit Platt calibration per model and the stacked ensemble on the leave-one-run-out out-of-fold probabilities, into the cards: 'weighted' then averages calibrated probabilities against the ensemble's own threshold, and '--weights stacked' uses the learned weights",
+    }),
     'nested-report': Flags.boolean({
       description:
         'also measure the whole procedure by nested cross-validation (outer folds by run and by pattern; hyperparameters, thresholds and weights chosen inside each) into <out-dir>/nested-cv-report.md and .json: about 10 minutes on 2 cores',
@@ -105,6 +109,7 @@ packages pinned in models/requirements.txt (bash scripts/setup-python.sh install
           ...sources,
           '--threshold-rule', rule,
           ...(flags.quick ? ['--quick'] : []),
+          ...(flags.calibrate ? ['--calibrate'] : []),
           ...(flags['nested-report'] ? ['--nested-report'] : []),
           ...(flags['save-native'] ? ['--save-native'] : []),
         ],
