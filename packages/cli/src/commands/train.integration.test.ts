@@ -7,23 +7,24 @@ import { startSockml } from '../testing/sockml-process.js';
 import { REPO, sockml } from '../test-support.js';
 
 /**
- * Slow (about a minute): retrains the three models from the committed fixtures with `sockml train`
- * and checks that it reproduces the committed models exactly — cards (with their CV metrics), the
- * CV report, the parity file and the ONNX bytes. Needs the Python packages of models/requirements.txt
+ * Slow (about 6 minutes): retrains the three models from the committed fixtures with `sockml train`
+ * and checks that it reproduces the committed models exactly — cards (with their CV and nested-CV
+ * metrics), both CV reports, the parity file and the ONNX bytes. Needs the Python packages of models/requirements.txt
  * (scripts/setup-python.sh; scripts/test.sh runs it).
  */
 describe('sockml train (integration)', () => {
-  it('reproduces the committed models, cards and CV report from the fixtures', async () => {
+  it('reproduces the committed models, cards, CV and nested CV reports from the fixtures', async () => {
     const out = mkdtempSync(join(tmpdir(), 'sockml-train-'));
-    // Async: a minute of spawnSync would block this test worker past vitest's RPC timeout.
-    const r = await startSockml(['train', '--out-dir', out], { timeoutMs: 600_000 }).done;
+    // Async: minutes of spawnSync would block this test worker past vitest's RPC timeout. About 5 minutes on
+    // two idle cores, most of it the nested cross-validation that the cards' outer-fold numbers come from.
+    const r = await startSockml(['train', '--out-dir', out], { timeoutMs: 1_500_000 }).done;
     expect(r.code, r.stderr).toBe(0);
-    const committed = readdirSync(join(REPO, 'models')).filter((f) => /\.(onnx|card\.json)$|^cv-report\.(json|md)$|^parity\.csv$/.test(f));
-    expect(committed.length).toBe(3 * 2 + 3);
+    const committed = readdirSync(join(REPO, 'models')).filter((f) => /\.(onnx|card\.json)$|^(nested-)?cv-report\.(json|md)$|^parity\.csv$/.test(f));
+    expect(committed.length).toBe(3 * 2 + 5);
     for (const f of committed) {
       expect(readFileSync(join(out, f)).equals(readFileSync(join(REPO, 'models', f))), `${f} differs from the committed one`).toBe(true);
     }
-  });
+  }, 1_500_000);
 
   it('--calibrate --nested-report: outer folds choose without their held-out runs, under --quick predict what plain CV does, and the runtime votes as the trainer scored', async () => {
     // Four runs, two patterns, starting hyperparameters only: about 30 s.
