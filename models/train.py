@@ -130,7 +130,7 @@ CALIBRATED_ENSEMBLE_RULES = {
     ),
     'ensemble:stacked': (
         'score = 1 / (1 + exp(-(intercept + sum(c * logit(q))))), a logistic regression (C = 1) on the calibrated logits, '
-        'coefficients held >= 0 (a model whose coefficient comes out negative is dropped and the rest refitted); 1 when '
+        'coefficients held >= 0 (the model with the most negative coefficient is dropped and the rest refitted, one at a time); 1 when '
         'score >= the stacked threshold. This is `--strategy weighted --weights stacked` at runtime'
     ),
 }
@@ -156,7 +156,19 @@ def parse_threshold_rule(text: str) -> tuple[str, float | None]:
 def threshold_rule_text(rule: tuple[str, float | None]) -> str:
     if rule[0] == 'f1':
         return THRESHOLD_RULE
-    return THRESHOLD_RULE.replace('maximises F1', 'is ' + THRESHOLD_RULE_TEXT[rule[0]].format(v=rule[1]), 1)
+    return (
+        'Each model votes 1 when its violation probability is >= its threshold. The cut-off is chosen on the pooled '
+        f'leave-one-run-out out-of-fold probabilities: {THRESHOLD_RULE_TEXT[rule[0]].format(v=rule[1])}. The threshold is '
+        'placed midway between that cut-off and the next lower probability seen (the same decisions on those rows, without '
+        f'sitting on an observed value) and clipped to [{THRESHOLD_BOUNDS[0]}, {THRESHOLD_BOUNDS[1]}]. LOPO reuses it '
+        'unchanged (in the nested report each outer fold chooses its own).'
+    )
+
+
+def rule_name(text: str) -> str:
+    """The canonical spelling of a rule (`precision:.70` -> `precision:0.7`), so one rule is one report column."""
+    kind, v = parse_threshold_rule(text)
+    return kind if v is None else f'{kind}:{v:g}'
 
 
 # The runtime's weighted strategy scales up when the (weighted) mean probability reaches this, for cards without
@@ -547,7 +559,7 @@ class FitCache:
         self.reused = 0
 
     def predict(self, spec: ModelSpec, params: dict[str, Any], fit_rows: np.ndarray, rows: np.ndarray) -> np.ndarray:
-        key = (spec.name, json.dumps(params, sort_keys=True), hashlib.sha256(np.packbits(fit_rows).tobytes()).hexdigest())
+        key = (spec.name, json.dumps({**spec.fixed, **params}, sort_keys=True), hashlib.sha256(np.packbits(fit_rows).tobytes()).hexdigest())
         p = self.memo.get(key)
         if p is None:
             model = fit(spec, params, self.data.X[fit_rows], self.data.y[fit_rows])
@@ -894,7 +906,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument(
         '--nested-report',
         action='store_true',
-        help='also evaluate the procedure by nested CV (outer folds by run and by pattern, everything chosen inside) and write nested-cv-report.json/.md; about 10 minutes on 2 cores',
+        help='also evaluate the procedure by nested CV (outer folds by run and by pattern, everything chosen inside) and write nested-cv-report.json/.md; about 5 minutes on 2 cores (11 with --calibrate)',
     )
     parser.add_argument('--save-native', action='store_true', help='also save the fitted Python models to <out-dir>/native/ (for the benchmark)')
     parser.add_argument(
@@ -962,7 +974,7 @@ def sigmoid(z: np.ndarray) -> np.ndarray:
     return 1 / (1 + np.exp(-np.asarray(z, dtype=np.float64)))
 
 
-def fit_platt(y: np.ndarray, p: np.ndarray) -> dict[str, Any]:
+def fit_platt(y: np.ndarray, p: np.ndarray) -> dict[str, Any] | None:
     """Platt scaling of probabilities p (see CALIBRATION_RULE): a and b minimising the log-loss of
     sigmoid(a * logit(p) + b) against Platt's smoothed targets, by Newton's method with step halving."""
     z = logit(p)
@@ -994,26 +1006,33 @@ def fit_platt(y: np.ndarray, p: np.ndarray) -> dict[str, Any]:
         a, b, current = na, nb, candidate
         if done:
             break
+    if not a > 0:
+        # A calibration must keep the model's ranking (the runtime refuses a <= 0). A model whose out-of-fold
+        # probabilities rank these rows backwards is left uncalibrated: its raw probability is used, as the
+        # runtime does for a card without a calibration.
+        log(f'Platt calibration: slope a = {a:.3g} <= 0 (the model ranks these rows backwards); left uncalibrated')
+        return None
     return {'method': 'platt', 'a': float(a), 'b': float(b)}
 
 
-def calibrate(calibration: dict[str, Any], p: np.ndarray) -> np.ndarray:
-    return sigmoid(calibration['a'] * logit(p) + calibration['b'])
+def calibrate(calibration: dict[str, Any] | None, p: np.ndarray) -> np.ndarray:
+    return p if calibration is None else sigmoid(calibration['a'] * logit(p) + calibration['b'])
 
 
 def fit_stacking(y: np.ndarray, q: dict[str, np.ndarray], seed: int) -> dict[str, Any]:
     """The stacked ensemble (CALIBRATED_ENSEMBLE_RULES): a logistic regression on the calibrated logits,
-    with non-negative coefficients (a model that would get a negative one is dropped and the rest refitted)."""
+    with non-negative coefficients (the model with the most negative one is dropped and the rest refitted,
+    until none is negative or one is left; a last negative coefficient is taken as 0)."""
     names = list(q)
     kept = list(names)
     while True:
         Z = np.column_stack([logit(q[n]) for n in kept])
         model = LogisticRegression(C=1.0, solver='lbfgs', max_iter=1000, random_state=seed).fit(Z, y)
         coef = model.coef_[0]
-        negative = [n for n, c in zip(kept, coef) if c < 0]
-        if not negative or len(kept) == 1:
+        if coef.min() >= 0 or len(kept) == 1:
             break
-        kept = [n for n in kept if n not in negative]
+        # One at a time, the most negative first: dropping one model changes the others' coefficients.
+        kept = [n for j, n in enumerate(kept) if j != int(np.argmin(coef))]
     coefficients = {n: 0.0 for n in names}
     for n, c in zip(kept, coef):
         coefficients[n] = max(0.0, float(c))
@@ -1168,7 +1187,7 @@ def nested_cv(
 
 
 def nested_report(args: argparse.Namespace, specs: list[ModelSpec], data: Data, matrix_sha: str, groups: dict[str, np.ndarray]) -> dict[str, Any]:
-    rules = list(dict.fromkeys([*NESTED_RULES, args.threshold_rule]))
+    rules = list(dict.fromkeys([*NESTED_RULES, rule_name(args.threshold_rule)]))
     report: dict[str, Any] = {
         'featureSet': args.feature_set,
         'matrixSha256': matrix_sha,
@@ -1220,7 +1239,7 @@ def nested_markdown(report: dict[str, Any]) -> str:
     for scheme, title in (('loro', 'Outer folds by run (leave one run out)'), ('lopo', 'Outer folds by load pattern (leave one pattern out)')):
         s = report['schemes'][scheme]
         lines += ['', f'### {title}: series that pass the data gate', '']
-        lines += ['| predictor | ' + ' | '.join(f'`{r}` P | R | F1 | onsets' for r in rules) + ' | PR-AUC |', '|---|' + '---:|' * (4 * len(rules) + 1)]
+        lines += ['| predictor | ' + ' | '.join(f'`{r}` P | R | F1 | onsets' for r in rules) + f' | PR-AUC (`{rules[0]}`) |', '|---|' + '---:|' * (4 * len(rules) + 1)]
         names = list(s['results'][rules[0]]['passing'])
         for name in names:
             cells = []
@@ -1249,7 +1268,8 @@ def nested_markdown(report: dict[str, Any]) -> str:
                 for n, x in mr['predictors'].items()
                 if not n.startswith('ensemble:majority')
             )
-            + '. (The models\' and the mean ensembles\' scores do not depend on the rule; majority\'s vote share does and is left out.)',
+            + f'. (Under `{rules[0]}`. The models\' and the equal-weight mean\'s scores do not depend on the rule; the card-weighted '
+            'and calibrated ensembles\' do, through their weights, and majority\'s vote share is left out.)',
         ]
         lines += ['', '| held out | rows | ' + ' | '.join(f'{m} (params; thresholds {" / ".join(rules)})' for m in s['folds'][0]['models']) + ' |', '|---|---:|' + '---|' * len(s['folds'][0]['models'])]
         for f in s['folds']:
@@ -1274,7 +1294,8 @@ def model_card(name: str, m: dict[str, Any], proto: onnx.ModelProto, report: dic
         'label': report['label'],
         'threshold': m['threshold'],
         'weight': m['weight'],
-        **({'calibration': m['calibration'], 'ensemble': report['ensemble']} if 'ensemble' in report else {}),
+        **({'calibration': m['calibration']} if m.get('calibration') is not None else {}),
+        **({'ensemble': report['ensemble']} if 'ensemble' in report else {}),
         'onnx': {'input': 'input', 'probabilities': 'probabilities', 'opset': {o.domain: o.version for o in proto.opset_import}},
         'hyperparameters': m['hyperparameters'],
         'training': training,
@@ -1415,13 +1436,14 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
         },
         'python': platform.python_version(),
     }
-    # Everything is computed before the first file is written, so a run that fails leaves the directory as it was.
+    # Everything is computed before the first file is written: a run that fails while computing leaves the
+    # directory as it was (the JSON and text files are each renamed into place; the ONNX files are not).
     nested = None
     if args.nested_report:
         started = time.monotonic()
         nested = nested_report(args, specs, data, matrix_sha, groups)
         log(f'nested report done ({time.monotonic() - started:.0f}s)')
-        report['nested'] = nested_card_block(nested, args.threshold_rule)
+        report['nested'] = nested_card_block(nested, rule_name(args.threshold_rule))
     os.makedirs(args.out_dir, exist_ok=True)
     for name, proto in protos.items():
         onnx.save_model(proto, os.path.join(args.out_dir, f'{name}.onnx'))
@@ -1444,6 +1466,12 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
         write_json(os.path.join(args.out_dir, 'nested-cv-report.json'), nested)
         write_text(os.path.join(args.out_dir, 'nested-cv-report.md'), nested_markdown(nested))
         log(f'wrote nested-cv-report.json and nested-cv-report.md to {args.out_dir}')
+    else:
+        # A nested report left from an earlier training would describe other models than these cards.
+        for stale in ('nested-cv-report.json', 'nested-cv-report.md'):
+            if os.path.exists(os.path.join(args.out_dir, stale)):
+                os.remove(os.path.join(args.out_dir, stale))
+                log(f'removed {stale} of an earlier training from {args.out_dir} (no nested report this time)')
     return report
 
 

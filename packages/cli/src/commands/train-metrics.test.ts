@@ -65,8 +65,17 @@ describe.skipIf(!existsSync(PYTHON) && !process.env.CI)('train.py threshold rule
     expect(() => python(`train.parse_threshold_rule('${rule}')`)).toThrow(/expected f1, precision:P or recall:R/);
   });
 
-  it('the F1 rule is the default, and its text is the one the bundled cv-report carries', () => {
-    expect(python(`[train.DEFAULT_THRESHOLD_RULE, train.threshold_rule_text(train.parse_threshold_rule('f1')) == train.THRESHOLD_RULE]`)).toEqual(['f1', true]);
+  it('recall:R ties in precision go to the higher recall', () => {
+    // y 1 1 0 0 by p 0.9 0.8 0.7 0.6: precision 1 at 0.9 (recall 0.5) and at 0.8 (recall 1); 0.8 wins, midway to 0.7.
+    expect(python(`train.choose_threshold(np.array([1, 1, 0, 0]), np.array([0.9, 0.8, 0.7, 0.6]), train.parse_threshold_rule('recall:0.5'))`) as number).toBeCloseTo(0.75, 12);
+  });
+
+  it.each([
+    ['precision:.70', 'precision:0.7'],
+    ['recall: 0.8', 'recall:0.8'],
+    ['f1', 'f1'],
+  ])('%s is the rule %s (one column in the nested report)', (text, want) => {
+    expect(python(`train.rule_name('${text}')`)).toBe(want);
   });
 });
 
@@ -121,4 +130,33 @@ describe.skipIf(!existsSync(PYTHON) && !process.env.CI)('train.py Platt calibrat
     // At the optimum the calibrated mean equals the smoothed targets' mean, within Platt's smoothing.
     expect(Math.abs(got.meanCalibrated - got.positiveShare)).toBeLessThan(0.01);
   });
+});
+
+describe.skipIf(!existsSync(PYTHON) && !process.env.CI)('train.py nested CV: nothing of a held-out run reaches its fold', () => {
+  it("flipping every label of one run changes no choice of that run's outer fold, and changes the others'", () => {
+    // Four synthetic runs of 50 rows (two patterns); a label that a feature predicts. Run r0's labels are then
+    // flipped: the fold that holds r0 out must choose exactly as before (hyperparameters, thresholds, weights,
+    // calibration, stacking), while the folds that train on r0 must notice (where flipped labels make a model rank
+    // backwards out of fold, it is left uncalibrated instead of failing).
+    const code = `import sys, json; sys.path.insert(0, 'models'); import numpy as np, train
+def data(flip):
+    rng = np.random.default_rng(3)
+    runs = np.repeat(['r0', 'r1', 'r2', 'r3'], 50)
+    X = rng.normal(size=(200, 10)).astype(np.float32)
+    y = ((X[:, 0] + 0.7 * rng.normal(size=200)) > 0.8).astype(int)
+    if flip: y = np.where(runs == 'r0', 1 - y, y)
+    t = np.tile(np.arange(50), 4) * 30_000_000
+    return train.Data(X=X, y=y, run=runs, pattern=np.where(np.isin(runs, ['r0', 'r1']), 'ramp', 'step'), service=np.full(200, 'front-end'),
+        timestamp=t.astype(str), time_us=t, violating=X[:, 0] > 1.0, low_traffic=np.zeros(200, dtype=bool), train=np.ones(200, dtype=bool))
+specs = train.model_specs(42)
+out = {}
+for flip in (False, True):
+    d = data(flip)
+    r = train.nested_cv(specs, d, 'loro', d.run, True, ['f1', 'precision:0.7'], 2, True, 42, train.FitCache(d))
+    out[str(flip)] = {f['heldOut']: json.dumps({'models': f['models'], 'ensembles': f['ensembles']}, sort_keys=True) for f in r['folds']}
+print(json.dumps({run: out['False'][run] == out['True'][run] for run in out['False']}))`;
+    const r = spawnSync(PYTHON, ['-c', code], { cwd: REPO, encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout.trim().split('\n').pop()!)).toEqual({ r0: true, r1: false, r2: false, r3: false });
+  }, 300_000);
 });

@@ -87,6 +87,31 @@ print(json.dumps({'rows': len(df), 'maxDiff': float(np.abs(score - df['ensemble_
     }
   }, 600_000);
 
+  it("the CV reports' weighted ensemble is the runtime's weighted strategy with the bundled cards", async () => {
+    const decisions = join(mkdtempSync(join(tmpdir(), 'sockml-train-')), 'replay.csv');
+    const rr = await sockml(['replay', 'fixtures/sockshop-gke/runs/ramp/run_1.csv', 'fixtures/sockshop-gke/runs/spike/run_2.csv', '--strategy', 'weighted', '--out', decisions]);
+    expect(rr.code, rr.stderr).toBe(0);
+    const check = spawnSync(
+      join(REPO, '.venv/bin/python'),
+      [
+        '-c',
+        `import sys, json; sys.path.insert(0, 'models'); import train, numpy as np, pandas as pd
+names = ['xgboost', 'random_forest', 'logistic_regression']
+cards = {n: json.load(open(f'models/{n}.card.json')) for n in names}
+df = pd.read_csv('${decisions}')
+d, score = train.ensemble_predictors({n: df[n + '_probability'].to_numpy(float) for n in names}, {n: cards[n]['threshold'] for n in names}, {n: cards[n]['weight'] for n in names})['ensemble:weighted-f1']
+print(json.dumps({'rows': len(df), 'maxDiff': float(np.abs(score - df['ensemble_score']).max()), 'voteMismatches': int((d != (df['ensemble_vote'] == 1)).sum()), 'votes': int(d.sum())}))`,
+      ],
+      { cwd: REPO, encoding: 'utf8' },
+    );
+    expect(check.status, check.stderr).toBe(0);
+    const got = JSON.parse(check.stdout);
+    expect(got.rows).toBeGreaterThan(300);
+    expect(got.votes).toBeGreaterThan(0);
+    expect(got.maxDiff).toBeLessThan(1e-9);
+    expect(got.voteMismatches).toBe(0);
+  });
+
   it('refuses a threshold rule it does not know, before doing any work', async () => {
     const r = await sockml(['train', '--threshold-rule', 'precision:1.2', '--out-dir', mkdtempSync(join(tmpdir(), 'sockml-train-'))]);
     expect(r.code).toBe(2);

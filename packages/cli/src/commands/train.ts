@@ -65,8 +65,10 @@ packages pinned in models/requirements.txt (bash scripts/setup-python.sh install
   async run() {
     const { argv, flags } = await this.parse(Train);
     const rule = flags['threshold-rule'];
-    const ruleOk = /^(?:f1|(?:precision|recall):(0?\.\d*[1-9]\d*))$/;
-    if (!ruleOk.test(rule)) this.error(`--threshold-rule must be f1, precision:P or recall:R with 0 < P, R < 1, got '${rule}'`, { exit: EXIT.badInput });
+    // The same rule as models/train.py's parse_threshold_rule: f1, or precision:/recall: and a number in (0, 1).
+    const target = /^(?:precision|recall):(.+)$/.exec(rule)?.[1];
+    const ruleOk = rule === 'f1' || (target !== undefined && target.trim() !== '' && Number(target) > 0 && Number(target) < 1);
+    if (!ruleOk) this.error(`--threshold-rule must be f1, precision:P or recall:R with 0 < P, R < 1, got '${rule}'`, { exit: EXIT.badInput });
     const python = flags.python ?? defaultPython();
     const problem = checkTrainerPython(python);
     if (problem) this.error(problem, { exit: EXIT.environment });
