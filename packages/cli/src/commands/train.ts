@@ -36,7 +36,7 @@ packages pinned in models/requirements.txt (bash scripts/setup-python.sh install
 
   static flags = {
     'out-dir': Flags.string({ description: 'where the ONNX models, cards and reports go', default: join(REPO_ROOT, 'models') }),
-    'feature-set': Flags.string({ description: 'feature set id (seed-v1 won the grouped-CV comparison, see models/README.md)', options: FEATURE_SET_IDS, default: 'seed-v1' }),
+    'feature-set': Flags.string({ description: 'feature set id (seed-v1: trend-v2 classifies better in nested CV but makes the closed loop worse, see models/README.md)', options: FEATURE_SET_IDS, default: 'seed-v1' }),
     slo: Flags.string({ description: 'p95 SLO in ms', default: '35.68' }),
     lookahead: Flags.integer({ description: 'label horizon k in polls', default: 2, min: 1 }),
     python: Flags.string({ description: 'Python interpreter [default: .venv/bin/python, else python3]' }),
