@@ -3,7 +3,8 @@
  * models/README compares the models and persistence by), the threshold rules of --threshold-rule, and
  * the voting strategies the CV reports score. Runs the project's Python (.venv, scripts/setup-python.sh).
  */
-import { spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -12,15 +13,24 @@ import { REPO } from '../test-support.js';
 const PYTHON = join(REPO, '.venv/bin/python');
 
 /** Runs `expression` (Python, with numpy as np and models/train.py as train) and returns its JSON. */
-function python(expression: string): unknown {
-  const code = `import sys, json; sys.path.insert(0, 'models'); import numpy as np, train
-print(json.dumps(${expression}))`;
-  const r = spawnSync(PYTHON, ['-c', code], { cwd: REPO, encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(r.stderr);
-  return JSON.parse(r.stdout);
+const execFileAsync = promisify(execFile);
+
+/**
+ * Runs Python asynchronously: each call takes seconds (importing scikit-learn and XGBoost), and a test file
+ * of synchronous calls blocks its vitest worker long enough for the worker's RPC to time out.
+ */
+async function runPython(code: string): Promise<string> {
+  const { stdout } = await execFileAsync(PYTHON, ['-c', code], { cwd: REPO, encoding: 'utf8', maxBuffer: 1 << 24 });
+  return stdout;
 }
 
-function precisionAtRecall(y: number[], score: number[], target: number): unknown {
+async function python(expression: string): Promise<unknown> {
+  const code = `import sys, json; sys.path.insert(0, 'models'); import numpy as np, train
+print(json.dumps(${expression}))`;
+  return JSON.parse(await runPython(code));
+}
+
+function precisionAtRecall(y: number[], score: number[], target: number): Promise<unknown> {
   return python(`train.precision_at_recall(np.array(${JSON.stringify(y)}), np.array(${JSON.stringify(score)}, dtype=float), ${target})`);
 }
 
@@ -31,8 +41,8 @@ describe.skipIf(!existsSync(PYTHON) && !process.env.CI)('train.py precision_at_r
     { name: 'recall 0.5: the top row alone', y: [1, 0, 1, 0], score: [0.9, 0.8, 0.7, 0.1], target: 0.5, want: { precision: 1, recall: 0.5, cut: 0.9 } },
     { name: 'tied scores are one cut: 1 1 | 0 0', y: [1, 0, 1, 0], score: [1, 1, 0, 0], target: 0.75, want: { precision: 0.5, recall: 1, cut: 0 } },
     { name: 'no positives: none', y: [0, 0], score: [0.3, 0.2], target: 0.5, want: null },
-  ])('$name', ({ y, score, target, want }) => {
-    const got = precisionAtRecall(y, score, target) as { precision: number; recall: number; cut: number } | null;
+  ])('$name', async ({ y, score, target, want }) => {
+    const got = (await precisionAtRecall(y, score, target)) as { precision: number; recall: number; cut: number } | null;
     if (want === null) expect(got).toBeNull();
     else {
       expect(got!.precision).toBeCloseTo(want.precision, 12);
@@ -56,37 +66,37 @@ describe.skipIf(!existsSync(PYTHON) && !process.env.CI)('train.py threshold rule
     { rule: 'recall:0.9', y, p, want: 0.25, why: 'recall 1 at 0.3 and 0.2; 0.3 has the better precision' },
     // y 0 1 1 0 by p 0.9 0.8 0.7 0.1: precision 0, 1/2, 2/3, 1/2; nothing reaches 0.9, so the best F1 (0.8 at 0.7).
     { rule: 'precision:0.9', y: [0, 1, 1, 0], p: [0.9, 0.8, 0.7, 0.1], want: 0.4, why: 'unreachable: falls back to best F1' },
-  ])('$rule: $why', ({ rule, y, p, want }) => {
-    const got = python(`train.choose_threshold(np.array(${JSON.stringify(y)}), np.array(${JSON.stringify(p)}, dtype=float), train.parse_threshold_rule('${rule}'))`);
+  ])('$rule: $why', async ({ rule, y, p, want }) => {
+    const got = await python(`train.choose_threshold(np.array(${JSON.stringify(y)}), np.array(${JSON.stringify(p)}, dtype=float), train.parse_threshold_rule('${rule}'))`);
     expect(got as number).toBeCloseTo(want, 12);
   });
 
-  it.each(['precision:0', 'recall:1', 'recall', 'precision:x', 'f2'])('refuses %s', (rule) => {
-    expect(() => python(`train.parse_threshold_rule('${rule}')`)).toThrow(/expected f1, precision:P or recall:R/);
+  it.each(['precision:0', 'recall:1', 'recall', 'precision:x', 'f2'])('refuses %s', async (rule) => {
+    await expect(python(`train.parse_threshold_rule('${rule}')`)).rejects.toThrow(/expected f1, precision:P or recall:R/);
   });
 
-  it('recall:R ties in precision go to the higher recall', () => {
+  it('recall:R ties in precision go to the higher recall', async () => {
     // y 1 1 0 0 by p 0.9 0.8 0.7 0.6: precision 1 at 0.9 (recall 0.5) and at 0.8 (recall 1); 0.8 wins, midway to 0.7.
-    expect(python(`train.choose_threshold(np.array([1, 1, 0, 0]), np.array([0.9, 0.8, 0.7, 0.6]), train.parse_threshold_rule('recall:0.5'))`) as number).toBeCloseTo(0.75, 12);
+    expect(await python(`train.choose_threshold(np.array([1, 1, 0, 0]), np.array([0.9, 0.8, 0.7, 0.6]), train.parse_threshold_rule('recall:0.5'))`) as number).toBeCloseTo(0.75, 12);
   });
 
   it.each([
     ['precision:.70', 'precision:0.7'],
     ['recall: 0.8', 'recall:0.8'],
     ['f1', 'f1'],
-  ])('%s is the rule %s (one column in the nested report)', (text, want) => {
-    expect(python(`train.rule_name('${text}')`)).toBe(want);
+  ])('%s is the rule %s (one column in the nested report)', async (text, want) => {
+    expect(await python(`train.rule_name('${text}')`)).toBe(want);
   });
 });
 
 describe.skipIf(!existsSync(PYTHON) && !process.env.CI)('train.py voting strategies as the CV reports score them', () => {
   // Two rows; probabilities of models a, b, c: row 0 (0.9, 0.4, 0.6), row 1 (0.2, 0.1, 0.7).
   const probs = `{'a': np.array([0.9, 0.2]), 'b': np.array([0.4, 0.1]), 'c': np.array([0.6, 0.7])}`;
-  const run = (thresholds: string, weights: string) =>
-    python(`{k: [d.tolist(), [round(x, 12) for x in s.tolist()]] for k, (d, s) in train.ensemble_predictors(${probs}, ${thresholds}, ${weights}).items()}`) as Record<string, [boolean[], number[]]>;
+  const run = async (thresholds: string, weights: string) =>
+    (await python(`{k: [d.tolist(), [round(x, 12) for x in s.tolist()]] for k, (d, s) in train.ensemble_predictors(${probs}, ${thresholds}, ${weights}).items()}`)) as Record<string, [boolean[], number[]]>;
 
-  it('majority and unanimous count votes at each threshold; weighted means the probabilities against 0.5', () => {
-    const got = run(`{'a': 0.5, 'b': 0.5, 'c': 0.5}`, `{'a': 2.0, 'b': 1.0, 'c': 0.0}`);
+  it('majority and unanimous count votes at each threshold; weighted means the probabilities against 0.5', async () => {
+    const got = await run(`{'a': 0.5, 'b': 0.5, 'c': 0.5}`, `{'a': 2.0, 'b': 1.0, 'c': 0.0}`);
     // votes: row 0 a, c; row 1 c.
     expect(got['ensemble:majority']).toEqual([[true, false], [2 / 3, 1 / 3].map((x) => Math.round(x * 1e12) / 1e12)]);
     expect(got['ensemble:unanimous'][0]).toEqual([false, false]);
@@ -96,29 +106,29 @@ describe.skipIf(!existsSync(PYTHON) && !process.env.CI)('train.py voting strateg
     expect(got['ensemble:weighted-f1']).toEqual([[true, false], [0.733333333333, 0.166666666667]]);
   });
 
-  it('every weight 0 counts the models alike, as the runtime does', () => {
-    const got = run(`{'a': 0.5, 'b': 0.5, 'c': 0.5}`, `{'a': 0.0, 'b': 0.0, 'c': 0.0}`);
+  it('every weight 0 counts the models alike, as the runtime does', async () => {
+    const got = await run(`{'a': 0.5, 'b': 0.5, 'c': 0.5}`, `{'a': 0.0, 'b': 0.0, 'c': 0.0}`);
     expect(got['ensemble:weighted-f1']).toEqual(got['ensemble:weighted']);
   });
 
-  it('thresholds per row (the nested report: each outer fold has its own)', () => {
+  it('thresholds per row (the nested report: each outer fold has its own)', async () => {
     // a's threshold is 0.95 on row 0 and 0.1 on row 1: votes row 0 c only, row 1 a and c.
-    const got = run(`{'a': np.array([0.95, 0.1]), 'b': 0.5, 'c': 0.5}`, `{'a': 1.0, 'b': 1.0, 'c': 1.0}`);
+    const got = await run(`{'a': np.array([0.95, 0.1]), 'b': 0.5, 'c': 0.5}`, `{'a': 1.0, 'b': 1.0, 'c': 1.0}`);
     expect(got['ensemble:majority'][0]).toEqual([false, true]);
   });
 });
 
 describe.skipIf(!existsSync(PYTHON) && !process.env.CI)('train.py Platt calibration (--calibrate)', () => {
-  it('stops where the log-loss gradient vanishes, keeps the ranking (a > 0), and calibrates', () => {
+  it('stops where the log-loss gradient vanishes, keeps the ranking (a > 0), and calibrates', async () => {
     // 200 rows whose true probability of a positive is p**2, scored by p: a score that needs calibrating.
-    const got = python(`(lambda rng: (lambda p, y: (lambda c: {
+    const got = (await python(`(lambda rng: (lambda p, y: (lambda c: {
       'a': c['a'], 'b': c['b'],
       'grad': (lambda q, t, z: [float(np.sum((q - t) * z)), float(np.sum(q - t))])(
         train.sigmoid(c['a'] * train.logit(p) + c['b']),
         np.where(y == 1, (y.sum() + 1) / (y.sum() + 2), 1 / ((1 - y).sum() + 2)),
         train.logit(p)),
       'meanCalibrated': float(train.calibrate(c, p).mean()), 'positiveShare': float(y.mean())})(train.fit_platt(y, p)))(
-        *(lambda p: (p, (rng.random(200) < p ** 2).astype(int)))(rng.random(200))))(np.random.default_rng(7))`) as {
+        *(lambda p: (p, (rng.random(200) < p ** 2).astype(int)))(rng.random(200))))(np.random.default_rng(7))`)) as {
       a: number;
       b: number;
       grad: number[];
@@ -133,7 +143,7 @@ describe.skipIf(!existsSync(PYTHON) && !process.env.CI)('train.py Platt calibrat
 });
 
 describe.skipIf(!existsSync(PYTHON) && !process.env.CI)('train.py nested CV: nothing of a held-out run reaches its fold', () => {
-  it("flipping every label of one run changes no choice of that run's outer fold, and changes the others'", () => {
+  it("flipping every label of one run changes no choice of that run's outer fold, and changes the others'", async () => {
     // Four synthetic runs of 50 rows (two patterns); a label that a feature predicts. Run r0's labels are then
     // flipped: the fold that holds r0 out must choose exactly as before (hyperparameters, thresholds, weights,
     // calibration, stacking), while the folds that train on r0 must notice (where flipped labels make a model rank
@@ -155,8 +165,7 @@ for flip in (False, True):
     r = train.nested_cv(specs, d, 'loro', d.run, True, ['f1', 'precision:0.7'], 2, True, 42, train.FitCache(d))
     out[str(flip)] = {f['heldOut']: json.dumps({'models': f['models'], 'ensembles': f['ensembles']}, sort_keys=True) for f in r['folds']}
 print(json.dumps({run: out['False'][run] == out['True'][run] for run in out['False']}))`;
-    const r = spawnSync(PYTHON, ['-c', code], { cwd: REPO, encoding: 'utf8' });
-    expect(r.status, r.stderr).toBe(0);
-    expect(JSON.parse(r.stdout.trim().split('\n').pop()!)).toEqual({ r0: true, r1: false, r2: false, r3: false });
+    const stdout = await runPython(code);
+    expect(JSON.parse(stdout.trim().split('\n').pop()!)).toEqual({ r0: true, r1: false, r2: false, r3: false });
   }, 300_000);
 });

@@ -1,4 +1,5 @@
-import { spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +13,12 @@ import { REPO, sockml } from '../test-support.js';
  * metrics), both CV reports, the parity file and the ONNX bytes. Needs the Python packages of models/requirements.txt
  * (scripts/setup-python.sh; scripts/test.sh runs it).
  */
+/** The project's Python on `code`, asynchronously (seconds of spawnSync would stall this worker's RPC). */
+async function pythonJson(code: string): Promise<any> {
+  const { stdout } = await promisify(execFile)(join(REPO, '.venv/bin/python'), ['-c', code], { cwd: REPO, encoding: 'utf8', maxBuffer: 1 << 24 });
+  return JSON.parse(stdout);
+}
+
 describe('sockml train (integration)', () => {
   it('reproduces the committed models, cards, CV and nested CV reports from the fixtures', async () => {
     const out = mkdtempSync(join(tmpdir(), 'sockml-train-'));
@@ -62,25 +69,18 @@ describe('sockml train (integration)', () => {
       const decisions = join(out, `replay-${weights}.csv`);
       const rr = await sockml(['replay', runs[0], runs[3], '--models', out, '--strategy', 'weighted', '--weights', weights, '--out', decisions]);
       expect(rr.code, rr.stderr).toBe(0);
-      const check = spawnSync(
-        join(REPO, '.venv/bin/python'),
-        [
-          '-c',
-          `import sys, json; sys.path.insert(0, 'models'); import train, numpy as np, pandas as pd
+      const got = await pythonJson(
+        `import sys, json; sys.path.insert(0, 'models'); import train, numpy as np, pandas as pd
 names = ['xgboost', 'random_forest', 'logistic_regression']
 cards = {n: json.load(open(f'${out}/{n}.card.json')) for n in names}
 e = cards['xgboost']['ensemble']
-fitted = {'calibration': {n: cards[n]['calibration'] for n in names}, 'weights': {n: cards[n]['weight'] for n in names},
+fitted = {'calibration': {n: cards[n].get('calibration') for n in names}, 'weights': {n: cards[n]['weight'] for n in names},
   'stacked': {k: e['stacked'][k] for k in ('intercept', 'coefficients')},
   'thresholds': {'ensemble:weighted-calibrated': e['weighted']['threshold'], 'ensemble:stacked': e['stacked']['threshold']}}
 df = pd.read_csv('${decisions}')
 d, score = train.calibrated_predictors({n: df[n + '_probability'].to_numpy(float) for n in names}, fitted)['${weights === 'f1' ? 'ensemble:weighted-calibrated' : 'ensemble:stacked'}']
 print(json.dumps({'rows': len(df), 'maxDiff': float(np.abs(score - df['ensemble_score']).max()), 'voteMismatches': int((d != (df['ensemble_vote'] == 1)).sum())}))`,
-        ],
-        { cwd: REPO, encoding: 'utf8' },
       );
-      expect(check.status, check.stderr).toBe(0);
-      const got = JSON.parse(check.stdout);
       expect(got.rows).toBeGreaterThan(300);
       expect(got.maxDiff).toBeLessThan(1e-9);
       expect(got.voteMismatches).toBe(0);
@@ -91,21 +91,14 @@ print(json.dumps({'rows': len(df), 'maxDiff': float(np.abs(score - df['ensemble_
     const decisions = join(mkdtempSync(join(tmpdir(), 'sockml-train-')), 'replay.csv');
     const rr = await sockml(['replay', 'fixtures/sockshop-gke/runs/ramp/run_1.csv', 'fixtures/sockshop-gke/runs/spike/run_2.csv', '--strategy', 'weighted', '--out', decisions]);
     expect(rr.code, rr.stderr).toBe(0);
-    const check = spawnSync(
-      join(REPO, '.venv/bin/python'),
-      [
-        '-c',
-        `import sys, json; sys.path.insert(0, 'models'); import train, numpy as np, pandas as pd
+    const got = await pythonJson(
+      `import sys, json; sys.path.insert(0, 'models'); import train, numpy as np, pandas as pd
 names = ['xgboost', 'random_forest', 'logistic_regression']
 cards = {n: json.load(open(f'models/{n}.card.json')) for n in names}
 df = pd.read_csv('${decisions}')
 d, score = train.ensemble_predictors({n: df[n + '_probability'].to_numpy(float) for n in names}, {n: cards[n]['threshold'] for n in names}, {n: cards[n]['weight'] for n in names})['ensemble:weighted-f1']
 print(json.dumps({'rows': len(df), 'maxDiff': float(np.abs(score - df['ensemble_score']).max()), 'voteMismatches': int((d != (df['ensemble_vote'] == 1)).sum()), 'votes': int(d.sum())}))`,
-      ],
-      { cwd: REPO, encoding: 'utf8' },
     );
-    expect(check.status, check.stderr).toBe(0);
-    const got = JSON.parse(check.stdout);
     expect(got.rows).toBeGreaterThan(300);
     expect(got.votes).toBeGreaterThan(0);
     expect(got.maxDiff).toBeLessThan(1e-9);
