@@ -74,7 +74,9 @@ describe('sockml lab', () => {
     const out = join(scratch(), 'runs');
     // With --hpa-floor the cluster runs the larger of the HPA's and sockml's counts; sockml's own decisions
     // still follow from the metrics CSV alone.
-    for (const policy of [['--policy', 'step'], ['--policy', 'hybrid'], ['--policy', 'hybrid', '--hpa-floor', '80']]) {
+    // Callee attribution decides whole polls: replay must group a poll's rows as the lab does.
+    const attribution = ['--policy', 'hybrid', '--policy-set', 'attributionMinUtilization=0.5', '--hpa-floor', '80'];
+    for (const policy of [['--policy', 'step'], ['--policy', 'hybrid'], ['--policy', 'hybrid', '--hpa-floor', '80'], attribution]) {
       const dir = join(out, policy.join(''));
       const r = await sockml(['lab', '--pattern', 'step', '--condition', 'proactive', '--duration', '10m', '--peak-rps', '200', '--seed', '3', '--out', dir, ...policy]);
       expect(r.code, r.stderr).toBe(0);
@@ -84,13 +86,19 @@ describe('sockml lab', () => {
         .map((l) => JSON.parse(l))
         .map((d) => `${d.timestamp} ${d.service} ${d.decision} ${d.target_replicas}`);
       const replayed = join(dir, 'replayed.csv');
-      const rep = await sockml(['replay', join(dir, 'proactive_step_run01.d/metrics.csv'), '--out', replayed, ...policy.slice(0, 2)]);
+      const policyFlags = policy.filter((_, i) => policy[i] !== '--hpa-floor' && policy[i - 1] !== '--hpa-floor');
+      const rep = await sockml(['replay', join(dir, 'proactive_step_run01.d/metrics.csv'), '--out', replayed, ...policyFlags]);
       expect(rep.code, rep.stderr).toBe(0);
       const rows = parseCsvSync(readFileSync(replayed, 'utf8'), { columns: true }) as Record<string, string>[];
       const offline = rows.map((x) => `${x.timestamp} ${x.service} ${x.decision} ${x.target_replicas}`);
       expect(offline).toHaveLength(140);
       expect(new Set(offline)).toEqual(new Set(live));
       expect(live.some((d) => d.includes('SCALE_UP'))).toBe(true); // the comparison is about decisions that act
+      if (policy === attribution) {
+        // ...and about attributed ones: a callee scaled up for the front-end's p95.
+        const reasons = readFileSync(join(dir, 'proactive_step_run01.d/decisions.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+        expect(reasons.some((d) => d.service !== 'front-end' && d.decision === 'SCALE_UP' && /front-end p95 .* over the SLO, this callee the busiest/.test(d.reason))).toBe(true);
+      }
       expect(JSON.parse(readFileSync(join(dir, 'lab.json'), 'utf8')).hpaFloorPct).toBe(policy.includes('--hpa-floor') ? 80 : null);
     }
   });

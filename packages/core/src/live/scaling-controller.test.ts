@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_HYBRID_POLICY, HybridPolicy } from '../policy/policies/hybrid.js';
 import { DEFAULT_STEP_POLICY as DEFAULT_POLICY, StepPolicy } from '../policy/policies/step.js';
 import type { Vote } from '../schema.js';
 import { majorityStrategy } from '../voting/strategies/index.js';
@@ -13,6 +14,14 @@ const controller = () =>
   new ScalingController({ strategy: majorityStrategy, expectedModels: ['a', 'b', 'c'], windowMs: 5000 }, new StepPolicy({ ...DEFAULT_POLICY, scaleUpCooldownMs: 60_000 }));
 
 describe('ScalingController', () => {
+  it('refuses a policy that attributes across services, shared or per service: it decides each service alone', () => {
+    const attributing = new HybridPolicy({ ...DEFAULT_HYBRID_POLICY, attributionMinUtilization: 0.5 });
+    const options = { strategy: majorityStrategy, expectedModels: ['a', 'b', 'c'], windowMs: 5000 };
+    expect(() => new ScalingController(options, attributing)).toThrow(/hybrid \(every service\) attributes across services .* needs whole polls/);
+    expect(() => new ScalingController(options, new HybridPolicy(), {}, { catalogue: attributing })).toThrow(/hybrid \(catalogue\) attributes/);
+    expect(() => new ScalingController(options, new HybridPolicy())).not.toThrow();
+  });
+
   it("hands the policy the poll's observation carried by the votes", () => {
     const seen: unknown[] = [];
     const step = new StepPolicy();

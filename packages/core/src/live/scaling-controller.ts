@@ -29,6 +29,10 @@ export class ScalingController {
     private readonly policies: Readonly<Record<string, ScalingPolicy>> = {},
   ) {
     this.aggregator = new VoteAggregator(aggregator);
+    for (const [service, p] of [['every service', policy] as const, ...Object.entries(policies)]) {
+      // It decides each service as its votes complete; attribution needs the whole poll first.
+      if (p.attribute) throw new Error(`scaling policy ${p.name} (${service}) attributes across services (attributionMinUtilization > 0), which needs whole polls: replay and lab do it, the live scaler does not yet`);
+    }
   }
 
   get stats() {

@@ -1,5 +1,6 @@
 import type { DecisionKind, PollObservation, ScalingDecision } from '../schema.js';
 import type { EnsembleVerdict } from '../voting/vote-aggregator.js';
+import type { PollEntry } from './callee-attribution.js';
 
 /**
  * What a service measured at the poll a verdict is about: the sample's metrics (null = missing, never 0).
@@ -51,6 +52,21 @@ export interface ScalingPolicy<S extends ServiceScalingState = ServiceScalingSta
    */
   withReplicas(state: S, replicas: number): S;
   decide(verdict: EnsembleVerdict, nowMs: number, state: S, observation?: PolicyObservation): PolicyOutcome<S>;
+  /**
+   * Present only on a policy that looks across the services of one poll before any of them decides
+   * (callee attribution): it returns the verdicts, in the poll's order, that `decide` is then given. It needs
+   * every service of the poll at once: `replay` and `lab` call it; the live scaler, which decides each
+   * service as its votes complete, refuses such a policy.
+   */
+  readonly attribute?: (poll: readonly PollEntry[]) => EnsembleVerdict[];
+}
+
+/**
+ * The verdicts a policy decides one poll on: the poll's own, or what the policy's `attribute` makes of
+ * them. Every caller that has whole polls (replay, lab) goes through here, so they cannot differ.
+ */
+export function verdictsForPoll(policy: ScalingPolicy<any>, poll: readonly PollEntry[]): EnsembleVerdict[] {
+  return policy.attribute ? policy.attribute(poll) : poll.map((e) => e.verdict);
 }
 
 export function validateBounds(b: ReplicaBounds, policy: string): void {

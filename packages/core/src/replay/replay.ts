@@ -6,9 +6,9 @@ import type { FeatureSet } from '../features/feature-set.js';
 import { Labeler, type LabelDefinition, type Labelled } from '../labels/labeler.js';
 import { voteFrom, voteInto, type Model } from '../models/model-runner.js';
 import { DEFAULT_POLICY_NAME, scalingPolicy } from '../policy/registry.js';
-import type { ScalingPolicy, ServiceScalingState } from '../policy/scaling-policy.js';
+import { verdictsForPoll, type ScalingPolicy, type ServiceScalingState } from '../policy/scaling-policy.js';
 import { DEFAULT_POLL_INTERVAL_MS, SchemaError, type DecisionKind, type DecisionLogRow, type MetricsSample, type Vote } from '../schema.js';
-import { verdictFrom } from '../voting/vote-aggregator.js';
+import { verdictFrom, type EnsembleVerdict } from '../voting/vote-aggregator.js';
 import type { VoteStrategy } from '../voting/vote-strategy.js';
 
 /** One recording: a run of polls from one load test. State (features, labels, policy) resets between runs. */
@@ -126,12 +126,68 @@ export async function replay(runs: AsyncIterable<RecordedRun> | Iterable<Recorde
     const cast: Vote[] = models.map((m) => voteFrom(m, 0, '', '', ''));
     let lastTimestamp: string | undefined;
     let snap = '';
+    /** One row's votes and verdict, waiting for its decision. */
+    interface Voted {
+      s: MetricsSample;
+      verdict: EnsembleVerdict;
+      probabilities: number[];
+      votes: (0 | 1)[];
+      flags: number;
+      features: Float32Array;
+    }
+    // A policy that attributes across services (ScalingPolicy.attribute) decides a poll only once all of
+    // it is in: its rows wait here until the timestamp changes or the run ends. Others decide row by row.
+    const wholePolls = policy.attribute !== undefined;
+    let poll: Voted[] = [];
+    /** Decides and labels one row, the policy deciding on `decideOn` (the row's verdict, or its attribution). */
+    const decideRow = (v: Voted, decideOn: EnsembleVerdict) => {
+      const { s, verdict } = v;
+      let flags = v.flags;
+      const state = policyState.get(s.service) ?? policy.initialState();
+      const { decision, state: next } = policy.decide(decideOn, s.timeMs, state, s);
+      policyState.set(s.service, next);
+      decisions[decision.decision]++;
+      if (decision.degraded) degradedDecisions++;
+      const violatingNow = s.p95LatencyMs !== null && s.p95LatencyMs > label.sloMs;
+      if (verdict.scaleUp) flags |= 1 << ensembleIndex;
+      if (violatingNow) flags |= 1 << persistenceIndex;
+      evaluator.observe(s.service, s.timeMs, violatingNow, flags);
+      const row: ReplayRow = {
+        runId: run.runId,
+        pattern: run.pattern,
+        timestamp: s.timestamp,
+        service: s.service,
+        features: v.features,
+        probabilities: v.probabilities,
+        votes: v.votes,
+        ensembleScore: verdict.score,
+        ensembleScaleUp: verdict.scaleUp,
+        decision: decision.decision,
+        targetReplicas: decision.targetReplicas ?? next.replicas,
+        p95LatencyMs: s.p95LatencyMs,
+        label: null,
+      };
+      if (labelSource === 'column') {
+        if (s.slaViolated === null) throw new SchemaError(`run ${run.runId}: --labels column needs an sla_violated value, ${s.service} at ${s.timestamp} has none`);
+        ready.push({ item: row, label: s.slaViolated });
+      } else labeler.push(s.service, s.p95LatencyMs, row, ready, s.timeMs);
+      for (const l of ready) score(l);
+      ready.length = 0;
+    };
+    const flushPoll = () => {
+      if (poll.length === 0) return;
+      const entries = poll.map((v) => ({ verdict: v.verdict, observation: v.s, replicas: (policyState.get(v.s.service) ?? policy.initialState()).replicas }));
+      const attributed = verdictsForPoll(policy, entries);
+      poll.forEach((v, i) => decideRow(v, attributed[i]));
+      poll = [];
+    };
     /** Votes, decides and labels one featurised batch once its probabilities are in. */
     const finish = (batch: MetricsSample[], matrix: Float32Array, probs: Float32Array[]) => {
       for (let i = 0; i < batch.length; i++) {
         const s = batch[i];
         // The services of one poll arrive together and share its snapshot id.
         if (s.timestamp !== lastTimestamp) {
+          if (wholePolls) flushPoll();
           lastTimestamp = s.timestamp;
           snap = snapshotId(run.runId, s.timestamp);
         }
@@ -145,38 +201,12 @@ export async function replay(runs: AsyncIterable<RecordedRun> | Iterable<Recorde
           flags |= vote.prediction << m;
         }
         // Every model's vote for this row is in hand, so the verdict is taken at once with the function
-        // the live VoteAggregator calls when a (service, snapshot) completes.
-        const verdict = verdictFrom(cast, strategy, modelNames, { snapshotId: snap, service: s.service, timestamp: s.timestamp });
-        const state = policyState.get(s.service) ?? policy.initialState();
-        const { decision, state: next } = policy.decide(verdict, s.timeMs, state, s);
-        policyState.set(s.service, next);
-        decisions[decision.decision]++;
-        if (decision.degraded) degradedDecisions++;
-        const violatingNow = s.p95LatencyMs !== null && s.p95LatencyMs > label.sloMs;
-        if (verdict.scaleUp) flags |= 1 << ensembleIndex;
-        if (violatingNow) flags |= 1 << persistenceIndex;
-        evaluator.observe(s.service, s.timeMs, violatingNow, flags);
-        const row: ReplayRow = {
-          runId: run.runId,
-          pattern: run.pattern,
-          timestamp: s.timestamp,
-          service: s.service,
-          features: config.onRow ? matrix.slice(i * width, (i + 1) * width) : EMPTY,
-          probabilities,
-          votes,
-          ensembleScore: verdict.score,
-          ensembleScaleUp: verdict.scaleUp,
-          decision: decision.decision,
-          targetReplicas: decision.targetReplicas ?? next.replicas,
-          p95LatencyMs: s.p95LatencyMs,
-          label: null,
-        };
-        if (labelSource === 'column') {
-          if (s.slaViolated === null) throw new SchemaError(`run ${run.runId}: --labels column needs an sla_violated value, ${s.service} at ${s.timestamp} has none`);
-          ready.push({ item: row, label: s.slaViolated });
-        } else labeler.push(s.service, s.p95LatencyMs, row, ready, s.timeMs);
-        for (const l of ready) score(l);
-        ready.length = 0;
+        // the live VoteAggregator calls when a (service, snapshot) completes. A verdict that waits for its
+        // poll gets its own copy of the votes, which `cast` overwrites on the next row.
+        const verdict = verdictFrom(wholePolls ? cast.map((v) => ({ ...v })) : cast, strategy, modelNames, { snapshotId: snap, service: s.service, timestamp: s.timestamp });
+        const voted: Voted = { s, verdict, probabilities, votes, flags, features: config.onRow ? matrix.slice(i * width, (i + 1) * width) : EMPTY };
+        if (wholePolls) poll.push(voted);
+        else decideRow(voted, verdict);
       }
     };
 
@@ -195,6 +225,7 @@ export async function replay(runs: AsyncIterable<RecordedRun> | Iterable<Recorde
       config.onProgress?.(rowsRead);
     }
     for (const done of inflight) finish(done.batch, done.matrix, await done.probs);
+    flushPoll();
     for (const l of labeler.finish()) score(l);
     evaluator.endRun();
     imputedInputs += extractor.imputedInputs;

@@ -4,7 +4,7 @@ import { FeatureExtractor, snapshotId } from '../../features/feature-extractor.j
 import type { FeatureSet } from '../../features/feature-set.js';
 import type { LabelDefinition, Labelled } from '../../labels/labeler.js';
 import { voteFrom, type Model } from '../../models/model-runner.js';
-import type { ScalingPolicy, ServiceScalingState } from '../../policy/scaling-policy.js';
+import { verdictsForPoll, type ScalingPolicy, type ServiceScalingState } from '../../policy/scaling-policy.js';
 import { formatDecisionMessage, formatMetricsRow, metricsCsvHeader, type MetricsSample } from '../../schema.js';
 import { verdictFrom } from '../../voting/vote-aggregator.js';
 import type { VoteStrategy } from '../../voting/vote-strategy.js';
@@ -78,11 +78,22 @@ export class ProactiveController implements LabController {
 
     const actions: LabScalingAction[] = [];
     const asked = cluster.replicas(nowMs);
+    const states = samples.map((s) => this.states.get(s.service) ?? this.o.policy.initialState(this.o.initialReplicas));
+    const verdicts = verdictsForPoll(
+      this.o.policy,
+      samples.map((s, i) => ({
+        verdict: verdictFrom(
+          this.o.models.map((m, j) => voteFrom(m, probs[j][i], snap, s.service, s.timestamp)),
+          this.o.strategy,
+          modelNames,
+          { snapshotId: snap, service: s.service, timestamp: s.timestamp },
+        ),
+        observation: s,
+        replicas: states[i].replicas,
+      })),
+    );
     samples.forEach((s, i) => {
-      const votes = this.o.models.map((m, j) => voteFrom(m, probs[j][i], snap, s.service, s.timestamp));
-      const verdict = verdictFrom(votes, this.o.strategy, modelNames, { snapshotId: snap, service: s.service, timestamp: s.timestamp });
-      const state = this.states.get(s.service) ?? this.o.policy.initialState(this.o.initialReplicas);
-      const { decision, state: after } = this.o.policy.decide(verdict, s.timeMs, state, s);
+      const { decision, state: after } = this.o.policy.decide(verdicts[i], s.timeMs, states[i], s);
       this.states.set(s.service, after);
       this.decisions.push(JSON.stringify(formatDecisionMessage(decision)));
       const from = asked[s.service]?.asked;

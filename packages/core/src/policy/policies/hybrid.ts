@@ -1,5 +1,6 @@
 import type { DecisionKind } from '../../schema.js';
 import type { EnsembleVerdict } from '../../voting/vote-aggregator.js';
+import { ENTRY_SERVICE, attributeToBusiestCallee, type AttributedVerdict, type PollEntry } from '../callee-attribution.js';
 import { decisionFor, stateWithReplicas, validateBounds, type PolicyObservation, type PolicyOutcome, type ReplicaBounds, type ScalingPolicy, type ServiceScalingState } from '../scaling-policy.js';
 
 export interface HybridPolicyConfig extends ReplicaBounds {
@@ -38,6 +39,12 @@ export interface HybridPolicyConfig extends ReplicaBounds {
   /** After this many calm verdicts in a row (0: never) the scale-down window is calmWindowMs instead. */
   calmPolls: number;
   calmWindowMs: number;
+  /**
+   * Callee attribution (0: off): when the entry service's p95 is over the SLO at a poll, its busiest
+   * callee, if at least this utilised (share of its CPU request), is alerted at that poll
+   * (callee-attribution.ts). Needs whole polls: replay and lab, not yet the live scaler.
+   */
+  attributionMinUtilization: number;
 }
 
 /**
@@ -64,6 +71,7 @@ export const DEFAULT_HYBRID_POLICY: HybridPolicyConfig = {
   calmWindowMs: 60_000,
   sloMs: 35.68,
   tailP99OverSlo: 1,
+  attributionMinUtilization: 0,
 };
 
 export interface HybridState extends ServiceScalingState {
@@ -86,7 +94,7 @@ export function validateHybridPolicy(c: HybridPolicyConfig): HybridPolicyConfig 
   };
   for (const k of ['cpuRequestCores', 'targetUtilizationPct', 'alertTargetPct', 'maxGrowth', 'sloMs'] as const) positive(k);
   if (!(c.alertMinRise >= -1)) throw new Error(`scaling policy hybrid: 'alertMinRise' must be ≥ −1, got ${c.alertMinRise}`);
-  for (const k of ['tolerance', 'leadMs', 'scaleDownWindowMs', 'alertHoldMs', 'alertMinUsage', 'tailP99OverSlo', 'calmPolls', 'calmWindowMs'] as const) {
+  for (const k of ['tolerance', 'leadMs', 'scaleDownWindowMs', 'alertHoldMs', 'alertMinUsage', 'tailP99OverSlo', 'calmPolls', 'calmWindowMs', 'attributionMinUtilization'] as const) {
     if (!(c[k] >= 0)) throw new Error(`scaling policy hybrid: '${k}' must be ≥ 0, got ${c[k]}`);
   }
   if (!(Number.isInteger(c.trendPolls) && c.trendPolls >= 1)) throw new Error(`scaling policy hybrid: 'trendPolls' must be an integer ≥ 1, got ${c.trendPolls}`);
@@ -102,8 +110,14 @@ export function validateHybridPolicy(c: HybridPolicyConfig): HybridPolicyConfig 
 export class HybridPolicy implements ScalingPolicy<HybridState> {
   readonly name = 'hybrid';
 
+  readonly attribute?: (poll: readonly PollEntry[]) => AttributedVerdict[];
+
   constructor(readonly config: HybridPolicyConfig = DEFAULT_HYBRID_POLICY) {
     validateHybridPolicy(config);
+    if (config.attributionMinUtilization > 0) {
+      const { sloMs, cpuRequestCores, attributionMinUtilization: minUtilization } = config;
+      this.attribute = (poll) => attributeToBusiestCallee(poll, { entryService: ENTRY_SERVICE, sloMs, cpuRequestCores, minUtilization });
+    }
   }
 
   get bounds(): ReplicaBounds {
@@ -150,7 +164,9 @@ export class HybridPolicy implements ScalingPolicy<HybridState> {
       const rising = c.alertMinRise < 0 || rose(rps, state.lastRate?.rps) || rose(p95, state.lastP95);
       alert = tail || (verdict.scaleUp && usage >= c.alertMinUsage && rising);
       if (alert) alerted = { replicas: Math.max(base, Math.min(want(c.alertTargetPct), base + c.alertMaxExtra)), untilMs: nowMs + c.alertHoldMs };
-      why = `CPU ${cpuPct.toFixed(0)} %${growth > 1 ? ` × ${growth.toFixed(2)} (rate trend)` : ''}${alert ? `, ${tail ? 'tail' : 'violation predicted'} (target ${c.alertTargetPct} %)` : ''}`;
+      const blamed = (verdict as AttributedVerdict).attributedFrom;
+      const cause = tail ? 'tail' : blamed ? `${blamed.from} p95 ${blamed.entryP95Ms.toFixed(1)} ms over the SLO, this callee the busiest at ${(blamed.utilization * 100).toFixed(0)} %` : 'violation predicted';
+      why = `CPU ${cpuPct.toFixed(0)} %${growth > 1 ? ` × ${growth.toFixed(2)} (rate trend)` : ''}${alert ? `, ${cause} (target ${c.alertTargetPct} %)` : ''}`;
     }
     const clamp = (x: number) => Math.min(c.maxReplicas, Math.max(c.minReplicas, x));
     base = clamp(base);

@@ -1,0 +1,90 @@
+import { describe, expect, it } from 'vitest';
+import type { EnsembleVerdict } from '../voting/vote-aggregator.js';
+import { attributeToBusiestCallee, type CalleeAttributionConfig, type PollEntry } from './callee-attribution.js';
+import { DEFAULT_HYBRID_POLICY, HybridPolicy } from './policies/hybrid.js';
+import { verdictsForPoll } from './scaling-policy.js';
+
+const verdict = (service: string, scaleUp = false): EnsembleVerdict => ({
+  snapshotId: 's',
+  service,
+  timestamp: 't',
+  strategy: 'majority',
+  votes: [],
+  scaleUp,
+  score: scaleUp ? 1 : 0,
+  scaleUpVotes: scaleUp ? 3 : 0,
+  noActionVotes: scaleUp ? 0 : 3,
+  totalVotes: 3,
+  confidence: 0.9,
+  degraded: false,
+  missingModels: [],
+});
+
+/** A service at a poll: p95 (ms), CPU (% of one core), replicas. */
+const entry = (service: string, p95: number | null, cpu: number | null, replicas: number, up = false): PollEntry => ({
+  verdict: verdict(service, up),
+  observation: { requestRateRps: 10, errorRatePct: 0, p50LatencyMs: 2, p95LatencyMs: p95, p99LatencyMs: p95, cpuUsagePct: cpu, memoryUsageMb: 10 },
+  replicas,
+});
+
+const C: CalleeAttributionConfig = { entryService: 'front-end', sloMs: 35, cpuRequestCores: 0.1, minUtilization: 0.5 };
+
+/** The services the attribution turned to scale-up (those that were not already). */
+const blamed = (poll: PollEntry[], config: Partial<CalleeAttributionConfig> = {}) =>
+  attributeToBusiestCallee(poll, { ...C, ...config })
+    .filter((v, i) => v.scaleUp && !poll[i].verdict.scaleUp)
+    .map((v) => `${v.service}@${v.attributedFrom!.utilization.toFixed(2)}`);
+
+describe('attributeToBusiestCallee', () => {
+  // Utilisation = CPU % / 100 / (replicas × 0.1 core): catalogue 13.8 % on 2 replicas is 0.69.
+  it.each([
+    ['front-end over the SLO: its busiest callee', [entry('front-end', 38, 70, 8), entry('catalogue', 5, 13.8, 2), entry('carts', 24, 12, 3)], {}, ['catalogue@0.69']],
+    ['replicas count: the same CPU on more replicas is less busy', [entry('front-end', 38, 70, 8), entry('catalogue', 5, 13.8, 3), entry('carts', 24, 12, 2)], {}, ['carts@0.60']],
+    ['front-end within the SLO: nobody', [entry('front-end', 34, 70, 8), entry('catalogue', 5, 13.8, 2)], {}, []],
+    ['front-end exactly at the SLO is not over it', [entry('front-end', 35, 70, 8), entry('catalogue', 5, 13.8, 2)], {}, []],
+    ['front-end p95 missing: nobody (missing is not over)', [entry('front-end', null, 70, 8), entry('catalogue', 5, 13.8, 2)], {}, []],
+    ['no front-end in the poll: nobody', [entry('catalogue', 50, 13.8, 2)], {}, []],
+    ['the busiest under minUtilization: nobody', [entry('front-end', 38, 70, 8), entry('catalogue', 5, 4.9, 1)], {}, []],
+    ['the front-end itself is never its own callee', [entry('front-end', 38, 300, 1), entry('catalogue', 5, 6, 1)], {}, ['catalogue@0.60']],
+    ['a callee without CPU is skipped', [entry('front-end', 38, 70, 8), entry('catalogue', 5, null, 1), entry('user', 5, 5.5, 1)], {}, ['user@0.55']],
+    ['ties go to the earlier service of the poll', [entry('front-end', 38, 70, 8), entry('user', 5, 6, 1), entry('carts', 5, 6, 1)], {}, ['user@0.60']],
+    ['minUtilization 0 is off', [entry('front-end', 38, 70, 8), entry('catalogue', 5, 13.8, 2)], { minUtilization: 0 }, []],
+  ])('%s', (_name, poll, config, expected) => {
+    expect(blamed(poll, config)).toEqual(expected);
+  });
+
+  it('an already alerted callee stays alerted; other verdicts are the same objects, untouched', () => {
+    const poll = [entry('front-end', 38, 70, 8, true), entry('catalogue', 5, 13.8, 2, true), entry('carts', 5, 1, 2)];
+    const out = attributeToBusiestCallee(poll, C);
+    expect(out.map((v) => v.scaleUp)).toEqual([true, true, false]);
+    expect(out[0]).toBe(poll[0].verdict);
+    expect(out[2]).toBe(poll[2].verdict);
+    expect(poll[1].verdict.scaleUp).toBe(true);
+    expect((poll[1].verdict as { attributedFrom?: unknown }).attributedFrom).toBeUndefined(); // the input is not mutated
+  });
+});
+
+describe('the hybrid policy with attributionMinUtilization', () => {
+  const poll = [entry('front-end', 38, 70, 8), entry('catalogue', 5, 13.8, 2)];
+
+  it('is off by default: verdictsForPoll passes the poll through', () => {
+    const p = new HybridPolicy(DEFAULT_HYBRID_POLICY);
+    expect(p.attribute).toBeUndefined();
+    expect(verdictsForPoll(p, poll)).toEqual(poll.map((e) => e.verdict));
+  });
+
+  it('alerts the busiest callee, which then gets its alert replicas, and the reason says why', () => {
+    const p = new HybridPolicy({ ...DEFAULT_HYBRID_POLICY, attributionMinUtilization: 0.5, leadMs: 0 });
+    const verdicts = verdictsForPoll(p, poll);
+    expect(verdicts.map((v) => v.scaleUp)).toEqual([false, true]);
+    const { decision } = p.decide(verdicts[1], 0, p.initialState(2), poll[1].observation);
+    // Base at 105 %: ceil(2 × 0.69 / 1.05) = 2; an alert adds one replica (alertMaxExtra 1).
+    expect(decision.decision).toBe('SCALE_UP');
+    expect(decision.targetReplicas).toBe(3);
+    expect(decision.reason).toMatch(/front-end p95 38\.0 ms over the SLO, this callee the busiest at 69 %/);
+  });
+
+  it('rejects a negative attributionMinUtilization', () => {
+    expect(() => new HybridPolicy({ ...DEFAULT_HYBRID_POLICY, attributionMinUtilization: -0.1 })).toThrow(/'attributionMinUtilization' must be ≥ 0/);
+  });
+});
