@@ -1,24 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import type { EnsembleVerdict } from '../voting/vote-aggregator.js';
+import { testVerdict } from '../testing/verdict.js';
 import { attributeToBusiestCallee, type CalleeAttributionConfig, type PollEntry } from './callee-attribution.js';
 import { DEFAULT_HYBRID_POLICY, HybridPolicy } from './policies/hybrid.js';
 import { verdictsForPoll } from './scaling-policy.js';
 
-const verdict = (service: string, scaleUp = false): EnsembleVerdict => ({
-  snapshotId: 's',
-  service,
-  timestamp: 't',
-  strategy: 'majority',
-  votes: [],
-  scaleUp,
-  score: scaleUp ? 1 : 0,
-  scaleUpVotes: scaleUp ? 3 : 0,
-  noActionVotes: scaleUp ? 0 : 3,
-  totalVotes: 3,
-  confidence: 0.9,
-  degraded: false,
-  missingModels: [],
-});
+const verdict = (service: string, scaleUp = false) => testVerdict(service, scaleUp);
 
 /** A service at a poll: p95 (ms), CPU (% of one core), replicas. */
 const entry = (service: string, p95: number | null, cpu: number | null, replicas: number, up = false): PollEntry => ({

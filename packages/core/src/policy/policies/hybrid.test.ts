@@ -1,23 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { PolicyObservation } from '../scaling-policy.js';
-import type { EnsembleVerdict } from '../../voting/vote-aggregator.js';
+import { testVerdict } from '../../testing/verdict.js';
 import { DEFAULT_HYBRID_POLICY, HybridPolicy, type HybridPolicyConfig, type HybridState } from './hybrid.js';
 
-const verdict = (scaleUp: boolean): EnsembleVerdict => ({
-  snapshotId: 's',
-  service: 'catalogue',
-  timestamp: 't',
-  strategy: 'majority',
-  votes: [],
-  scaleUp,
-  score: scaleUp ? 1 : 0,
-  scaleUpVotes: scaleUp ? 3 : 0,
-  noActionVotes: scaleUp ? 0 : 3,
-  totalVotes: 3,
-  confidence: 0.9,
-  degraded: false,
-  missingModels: [],
-});
+const verdict = (scaleUp: boolean) => testVerdict('catalogue', scaleUp);
 
 const obs = (cpuUsagePct: number | null, requestRateRps: number | null = 100, p95LatencyMs: number | null = 5, p99LatencyMs: number | null = 5): PolicyObservation => ({
   requestRateRps,
