@@ -95,9 +95,10 @@ describe('sockml lab', () => {
       expect(new Set(offline)).toEqual(new Set(live));
       expect(live.some((d) => d.includes('SCALE_UP'))).toBe(true); // the comparison is about decisions that act
       if (policy === attribution) {
-        // ...and about attributed ones: a callee scaled up for the front-end's p95.
+        // ...and about attributed ones: a callee scaled up for the front-end's p95, which the models' majority
+        // did not ask for (so the decision is attribution's alone).
         const reasons = readFileSync(join(dir, 'proactive_step_run01.d/decisions.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-        expect(reasons.some((d) => d.service !== 'front-end' && d.decision === 'SCALE_UP' && /front-end p95 .* over the SLO, this callee the busiest/.test(d.reason))).toBe(true);
+        expect(reasons.some((d) => d.service !== 'front-end' && d.decision === 'SCALE_UP' && d.scale_up_votes < 2 && /front-end p95 .* over the SLO, this callee the busiest/.test(d.reason))).toBe(true);
       }
       expect(JSON.parse(readFileSync(join(dir, 'lab.json'), 'utf8')).hpaFloorPct).toBe(policy.includes('--hpa-floor') ? 80 : null);
     }

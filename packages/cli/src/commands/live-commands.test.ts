@@ -14,6 +14,8 @@ const NOWHERE = '127.0.0.1:1';
 const dir = mkdtempSync(join(tmpdir(), 'sockml-live-'));
 const headerOnly = join(dir, 'header-only.csv');
 writeFileSync(headerOnly, 'timestamp,service,request_rate_rps,error_rate_pct,p50_latency_ms,p95_latency_ms,p99_latency_ms,cpu_usage_pct,memory_usage_mb\n');
+const perServiceAttribution = join(dir, 'per-service-attribution.yaml');
+writeFileSync(perServiceAttribution, 'services:\n  catalogue: { policy: { name: hybrid, attributionMinUtilization: 0.5 } }\n');
 
 function expectOneLine(r: { stderr: string }, message: RegExp) {
   expect(r.stderr.trim().split('\n'), r.stderr).toHaveLength(1);
@@ -25,6 +27,7 @@ describe('inputs are checked before connecting (exit 2, at once)', () => {
     ['publish: a malformed row in the second recording', ['publish', STEP, 'packages/cli/src/testdata/malformed.csv', '--kafka', NOWHERE], /malformed\.csv:4: column 'p95_latency_ms': 'slow' is not a number/],
     ['publish: a header-only recording', ['publish', headerOnly, '--kafka', NOWHERE], /header-only\.csv: no rows after the header/],
     ['scale: --out in a missing directory', ['scale', '--kafka', NOWHERE, '--out', join(dir, 'no-such-dir', 'decisions.ndjson')], /--out .*: directory .*no-such-dir does not exist/],
+    ['scale: callee attribution set for one service (it is the whole scaler\'s)', ['scale', '--kafka', NOWHERE, '--config', perServiceAttribution], /hybrid \(catalogue\): callee attribution \(attributionMinUtilization\) is set for the whole scaler, not per service/],
     ['serve-model: --predictions-log in a missing directory', ['serve-model', '--model', 'models/xgboost.onnx', '--kafka', NOWHERE, '--predictions-log', join(dir, 'no-such-dir', 'p.csv')], /--predictions-log .*: directory .*no-such-dir does not exist/],
   ])('%s', async (_, args, message) => {
     const r = await sockml(args as string[]);

@@ -27,7 +27,7 @@ import { policyFlags } from '../lib/policy-flags.js';
 import { connectTimeoutFlag, durationFlag, strategyFromFlags, weightsFlag } from '../lib/flags.js';
 import { decisionBlock } from '../lib/decision-block.js';
 import { defaultModelsDir } from '../lib/paths.js';
-import { ensureTopics, kafkaClient, LIVE_CONSUMER_RUN, OffsetCommitter, parseBrokers, sendInChunks, sendToDeadLetter, stopOnSignal, waitForBrokers } from '../live/kafka.js';
+import { ensureTopics, kafkaClient, LIVE_CONSUMER_RUN, OffsetCommitter, parseBrokers, partitionCount, sendInChunks, sendToDeadLetter, stopOnSignal, waitForBrokers } from '../live/kafka.js';
 import { HopTrace } from '../live/trace.js';
 import { kafkaConnectionFlags, kafkaSettingsFromFlags } from '../live/kafka-connection.js';
 import { ConsumerHealth } from '../ops/consumer-health.js';
@@ -54,6 +54,13 @@ count and sockml's; a 409 is read again and retried, a Deployment without an HPA
 decision not applied, and each change is an Event on the HPA, SockmlFloor). A redelivered decision is
 never applied twice.
 Malformed votes go to model-votes.dlq and are counted.
+
+A policy with callee attribution (--policy hybrid --policy-set attributionMinUtilization=U) decides
+whole polls, as replay does: a (service, snapshot)'s verdict waits until every service of its poll has
+one (the services of the polls decided so far; the first poll waits --window), or --window has passed
+since the poll's first verdict, and then the poll's services are decided together, oldest poll first.
+It needs every service's votes in one scaler: run one scale process per consumer group (scale warns
+when the group gave it only some of model-votes's partitions).
 
 Each service's replica count starts from what the target runs (--initial-replicas actuator: http GETs
 --actuator-url, kubernetes reads the Deployment's scale subresource, kubernetes-hpa-floor the HPA's
@@ -196,6 +203,17 @@ the Kubernetes client cannot be set up, or may not list the namespace's Horizont
       scaler.onTick(Date.now()).catch((e) => log.warn(`decision at window close failed: ${(e as Error).message}`));
     }, Math.max(50, Math.min(1000, windowMs / 4)));
 
+    if (controller.attributes) {
+      // Attribution needs each poll whole, so one scaler must get every service's votes: with several in a
+      // group, each sees some services and their polls go incomplete (decided after --window, unattributed).
+      const partitions = await ops.orClose(partitionCount(brokers, TOPICS.votes, kafkaSettings));
+      consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+        const mine = payload.memberAssignment[TOPICS.votes]?.length ?? 0;
+        if (mine < partitions) {
+          log.warn(`callee attribution needs every service's votes in one scaler, but group ${flags.group} gave this one ${mine} of ${TOPICS.votes}'s ${partitions} partitions: run a single scale process per group`);
+        }
+      });
+    }
     const trace = new HopTrace('scale');
     await ops.orClose(consumer.subscribe({ topic: TOPICS.votes, fromBeginning: flags['from-beginning'] }));
     await ops.orClose(consumer.run({
@@ -239,14 +257,16 @@ the Kubernetes client cannot be set up, or may not list the namespace's Horizont
     });
     await stopOnSignal([consumer, producer], async () => {
       clearInterval(timer);
-      await scaler.idle();
+      await scaler.drain();
       await committer.stop();
     });
     trace.flush();
     await actuator.close();
     await ops.close();
     const s = controller.stats;
-    log.info(`scale: ${s.decided} decisions (${s.degraded} degraded), ${s.duplicates} duplicate and ${s.late} late votes, ${deadLetters} dead-lettered, ${actuator.duplicates} redelivered decisions not re-applied`);
+    const p = controller.pollStats;
+    const polls = p ? `; callee attribution on ${p.complete + p.timedOut} polls (${p.timedOut} decided without a late service, ${p.late} late verdicts decided alone)` : '';
+    log.info(`scale: ${s.decided} decisions (${s.degraded} degraded), ${s.duplicates} duplicate and ${s.late} late votes, ${deadLetters} dead-lettered, ${actuator.duplicates} redelivered decisions not re-applied${polls}`);
     this.exit(0); // kafkajs may hold retry timers after a broker outage; the work is done and committed
   }
 

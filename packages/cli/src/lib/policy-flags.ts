@@ -77,7 +77,7 @@ export function compressPolicy(spec: { name: string; settings: Record<string, nu
   return { name: spec.name, settings: Object.fromEntries(Object.entries(spec.settings).map(([k, v]) => [k, durations.has(k) ? v / timeScale : v])) };
 }
 
-export function policyFrom(name: string, settings: Record<string, number>): ScalingPolicy<any> {
+function policyFrom(name: string, settings: Record<string, number>): ScalingPolicy<any> {
   try {
     return scalingPolicy(name, settings);
   } catch (e) {

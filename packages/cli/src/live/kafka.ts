@@ -156,6 +156,18 @@ export async function ensureTopics(brokers: string[], topics: string[], settings
   }
 }
 
+/** How many partitions `topic` has (it exists: see ensureTopics). */
+export async function partitionCount(brokers: string[], topic: string, settings: KafkaSettings = {}): Promise<number> {
+  const admin = kafkaClient(brokers, 'sockml-admin', settings).admin();
+  await admin.connect();
+  try {
+    const { topics } = await whileRetriable(() => admin.fetchTopicMetadata({ topics: [topic] }));
+    return topics[0]?.partitions.length ?? 0;
+  } finally {
+    await admin.disconnect();
+  }
+}
+
 const isRetriable = (e: unknown) => (e as { retriable?: boolean } | null)?.retriable === true;
 
 /**

@@ -14,10 +14,16 @@ const RECORDING = 'fixtures/sockshop-gke/runs/step/run_3.csv';
  * shows that the observation reaches the scaler intact: publish → metrics → serve-model → model-votes → scale.
  */
 const POLICY = ['--policy', 'hybrid'];
+/**
+ * The same policy with callee attribution, in a second scaler on the same votes: it decides whole polls,
+ * which the live scaler must gather from verdicts that complete service by service. At 30 % the recording's
+ * front-end violations are blamed on a callee at some polls (checked below), so the two scalers differ.
+ */
+const ATTRIBUTING = [...POLICY, '--policy-set', 'attributionMinUtilization=0.3'];
 let p: Pipeline;
 
 beforeAll(async () => {
-  p = await startPipeline({ scaleArgs: POLICY });
+  p = await startPipeline({ scaleArgs: POLICY, extraScalers: [ATTRIBUTING] });
 });
 afterAll(async () => {
   await p?.stop();
@@ -39,6 +45,14 @@ describe('live pipeline on a real Kafka broker (integration)', () => {
     await expectSameDecisionsAsReplay([RECORDING], live, p.logDir, POLICY);
     expect(live.some((d) => d.decision !== 'NO_ACTION'), 'some decisions act').toBe(true);
     expect(live.some((d) => /CPU \d+ %/.test(d.reason)), 'the policy saw the observation').toBe(true);
+
+    // Callee attribution live: whole polls gathered from the votes, the decisions replay takes.
+    await waitFor(`${rows} attributing decisions`, () => jsonLines(p.extraDecisionsFiles[0]).length >= rows);
+    const attributed = jsonLines(p.extraDecisionsFiles[0]);
+    await expectSameDecisionsAsReplay([RECORDING], attributed, p.logDir, ATTRIBUTING);
+    const blamed = attributed.filter((d) => /front-end p95 [\d.]+ ms over the SLO, this callee the busiest/.test(d.reason));
+    expect(blamed.length, 'some decisions were attributed').toBeGreaterThan(0);
+    expect(attributed.filter((d) => d.decision === 'SCALE_UP').length).toBeGreaterThan(live.filter((d) => d.decision === 'SCALE_UP').length);
 
     // The malformed message went to the dead-letter topic with its reason, once per serve-model group.
     const consumer = new kafkajs.Kafka({ brokers: p.broker.brokers, logLevel: kafkajs.logLevel.NOTHING }).consumer({ groupId: 'dlq-check' });
@@ -68,8 +82,10 @@ describe('live pipeline on a real Kafka broker (integration)', () => {
     await consumer.subscribe({ topic: 'model-votes.dlq', fromBeginning: true });
     const dead: string[] = [];
     await consumer.run({ eachMessage: async ({ message }) => void dead.push(String(message.headers?.['sockml-error'])) });
-    await waitFor('the dead-lettered vote', () => dead.length >= 1);
+    await waitFor('the dead-lettered vote', () => dead.length >= 2);
     await consumer.disconnect();
-    expect(dead).toEqual([expect.stringMatching(/model-votes\[\d\]@\d+: field 'prediction' must be a number in \[0, 1\], got 7/)]);
+    // Once per scaler (each is its own consumer group).
+    const reason = expect.stringMatching(/model-votes\[\d\]@\d+: field 'prediction' must be a number in \[0, 1\], got 7/);
+    expect(dead).toEqual([reason, reason]);
   });
 });

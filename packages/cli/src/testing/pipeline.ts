@@ -20,6 +20,8 @@ export interface Pipeline {
   kafka: string;
   /** The scaler's --out file: one JSON decision per line. */
   decisionsFile: string;
+  /** The --out files of the `extraScalers`, in their order. */
+  extraDecisionsFiles: string[];
   /** Where each process logs (kept when a test fails). */
   logDir: string;
   /** The /metrics and /healthz port of each serve-model, by model name. */
@@ -27,7 +29,11 @@ export interface Pipeline {
   stop(): Promise<void>;
 }
 
-export async function startPipeline(options: { models?: string[]; window?: string; scaleArgs?: string[] } = {}): Promise<Pipeline> {
+/**
+ * `extraScalers`: more scale processes, each with its own arguments, consumer group and --out file, deciding
+ * on the same votes (to compare policies on one live run).
+ */
+export async function startPipeline(options: { models?: string[]; window?: string; scaleArgs?: string[]; extraScalers?: string[][] } = {}): Promise<Pipeline> {
   const broker = await startKafkaBroker();
   await broker.createTopics(['metrics', 'model-votes', 'scaling-decisions', 'metrics.dlq', 'model-votes.dlq'], 3);
   const kafka = broker.brokers.join(',');
@@ -43,10 +49,16 @@ export async function startPipeline(options: { models?: string[]; window?: strin
     start(['serve-model', '--model', `models/${m}.onnx`, '--kafka', kafka, '--from-beginning', '--port', String(httpPorts[m])]);
   }
   start(['scale', '--kafka', kafka, '--from-beginning', '--window', options.window ?? '20s', '--quiet', '--out', decisionsFile, ...(options.scaleArgs ?? [])]);
+  const extraDecisionsFiles = (options.extraScalers ?? []).map((args, i) => {
+    const out = join(logDir, `decisions-${i + 1}.jsonl`);
+    start(['scale', '--kafka', kafka, '--from-beginning', '--group', `sockml-scale-${i + 1}`, '--window', options.window ?? '20s', '--quiet', '--out', out, ...args]);
+    return out;
+  });
   return {
     broker,
     kafka,
     decisionsFile,
+    extraDecisionsFiles,
     logDir,
     httpPorts,
     async stop() {

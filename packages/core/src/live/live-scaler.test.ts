@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Actuator } from '../actuators/actuator.js';
+import { DEFAULT_HYBRID_POLICY, HybridPolicy } from '../policy/policies/hybrid.js';
 import { DEFAULT_STEP_POLICY as DEFAULT_POLICY, StepPolicy } from '../policy/policies/step.js';
 import type { ScalingDecision, Vote } from '../schema.js';
 import { majorityStrategy } from '../voting/strategies/index.js';
@@ -211,5 +212,46 @@ describe('LiveScaler', () => {
     f.late.get('carts')!.resolve(3);
     await waiting;
     expect(f.applied).toEqual(['carts@12:00:00:NO_ACTION:3']);
+  });
+});
+
+describe('LiveScaler with callee attribution', () => {
+  /** front-end over the SLO; CPU in % of one core: catalogue 12, carts 5. */
+  const cpu: Record<string, number> = { 'front-end': 30, catalogue: 12, carts: 5 };
+  const observed = (service: string) => ({ requestRateRps: 10, errorRatePct: 0, p50LatencyMs: 5, p95LatencyMs: service === 'front-end' ? 40 : 10, p99LatencyMs: 45, cpuUsagePct: cpu[service], memoryUsageMb: 100 });
+  const calmPoll = (service: string) => poll(0, 0, service).map((v) => ({ ...v, observation: observed(service) }));
+  const attributing = (f: ReturnType<typeof fakes>) => {
+    const controller = new ScalingController({ strategy: majorityStrategy, expectedModels: MODELS, windowMs: 5000 }, new HybridPolicy({ ...DEFAULT_HYBRID_POLICY, attributionMinUtilization: 0.5 }));
+    return new LiveScaler(controller, { actuator: f.actuator, publish: f.publish, log: f.log, warn: f.log, seed: { attempts: 3, backoffMs: 1000, maxBackoffMs: 60_000 } });
+  };
+
+  it("a poll is decided once every one of its services' replica reads is over: attribution counts with the counts read", async () => {
+    // catalogue runs 3 (read late): 12 % on 3 × 0.1 core is 0.4, under 0.5; carts on 1 is 0.5, the busiest.
+    // Counted from the minimum instead, catalogue (1.2) would be blamed.
+    const f = fakes({ 'front-end': [2], catalogue: ['late'], carts: [1] });
+    const s = attributing(f);
+    const votes = s.onVotes([...calmPoll('front-end'), ...calmPoll('catalogue'), ...calmPoll('carts')], 0);
+    await votes;
+    expect(f.published).toEqual([]); // the first poll waits for the window: the services are not known yet
+    const tick = s.onTick(5000);
+    await turn();
+    await turn();
+    expect(f.published).toEqual([]); // and then for catalogue's read
+    f.late.get('catalogue')!.resolve(3);
+    await tick;
+    expect(f.published).toHaveLength(1); // one poll, one flush
+    const [published] = f.published;
+    expect(published).toContain('carts@12:00:00:SCALE_UP:2');
+    expect(published.some((d) => d.startsWith('catalogue@12:00:00:SCALE_UP'))).toBe(false);
+    expect(published).toHaveLength(3);
+  });
+
+  it('drain() decides the polls still waiting for a service when the scaler stops', async () => {
+    const f = fakes();
+    const s = attributing(f);
+    await s.onVotes(calmPoll('front-end'), 0);
+    expect(f.applied).toEqual([]);
+    await s.drain();
+    expect(f.applied).toEqual(['front-end@12:00:00:SCALE_UP:3']);
   });
 });

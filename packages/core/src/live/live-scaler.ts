@@ -42,6 +42,8 @@ export class LiveScaler {
   /** Per service: decisions taken and not yet applied. */
   private readonly unapplied = new Map<string, number>();
   private unsent: TakenDecision[] = [];
+  /** With an attributing policy: settles when the newest poll handed over has been decided. */
+  private lastPoll: Promise<void> = Promise.resolve();
   private readonly out: TurnBatches<TakenDecision>;
 
   constructor(
@@ -61,12 +63,21 @@ export class LiveScaler {
       const verdict = this.controller.vote(vote, nowMs);
       if (verdict) verdicts.push(verdict);
     }
-    return this.decideAndSend(verdicts);
+    return this.decideAndSend(verdicts, nowMs);
   }
 
-  /** The window timer at `nowMs`; resolves once the decisions of the windows it closed are out. */
+  /** The window timer at `nowMs`; resolves once the decisions of the windows (and polls) it closed are out. */
   onTick(nowMs: number): Promise<void> {
-    return this.decideAndSend(this.controller.expire(nowMs));
+    return this.decideAndSend(this.controller.expire(nowMs), nowMs);
+  }
+
+  /**
+   * The scaler is stopping: the polls still waiting for a late service are decided as they are, then
+   * everything taken so far goes out (`idle`).
+   */
+  async drain(): Promise<void> {
+    await this.decidePolls(this.controller.flushPolls());
+    await this.idle();
   }
 
   /** Resolves once every decision taken so far is out (or failed), and no read is in progress. */
@@ -75,7 +86,8 @@ export class LiveScaler {
     await this.out.idle();
   }
 
-  private decideAndSend(verdicts: EnsembleVerdict[]): Promise<void> {
+  private decideAndSend(verdicts: EnsembleVerdict[], nowMs: number): Promise<void> {
+    if (this.controller.attributes) return this.decidePolls(this.controller.gather(verdicts, nowMs));
     const now: TakenDecision[] = [];
     const later: Promise<void>[] = [];
     for (const verdict of verdicts) {
@@ -99,6 +111,35 @@ export class LiveScaler {
     // With nothing new, decisions left over from a failed flush are retried all the same.
     const sent = now.length > 0 || this.unsent.length > 0 ? this.out.add(...now) : undefined;
     return Promise.all([sent, ...later]).then(() => {});
+  }
+
+  /**
+   * With an attributing policy the unit of decision is a poll: it is decided once the replica reads of
+   * all its services are over and the poll before it is decided (attribution reads every service's
+   * count, and each service's state must move through the polls in order). Its decisions go out together.
+   */
+  private decidePolls(polls: EnsembleVerdict[][]): Promise<void> {
+    const sent: Promise<void>[] = [];
+    for (const poll of polls) {
+      const services = [...new Set(poll.map((v) => v.service))];
+      for (const v of poll) this.count(v.service, +1);
+      const reads = services.map((s) => this.waiting.get(s)).filter((p) => p !== undefined);
+      const decided = Promise.all([this.lastPoll, ...reads]).then(() => this.controller.decidePoll(poll));
+      // Queued to `out` before the poll's services stop waiting (reactions run in the order registered).
+      sent.push(decided.then((taken) => this.out.add(...taken)));
+      const settled = decided.then(
+        () => {},
+        () => {},
+      );
+      this.lastPoll = settled;
+      for (const s of services) {
+        this.waiting.set(s, settled);
+        void settled.then(() => this.waiting.get(s) === settled && this.waiting.delete(s));
+      }
+    }
+    // With nothing new, decisions left over from a failed flush are retried all the same.
+    if (sent.length === 0 && this.unsent.length > 0) sent.push(this.out.add());
+    return Promise.all(sent).then(() => {});
   }
 
   private startSeed(service: string, nowMs: number): void {

@@ -1,7 +1,8 @@
 import { DEFAULT_POLICY_NAME, scalingPolicy } from '../policy/registry.js';
-import type { ScalingPolicy, ServiceScalingState } from '../policy/scaling-policy.js';
+import { verdictsForPoll, type ScalingPolicy, type ServiceScalingState } from '../policy/scaling-policy.js';
 import { parseIsoTime, type ScalingDecision, type Vote } from '../schema.js';
 import { VoteAggregator, type EnsembleVerdict, type VoteAggregatorOptions } from '../voting/vote-aggregator.js';
+import { PollBuffer } from './poll-buffer.js';
 
 /** A decision with the verdict it was taken on. */
 export interface TakenDecision {
@@ -14,11 +15,17 @@ export interface TakenDecision {
  * (windows, quorum, duplicate and late votes) feeding the same ScalingPolicy replay uses, with one
  * policy state per service. The decision's time is its snapshot's poll time, as in replay, so a
  * recording pushed through Kafka yields replay's decisions. Time is an input; nothing here reads a clock.
+ *
+ * A policy that attributes across services (ScalingPolicy.attribute) decides whole polls, as replay does:
+ * then completed verdicts wait in a PollBuffer (`gather`) until their poll is whole, or the vote window
+ * has passed again since the poll's first verdict, and `decidePoll` decides them together.
  */
 export class ScalingController {
   private readonly aggregator: VoteAggregator;
   private readonly states = new Map<string, ServiceScalingState>();
   private readonly seeded = new Set<string>();
+  /** Set when the policy attributes: verdicts wait here for the rest of their poll. */
+  private readonly polls: PollBuffer | undefined;
 
   constructor(
     aggregator: VoteAggregatorOptions,
@@ -29,10 +36,22 @@ export class ScalingController {
     private readonly policies: Readonly<Record<string, ScalingPolicy>> = {},
   ) {
     this.aggregator = new VoteAggregator(aggregator);
-    for (const [service, p] of [['every service', policy] as const, ...Object.entries(policies)]) {
-      // It decides each service as its votes complete; attribution needs the whole poll first.
-      if (p.attribute) throw new Error(`scaling policy ${p.name} (${service}) attributes across services (attributionMinUtilization > 0), which needs whole polls: replay and lab do it, the live scaler does not yet`);
+    for (const [service, p] of Object.entries(policies)) {
+      // Attribution is a poll's business, not one service's: it is set on the scaler's policy.
+      if (p.attribute) throw new Error(`scaling policy ${p.name} (${service}): callee attribution (attributionMinUtilization) is set for the whole scaler, not per service`);
     }
+    // A poll waits for its late services as long as one service's votes wait for a late model.
+    if (policy.attribute) this.polls = new PollBuffer(aggregator.windowMs);
+  }
+
+  /** Whether decisions are taken per poll (the policy attributes across services). */
+  get attributes(): boolean {
+    return this.polls !== undefined;
+  }
+
+  /** The poll buffer's counts (whole, timed out, late), when the policy attributes. */
+  get pollStats() {
+    return this.polls?.stats;
   }
 
   get stats() {
@@ -74,15 +93,39 @@ export class ScalingController {
     return this.aggregator.tick(nowMs);
   }
 
-  /** A vote arrives at `nowMs`; returns the decision it completed, if any. */
-  onVote(vote: Vote, nowMs: number): TakenDecision | null {
-    const verdict = this.vote(vote, nowMs);
-    return verdict ? this.decide(verdict) : null;
+  /**
+   * Verdicts taken at `nowMs` (from `vote` or `expire`), grouped as they are to be decided: one group per
+   * verdict, or, when the policy attributes, one per poll released by the PollBuffer (by these verdicts
+   * or by time), oldest first. Each group goes to `decidePoll`, groups in the order returned.
+   */
+  gather(verdicts: readonly EnsembleVerdict[], nowMs: number): EnsembleVerdict[][] {
+    return this.polls ? this.polls.add(verdicts, nowMs) : verdicts.map((v) => [v]);
   }
 
-  /** Closes the windows that expired by `nowMs`; returns the (possibly degraded) decisions taken. */
+  /** Releases every poll the buffer holds (the scaler is stopping); nothing when the policy does not attribute. */
+  flushPolls(): EnsembleVerdict[][] {
+    return this.polls?.flush() ?? [];
+  }
+
+  /** A vote arrives at `nowMs`; returns the decisions it completed (with attribution, a whole poll's). */
+  onVote(vote: Vote, nowMs: number): TakenDecision[] {
+    const verdict = this.vote(vote, nowMs);
+    return this.gather(verdict ? [verdict] : [], nowMs).flatMap((poll) => this.decidePoll(poll));
+  }
+
+  /** Closes the windows (and polls) that expired by `nowMs`; returns the (possibly degraded) decisions taken. */
   onTick(nowMs: number): TakenDecision[] {
-    return this.expire(nowMs).map((v) => this.decide(v));
+    return this.gather(this.expire(nowMs), nowMs).flatMap((poll) => this.decidePoll(poll));
+  }
+
+  /**
+   * Decides one group from `gather`: the policy sees what its `attribute` makes of the poll (verdictsForPoll,
+   * as in replay and the lab), each service counted at its state's replicas before this poll.
+   */
+  decidePoll(poll: readonly EnsembleVerdict[]): TakenDecision[] {
+    if (!this.polls) return poll.map((v) => this.decide(v));
+    const entries = poll.map((verdict) => ({ verdict, observation: verdict.observation, replicas: this.stateOf(verdict.service).replicas }));
+    return verdictsForPoll(this.policy, entries).map((v) => this.decide(v));
   }
 
   /** The policy decides on a verdict, from and into its service's state. */

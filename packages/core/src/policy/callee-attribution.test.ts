@@ -33,7 +33,8 @@ describe('attributeToBusiestCallee', () => {
     ['the busiest under minUtilization: nobody', [entry('front-end', 38, 70, 8), entry('catalogue', 5, 4.9, 1)], {}, []],
     ['the front-end itself is never its own callee', [entry('front-end', 38, 300, 1), entry('catalogue', 5, 6, 1)], {}, ['catalogue@0.60']],
     ['a callee without CPU is skipped', [entry('front-end', 38, 70, 8), entry('catalogue', 5, null, 1), entry('user', 5, 5.5, 1)], {}, ['user@0.55']],
-    ['ties go to the earlier service of the poll', [entry('front-end', 38, 70, 8), entry('user', 5, 6, 1), entry('carts', 5, 6, 1)], {}, ['user@0.60']],
+    ['ties go to the first service by name, whatever the order of the poll', [entry('front-end', 38, 70, 8), entry('user', 5, 6, 1), entry('carts', 5, 6, 1)], {}, ['carts@0.60']],
+    ['… and in the other order, the same', [entry('front-end', 38, 70, 8), entry('carts', 5, 6, 1), entry('user', 5, 6, 1)], {}, ['carts@0.60']],
     ['minUtilization 0 is off', [entry('front-end', 38, 70, 8), entry('catalogue', 5, 13.8, 2)], { minUtilization: 0 }, []],
   ])('%s', (_name, poll, config, expected) => {
     expect(blamed(poll, config)).toEqual(expected);

@@ -42,8 +42,8 @@ export type AttributedVerdict = EnsembleVerdict & { attributedFrom?: Attribution
  * as alerted at that poll: its policy sees a scale-up verdict. Only the policy's input changes; the
  * ensemble's own verdicts (and their accuracy) are untouched.
  *
- * It needs the whole poll at once, so `replay` and `lab` (which have it) call it; the live scaler decides
- * per service as votes complete and refuses a policy that attributes (ScalingController).
+ * It needs the whole poll at once: `replay` and `lab` have it; the live scaler (ScalingController) holds
+ * each poll's verdicts in a PollBuffer until the poll is whole.
  */
 export function attributeToBusiestCallee(poll: readonly PollEntry[], c: CalleeAttributionConfig): AttributedVerdict[] {
   const verdicts: AttributedVerdict[] = poll.map((e) => e.verdict);
@@ -58,8 +58,9 @@ export function attributeToBusiestCallee(poll: readonly PollEntry[], c: CalleeAt
     if (e.verdict.service === c.entryService || cpu === null || e.replicas <= 0) return;
     // cpuUsagePct is % of one core; the request is in cores.
     const utilization = cpu / 100 / (e.replicas * c.cpuRequestCores);
-    // Ties go to the earlier service of the poll, so the choice does not depend on anything but the poll.
-    if (utilization > highest) {
+    // Ties go to the first service by name, so the choice does not depend on the order the poll came in
+    // (a CSV's row order in replay, the order verdicts complete live).
+    if (utilization > highest || (utilization === highest && e.verdict.service < poll[busiest].verdict.service)) {
       highest = utilization;
       busiest = i;
     }

@@ -5,7 +5,9 @@ import { describe, expect, it } from 'vitest';
 import { buildDataset } from '../features/dataset.js';
 import { seedV1 } from '../features/sets/seed-v1.js';
 import { readMetricsCsv } from '../io/metrics-csv-reader.js';
-import type { DecisionLogRow } from '../schema.js';
+import { DEFAULT_HYBRID_POLICY, HybridPolicy } from '../policy/policies/hybrid.js';
+import type { ScalingPolicy } from '../policy/scaling-policy.js';
+import type { DecisionLogRow, MetricsSample } from '../schema.js';
 import { persistenceModel } from '../testing/persistence-model.js';
 import { majorityStrategy } from '../voting/strategies/index.js';
 import { replay, type RecordedRun } from './replay.js';
@@ -13,8 +15,8 @@ import { replay, type RecordedRun } from './replay.js';
 const FIXTURES = resolve(__dirname, '../../../../fixtures/sockshop-gke/runs');
 const SLO = 35.68;
 const files = ['step/run_1.csv', 'spike/run_2.csv', 'ramp/run_5.csv'].map((f) => resolve(FIXTURES, f));
-const runs = (paths = files): RecordedRun[] =>
-  paths.map((p) => ({ runId: p, pattern: 'x', samples: readMetricsCsv(createReadStream(p), p, { batchSize: 50 }) }));
+const runs = (paths = files, batchSize = 50): RecordedRun[] =>
+  paths.map((p) => ({ runId: p, pattern: 'x', samples: readMetricsCsv(createReadStream(p), p, { batchSize }) }));
 
 /** A voter that *is* the persistence rule: replay must score it exactly like the persistence baseline. */
 const persistenceAsModel = (name: string) => persistenceModel(name, seedV1, SLO);
@@ -98,5 +100,35 @@ describe('replay', () => {
       n++;
     }
     expect(n).toBe(labelled.size);
+  });
+});
+
+describe('replay with callee attribution (whole polls)', () => {
+  // At 30 % these recordings' front-end violations are blamed on a callee at some polls.
+  const attributing = new HybridPolicy({ ...DEFAULT_HYBRID_POLICY, attributionMinUtilization: 0.3 });
+  const decisions = async (rs: RecordedRun[], policy: ScalingPolicy) => {
+    const rows: DecisionLogRow[] = [];
+    await replay(rs, { ...config((r) => rows.push(r)), policy });
+    return rows.map((r) => `${r.runId}|${r.service}|${r.timestamp}:${r.decision}:${r.targetReplicas}`);
+  };
+
+  it("decides a poll whole wherever the reader's batches cut it, and each run apart from the others", async () => {
+    const oneBatch = await decisions(runs(files, 1_000_000), attributing);
+    expect(await decisions(runs(files, 3), attributing)).toEqual(oneBatch); // every poll of 7 services split
+    const runByRun: string[] = [];
+    for (const f of files) runByRun.push(...(await decisions(runs([f], 3), attributing)));
+    expect(runByRun).toEqual(oneBatch);
+    expect((await decisions(runs(files, 3), new HybridPolicy())).sort(), 'attribution changes some decisions here').not.toEqual([...oneBatch].sort());
+  });
+
+  it('decides a recording listed service by service (as ramp/run_5 is) as the same rows listed poll by poll', async () => {
+    const all: MetricsSample[] = [];
+    for await (const batch of readMetricsCsv(createReadStream(files[0]), files[0])) all.push(...batch);
+    const byService = [...all].sort((a, b) => (a.service < b.service ? -1 : a.service > b.service ? 1 : a.timeMs - b.timeMs));
+    expect(byService[1].timestamp).not.toBe(byService[0].timestamp); // no poll's rows together any more
+    const once = (rows: MetricsSample[]): RecordedRun => ({ runId: 'r', pattern: 'x', samples: (async function* () { yield rows; })() });
+    const byPoll = await decisions([once(all)], attributing);
+    expect([...(await decisions([once(byService)], attributing))].sort()).toEqual([...byPoll].sort());
+    expect((await decisions([once(all)], new HybridPolicy())).sort(), 'attribution changes some decisions here').not.toEqual([...byPoll].sort());
   });
 });

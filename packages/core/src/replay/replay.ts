@@ -73,8 +73,9 @@ export const PERSISTENCE = 'persistence';
 /**
  * Replays recorded runs through the production decision path: FeatureExtractor → models → verdictFrom
  * (the VoteAggregator's verdict, with the chosen VoteStrategy) → ScalingPolicy, and scores every predictor against future-only labels.
- * `scale` and the experiment runner call the same objects; nothing here is replay-only logic except the
- * scoring. Inference of one batch overlaps with reading and featurising the next.
+ * `scale` and the experiment runner call the same objects. Replay-only are the scoring, and the grouping of
+ * a poll's rows for a policy that attributes (the live scaler gathers the same polls from votes, with a
+ * PollBuffer). Inference of one batch overlaps with reading and featurising the next.
  */
 export async function replay(runs: AsyncIterable<RecordedRun> | Iterable<RecordedRun>, config: ReplayConfig): Promise<ReplayReport> {
   const { featureSet, models, strategy, label } = config;
@@ -135,10 +136,12 @@ export async function replay(runs: AsyncIterable<RecordedRun> | Iterable<Recorde
       flags: number;
       features: Float32Array;
     }
-    // A policy that attributes across services (ScalingPolicy.attribute) decides a poll only once all of
-    // it is in: its rows wait here until the timestamp changes or the run ends. Others decide row by row.
+    // A policy that attributes across services (ScalingPolicy.attribute) decides whole polls: the run's
+    // rows wait here by poll (timestamp) and are decided at its end, poll after poll in time order, since
+    // a recording may list a poll's services far apart (some bundled ones are sorted by service). Other
+    // policies decide row by row.
     const wholePolls = policy.attribute !== undefined;
-    let poll: Voted[] = [];
+    const polls = new Map<string, Voted[]>();
     /** Decides and labels one row, the policy deciding on `decideOn` (the row's verdict, or its attribution). */
     const decideRow = (v: Voted, decideOn: EnsembleVerdict) => {
       const { s, verdict } = v;
@@ -174,12 +177,13 @@ export async function replay(runs: AsyncIterable<RecordedRun> | Iterable<Recorde
       for (const l of ready) score(l);
       ready.length = 0;
     };
-    const flushPoll = () => {
-      if (poll.length === 0) return;
-      const entries = poll.map((v) => ({ verdict: v.verdict, observation: v.s, replicas: (policyState.get(v.s.service) ?? policy.initialState()).replicas }));
-      const attributed = verdictsForPoll(policy, entries);
-      poll.forEach((v, i) => decideRow(v, attributed[i]));
-      poll = [];
+    const decidePolls = () => {
+      for (const poll of [...polls.values()].sort((a, b) => a[0].s.timeMs - b[0].s.timeMs)) {
+        const entries = poll.map((v) => ({ verdict: v.verdict, observation: v.s, replicas: (policyState.get(v.s.service) ?? policy.initialState()).replicas }));
+        const attributed = verdictsForPoll(policy, entries);
+        poll.forEach((v, i) => decideRow(v, attributed[i]));
+      }
+      polls.clear();
     };
     /** Votes, decides and labels one featurised batch once its probabilities are in. */
     const finish = (batch: MetricsSample[], matrix: Float32Array, probs: Float32Array[]) => {
@@ -187,7 +191,6 @@ export async function replay(runs: AsyncIterable<RecordedRun> | Iterable<Recorde
         const s = batch[i];
         // The services of one poll arrive together and share its snapshot id.
         if (s.timestamp !== lastTimestamp) {
-          if (wholePolls) flushPoll();
           lastTimestamp = s.timestamp;
           snap = snapshotId(run.runId, s.timestamp);
         }
@@ -205,8 +208,9 @@ export async function replay(runs: AsyncIterable<RecordedRun> | Iterable<Recorde
         // poll gets its own copy of the votes, which `cast` overwrites on the next row.
         const verdict = verdictFrom(wholePolls ? cast.map((v) => ({ ...v })) : cast, strategy, modelNames, { snapshotId: snap, service: s.service, timestamp: s.timestamp });
         const voted: Voted = { s, verdict, probabilities, votes, flags, features: config.onRow ? matrix.slice(i * width, (i + 1) * width) : EMPTY };
-        if (wholePolls) poll.push(voted);
-        else decideRow(voted, verdict);
+        if (!wholePolls) decideRow(voted, verdict);
+        else if (polls.has(s.timestamp)) polls.get(s.timestamp)!.push(voted);
+        else polls.set(s.timestamp, [voted]);
       }
     };
 
@@ -225,7 +229,7 @@ export async function replay(runs: AsyncIterable<RecordedRun> | Iterable<Recorde
       config.onProgress?.(rowsRead);
     }
     for (const done of inflight) finish(done.batch, done.matrix, await done.probs);
-    flushPoll();
+    decidePolls();
     for (const l of labeler.finish()) score(l);
     evaluator.endRun();
     imputedInputs += extractor.imputedInputs;

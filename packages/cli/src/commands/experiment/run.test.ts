@@ -14,11 +14,6 @@ describe('sockml experiment run: bad input (exit 2)', () => {
     expect(some.code).toBe(2);
     expect(some.stderr).toMatch(/needs --prometheus URL\s*$/m);
   });
-  it('refuses callee attribution for proactive runs: their live scaler decides each service alone', async () => {
-    const r = await sockml(['experiment', 'run', '--pattern', 'step', '--condition', 'proactive', '--kafka', '127.0.0.1:9092', '--prometheus', 'http://127.0.0.1:9090', '--sim-port', '8089', '--policy-set', 'attributionMinUtilization=0.5']);
-    expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/attributionMinUtilization: callee attribution needs whole polls/);
-  });
   it('rejects a model directory without models before starting anything (proactive)', async () => {
     const empty = mkdtempSync(join(tmpdir(), 'sockml-nomodels-'));
     const r = await sockml(['experiment', 'run', '--pattern', 'step', '--condition', 'proactive', '--kafka', '127.0.0.1:9092', '--prometheus', 'http://127.0.0.1:9090', '--sim-port', '8089', '--models', empty]);

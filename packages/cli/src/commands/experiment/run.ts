@@ -8,7 +8,7 @@ import { KubernetesActuator } from '../../actuators/kubernetes.js';
 import { EnvironmentError, InputError, SockmlCommand } from '../../lib/base-command.js';
 import { durationFlag } from '../../lib/flags.js';
 import { writeFileAtomic } from '../../lib/output-file.js';
-import { compressPolicy, policyArgs, policyFlags, policyFrom, policySpecFromFlags } from '../../lib/policy-flags.js';
+import { compressPolicy, policyArgs, policyFlags, policySpecFromFlags } from '../../lib/policy-flags.js';
 import { defaultModelsDir } from '../../lib/paths.js';
 import { parseBrokers } from '../../live/kafka.js';
 import { FloorGateway } from '../../experiments/run/floor-gateway.js';
@@ -189,9 +189,6 @@ existing output file, an --out that cannot be created or written), 4 Kafka or Pr
     if (proactive) {
       const missing = [!flags.kafka && '--kafka host:port', !flags.prometheus && '--prometheus URL', onSim && flags['sim-port'] === 0 && '--sim-port N (the port Prometheus scrapes)'].filter(Boolean);
       if (missing.length > 0) throw new InputError(`--condition proactive runs sockml's live pipeline and needs ${missing.join(', ')}`);
-      if (policyFrom(policy.name, policy.settings).attribute) {
-        throw new InputError('--policy-set attributionMinUtilization: callee attribution needs whole polls, and the live scaler that proactive runs use decides each service alone (sockml lab and replay do it)');
-      }
       brokers = parseBrokers(flags.kafka!);
       try {
         await pipelineModels(modelsDir);

@@ -42,7 +42,9 @@ export interface HybridPolicyConfig extends ReplicaBounds {
   /**
    * Callee attribution (0: off): when the entry service's p95 is over the SLO at a poll, its busiest
    * callee, if at least this utilised (share of its CPU request), is alerted at that poll
-   * (callee-attribution.ts). Needs whole polls: replay and lab, not yet the live scaler.
+   * (callee-attribution.ts). It goes through rule 3's gates like a model's alert (alertMinUsage,
+   * alertMinRise). Needs whole polls: replay and the lab have them, the live scaler waits for them
+   * (PollBuffer).
    */
   attributionMinUtilization: number;
 }
