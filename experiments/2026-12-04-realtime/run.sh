@@ -8,8 +8,10 @@
 # against the HPA at 70 %, step and ramp, 5 runs per condition, interleaved, the same seed and load.
 # floor-v2 (2026-12-05, late): the same with the setting chosen under criterion v2 (trend-confirmed 30 s rate
 # forecast), analysed over whole runs and after the 90 s warm-up (3 polls).
+# attribution (2026-12-06): floor-v2's setting with callee attribution at 65 % (the lab's choice,
+# experiments/2026-12-06-attribution), now that the live scaler decides whole polls.
 #
-#   bash experiments/2026-12-04-realtime/run.sh confirm|fidelity|floor|floor-v2   (results in $OUT, default /tmp/realtime)
+#   bash experiments/2026-12-04-realtime/run.sh confirm|fidelity|floor|floor-v2|attribution   (results in $OUT, default /tmp/realtime)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 HERE=experiments/2026-12-04-realtime
@@ -47,6 +49,17 @@ case "${1:-confirm}" in
     for p in step ramp; do
       sockml experiment analyze "$OUT/floor-v2/$p" --json > "$OUT/floor-v2-$p-analysis.json"
       sockml experiment analyze "$OUT/floor-v2/$p" --warmup-polls 3 --json > "$OUT/floor-v2-$p-analysis-warmup.json"
+    done
+    ;;
+  attribution)
+    for p in step ramp; do
+      sockml experiment run --pattern "$p" --condition proactive,reactive --repeat 5 --time-scale 5 --seed 3000 "${COMMON[@]}" \
+        --hpa-floor 82 --rate-window 30s --policy-set targetUtilizationPct=130 --policy-set leadMs=30s --policy-set trendPolls=3 \
+        --policy-set attributionMinUtilization=0.65 --out "$OUT/attribution/$p" --json > "$OUT/attribution-$p.json"
+    done
+    for p in step ramp; do
+      sockml experiment analyze "$OUT/attribution/$p" --json > "$OUT/attribution-$p-analysis.json"
+      sockml experiment analyze "$OUT/attribution/$p" --warmup-polls 3 --json > "$OUT/attribution-$p-analysis-warmup.json"
     done
     ;;
   fidelity)

@@ -7,7 +7,7 @@
 # ../2026-12-04-lab-policy/tables.mjs turns them into results-<set>.md (after the warm-up) and
 # results-<set>-whole-runs.md.
 #
-#   bash experiments/2026-12-06-attribution/run.sh            # evaluation set (~10 min on 2 cores)
+#   bash experiments/2026-12-06-attribution/run.sh            # evaluation set (10–20 min on 2 cores)
 #   SET=tuning bash experiments/2026-12-06-attribution/run.sh # the tuning set (seed 1000, 10 runs)
 #   python3 experiments/2026-12-05-hpa-floor/sweep.py experiments/2026-12-06-attribution/candidates.txt --warmup 90s  # the choice
 set -euo pipefail

@@ -16,6 +16,8 @@ const headerOnly = join(dir, 'header-only.csv');
 writeFileSync(headerOnly, 'timestamp,service,request_rate_rps,error_rate_pct,p50_latency_ms,p95_latency_ms,p99_latency_ms,cpu_usage_pct,memory_usage_mb\n');
 const perServiceAttribution = join(dir, 'per-service-attribution.yaml');
 writeFileSync(perServiceAttribution, 'services:\n  catalogue: { policy: { name: hybrid, attributionMinUtilization: 0.5 } }\n');
+const inheritedAttribution = join(dir, 'inherited-attribution.yaml');
+writeFileSync(inheritedAttribution, 'defaults:\n  policy: { name: hybrid, attributionMinUtilization: 0.5 }\nservices:\n  front-end: { min-replicas: 2 }\n');
 
 function expectOneLine(r: { stderr: string }, message: RegExp) {
   expect(r.stderr.trim().split('\n'), r.stderr).toHaveLength(1);
@@ -50,6 +52,12 @@ describe('a broker that does not answer: one line and exit 4 after --connect-tim
     expect(r.stdout).toBe('');
     expect(seconds).toBeGreaterThanOrEqual(2);
     expect(seconds).toBeLessThan(15); // start-up and the last attempt, not kafkajs's two minutes of retries
+  });
+
+  it("callee attribution under the config file's defaults, a service with its own bounds: accepted, then the broker", async () => {
+    const r = await sockml(['scale', '--kafka', NOWHERE, '--config', inheritedAttribution, '--connect-timeout', '1s']);
+    expect(r.code, r.stderr).toBe(4);
+    expectOneLine(r, /Kafka at 127\.0\.0\.1:1 did not answer within 1 s/);
   });
 
   it('a broker name that does not resolve', async () => {

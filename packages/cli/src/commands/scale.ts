@@ -265,7 +265,7 @@ the Kubernetes client cannot be set up, or may not list the namespace's Horizont
     await ops.close();
     const s = controller.stats;
     const p = controller.pollStats;
-    const polls = p ? `; callee attribution on ${p.complete + p.timedOut} polls (${p.timedOut} decided without a late service, ${p.late} late verdicts decided alone)` : '';
+    const polls = p ? `; callee attribution on ${p.complete + p.timedOut} polls (${p.timedOut} released after --window without every service, the first poll always; ${p.late} late verdicts decided alone)` : '';
     log.info(`scale: ${s.decided} decisions (${s.degraded} degraded), ${s.duplicates} duplicate and ${s.late} late votes, ${deadLetters} dead-lettered, ${actuator.duplicates} redelivered decisions not re-applied${polls}`);
     this.exit(0); // kafkajs may hold retry timers after a broker outage; the work is done and committed
   }

@@ -18,7 +18,7 @@ interface Pending {
 }
 
 /**
- * Why: a policy that attributes across services (ScalingPolicy.attribute) must see a poll's verdicts
+ * Why: a policy that attributes across services (ScalingPolicy.attribution) must see a poll's verdicts
  * together, as replay and the lab do, but the live scaler gets them one (service, snapshot) at a time,
  * in whatever order the models finish. This holds each snapshot's verdicts until its poll is whole and
  * releases polls in poll-time order, so each service's policy state moves through the polls as in replay.

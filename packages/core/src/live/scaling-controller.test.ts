@@ -189,9 +189,16 @@ describe('ScalingController with callee attribution', () => {
     expect(c.pollStats).toBeUndefined();
   });
 
-  it('refuses attribution set for one service: it is the whole scaler\'s', () => {
+  it("refuses attribution set for one service otherwise than for the others: it is the whole scaler's", () => {
     const options = { strategy: majorityStrategy, expectedModels: ['a', 'b', 'c'], windowMs: 5000 };
-    expect(() => new ScalingController(options, new HybridPolicy(), {}, { catalogue: policy })).toThrow(/hybrid \(catalogue\): callee attribution .* is set for the whole scaler, not per service/);
+    const refused = /hybrid \(catalogue\): callee attribution .* is set for the whole scaler, not per service; catalogue sets it otherwise/;
+    expect(() => new ScalingController(options, new HybridPolicy(), {}, { catalogue: policy })).toThrow(refused);
+    const elsewhere = new HybridPolicy({ ...DEFAULT_HYBRID_POLICY, attributionMinUtilization: 0.7 });
+    expect(() => new ScalingController(options, policy, {}, { catalogue: elsewhere })).toThrow(refused);
+    expect(() => new ScalingController(options, policy, {}, { catalogue: new HybridPolicy() })).toThrow(refused);
+    // A service with its own bounds that inherits the same attribution (a config file's defaults) is fine.
+    const ownBounds = new HybridPolicy({ ...DEFAULT_HYBRID_POLICY, attributionMinUtilization: 0.5, minReplicas: 2 });
+    expect(new ScalingController(options, policy, {}, { catalogue: ownBounds }).attributes).toBe(true);
   });
 
   it('flushPolls decides the polls still waiting for a late service when the scaler stops', () => {

@@ -16,7 +16,7 @@ export interface TakenDecision {
  * policy state per service. The decision's time is its snapshot's poll time, as in replay, so a
  * recording pushed through Kafka yields replay's decisions. Time is an input; nothing here reads a clock.
  *
- * A policy that attributes across services (ScalingPolicy.attribute) decides whole polls, as replay does:
+ * A policy that attributes across services (ScalingPolicy.attribution) decides whole polls, as replay does:
  * then completed verdicts wait in a PollBuffer (`gather`) until their poll is whole, or the vote window
  * has passed again since the poll's first verdict, and `decidePoll` decides them together.
  */
@@ -37,11 +37,14 @@ export class ScalingController {
   ) {
     this.aggregator = new VoteAggregator(aggregator);
     for (const [service, p] of Object.entries(policies)) {
-      // Attribution is a poll's business, not one service's: it is set on the scaler's policy.
-      if (p.attribute) throw new Error(`scaling policy ${p.name} (${service}): callee attribution (attributionMinUtilization) is set for the whole scaler, not per service`);
+      // Attribution is a poll's business, not one service's: every service's policy must attribute as the
+      // scaler's does (a config file's services inherit its defaults), and the scaler's is the one applied.
+      if (JSON.stringify(p.attribution) !== JSON.stringify(policy.attribution)) {
+        throw new Error(`scaling policy ${p.name} (${service}): callee attribution (attributionMinUtilization) is set for the whole scaler, not per service; ${service} sets it otherwise than the others`);
+      }
     }
     // A poll waits for its late services as long as one service's votes wait for a late model.
-    if (policy.attribute) this.polls = new PollBuffer(aggregator.windowMs);
+    if (policy.attribution) this.polls = new PollBuffer(aggregator.windowMs);
   }
 
   /** Whether decisions are taken per poll (the policy attributes across services). */
@@ -119,7 +122,7 @@ export class ScalingController {
   }
 
   /**
-   * Decides one group from `gather`: the policy sees what its `attribute` makes of the poll (verdictsForPoll,
+   * Decides one group from `gather`: the policy sees the poll's verdicts after its callee attribution (verdictsForPoll,
    * as in replay and the lab), each service counted at its state's replicas before this poll.
    */
   decidePoll(poll: readonly EnsembleVerdict[]): TakenDecision[] {

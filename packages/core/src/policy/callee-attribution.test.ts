@@ -56,7 +56,7 @@ describe('the hybrid policy with attributionMinUtilization', () => {
 
   it('is off by default: verdictsForPoll passes the poll through', () => {
     const p = new HybridPolicy(DEFAULT_HYBRID_POLICY);
-    expect(p.attribute).toBeUndefined();
+    expect(p.attribution).toBeUndefined();
     expect(verdictsForPoll(p, poll)).toEqual(poll.map((e) => e.verdict));
   });
 

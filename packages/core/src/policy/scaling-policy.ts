@@ -1,6 +1,6 @@
 import type { DecisionKind, PollObservation, ScalingDecision } from '../schema.js';
 import type { EnsembleVerdict } from '../voting/vote-aggregator.js';
-import type { PollEntry } from './callee-attribution.js';
+import { attributeToBusiestCallee, type CalleeAttributionConfig, type PollEntry } from './callee-attribution.js';
 
 /**
  * What a service measured at the poll a verdict is about: the sample's metrics (null = missing, never 0).
@@ -54,19 +54,20 @@ export interface ScalingPolicy<S extends ServiceScalingState = ServiceScalingSta
   decide(verdict: EnsembleVerdict, nowMs: number, state: S, observation?: PolicyObservation): PolicyOutcome<S>;
   /**
    * Present only on a policy that looks across the services of one poll before any of them decides
-   * (callee attribution): it returns the verdicts, in the poll's order, that `decide` is then given. It needs
-   * every service of the poll at once: `replay` and `lab` call it; the live scaler, which decides each
-   * service as its votes complete, refuses such a policy.
+   * (callee attribution): `verdictsForPoll` then turns the poll's verdicts into those `decide` is given.
+   * It needs every service of the poll at once: `replay` groups a run's rows by poll, `lab` has whole polls,
+   * and the live scaler gathers them (PollBuffer). Data, not a function, so that two policies can be told
+   * to attribute alike (the live scaler allows one attribution for all its services).
    */
-  readonly attribute?: (poll: readonly PollEntry[]) => EnsembleVerdict[];
+  readonly attribution?: CalleeAttributionConfig;
 }
 
 /**
- * The verdicts a policy decides one poll on: the poll's own, or what the policy's `attribute` makes of
- * them. Every caller that has whole polls (replay, lab) goes through here, so they cannot differ.
+ * The verdicts a policy decides one poll on: the poll's own, or their callee attribution. Every caller that
+ * has whole polls (replay, lab, the live scaler) goes through here, so they cannot differ.
  */
 export function verdictsForPoll(policy: ScalingPolicy<any>, poll: readonly PollEntry[]): EnsembleVerdict[] {
-  return policy.attribute ? policy.attribute(poll) : poll.map((e) => e.verdict);
+  return policy.attribution ? attributeToBusiestCallee(poll, policy.attribution) : poll.map((e) => e.verdict);
 }
 
 export function validateBounds(b: ReplicaBounds, policy: string): void {

@@ -136,11 +136,11 @@ export async function replay(runs: AsyncIterable<RecordedRun> | Iterable<Recorde
       flags: number;
       features: Float32Array;
     }
-    // A policy that attributes across services (ScalingPolicy.attribute) decides whole polls: the run's
+    // A policy that attributes across services (ScalingPolicy.attribution) decides whole polls: the run's
     // rows wait here by poll (timestamp) and are decided at its end, poll after poll in time order, since
     // a recording may list a poll's services far apart (some bundled ones are sorted by service). Other
     // policies decide row by row.
-    const wholePolls = policy.attribute !== undefined;
+    const wholePolls = policy.attribution !== undefined;
     const polls = new Map<string, Voted[]>();
     /** Decides and labels one row, the policy deciding on `decideOn` (the row's verdict, or its attribution). */
     const decideRow = (v: Voted, decideOn: EnsembleVerdict) => {

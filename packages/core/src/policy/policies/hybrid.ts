@@ -1,6 +1,6 @@
 import type { DecisionKind } from '../../schema.js';
 import type { EnsembleVerdict } from '../../voting/vote-aggregator.js';
-import { ENTRY_SERVICE, attributeToBusiestCallee, type AttributedVerdict, type PollEntry } from '../callee-attribution.js';
+import { ENTRY_SERVICE, type AttributedVerdict, type CalleeAttributionConfig } from '../callee-attribution.js';
 import { decisionFor, stateWithReplicas, validateBounds, type PolicyObservation, type PolicyOutcome, type ReplicaBounds, type ScalingPolicy, type ServiceScalingState } from '../scaling-policy.js';
 
 export interface HybridPolicyConfig extends ReplicaBounds {
@@ -112,13 +112,13 @@ export function validateHybridPolicy(c: HybridPolicyConfig): HybridPolicyConfig 
 export class HybridPolicy implements ScalingPolicy<HybridState> {
   readonly name = 'hybrid';
 
-  readonly attribute?: (poll: readonly PollEntry[]) => AttributedVerdict[];
+  readonly attribution?: CalleeAttributionConfig;
 
   constructor(readonly config: HybridPolicyConfig = DEFAULT_HYBRID_POLICY) {
     validateHybridPolicy(config);
     if (config.attributionMinUtilization > 0) {
       const { sloMs, cpuRequestCores, attributionMinUtilization: minUtilization } = config;
-      this.attribute = (poll) => attributeToBusiestCallee(poll, { entryService: ENTRY_SERVICE, sloMs, cpuRequestCores, minUtilization });
+      this.attribution = { entryService: ENTRY_SERVICE, sloMs, cpuRequestCores, minUtilization };
     }
   }
 
