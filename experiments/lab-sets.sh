@@ -2,6 +2,9 @@
 # ("Choosing the proactive policy") and `lab`, which runs one `sockml lab` invocation into $OUT and keeps
 # its lab.json under $HERE/results/$SET (skipped when that file exists: delete it to rerun).
 # Needs HERE (the experiment's directory) and OUT (where run files go); reads SET (tuning|evaluation).
+# Since 2026-12-06 `lab`'s defaults are the chosen configuration (an HPA floor at 82 %, a 30 s rate window,
+# the hybrid policy with attribution: docs/POLICIES.md, "The defaults"); experiments before that date ran
+# sockml alone where they leave those flags out (POLICIES.md gives the flags that reproduce it).
 SET=${SET:-evaluation}
 if [ "$SET" = tuning ]; then SEED=1000; REPEAT=10; else SEED=2000; REPEAT=20; fi
 mkdir -p "$HERE/results/$SET"

@@ -14,6 +14,7 @@
 #   bash experiments/2026-12-04-realtime/run.sh confirm|fidelity|floor|floor-v2|attribution   (results in $OUT, default /tmp/realtime)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+command -v prometheus >/dev/null || { echo "run.sh: prometheus is not on PATH (apt-get install prometheus)" >&2; exit 2; }
 HERE=experiments/2026-12-04-realtime
 OUT=${OUT:-/tmp/realtime}
 mkdir -p "$OUT"
@@ -24,19 +25,22 @@ bash scripts/kafka.sh start --port 19092 --dir "$OUT/kafka" >&2
 prometheus --config.file="$HERE/prometheus.yml" --storage.tsdb.path="$OUT/prom" --web.listen-address=127.0.0.1:19090 > "$OUT/prometheus.log" 2>&1 &
 PROM=$!
 trap 'kill $PROM 2>/dev/null; bash scripts/kafka.sh stop --dir "$OUT/kafka" >&2 || true' EXIT
+# confirm and fidelity ran sockml alone with the defaults of the day (2026-12-04), spelt out since the
+# defaults became the chosen configuration (2026-12-06, docs/POLICIES.md "The defaults").
+ALONE=(--hpa-floor 0 --rate-window 1m --policy-set targetUtilizationPct=105 --policy-set trendPolls=1 --policy-set attributionMinUtilization=0)
 COMMON=(--sim-port 18089 --prometheus http://127.0.0.1:19090 --kafka 127.0.0.1:19092 --peak-rps 200 --interval 30s --duration 10m)
 
 case "${1:-confirm}" in
   confirm)
     for p in step ramp; do
-      sockml experiment run --pattern "$p" --condition proactive,reactive,static --repeat 5 --time-scale 5 --seed 3000 "${COMMON[@]}" --out "$OUT/confirm/$p" --json > "$OUT/confirm-$p.json"
+      sockml experiment run --pattern "$p" --condition proactive,reactive,static --repeat 5 --time-scale 5 --seed 3000 "${COMMON[@]}" "${ALONE[@]}" --out "$OUT/confirm/$p" --json > "$OUT/confirm-$p.json"
     done
     for p in step ramp; do sockml experiment analyze "$OUT/confirm/$p" --json > "$OUT/confirm-$p-analysis.json"; done
     ;;
   floor)
     for p in step ramp; do
       sockml experiment run --pattern "$p" --condition proactive,reactive --repeat 5 --time-scale 5 --seed 3000 "${COMMON[@]}" \
-        --hpa-floor 82 --rate-window 30s --policy-set targetUtilizationPct=130 --policy-set leadMs=0 --out "$OUT/floor/$p" --json > "$OUT/floor-$p.json"
+        --hpa-floor 82 --rate-window 30s --policy-set targetUtilizationPct=130 --policy-set leadMs=0 --policy-set trendPolls=1 --policy-set attributionMinUtilization=0 --out "$OUT/floor/$p" --json > "$OUT/floor-$p.json"
     done
     for p in step ramp; do sockml experiment analyze "$OUT/floor/$p" --json > "$OUT/floor-$p-analysis.json"; done
     ;;
@@ -44,7 +48,7 @@ case "${1:-confirm}" in
     for p in step ramp; do
       sockml experiment run --pattern "$p" --condition proactive,reactive --repeat 5 --time-scale 5 --seed 3000 "${COMMON[@]}" \
         --hpa-floor 82 --rate-window 30s --policy-set targetUtilizationPct=130 --policy-set leadMs=30s --policy-set trendPolls=3 \
-        --out "$OUT/floor-v2/$p" --json > "$OUT/floor-v2-$p.json"
+        --policy-set attributionMinUtilization=0 --out "$OUT/floor-v2/$p" --json > "$OUT/floor-v2-$p.json"
     done
     for p in step ramp; do
       sockml experiment analyze "$OUT/floor-v2/$p" --json > "$OUT/floor-v2-$p-analysis.json"
@@ -63,6 +67,6 @@ case "${1:-confirm}" in
     done
     ;;
   fidelity)
-    sockml experiment run --pattern step --condition proactive --repeat 2 --time-scale 1 --seed 1000 "${COMMON[@]}" --out "$OUT/fidelity" --json > "$OUT/fidelity-proactive.json"
+    sockml experiment run --pattern step --condition proactive --repeat 2 --time-scale 1 --seed 1000 "${COMMON[@]}" "${ALONE[@]}" --out "$OUT/fidelity" --json > "$OUT/fidelity-proactive.json"
     ;;
 esac

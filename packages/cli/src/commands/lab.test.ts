@@ -72,12 +72,13 @@ describe('sockml lab', () => {
 
   it("a proactive lab run's metrics CSV, replayed with `sockml replay`, takes every decision the lab took", async () => {
     const out = join(scratch(), 'runs');
-    // With --hpa-floor the cluster runs the larger of the HPA's and sockml's counts; sockml's own decisions
-    // still follow from the metrics CSV alone.
-    // Callee attribution decides whole polls: replay must group a poll's rows as the lab does.
+    // Under an HPA floor (the default, at 82 %) the cluster runs the larger of the HPA's and sockml's counts;
+    // sockml's own decisions still follow from the metrics CSV alone. Callee attribution (on by default)
+    // decides whole polls: replay must group a poll's rows as the lab does.
     const attribution = ['--policy', 'hybrid', '--policy-set', 'attributionMinUtilization=0.5', '--hpa-floor', '80'];
-    for (const policy of [['--policy', 'step'], ['--policy', 'hybrid'], ['--policy', 'hybrid', '--hpa-floor', '80'], attribution]) {
-      const dir = join(out, policy.join(''));
+    const floorOf = (policy: string[]) => (policy.includes('--hpa-floor') ? Number(policy[policy.indexOf('--hpa-floor') + 1]) || null : 82);
+    for (const policy of [['--policy', 'step', '--hpa-floor', '0'], ['--hpa-floor', '0', '--policy-set', 'attributionMinUtilization=0'], [], attribution]) {
+      const dir = join(out, policy.join('') || 'defaults');
       const r = await sockml(['lab', '--pattern', 'step', '--condition', 'proactive', '--duration', '10m', '--peak-rps', '200', '--seed', '3', '--out', dir, ...policy]);
       expect(r.code, r.stderr).toBe(0);
       const live = readFileSync(join(dir, 'proactive_step_run01.d/decisions.ndjson'), 'utf8')
@@ -100,7 +101,7 @@ describe('sockml lab', () => {
         const reasons = readFileSync(join(dir, 'proactive_step_run01.d/decisions.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
         expect(reasons.some((d) => d.service !== 'front-end' && d.decision === 'SCALE_UP' && d.scale_up_votes < 2 && /front-end p95 .* over the SLO, this callee the busiest/.test(d.reason))).toBe(true);
       }
-      expect(JSON.parse(readFileSync(join(dir, 'lab.json'), 'utf8')).hpaFloorPct).toBe(policy.includes('--hpa-floor') ? 80 : null);
+      expect(JSON.parse(readFileSync(join(dir, 'lab.json'), 'utf8')).hpaFloorPct).toBe(floorOf(policy));
     }
   });
 
@@ -160,15 +161,15 @@ describe('sockml lab', () => {
       const rows = parseCsvSync(readFileSync(join(out, 'proactive_step_run01.d/metrics.csv'), 'utf8'), { columns: true }) as Record<string, string>[];
       return { json: JSON.parse(r.stdout), rows: rows.filter((x) => x.service === 'front-end') };
     };
-    const byDefault = await first([])();
-    const short = await first(['--rate-window', '30s'])();
-    expect(byDefault.json.rateWindowMs).toBe(60_000); // two polls, as collect's 1m default over 30 s polls
-    expect(short.json.rateWindowMs).toBe(30_000);
+    const short = await first([])();
+    const minute = await first(['--rate-window', '1m'])(); // collect's own default
+    expect(short.json.rateWindowMs).toBe(30_000); // one poll: the chosen configuration's window
+    expect(minute.json.rateWindowMs).toBe(60_000);
     // step at 200 rps peak over 5 minutes: 70 rps, then 140 from 75 s. The poll at 90 s averages 15 s of each
     // over a 30 s window (105 rps) and 45 s of 70 with 15 s of 140 over a 60 s window (87.5 rps).
     const rateAt = (rows: Record<string, string>[], iso: string) => Number(rows.find((x) => x.timestamp === iso)!.request_rate_rps);
     expect(rateAt(short.rows, '2026-01-01T00:01:30.000Z')).toBeCloseTo(105, 0);
-    expect(rateAt(byDefault.rows, '2026-01-01T00:01:30.000Z')).toBeCloseTo(87.5, 0);
+    expect(rateAt(minute.rows, '2026-01-01T00:01:30.000Z')).toBeCloseTo(87.5, 0);
     expect(rateAt(short.rows, '2026-01-01T00:01:00.000Z')).toBeCloseTo(70, 0);
   });
 

@@ -3,13 +3,13 @@ import { mkdir } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Flags } from '@oclif/core';
-import { DEFAULT_POLL_INTERVAL_MS, LOAD_PATTERN_NAMES, loadPattern, parseSnapshotJsonl, RUN_CONDITIONS, runFileName, STRATEGY_NAMES, summarizeLab, traceDurationMs, traceLoadPattern, type LabSummary, type LoadPattern, type RunCondition } from '@sockml/core';
+import { DEFAULT_HPA_FLOOR_PCT, DEFAULT_POLL_INTERVAL_MS, DEFAULT_RATE_WINDOW_POLLS, LOAD_PATTERN_NAMES, loadPattern, parseSnapshotJsonl, RUN_CONDITIONS, runFileName, STRATEGY_NAMES, summarizeLab, traceDurationMs, traceLoadPattern, type LabSummary, type LoadPattern, type RunCondition } from '@sockml/core';
 import { InputError, SockmlCommand } from '../lib/base-command.js';
 import { durationFlag, weightsFlag } from '../lib/flags.js';
 import { writeFileAtomic } from '../lib/output-file.js';
 import { featureSetOfModels } from '../lib/model-cards.js';
 import { defaultModelsDir } from '../lib/paths.js';
-import { policyFlags, policySpecFromFlags } from '../lib/policy-flags.js';
+import { aloneWarning, policyFlags, policySpecFromFlags } from '../lib/policy-flags.js';
 import type { LabJob, LabJobResult } from '../lab/lab-job.js';
 import { runLabJobs } from '../lab/lab-pool.js';
 import { patternLabel, readTraceFlag, traceFlag } from '../load/trace-flag.js';
@@ -24,7 +24,7 @@ export default class Lab extends SockmlCommand {
 Sock Shop emulator serves the load pattern's arrivals (the same arrival schedule and journey picks as
 the load generator), and simulated time jumps from event to event — no wall clock, no sockets, no Kafka.
 Time constants are real: snapshots every --interval (30 s), collect's polls every --poll-interval (30 s)
-over a rate window of two polls (--rate-window), replicas ready 20 s after a scale-up, the HPA's 15 s sync and 300 s
+over a rate window of one poll (--rate-window), replicas ready 20 s after a scale-up, the HPA's 15 s sync and 300 s
 scale-down stabilisation.
 
 Conditions:
@@ -34,9 +34,11 @@ Conditions:
              rules as collect applies to Prometheus's answers: rates over the window, histogram_quantile of
              the buckets, missing series as missing) → FeatureExtractor → every model in --models →
              --strategy → --policy → replicas. Decisions act at their poll's time (the live pipeline's
-             20–50 ms and Prometheus's scrape lag are not modelled). With --hpa-floor PCT an HPA at PCT %
-             keeps running and each service gets the larger of its count and sockml's (sockml raising the
-             HPA's minReplicas); sockml's decisions are still the ones replay takes from metrics.csv.
+             20–50 ms and Prometheus's scrape lag are not modelled). By default it is the configuration
+             chosen in the lab (docs/POLICIES.md): an HPA at --hpa-floor 82 % keeps running and each service
+             gets the larger of its count and sockml's (sockml raising the HPA's minReplicas), collect rates
+             over one poll, and the hybrid policy's defaults; --hpa-floor 0 runs sockml alone. sockml's
+             decisions are the ones replay takes from metrics.csv either way.
 
 Load: --pattern constant|ramp|step|spike|mixed is a built-in shape over --duration, peaking at
 --peak-rps. --pattern trace --trace FILE plays a rate curve instead (a t_seconds,rps CSV, or a metrics
@@ -62,7 +64,8 @@ Exit codes: 0 success, 1 a run failed, 2 bad input (flag, existing output), 3 mo
     { description: 'All three conditions on the step pattern, 20 runs each, an hour at 200 rps peak', command: '<%= config.bin %> lab --pattern step --condition proactive,reactive,static --repeat 20 --duration 1h --peak-rps 200 --out lab/step' },
     { description: 'The hybrid policy against the HPA, as JSON', command: '<%= config.bin %> lab --pattern ramp --condition proactive,reactive --repeat 10 --policy hybrid --json' },
     { description: 'A GKE recording as the load, scaled to 200 rps at its peak', command: '<%= config.bin %> lab --pattern trace --trace fixtures/sockshop-gke/runs/step/run_1.csv --peak-rps 200 --condition proactive,reactive --repeat 20' },
-    { description: 'sockml over an HPA that stays at 82 % CPU, collect rating over 30 s, a rate forecast after three rising polls, counted after a 90 s warm-up (docs/POLICIES.md)', command: '<%= config.bin %> lab --pattern step --condition proactive,reactive --repeat 20 --hpa-floor 82 --rate-window 30s --policy-set targetUtilizationPct=130 --policy-set leadMs=30s --policy-set trendPolls=3 --warmup 90s' },
+    { description: 'Also counted after a 90 s warm-up, as the policy was chosen (every run starts cold)', command: '<%= config.bin %> lab --pattern step --condition proactive,reactive --repeat 20 --warmup 90s' },
+    { description: "sockml alone, without the HPA under it, with the settings chosen for that before the floor (docs/POLICIES.md)", command: '<%= config.bin %> lab --pattern step --condition proactive,reactive --repeat 20 --hpa-floor 0 --rate-window 1m --policy-set targetUtilizationPct=105 --policy-set trendPolls=1 --policy-set attributionMinUtilization=0' },
     { description: 'A tuned HPA: target 50 % CPU', command: '<%= config.bin %> lab --pattern spike --condition reactive --hpa-target 50 --repeat 20 --out lab/spike-hpa50' },
   ];
 
@@ -79,12 +82,12 @@ Exit codes: 0 success, 1 a run failed, 2 bad input (flag, existing output), 3 mo
     slo: Flags.string({ description: 'p95 SLO in ms (slo_violated, the summary, the metrics CSV labels)', default: '35.68' }),
     interval: Flags.string({ description: 'snapshot interval', default: '30s' }),
     'poll-interval': Flags.string({ description: "proactive: collect's poll interval (the models were trained on 30 s polls)", default: `${DEFAULT_POLL_INTERVAL_MS / 1000}s` }),
-    'rate-window': Flags.string({ description: "proactive: rate() window of collect's queries, as collect --rate-window [default: twice --poll-interval]" }),
+    'rate-window': Flags.string({ description: `proactive: rate() window of collect's queries, as collect --rate-window [default: ${DEFAULT_RATE_WINDOW_POLLS === 1 ? '--poll-interval' : `${DEFAULT_RATE_WINDOW_POLLS} × --poll-interval`}]` }),
     'hpa-target': Flags.integer({ description: 'reactive: target CPU utilisation, % of the request', default: 70, min: 1 }),
     'hpa-scale-down-window': Flags.string({
       description: "every HPA of the run (reactive, and --hpa-floor's): its scale-down stabilization window, as the HPA's behavior.scaleDown.stabilizationWindowSeconds [default: 300s]",
     }),
-    'hpa-floor': Flags.integer({ description: "proactive: an HPA at this target CPU % runs beside sockml and each service gets the larger count (sockml raising the HPA's minReplicas) [default: none, sockml alone]", min: 1 }),
+    'hpa-floor': Flags.integer({ description: "proactive: an HPA at this target CPU % runs beside sockml and each service gets the larger count (sockml raising the HPA's minReplicas); 0: sockml alone", default: DEFAULT_HPA_FLOOR_PCT, min: 0 }),
     models: Flags.string({ description: 'proactive: model directory [default: ./models or the bundled models]' }),
     strategy: Flags.string({ description: 'proactive: how the votes combine', options: [...STRATEGY_NAMES], default: 'majority' }),
     weights: weightsFlag,
@@ -109,7 +112,7 @@ Exit codes: 0 success, 1 a run failed, 2 bad input (flag, existing output), 3 mo
     for (const [flag, ms] of [['interval', intervalMs], ['poll-interval', pollIntervalMs]] as const) {
       if (ms % 1000 !== 0 || ms <= 0) throw new InputError(`--${flag} must be a whole number of seconds, got '${flags[flag]}'`);
     }
-    const rateWindowMs = flags['rate-window'] === undefined ? 2 * pollIntervalMs : durationFlag('rate-window', flags['rate-window']);
+    const rateWindowMs = flags['rate-window'] === undefined ? DEFAULT_RATE_WINDOW_POLLS * pollIntervalMs : durationFlag('rate-window', flags['rate-window']);
     if (rateWindowMs % 1000 !== 0 || rateWindowMs <= 0) throw new InputError(`--rate-window must be a whole number of seconds, got '${flags['rate-window']}'`);
     const hpaScaleDownWindowMs = flags['hpa-scale-down-window'] === undefined ? undefined : durationFlag('hpa-scale-down-window', flags['hpa-scale-down-window']);
     if (hpaScaleDownWindowMs !== undefined && !(hpaScaleDownWindowMs >= 0 && hpaScaleDownWindowMs % 1000 === 0 && hpaScaleDownWindowMs <= 3_600_000)) {
@@ -126,6 +129,8 @@ Exit codes: 0 success, 1 a run failed, 2 bad input (flag, existing output), 3 mo
     if (conditions.length === 0) throw new InputError('--condition: name at least one condition');
     for (const c of conditions) if (!(RUN_CONDITIONS as readonly string[]).includes(c)) throw new InputError(`--condition: unknown condition '${c}' (one of ${RUN_CONDITIONS.join(', ')})`);
     const policy = policySpecFromFlags(flags, { sloMs });
+    const alone = conditions.includes('proactive') && flags['hpa-floor'] === 0 ? aloneWarning(policy, '--hpa-floor 0') : undefined;
+    if (alone) this.warn(alone);
     const modelsDir = flags.models ?? defaultModelsDir();
     if (conditions.includes('proactive')) await featureSetOfModels(modelsDir); // a directory without cards is bad input before any run
     let pattern: LoadPattern;
@@ -151,7 +156,7 @@ Exit codes: 0 success, 1 a run failed, 2 bad input (flag, existing output), 3 mo
           initialReplicas: 1,
           maxReplicas: flags['max-replicas'],
           hpaTargetPct: flags['hpa-target'],
-          ...(condition === 'proactive' && flags['hpa-floor'] !== undefined ? { hpaFloorPct: flags['hpa-floor'] } : {}),
+          ...(condition === 'proactive' && flags['hpa-floor'] > 0 ? { hpaFloorPct: flags['hpa-floor'] } : {}),
           ...(hpaScaleDownWindowMs !== undefined ? { hpaScaleDownWindowS: hpaScaleDownWindowMs / 1000 } : {}),
           proactive: condition === 'proactive' ? { modelsDir, strategy: flags.strategy, weights: flags.weights, policy, pollIntervalMs, rateWindowMs, lookahead: flags.lookahead } : undefined,
         });
@@ -211,7 +216,7 @@ Exit codes: 0 success, 1 a run failed, 2 bad input (flag, existing output), 3 mo
       pollIntervalMs,
       rateWindowMs,
       hpaTargetPct: flags['hpa-target'],
-      hpaFloorPct: conditions.includes('proactive') ? (flags['hpa-floor'] ?? null) : null,
+      hpaFloorPct: conditions.includes('proactive') && flags['hpa-floor'] > 0 ? flags['hpa-floor'] : null,
       ...(hpaScaleDownWindowMs !== undefined ? { hpaScaleDownWindowMs } : {}),
       strategy: conditions.includes('proactive') ? flags.strategy : null,
       ...(conditions.includes('proactive') && flags.strategy === 'weighted' ? { weights: flags.weights } : {}),

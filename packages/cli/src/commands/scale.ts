@@ -23,7 +23,7 @@ import { LogActuator } from '../actuators/log.js';
 import { EnvironmentError, InputError, SockmlCommand } from '../lib/base-command.js';
 import { configFlag, deploymentsFromConfig, explicitFlags, policiesFromConfig, readConfigFile } from '../lib/config-file.js';
 import { checkOutputPath } from '../lib/output-file.js';
-import { policyFlags } from '../lib/policy-flags.js';
+import { aloneWarning, policyFlags } from '../lib/policy-flags.js';
 import { connectTimeoutFlag, durationFlag, strategyFromFlags, weightsFlag } from '../lib/flags.js';
 import { decisionBlock } from '../lib/decision-block.js';
 import { defaultModelsDir } from '../lib/paths.js';
@@ -55,8 +55,13 @@ decision not applied, and each change is an Event on the HPA, SockmlFloor). A re
 never applied twice.
 Malformed votes go to model-votes.dlq and are counted.
 
-A policy with callee attribution (--policy hybrid --policy-set attributionMinUtilization=U) decides
-whole polls, as replay does: a (service, snapshot)'s verdict waits until every service of its poll has
+The default policy (hybrid, docs/POLICIES.md) carries the settings chosen in the lab with an HPA under
+sockml: a base target of 130 % CPU, which leaves the headroom to the HPA. On a cluster that is
+--actuator kubernetes-hpa-floor; for sockml alone (--actuator kubernetes) set what was chosen for that:
+--policy-set targetUtilizationPct=105 --policy-set trendPolls=1 --policy-set attributionMinUtilization=0.
+
+With callee attribution (hybrid's attributionMinUtilization, 0.65 by default; 0 turns it off) the policy
+decides whole polls, as replay does: a (service, snapshot)'s verdict waits until every service of its poll has
 one (the services of the polls decided so far; the first poll waits --window), or --window has passed
 since the poll's first verdict, and then the poll's services are decided together, oldest poll first.
 It needs every service's votes in one scaler: run one scale process per consumer group (scale warns
@@ -151,6 +156,11 @@ the Kubernetes client cannot be set up, or may not list the namespace's Horizont
       throw new InputError(`--quorum: must be from 1 to ${expected.length} (the expected voters: ${expected.join(', ')}), got ${flags.quorum}`);
     }
     const policies = await policiesFromConfig(config, flags, explicitFlags(metadata, flags), flags.config);
+    if (flags.actuator === 'kubernetes') {
+      // Writing the Deployments' scale, sockml runs alone: the default base target assumes an HPA under it.
+      const alone = [policies.shared, ...Object.values(policies.perService)].map((p) => aloneWarning({ name: p.name, settings: (p as unknown as { config: Record<string, number> }).config }, '--actuator kubernetes')).find(Boolean);
+      if (alone) this.warn(alone);
+    }
     let controller: ScalingController;
     try {
       controller = new ScalingController({ strategy, expectedModels: expected, windowMs, quorum: flags.quorum }, policies.shared, {}, policies.perService);

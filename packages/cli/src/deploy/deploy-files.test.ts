@@ -683,9 +683,9 @@ describe('docker/k8s', () => {
     const roles = ofKind('Role');
     const bindings = ofKind('RoleBinding');
 
-    it('scale runs with --actuator kubernetes --namespace sock-shop', () => {
+    it('scale runs with --actuator kubernetes-hpa-floor --namespace sock-shop (the chosen configuration keeps the HPAs)', () => {
       expect(scaleRuns.length, 'docker/k8s: no container runs `sockml scale`').toBe(1);
-      expect(flagOf(scaleRuns[0].parsed, 'actuator'), `${scaleRuns[0].inv.where}: --actuator`).toBe('kubernetes');
+      expect(flagOf(scaleRuns[0].parsed, 'actuator'), `${scaleRuns[0].inv.where}: --actuator`).toBe('kubernetes-hpa-floor');
       expect(flagOf(scaleRuns[0].parsed, 'namespace'), `${scaleRuns[0].inv.where}: --namespace`).toBe(SOCKSHOP_NS);
     });
 

@@ -51,6 +51,16 @@ describe('policiesFromConfig: a flag given on the command line > the service > d
     expect(forced.perService.orders.name).toBe('step');
   });
 
+  it.each([
+    { name: "defaults on step: a hybrid service does not attribute (hybrid's default is 0.65)", json: { services: { orders: { policy: { name: 'hybrid' } } } }, flags: FLAG_DEFAULTS, orders: 0 },
+    { name: 'defaults on hybrid: a service takes its attribution', json: { defaults: { policy: { name: 'hybrid', attributionMinUtilization: 0.5 } }, services: { orders: { policy: { targetUtilizationPct: 60 } } } }, flags: FLAG_DEFAULTS, orders: 0.5 },
+    { name: 'hybrid by --policy, no setting in the file: the default', json: { services: { orders: {} } }, flags: { ...FLAG_DEFAULTS, policy: 'hybrid' }, orders: 0.65 },
+    { name: 'a service that sets its own keeps it (the scaler then refuses the difference)', json: { services: { orders: { policy: { name: 'hybrid', attributionMinUtilization: 0.3 } } } }, flags: FLAG_DEFAULTS, orders: 0.3 },
+  ])('callee attribution is the scaler\'s: $name', async ({ json, flags, orders }) => {
+    const p = await policiesFromConfig(config(json), flags, new Set(), 'sockml.yaml');
+    expect(settings(p.perService.orders).attributionMinUtilization).toBe(orders);
+  });
+
   it("a step setting given on the command line is refused for a service the file puts on another policy, naming it", async () => {
     await expect(policiesFromConfig(withHybrid, { ...FLAG_DEFAULTS, 'scale-down-after': 7 }, new Set(['scale-down-after']), 'sockml.yaml')).rejects.toThrow(
       /sockml\.yaml: services\.orders: --scale-down-after is a setting of the step policy, not of 'hybrid'/,

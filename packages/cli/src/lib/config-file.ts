@@ -6,7 +6,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { Flags } from '@oclif/core';
-import { isPolicyName, parsePolicySettings, parseSockmlConfig, POLICY_NAMES, type ScalingPolicy, type ServiceSettings, type SockmlConfig } from '@sockml/core';
+import { isPolicyName, parsePolicySettings, parseSockmlConfig, POLICY_NAMES, POLICY_PARAMETERS, type ScalingPolicy, type ServiceSettings, type SockmlConfig } from '@sockml/core';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { InputError } from './base-command.js';
 import { policyFromFlags, type PolicyFlagValues } from './policy-flags.js';
@@ -54,7 +54,7 @@ export async function policiesFromConfig(
 ): Promise<{ shared: ScalingPolicy<any>; perService: Record<string, ScalingPolicy<any>> }> {
   if (!config) return { shared: policyFromFlags(flags), perService: {} };
   /** `layers`: [where in the file, settings], lowest precedence first. */
-  const build = (where: string, layers: [string, Omit<ServiceSettings, 'deployment'>][]) => {
+  const build = (where: string, layers: [string, Omit<ServiceSettings, 'deployment'>][], scalerWide: string[] = []) => {
     let name = flags.policy;
     if (!explicit.has('policy')) {
       for (const [at, layer] of layers) {
@@ -82,8 +82,9 @@ export async function policiesFromConfig(
       }
       pairs.push(...layerPairs);
     }
-    // Later pairs win: the file's, then the command line's own --policy-set.
-    values['policy-set'] = [...pairs, ...(explicit.has('policy-set') ? (flags['policy-set'] ?? []) : [])];
+    // Later pairs win: the scaler-wide settings, the file's, then the command line's own --policy-set.
+    const takes = (pair: string) => POLICY_PARAMETERS[name as keyof typeof POLICY_PARAMETERS].some((p) => p.key === pair.split('=')[0]);
+    values['policy-set'] = [...scalerWide.filter(takes), ...pairs, ...(explicit.has('policy-set') ? (flags['policy-set'] ?? []) : [])];
     try {
       return policyFromFlags(values);
     } catch (e) {
@@ -91,8 +92,13 @@ export async function policiesFromConfig(
     }
   };
   const shared = build('defaults', [['defaults', config.defaults]]);
+  // Callee attribution looks across a poll's services, so it is the scaler's (the shared policy's): a
+  // service on another policy takes the shared value unless it sets its own (which the controller
+  // refuses when it differs). Without this, `defaults: step` and one service on hybrid would give that
+  // service hybrid's default attribution, and the file would be refused for a setting it never wrote.
+  const scalerWide = [`attributionMinUtilization=${shared.attribution?.minUtilization ?? 0}`];
   const perService: Record<string, ScalingPolicy<any>> = {};
-  for (const [service, s] of Object.entries(config.services)) perService[service] = build(`services.${service}`, [['defaults', config.defaults], [`services.${service}`, s]]);
+  for (const [service, s] of Object.entries(config.services)) perService[service] = build(`services.${service}`, [['defaults', config.defaults], [`services.${service}`, s]], scalerWide);
   return { shared, perService };
 }
 

@@ -9,7 +9,7 @@
  * for step only.
  */
 import { Flags } from '@oclif/core';
-import { DEFAULT_POLICY_NAME, DEFAULT_STEP_POLICY, parsePolicySettings, POLICY_DEFAULTS, POLICY_NAMES, POLICY_PARAMETERS, scalingPolicy, type ScalingPolicy } from '@sockml/core';
+import { DEFAULT_HYBRID_POLICY, DEFAULT_POLICY_NAME, DEFAULT_STEP_POLICY, parsePolicySettings, POLICY_DEFAULTS, POLICY_NAMES, POLICY_PARAMETERS, scalingPolicy, type ScalingPolicy } from '@sockml/core';
 import { InputError } from './base-command.js';
 import { durationFlag } from './flags.js';
 
@@ -83,4 +83,17 @@ function policyFrom(name: string, settings: Record<string, number>): ScalingPoli
   } catch (e) {
     throw new InputError((e as Error).message);
   }
+}
+
+/**
+ * A warning when sockml runs alone (no HPA under it) with the hybrid policy's default base target: the
+ * defaults were chosen with an HPA at 82 % keeping the CPU headroom, and alone no one does. A target the
+ * user set is the user's choice.
+ */
+export function aloneWarning(spec: { name: string; settings: Record<string, number> }, where: string): string | undefined {
+  if (spec.name !== 'hybrid' || spec.settings.targetUtilizationPct !== DEFAULT_HYBRID_POLICY.targetUtilizationPct) return undefined;
+  return (
+    `${where}: sockml runs alone (no HPA under it) with the default targetUtilizationPct=${spec.settings.targetUtilizationPct}, a base target chosen for running over an HPA; ` +
+    `for sockml alone set --policy-set targetUtilizationPct=105 --policy-set trendPolls=1 --policy-set attributionMinUtilization=0 (docs/POLICIES.md, "sockml alone")`
+  );
 }

@@ -183,7 +183,7 @@ describe('ScalingController with callee attribution', () => {
   });
 
   it('without attribution each verdict is decided alone, at once', () => {
-    const c = new ScalingController({ strategy: majorityStrategy, expectedModels: ['a'], windowMs: 5000 }, new HybridPolicy());
+    const c = new ScalingController({ strategy: majorityStrategy, expectedModels: ['a'], windowMs: 5000 }, new HybridPolicy({ ...DEFAULT_HYBRID_POLICY, attributionMinUtilization: 0 }));
     expect(c.attributes).toBe(false);
     expect(c.onVote(vote('a', 0, 1, 'catalogue'), 0)).toHaveLength(1);
     expect(c.pollStats).toBeUndefined();
@@ -192,10 +192,10 @@ describe('ScalingController with callee attribution', () => {
   it("refuses attribution set for one service otherwise than for the others: it is the whole scaler's", () => {
     const options = { strategy: majorityStrategy, expectedModels: ['a', 'b', 'c'], windowMs: 5000 };
     const refused = /hybrid \(catalogue\): callee attribution .* is set for the whole scaler, not per service; catalogue sets it otherwise/;
-    expect(() => new ScalingController(options, new HybridPolicy(), {}, { catalogue: policy })).toThrow(refused);
+    expect(() => new ScalingController(options, new HybridPolicy({ ...DEFAULT_HYBRID_POLICY, attributionMinUtilization: 0 }), {}, { catalogue: policy })).toThrow(refused);
     const elsewhere = new HybridPolicy({ ...DEFAULT_HYBRID_POLICY, attributionMinUtilization: 0.7 });
     expect(() => new ScalingController(options, policy, {}, { catalogue: elsewhere })).toThrow(refused);
-    expect(() => new ScalingController(options, policy, {}, { catalogue: new HybridPolicy() })).toThrow(refused);
+    expect(() => new ScalingController(options, policy, {}, { catalogue: new HybridPolicy({ ...DEFAULT_HYBRID_POLICY, attributionMinUtilization: 0 }) })).toThrow(refused);
     // A service with its own bounds that inherits the same attribution (a config file's defaults) is fine.
     const ownBounds = new HybridPolicy({ ...DEFAULT_HYBRID_POLICY, attributionMinUtilization: 0.5, minReplicas: 2 });
     expect(new ScalingController(options, policy, {}, { catalogue: ownBounds }).attributes).toBe(true);

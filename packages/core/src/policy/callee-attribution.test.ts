@@ -54,14 +54,14 @@ describe('attributeToBusiestCallee', () => {
 describe('the hybrid policy with attributionMinUtilization', () => {
   const poll = [entry('front-end', 38, 70, 8), entry('catalogue', 5, 13.8, 2)];
 
-  it('is off by default: verdictsForPoll passes the poll through', () => {
-    const p = new HybridPolicy(DEFAULT_HYBRID_POLICY);
+  it('is off at 0: verdictsForPoll passes the poll through', () => {
+    const p = new HybridPolicy({ ...DEFAULT_HYBRID_POLICY, attributionMinUtilization: 0 });
     expect(p.attribution).toBeUndefined();
     expect(verdictsForPoll(p, poll)).toEqual(poll.map((e) => e.verdict));
   });
 
   it('alerts the busiest callee, which then gets its alert replicas, and the reason says why', () => {
-    const p = new HybridPolicy({ ...DEFAULT_HYBRID_POLICY, attributionMinUtilization: 0.5, leadMs: 0 });
+    const p = new HybridPolicy({ ...DEFAULT_HYBRID_POLICY, targetUtilizationPct: 105, attributionMinUtilization: 0.5, leadMs: 0 });
     const verdicts = verdictsForPoll(p, poll);
     expect(verdicts.map((v) => v.scaleUp)).toEqual([false, true]);
     const { decision } = p.decide(verdicts[1], 0, p.initialState(2), poll[1].observation);
@@ -69,6 +69,10 @@ describe('the hybrid policy with attributionMinUtilization', () => {
     expect(decision.decision).toBe('SCALE_UP');
     expect(decision.targetReplicas).toBe(3);
     expect(decision.reason).toMatch(/front-end p95 38\.0 ms over the SLO, this callee the busiest at 69 %/);
+  });
+
+  it('is on by default, at 65 %: the configuration chosen in the lab', () => {
+    expect(new HybridPolicy(DEFAULT_HYBRID_POLICY).attribution?.minUtilization).toBe(0.65);
   });
 
   it('rejects a negative attributionMinUtilization', () => {

@@ -4,3 +4,4 @@ export * from './registry.js';
 export * from './policies/hybrid.js';
 export * from './replica-floor.js';
 export * from './callee-attribution.js';
+export * from './proactive-defaults.js';

@@ -57,7 +57,7 @@ export const POLICY_PARAMETERS: Record<PolicyName, readonly PolicyParameter[]> =
     { key: 'calmPolls', kind: 'integer', description: 'after this many calm verdicts in a row (0: never) scale down on calmWindowMs' },
     { key: 'calmWindowMs', kind: 'duration', description: 'the scale-down window while the models are calm' },
     { key: 'alertMinRise', kind: 'number', description: 'a predicted violation counts only while rate or p95 rose by more than this share (−1: always)' },
-    { key: 'attributionMinUtilization', kind: 'number', description: "when the front-end's p95 is over the SLO, alert its busiest callee if at least this utilised (0: off; replay and lab only)" },
+    { key: 'attributionMinUtilization', kind: 'number', description: "when the front-end's p95 is over the SLO, alert its busiest callee if at least this utilised (0: off)" },
   ],
 };
 

@@ -2,13 +2,13 @@ import { existsSync } from 'node:fs';
 import { mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Flags } from '@oclif/core';
-import { CPU_SOURCES, interleaveConditions, LOAD_PATTERN_NAMES, loadPattern, RUN_CONDITIONS, runFileName, SOCKSHOP_SERVICES, STRATEGY_NAMES, traceDurationMs, traceLoadPattern, type CpuSource, type LoadPattern, type RunCondition } from '@sockml/core';
+import { CPU_SOURCES, DEFAULT_HPA_FLOOR_PCT, DEFAULT_RATE_WINDOW_POLLS, interleaveConditions, LOAD_PATTERN_NAMES, loadPattern, RUN_CONDITIONS, runFileName, SOCKSHOP_SERVICES, STRATEGY_NAMES, traceDurationMs, traceLoadPattern, type CpuSource, type LoadPattern, type RunCondition } from '@sockml/core';
 import { HttpActuator } from '../../actuators/http.js';
 import { KubernetesActuator } from '../../actuators/kubernetes.js';
 import { EnvironmentError, InputError, SockmlCommand } from '../../lib/base-command.js';
 import { durationFlag } from '../../lib/flags.js';
 import { writeFileAtomic } from '../../lib/output-file.js';
-import { compressPolicy, policyArgs, policyFlags, policySpecFromFlags } from '../../lib/policy-flags.js';
+import { aloneWarning, compressPolicy, policyArgs, policyFlags, policySpecFromFlags } from '../../lib/policy-flags.js';
 import { defaultModelsDir } from '../../lib/paths.js';
 import { parseBrokers } from '../../live/kafka.js';
 import { FloorGateway } from '../../experiments/run/floor-gateway.js';
@@ -61,9 +61,12 @@ Conditions:
              127.0.0.1:--sim-port every 1–5 s (docs/EXPERIMENTS.md has the scrape job). Each run gets fresh
              consumer groups and a fresh scaler; each process's log, collect's polls (metrics.csv, for sockml
              replay) and the scaler's decisions (decisions.ndjson) are kept in <out>/<run>.d/.
-             --hpa-floor PCT (sim): the HPA algorithm at PCT % runs too, and the emulator runs the larger of
-             its count and sockml's, as a cluster does when sockml raises an HPA's minReplicas (on a
-             cluster: scale --actuator kubernetes-hpa-floor). --rate-window sets collect's rate() window.
+             On sim, by default, the configuration chosen in the lab (docs/POLICIES.md): the HPA algorithm
+             at --hpa-floor 82 % runs too, and the emulator runs the larger of its count and sockml's, as a
+             cluster does when sockml raises an HPA's minReplicas (on a cluster: scale --actuator
+             kubernetes-hpa-floor); collect rates over one --interval (--rate-window); the hybrid policy's
+             defaults. --hpa-floor 0 runs sockml alone, as on a URL target, where experiment run cannot
+             start an HPA: give it the settings chosen for that (docs/POLICIES.md, "sockml alone").
 With several conditions and --repeat, the order is counterbalanced: A B, B A, A B … (each condition holds
 each position equally often, so a drift over the session cancels out).
 
@@ -125,8 +128,11 @@ existing output file, an --out that cannot be created or written), 4 Kafka or Pr
     'peak-rps': Flags.integer({ description: `the pattern’s highest request rate (emulator front-end: 150 rps per replica) [default: ${DEFAULT_PEAK_RPS}; with --pattern trace, the trace's own rates]`, min: 1 }),
     slo: Flags.string({ description: 'p95 SLO in ms for slo_violated', default: '35.68' }),
     'hpa-target': Flags.integer({ description: 'reactive: target CPU utilisation, % of the request', default: 70, min: 1 }),
-    'hpa-floor': Flags.integer({ description: "proactive, --target sim: an HPA at this target CPU % runs beside sockml and the emulator runs the larger count (sockml raising the HPA's minReplicas; on a cluster: scale --actuator kubernetes-hpa-floor) [default: none, sockml alone]", min: 1 }),
-    'rate-window': Flags.string({ description: "proactive: rate() window of collect's queries, in experiment time [default: two --interval]" }),
+    'hpa-floor': Flags.integer({
+      description: `proactive, --target sim: an HPA at this target CPU % runs beside sockml and the emulator runs the larger count (sockml raising the HPA's minReplicas; on a cluster: scale --actuator kubernetes-hpa-floor); 0: sockml alone [default: ${DEFAULT_HPA_FLOOR_PCT} on sim, 0 elsewhere]`,
+      min: 0,
+    }),
+    'rate-window': Flags.string({ description: `proactive: rate() window of collect's queries, in experiment time [default: ${DEFAULT_RATE_WINDOW_POLLS === 1 ? 'one --interval' : `${DEFAULT_RATE_WINDOW_POLLS} × --interval`}]` }),
     reactive: Flags.string({ description: "reactive: who scales — 'builtin' (sockml's HPA controller) or 'cluster' (the cluster's own HPAs; URL targets)", options: ['builtin', 'cluster'], default: 'builtin' }),
     settle: Flags.string({ description: 'wait after the replica reset before the load, in experiment time', default: '20s' }),
     'max-in-flight': Flags.integer({ description: 'open model: most requests in flight at once', default: 2000, min: 1 }),
@@ -180,12 +186,16 @@ existing output file, an --out that cannot be created or written), 4 Kafka or Pr
         throw new InputError(`--reactive cluster runs with the cluster's HPAs in place, which would also scale the ${conditions.filter((c) => c !== 'reactive').join(' and ')} runs: run those in another invocation, without the HPAs`);
       }
     }
-    if (flags['hpa-floor'] !== undefined && !proactive) throw new InputError('--hpa-floor puts an HPA under sockml: it needs --condition proactive');
-    if (flags['hpa-floor'] !== undefined && !onSim) throw new InputError('--hpa-floor runs on --target sim; on a cluster keep its HPAs and run sockml scale --actuator kubernetes-hpa-floor');
-    const rateWindowMs = flags['rate-window'] === undefined ? undefined : durationFlag('rate-window', flags['rate-window']);
+    if (flags['hpa-floor'] && !proactive) throw new InputError('--hpa-floor puts an HPA under sockml: it needs --condition proactive');
+    if (flags['hpa-floor'] && !onSim) throw new InputError('--hpa-floor runs on --target sim; on a cluster keep its HPAs and run sockml scale --actuator kubernetes-hpa-floor');
+    // The chosen configuration's floor where sockml can run one (the emulator); 0 or elsewhere: sockml alone.
+    const hpaFloorPct = proactive && onSim ? (flags['hpa-floor'] ?? DEFAULT_HPA_FLOOR_PCT) || null : null;
+    const rateWindowMs = flags['rate-window'] === undefined ? DEFAULT_RATE_WINDOW_POLLS * intervalMs : durationFlag('rate-window', flags['rate-window']);
     let brokers: string[] = [];
     const modelsDir = flags.models ?? defaultModelsDir();
     const policy = policySpecFromFlags(flags, { sloMs });
+    const alone = proactive && hpaFloorPct === null ? aloneWarning(policy, onSim ? '--hpa-floor 0' : `--target ${flags.target}`) : undefined;
+    if (alone) this.warn(alone);
     if (proactive) {
       const missing = [!flags.kafka && '--kafka host:port', !flags.prometheus && '--prometheus URL', onSim && flags['sim-port'] === 0 && '--sim-port N (the port Prometheus scrapes)'].filter(Boolean);
       if (missing.length > 0) throw new InputError(`--condition proactive runs sockml's live pipeline and needs ${missing.join(', ')}`);
@@ -234,7 +244,7 @@ existing output file, an --out that cannot be created or written), 4 Kafka or Pr
       }
       target = sim;
       actuatorArgs = ['--actuator', 'http', '--actuator-url', new URL('/admin/replicas', sim.url).toString()];
-      if (flags['hpa-floor'] !== undefined) {
+      if (hpaFloorPct !== null) {
         gateway = await FloorGateway.start(sim, services);
         actuatorArgs = ['--actuator', 'http', '--actuator-url', gateway.url];
       }
@@ -298,7 +308,7 @@ existing output file, an --out that cannot be created or written), 4 Kafka or Pr
           settleMs: settleMs / timeScale,
           hpa: { targetUtilizationPct: flags['hpa-target'], maxReplicas: flags['max-replicas'] },
           reactiveBy: flags.reactive as 'builtin' | 'cluster',
-          ...(gateway ? { hpaFloor: { hpa: { targetUtilizationPct: flags['hpa-floor'], maxReplicas: flags['max-replicas'] }, gateway } } : {}),
+          ...(gateway ? { hpaFloor: { hpa: { targetUtilizationPct: hpaFloorPct!, maxReplicas: flags['max-replicas'] }, gateway } } : {}),
           seed: flags.seed,
           maxInFlight: flags['max-in-flight'],
           startProactive: proactive
@@ -313,7 +323,7 @@ existing output file, an --out that cannot be created or written), 4 Kafka or Pr
                   modelsDir,
                   strategy: flags.strategy,
                   pollIntervalMs: wallIntervalMs,
-                  ...(rateWindowMs !== undefined ? { rateWindowMs: rateWindowMs / timeScale } : {}),
+                  rateWindowMs: rateWindowMs / timeScale,
                   sloMs,
                   policyArgs: policyArgs(compressPolicy(policy, timeScale)),
                   runTag: `${Date.now().toString(36)}-${r.condition}-${r.runId}`,
@@ -360,9 +370,9 @@ existing output file, an --out that cannot be created or written), 4 Kafka or Pr
       unansweredIntervals: unanswered,
       /** Proactive runs: the scaler's policy as it ran (durations in wall-clock time: what `replay` of a run's metrics.csv needs). */
       policy: proactive ? compressPolicy(policy, timeScale) : null,
-      /** Proactive: the HPA's target under sockml (--hpa-floor), and collect's rate window in experiment time. */
-      hpaFloorPct: flags['hpa-floor'] ?? null,
-      rateWindow: proactive ? (flags['rate-window'] ?? `${(2 * intervalMs) / 1000}s`) : null,
+      /** Proactive: the HPA's target under sockml (--hpa-floor; null: sockml alone), and collect's rate window in experiment time. */
+      hpaFloorPct,
+      rateWindow: proactive ? (flags['rate-window'] ?? `${rateWindowMs / 1000}s`) : null,
       runs,
     };
   }

@@ -42,9 +42,12 @@ export async function waitForPrometheusScrape(prometheusUrl: string, port: numbe
   const endpoint = new URL('api/v1/targets?state=active', prometheusUrl.endsWith('/') ? prometheusUrl : `${prometheusUrl}/`);
   const until = Date.now() + timeoutMs;
   let last = '';
+  // Whether Prometheus itself ever answered: if not, the fix is to start it, not to add a scrape job.
+  let answered = false;
   for (;;) {
     try {
       const res = await fetch(endpoint, { signal: AbortSignal.timeout(5000) });
+      answered = true;
       if (!res.ok) throw new Error(`${endpoint.origin}: HTTP ${res.status}`);
       const seen = targetsOnPort(await res.json(), port);
       const up = seen.find((s) => s.up);
@@ -55,6 +58,7 @@ export async function waitForPrometheusScrape(prometheusUrl: string, port: numbe
       last = err.cause?.code ?? err.message;
     }
     if (Date.now() > until) {
+      if (!answered) throw new EnvironmentError(`Prometheus at ${prometheusUrl} did not answer (${last}): start it (docs/EXPERIMENTS.md has a configuration that scrapes the emulator) or fix --prometheus.`);
       throw new EnvironmentError(
         `Prometheus at ${prometheusUrl} does not scrape the emulator on 127.0.0.1:${port} (${last}). ` +
           `Add a scrape job with targets ["127.0.0.1:${port}"] and a scrape_interval of 1s–5s (docs/EXPERIMENTS.md), and pass the same --sim-port.`,

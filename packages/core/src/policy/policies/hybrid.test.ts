@@ -24,10 +24,12 @@ const PLAIN: HybridPolicyConfig = {
   alertMaxExtra: 0,
   tolerance: 0.1,
   leadMs: 0,
+  trendPolls: 1,
   scaleDownWindowMs: 0,
   tailP99OverSlo: 0,
   alertMinRise: -1,
   alertHoldMs: 0,
+  attributionMinUtilization: 0,
   minReplicas: 1,
   maxReplicas: 10,
 };

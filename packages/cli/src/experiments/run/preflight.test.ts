@@ -1,0 +1,47 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { waitForPrometheusScrape } from './preflight.js';
+
+/** A stand-in for Prometheus's /api/v1/targets: only the answer's shape matters to the check. */
+async function targetsServer(activeTargets: unknown[]): Promise<Server> {
+  const server = createServer((_req, res) => {
+    res.setHeader('content-type', 'application/json');
+    res.end(JSON.stringify({ status: 'success', data: { activeTargets } }));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return server;
+}
+
+/** A port nothing listens on: one a server had, closed again. */
+async function closedPort(): Promise<number> {
+  const s = await targetsServer([]);
+  const { port } = s.address() as AddressInfo;
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+describe('waitForPrometheusScrape: the message says what to fix', () => {
+  let server: Server | undefined;
+  afterEach(() => new Promise<void>((r) => (server ? server.close(() => r()) : r())));
+
+  it('Prometheus not running: start it (not "add a scrape job")', async () => {
+    const port = await closedPort();
+    const err = await waitForPrometheusScrape(`http://127.0.0.1:${port}`, 18089, -1).catch((e) => e as Error);
+    expect(err.message).toMatch(/did not answer \(ECONNREFUSED\): start it/);
+    expect(err.message).not.toMatch(/scrape job/);
+  });
+
+  it('Prometheus running without a job on the port: add one', async () => {
+    server = await targetsServer([{ labels: { job: 'node', instance: '127.0.0.1:9100' }, health: 'up', scrapeInterval: '15s' }]);
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const err = await waitForPrometheusScrape(url, 18089, -1).catch((e) => e as Error);
+    expect(err.message).toMatch(/does not scrape the emulator on 127\.0\.0\.1:18089 \(no scrape job has an instance on port 18089\)\. Add a scrape job/);
+  });
+
+  it('the job on the port is up: its scrape interval', async () => {
+    server = await targetsServer([{ labels: { job: 'sim', instance: '127.0.0.1:18089' }, health: 'up', scrapeInterval: '2s' }]);
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    await expect(waitForPrometheusScrape(url, 18089, 1000)).resolves.toMatchObject({ job: 'sim', up: true, scrapeIntervalMs: 2000 });
+  });
+});
