@@ -12,8 +12,11 @@ const RECORDING = 'fixtures/sockshop-gke/runs/step/run_3.csv';
 /**
  * A policy that reads the poll's observation (CPU, rate, latencies) besides the verdict, so the test also
  * shows that the observation reaches the scaler intact: publish → metrics → serve-model → model-votes → scale.
+ * Without callee attribution (on by default), so that each verdict is decided alone, as it completes; with
+ * the settings chosen for sockml alone (the recording ran without an HPA floor), at which attribution adds
+ * scale-ups the models did not ask for (checked below).
  */
-const POLICY = ['--policy', 'hybrid'];
+const POLICY = ['--policy', 'hybrid', '--policy-set', 'targetUtilizationPct=105', '--policy-set', 'trendPolls=1', '--policy-set', 'attributionMinUtilization=0'];
 /**
  * The same policy with callee attribution, in a second scaler on the same votes: it decides whole polls,
  * which the live scaler must gather from verdicts that complete service by service. At 30 % the recording's
