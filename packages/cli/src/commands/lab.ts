@@ -9,7 +9,7 @@ import { durationFlag, weightsFlag } from '../lib/flags.js';
 import { writeFileAtomic } from '../lib/output-file.js';
 import { featureSetOfModels } from '../lib/model-cards.js';
 import { defaultModelsDir } from '../lib/paths.js';
-import { aloneWarning, policyFlags, policySpecFromFlags } from '../lib/policy-flags.js';
+import { ALONE_POLICY_FLAGS, aloneWarning, policyFlags, policySpecFromFlags } from '../lib/policy-flags.js';
 import type { LabJob, LabJobResult } from '../lab/lab-job.js';
 import { runLabJobs } from '../lab/lab-pool.js';
 import { patternLabel, readTraceFlag, traceFlag } from '../load/trace-flag.js';
@@ -65,7 +65,7 @@ Exit codes: 0 success, 1 a run failed, 2 bad input (flag, existing output), 3 mo
     { description: 'The hybrid policy against the HPA, as JSON', command: '<%= config.bin %> lab --pattern ramp --condition proactive,reactive --repeat 10 --policy hybrid --json' },
     { description: 'A GKE recording as the load, scaled to 200 rps at its peak', command: '<%= config.bin %> lab --pattern trace --trace fixtures/sockshop-gke/runs/step/run_1.csv --peak-rps 200 --condition proactive,reactive --repeat 20' },
     { description: 'Also counted after a 90 s warm-up, as the policy was chosen (every run starts cold)', command: '<%= config.bin %> lab --pattern step --condition proactive,reactive --repeat 20 --warmup 90s' },
-    { description: "sockml alone, without the HPA under it, with the settings chosen for that before the floor (docs/POLICIES.md)", command: '<%= config.bin %> lab --pattern step --condition proactive,reactive --repeat 20 --hpa-floor 0 --rate-window 1m --policy-set targetUtilizationPct=105 --policy-set trendPolls=1 --policy-set attributionMinUtilization=0' },
+    { description: "sockml alone, without the HPA under it, with the settings chosen for that before the floor (docs/POLICIES.md)", command: '<%= config.bin %> lab --pattern step --condition proactive,reactive --repeat 20 --hpa-floor 0 --rate-window 1m ' + ALONE_POLICY_FLAGS },
     { description: 'A tuned HPA: target 50 % CPU', command: '<%= config.bin %> lab --pattern spike --condition reactive --hpa-target 50 --repeat 20 --out lab/spike-hpa50' },
   ];
 
@@ -129,7 +129,9 @@ Exit codes: 0 success, 1 a run failed, 2 bad input (flag, existing output), 3 mo
     if (conditions.length === 0) throw new InputError('--condition: name at least one condition');
     for (const c of conditions) if (!(RUN_CONDITIONS as readonly string[]).includes(c)) throw new InputError(`--condition: unknown condition '${c}' (one of ${RUN_CONDITIONS.join(', ')})`);
     const policy = policySpecFromFlags(flags, { sloMs });
-    const alone = conditions.includes('proactive') && flags['hpa-floor'] === 0 ? aloneWarning(policy, '--hpa-floor 0') : undefined;
+    /** The HPA under sockml's proactive runs; null: sockml alone (--hpa-floor 0). */
+    const hpaFloorPct = conditions.includes('proactive') && flags['hpa-floor'] > 0 ? flags['hpa-floor'] : null;
+    const alone = conditions.includes('proactive') && hpaFloorPct === null ? aloneWarning(policy, '--hpa-floor 0') : undefined;
     if (alone) this.warn(alone);
     const modelsDir = flags.models ?? defaultModelsDir();
     if (conditions.includes('proactive')) await featureSetOfModels(modelsDir); // a directory without cards is bad input before any run
@@ -156,7 +158,7 @@ Exit codes: 0 success, 1 a run failed, 2 bad input (flag, existing output), 3 mo
           initialReplicas: 1,
           maxReplicas: flags['max-replicas'],
           hpaTargetPct: flags['hpa-target'],
-          ...(condition === 'proactive' && flags['hpa-floor'] > 0 ? { hpaFloorPct: flags['hpa-floor'] } : {}),
+          ...(condition === 'proactive' && hpaFloorPct !== null ? { hpaFloorPct } : {}),
           ...(hpaScaleDownWindowMs !== undefined ? { hpaScaleDownWindowS: hpaScaleDownWindowMs / 1000 } : {}),
           proactive: condition === 'proactive' ? { modelsDir, strategy: flags.strategy, weights: flags.weights, policy, pollIntervalMs, rateWindowMs, lookahead: flags.lookahead } : undefined,
         });
@@ -216,7 +218,7 @@ Exit codes: 0 success, 1 a run failed, 2 bad input (flag, existing output), 3 mo
       pollIntervalMs,
       rateWindowMs,
       hpaTargetPct: flags['hpa-target'],
-      hpaFloorPct: conditions.includes('proactive') && flags['hpa-floor'] > 0 ? flags['hpa-floor'] : null,
+      hpaFloorPct,
       ...(hpaScaleDownWindowMs !== undefined ? { hpaScaleDownWindowMs } : {}),
       strategy: conditions.includes('proactive') ? flags.strategy : null,
       ...(conditions.includes('proactive') && flags.strategy === 'weighted' ? { weights: flags.weights } : {}),

@@ -23,7 +23,7 @@ import { LogActuator } from '../actuators/log.js';
 import { EnvironmentError, InputError, SockmlCommand } from '../lib/base-command.js';
 import { configFlag, deploymentsFromConfig, explicitFlags, policiesFromConfig, readConfigFile } from '../lib/config-file.js';
 import { checkOutputPath } from '../lib/output-file.js';
-import { aloneWarning, policyFlags } from '../lib/policy-flags.js';
+import { ALONE_POLICY_FLAGS, aloneWarning, policyFlags } from '../lib/policy-flags.js';
 import { connectTimeoutFlag, durationFlag, strategyFromFlags, weightsFlag } from '../lib/flags.js';
 import { decisionBlock } from '../lib/decision-block.js';
 import { defaultModelsDir } from '../lib/paths.js';
@@ -58,7 +58,7 @@ Malformed votes go to model-votes.dlq and are counted.
 The default policy (hybrid, docs/POLICIES.md) carries the settings chosen in the lab with an HPA under
 sockml: a base target of 130 % CPU, which leaves the headroom to the HPA. On a cluster that is
 --actuator kubernetes-hpa-floor; for sockml alone (--actuator kubernetes) set what was chosen for that:
---policy-set targetUtilizationPct=105 --policy-set trendPolls=1 --policy-set attributionMinUtilization=0.
+${ALONE_POLICY_FLAGS}.
 
 With callee attribution (hybrid's attributionMinUtilization, 0.65 by default; 0 turns it off) the policy
 decides whole polls, as replay does: a (service, snapshot)'s verdict waits until every service of its poll has

@@ -6,7 +6,7 @@ const flags = (policy: string, sets: string[] = []) => ({ policy, 'policy-set': 
 describe('aloneWarning: the default base target assumes an HPA under sockml', () => {
   it.each([
     { name: 'hybrid with its defaults (130 %)', spec: policySpecFromFlags(flags('hybrid')), warns: true },
-    { name: 'hybrid with the settings chosen for sockml alone', spec: policySpecFromFlags(flags('hybrid', ['targetUtilizationPct=105', 'trendPolls=1', 'attributionMinUtilization=0'])), warns: false },
+    { name: 'hybrid with the settings chosen for sockml alone', spec: policySpecFromFlags(flags('hybrid', ['targetUtilizationPct=105', 'trendPolls=1', 'attributionMinUtilization=0'])), warns: false }, // ALONE_HYBRID_SETTINGS, written out
     { name: 'hybrid with a base target the user chose', spec: policySpecFromFlags(flags('hybrid', ['targetUtilizationPct=150'])), warns: false },
     { name: 'step, which reads no CPU', spec: policySpecFromFlags(flags('step')), warns: false },
   ])('$name', ({ spec, warns }) => {

@@ -9,7 +9,7 @@
  * for step only.
  */
 import { Flags } from '@oclif/core';
-import { DEFAULT_HYBRID_POLICY, DEFAULT_POLICY_NAME, DEFAULT_STEP_POLICY, parsePolicySettings, POLICY_DEFAULTS, POLICY_NAMES, POLICY_PARAMETERS, scalingPolicy, type ScalingPolicy } from '@sockml/core';
+import { ALONE_HYBRID_SETTINGS, DEFAULT_HYBRID_POLICY, DEFAULT_POLICY_NAME, DEFAULT_STEP_POLICY, parsePolicySettings, POLICY_DEFAULTS, POLICY_NAMES, POLICY_PARAMETERS, scalingPolicy, type ScalingPolicy } from '@sockml/core';
 import { InputError } from './base-command.js';
 import { durationFlag } from './flags.js';
 
@@ -85,6 +85,9 @@ function policyFrom(name: string, settings: Record<string, number>): ScalingPoli
   }
 }
 
+/** ALONE_HYBRID_SETTINGS as `--policy-set` flags, for help texts and messages. */
+export const ALONE_POLICY_FLAGS = Object.entries(ALONE_HYBRID_SETTINGS).map(([k, v]) => `--policy-set ${k}=${v}`).join(' ');
+
 /**
  * A warning when sockml runs alone (no HPA under it) with the hybrid policy's default base target: the
  * defaults were chosen with an HPA at 82 % keeping the CPU headroom, and alone no one does. A target the
@@ -94,6 +97,6 @@ export function aloneWarning(spec: { name: string; settings: Record<string, numb
   if (spec.name !== 'hybrid' || spec.settings.targetUtilizationPct !== DEFAULT_HYBRID_POLICY.targetUtilizationPct) return undefined;
   return (
     `${where}: sockml runs alone (no HPA under it) with the default targetUtilizationPct=${spec.settings.targetUtilizationPct}, a base target chosen for running over an HPA; ` +
-    `for sockml alone set --policy-set targetUtilizationPct=105 --policy-set trendPolls=1 --policy-set attributionMinUtilization=0 (docs/POLICIES.md, "sockml alone")`
+    `for sockml alone set ${ALONE_POLICY_FLAGS} (docs/POLICIES.md, "sockml alone")`
   );
 }
