@@ -158,7 +158,7 @@ the Kubernetes client cannot be set up, or may not list the namespace's Horizont
     const policies = await policiesFromConfig(config, flags, explicitFlags(metadata, flags), flags.config);
     if (flags.actuator === 'kubernetes') {
       // Writing the Deployments' scale, sockml runs alone: the default base target assumes an HPA under it.
-      const alone = [policies.shared, ...Object.values(policies.perService)].map((p) => aloneWarning({ name: p.name, settings: (p as unknown as { config: Record<string, number> }).config }, '--actuator kubernetes')).find(Boolean);
+      const alone = [policies.shared, ...Object.values(policies.perService)].map((p) => aloneWarning(p, '--actuator kubernetes')).find(Boolean);
       if (alone) this.warn(alone);
     }
     let controller: ScalingController;

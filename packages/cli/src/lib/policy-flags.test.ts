@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { aloneWarning, policySpecFromFlags } from './policy-flags.js';
+import { aloneWarning, policyFromFlags, policySpecFromFlags } from './policy-flags.js';
 
 const flags = (policy: string, sets: string[] = []) => ({ policy, 'policy-set': sets, 'min-replicas': 1, 'max-replicas': 10 });
 
@@ -13,5 +13,15 @@ describe('aloneWarning: the default base target assumes an HPA under sockml', ()
     const w = aloneWarning(spec, '--hpa-floor 0');
     if (warns) expect(w).toMatch(/^--hpa-floor 0: sockml runs alone .*the default targetUtilizationPct=130.*docs\/POLICIES\.md, "sockml alone"/);
     else expect(w).toBeUndefined();
+  });
+});
+
+describe('aloneWarning on a built policy (what scale holds): its settings, defaults included', () => {
+  it.each([
+    { sets: [], warns: true },
+    { sets: ['targetUtilizationPct=105'], warns: false },
+  ])('hybrid with $sets', ({ sets, warns }) => {
+    const w = aloneWarning(policyFromFlags(flags('hybrid', sets)), '--actuator kubernetes');
+    expect(w === undefined).toBe(!warns);
   });
 });

@@ -93,7 +93,7 @@ export const ALONE_POLICY_FLAGS = Object.entries(ALONE_HYBRID_SETTINGS).map(([k,
  * defaults were chosen with an HPA at 82 % keeping the CPU headroom, and alone no one does. A target the
  * user set is the user's choice.
  */
-export function aloneWarning(spec: { name: string; settings: Record<string, number> }, where: string): string | undefined {
+export function aloneWarning(spec: { name: string; settings: Readonly<Record<string, number>> }, where: string): string | undefined {
   if (spec.name !== 'hybrid' || spec.settings.targetUtilizationPct !== DEFAULT_HYBRID_POLICY.targetUtilizationPct) return undefined;
   return (
     `${where}: sockml runs alone (no HPA under it) with the default targetUtilizationPct=${spec.settings.targetUtilizationPct}, a base target chosen for running over an HPA; ` +

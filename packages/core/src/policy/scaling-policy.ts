@@ -44,6 +44,11 @@ export interface ScalingPolicy<S extends ServiceScalingState = ServiceScalingSta
   /** The name `--policy` selects it by. */
   readonly name: string;
   readonly bounds: ReplicaBounds;
+  /**
+   * Every setting the policy runs with, defaults included, by the keys `--policy-set` and config files use
+   * (registry.ts): what a caller reads to describe or warn about a policy without knowing its class.
+   */
+  readonly settings: Readonly<Record<string, number>>;
   /** The state a service starts in, running `replicas` (default: the minimum). */
   initialState(replicas?: number): S;
   /**

@@ -130,6 +130,10 @@ export class HybridPolicy implements ScalingPolicy<HybridState> {
     return this.config;
   }
 
+  get settings(): { readonly [K in keyof HybridPolicyConfig]: number } {
+    return this.config;
+  }
+
   initialState(replicas = this.config.minReplicas): HybridState {
     return this.withReplicas({ replicas: this.config.minReplicas, lastActionMs: null, calmStreak: 0 }, replicas);
   }

@@ -61,6 +61,10 @@ export class StepPolicy implements ScalingPolicy {
     return this.config;
   }
 
+  get settings(): { readonly [K in keyof StepPolicyConfig]: number } {
+    return this.config;
+  }
+
   initialState(replicas = this.config.minReplicas): ServiceScalingState {
     return this.withReplicas({ replicas: this.config.minReplicas, lastActionMs: null, calmStreak: 0 }, replicas);
   }
