@@ -77,7 +77,10 @@ describe('sockml lab', () => {
     // decides whole polls: replay must group a poll's rows as the lab does.
     const attribution = ['--policy', 'hybrid', '--policy-set', 'attributionMinUtilization=0.5', '--hpa-floor', '80'];
     const floorOf = (policy: string[]) => (policy.includes('--hpa-floor') ? Number(policy[policy.indexOf('--hpa-floor') + 1]) || null : 82);
-    for (const policy of [['--policy', 'step', '--hpa-floor', '0'], ['--hpa-floor', '0', '--policy-set', 'attributionMinUtilization=0'], [], attribution]) {
+    // Lab runs start every service at 1 replica; a policy whose minimum is 2 first moves to it, and replay
+    // is told where the run began (--initial-replicas) to take that move too.
+    const minTwo = ['--hpa-floor', '0', '--min-replicas', '2'];
+    for (const policy of [['--policy', 'step', '--hpa-floor', '0'], ['--hpa-floor', '0', '--policy-set', 'attributionMinUtilization=0'], [], attribution, minTwo]) {
       const dir = join(out, policy.join('') || 'defaults');
       const r = await sockml(['lab', '--pattern', 'step', '--condition', 'proactive', '--duration', '10m', '--peak-rps', '200', '--seed', '3', '--out', dir, ...policy]);
       expect(r.code, r.stderr).toBe(0);
@@ -88,13 +91,14 @@ describe('sockml lab', () => {
         .map((d) => `${d.timestamp} ${d.service} ${d.decision} ${d.target_replicas}`);
       const replayed = join(dir, 'replayed.csv');
       const policyFlags = policy.filter((_, i) => policy[i] !== '--hpa-floor' && policy[i - 1] !== '--hpa-floor');
-      const rep = await sockml(['replay', join(dir, 'proactive_step_run01.d/metrics.csv'), '--out', replayed, ...policyFlags]);
+      const rep = await sockml(['replay', join(dir, 'proactive_step_run01.d/metrics.csv'), '--out', replayed, ...policyFlags, '--initial-replicas', '1']);
       expect(rep.code, rep.stderr).toBe(0);
       const rows = parseCsvSync(readFileSync(replayed, 'utf8'), { columns: true }) as Record<string, string>[];
       const offline = rows.map((x) => `${x.timestamp} ${x.service} ${x.decision} ${x.target_replicas}`);
       expect(offline).toHaveLength(140);
       expect(new Set(offline)).toEqual(new Set(live));
       expect(live.some((d) => d.includes('SCALE_UP'))).toBe(true); // the comparison is about decisions that act
+      if (policy === minTwo) expect(live.filter((d) => /^\S+:00:30\.000Z \S+ SCALE_UP/.test(d))).toHaveLength(7); // every service's first move, off 1 replica
       if (policy === attribution) {
         // ...and about attributed ones: a callee scaled up for the front-end's p95, which the models' majority
         // did not ask for (so the decision is attribution's alone).

@@ -62,6 +62,10 @@ models' without --allow-label-mismatch, an --out that cannot be written or is an
     progress: Flags.boolean({ description: 'show progress on stderr [default: when stderr is a terminal]', allowNo: true }),
     'poll-interval': pollIntervalFlag,
     ...policyFlags,
+    'initial-replicas': Flags.integer({
+      description: "policy: the replicas each service ran when its recording began [default: --min-replicas]; a lab run's metrics CSV starts at 1",
+      min: 0,
+    }),
     'worker-threads': Flags.boolean({
       description: 'run each model in its own worker thread, overlapping inference with reading (--no-worker-threads: all in this thread)',
       default: true,
@@ -124,6 +128,7 @@ models' without --allow-label-mismatch, an --out that cannot be written or is an
         models,
         strategy,
         policy,
+        initialReplicas: flags['initial-replicas'],
         pollIntervalMs,
         label: { metric: 'p95_latency_ms', sloMs, lookahead: flags.lookahead },
         labelSource: flags.labels as 'future' | 'column',

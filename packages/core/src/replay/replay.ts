@@ -32,6 +32,12 @@ export interface ReplayConfig {
    */
   pollIntervalMs?: number;
   policy?: ScalingPolicy;
+  /**
+   * The replicas every service ran when its recording began (default: the policy's minimum). A count
+   * outside the policy's bounds is its first decision's move to the bound, as it is live and in `lab`,
+   * whose runs start at 1 replica.
+   */
+  initialReplicas?: number;
   /** Called for every (snapshot, service) once its label is known (or the run ended without one). */
   onRow?: (row: ReplayRow) => void;
   /** Called after each batch with the rows read so far. */
@@ -146,7 +152,7 @@ export async function replay(runs: AsyncIterable<RecordedRun> | Iterable<Recorde
     const decideRow = (v: Voted, decideOn: EnsembleVerdict) => {
       const { s, verdict } = v;
       let flags = v.flags;
-      const state = policyState.get(s.service) ?? policy.initialState();
+      const state = policyState.get(s.service) ?? policy.initialState(config.initialReplicas);
       const { decision, state: next } = policy.decide(decideOn, s.timeMs, state, s);
       policyState.set(s.service, next);
       decisions[decision.decision]++;
@@ -179,7 +185,7 @@ export async function replay(runs: AsyncIterable<RecordedRun> | Iterable<Recorde
     };
     const decidePolls = () => {
       for (const poll of [...polls.values()].sort((a, b) => a[0].s.timeMs - b[0].s.timeMs)) {
-        const entries = poll.map((v) => ({ verdict: v.verdict, observation: v.s, replicas: (policyState.get(v.s.service) ?? policy.initialState()).replicas }));
+        const entries = poll.map((v) => ({ verdict: v.verdict, observation: v.s, replicas: (policyState.get(v.s.service) ?? policy.initialState(config.initialReplicas)).replicas }));
         const attributed = verdictsForPoll(policy, entries);
         poll.forEach((v, i) => decideRow(v, attributed[i]));
       }
