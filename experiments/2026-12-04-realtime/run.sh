@@ -11,7 +11,11 @@
 # attribution (2026-12-06): floor-v2's setting with callee attribution at 65 % (the lab's choice,
 # experiments/2026-12-06-attribution), now that the live scaler decides whole polls.
 #
-#   bash experiments/2026-12-04-realtime/run.sh confirm|fidelity|floor|floor-v2|attribution   (results in $OUT, default /tmp/realtime)
+# attribution-10 (2026-12-06, late): the same setting (now the default configuration) replicated on fresh
+# seeds (4000) with 10 runs per condition, since 5 runs cannot reach p < 0.01 (the smallest exact two-sided
+# paired Wilcoxon p is 0.0625 with 5 pairs, 0.002 with 10). ~80 min.
+#
+#   bash experiments/2026-12-04-realtime/run.sh confirm|fidelity|floor|floor-v2|attribution|attribution-10   (results in $OUT, default /tmp/realtime)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 command -v prometheus >/dev/null || { echo "run.sh: prometheus is not on PATH (apt-get install prometheus)" >&2; exit 2; }
@@ -64,6 +68,16 @@ case "${1:-confirm}" in
     for p in step ramp; do
       sockml experiment analyze "$OUT/attribution/$p" --json > "$OUT/attribution-$p-analysis.json"
       sockml experiment analyze "$OUT/attribution/$p" --warmup-polls 3 --json > "$OUT/attribution-$p-analysis-warmup.json"
+    done
+    ;;
+  attribution-10)
+    for p in step ramp; do
+      sockml experiment run --pattern "$p" --condition proactive,reactive --repeat 10 --time-scale 5 --seed 4000 "${COMMON[@]}" \
+        --out "$OUT/attribution-10/$p" --json > "$OUT/attribution-10-$p.json"
+    done
+    for p in step ramp; do
+      sockml experiment analyze "$OUT/attribution-10/$p" --json > "$OUT/attribution-10-$p-analysis.json"
+      sockml experiment analyze "$OUT/attribution-10/$p" --warmup-polls 3 --json > "$OUT/attribution-10-$p-analysis-warmup.json"
     done
     ;;
   fidelity)
