@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse as parseCsvSync } from 'csv-parse/sync';
@@ -127,6 +127,35 @@ describe('sockml lab', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(message);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
+  it.each([
+    [['--models', '/nonexistent-models'], /\/nonexistent-models: model directory not found/],
+    [['--strategy', 'weighted', '--weights', 'stacked'], /stacked/],
+  ])('a model problem %j: exit 3 before any run, nothing written', async (args, message) => {
+    const out = join(scratch(), 'x');
+    const r = await sockml(['lab', '--pattern', 'step', '--condition', 'proactive,reactive', '--duration', '3m', '--out', out, ...args]);
+    expect(r.code, r.stderr).toBe(3);
+    expect(r.stderr).toMatch(message);
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('--out naming a file is bad input, not a file system error', async () => {
+    const file = join(scratch(), 'in.csv');
+    writeFileSync(file, 'x\n');
+    const r = await sockml(['lab', '--pattern', 'step', '--condition', 'reactive', '--duration', '1m', '--out', file]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--out .*in\.csv: is not a directory/);
+    expect(readFileSync(file, 'utf8')).toBe('x\n');
+  });
+
+  it('a --duration that is not whole intervals is cut, with a warning, and the summary says where the files are', async () => {
+    const out = join(scratch(), 'cut');
+    const r = await sockml(['lab', '--pattern', 'step', '--condition', 'reactive', '--duration', '75s', '--out', out]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr.replace(/\s*\n\s*›\s*/g, ' ')).toMatch(/--duration 75s is not a whole number of --interval \(30s\): each run plays the first 60 s/);
+    expect(JSON.parse(readFileSync(join(out, 'lab.json'), 'utf8')).pattern.durationMs).toBe(60_000);
+    expect(r.stdout).toContain(`1 run(s) and lab.json written to ${out}/`);
   });
 
   it('--pattern trace plays a recording at its own length, scaled to --peak-rps, and names the file in lab.json', async () => {

@@ -3,11 +3,10 @@ import { mkdir } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Flags } from '@oclif/core';
-import { DEFAULT_HPA_FLOOR_PCT, DEFAULT_POLL_INTERVAL_MS, DEFAULT_RATE_WINDOW_POLLS, LOAD_PATTERN_NAMES, loadPattern, parseSnapshotJsonl, RUN_CONDITIONS, runFileName, STRATEGY_NAMES, summarizeLab, traceDurationMs, traceLoadPattern, type LabSummary, type LoadPattern, type RunCondition } from '@sockml/core';
+import { DEFAULT_HPA_FLOOR_PCT, loadModelDirectory, DEFAULT_POLL_INTERVAL_MS, DEFAULT_RATE_WINDOW_POLLS, LOAD_PATTERN_NAMES, loadPattern, parseSnapshotJsonl, RUN_CONDITIONS, runFileName, STRATEGY_NAMES, summarizeLab, traceDurationMs, traceLoadPattern, type LabSummary, type LoadPattern, type RunCondition } from '@sockml/core';
 import { InputError, SockmlCommand } from '../lib/base-command.js';
-import { durationFlag, weightsFlag } from '../lib/flags.js';
+import { durationFlag, strategyFromFlags, weightsFlag } from '../lib/flags.js';
 import { writeFileAtomic } from '../lib/output-file.js';
-import { featureSetOfModels } from '../lib/model-cards.js';
 import { defaultModelsDir } from '../lib/paths.js';
 import { ALONE_POLICY_FLAGS, aloneWarning, policyFlags, policySpecFromFlags } from '../lib/policy-flags.js';
 import type { LabJob, LabJobResult } from '../lab/lab-job.js';
@@ -76,7 +75,7 @@ Exit codes: 0 success, 1 a run failed, 2 bad input (flag, existing output), 3 mo
     trace: traceFlag,
     condition: Flags.string({ description: `conditions, comma-separated: ${RUN_CONDITIONS.join(', ')}`, required: true }),
     repeat: Flags.integer({ description: 'runs per condition (run ids 1…N)', default: 1, min: 1 }),
-    duration: Flags.string({ description: `length of each run, in simulated time [default: ${DEFAULT_DURATION}; with --pattern trace, the trace's own length]` }),
+    duration: Flags.string({ description: `length of each run, in simulated time, whole --intervals (a remainder is cut, with a warning) [default: ${DEFAULT_DURATION}; with --pattern trace, the trace's own length]` }),
     'peak-rps': Flags.integer({ description: `the pattern’s highest request rate (emulator front-end: 150 rps per replica) [default: ${DEFAULT_PEAK_RPS}; with --pattern trace, the trace's own rates]`, min: 1 }),
     seed: Flags.integer({ description: 'base seed: run N is seeded with seed + N', default: 1 }),
     slo: Flags.string({ description: 'p95 SLO in ms (slo_violated, the summary, the metrics CSV labels)', default: '35.68' }),
@@ -134,11 +133,24 @@ Exit codes: 0 success, 1 a run failed, 2 bad input (flag, existing output), 3 mo
     const alone = conditions.includes('proactive') && hpaFloorPct === null ? aloneWarning(policy, '--hpa-floor 0') : undefined;
     if (alone) this.warn(alone);
     const modelsDir = flags.models ?? defaultModelsDir();
-    if (conditions.includes('proactive')) await featureSetOfModels(modelsDir); // a directory without cards is bad input before any run
+    if (conditions.includes('proactive')) {
+      // The models, their cards and --strategy/--weights are checked here, before any run writes a file:
+      // a worker finding them bad would leave finished runs behind, and an --out a rerun refuses.
+      const { models } = await loadModelDirectory(modelsDir, { intraOpThreads: 1 });
+      try {
+        strategyFromFlags(flags, models.map((m) => m.card));
+      } finally {
+        await Promise.all(models.map((m) => m.close()));
+      }
+    }
     let pattern: LoadPattern;
     try {
       // Whole intervals, as experiment run plays them: the snapshots cover the pattern exactly.
       const patternMs = Math.floor(durationMs / intervalMs) * intervalMs;
+      if (patternMs < durationMs) {
+        const given = flags.duration === undefined ? `the trace's ${durationMs / 1000} s` : `--duration ${flags.duration}`;
+        this.warn(`${given} is not a whole number of --interval (${flags.interval}): each run plays the first ${patternMs / 1000} s`);
+      }
       pattern = trace ? traceLoadPattern(trace, { durationMs: patternMs, peakRps: flags['peak-rps'] }) : loadPattern(flags.pattern, { durationMs: patternMs, peakRps: flags['peak-rps'] ?? DEFAULT_PEAK_RPS });
     } catch (e) {
       throw new InputError(`--pattern: ${(e as Error).message}`);
@@ -172,7 +184,8 @@ Exit codes: 0 success, 1 a run failed, 2 bad input (flag, existing output), 3 mo
     try {
       await mkdir(flags.out, { recursive: true });
     } catch (e) {
-      throw new InputError(`--out ${flags.out}: ${(e as Error).message}`);
+      const code = (e as NodeJS.ErrnoException).code;
+      throw new InputError(code === 'EEXIST' || code === 'ENOTDIR' ? `--out ${flags.out}: is not a directory (lab writes a directory of run files)` : `--out ${flags.out}: ${(e as Error).message}`);
     }
 
     const showProgress = flags.progress ?? Boolean(process.stderr.isTTY);
@@ -237,6 +250,7 @@ Exit codes: 0 success, 1 a run failed, 2 bad input (flag, existing output), 3 mo
     await writeFileAtomic(join(flags.out, 'lab.json'), JSON.stringify(stamp, null, 2) + '\n', { flag: '--out' });
     this.log(renderLabSummary(summary, result));
     if (afterWarmup) this.log(`\nwithout each run's first ${warmupMs / 1000} s (warm-up):\n` + renderLabTables(afterWarmup.summary));
+    this.log(`\n${done} run(s) and lab.json written to ${flags.out}/ (read them with: sockml experiment analyze ${flags.out})`);
     return result;
   }
 }
