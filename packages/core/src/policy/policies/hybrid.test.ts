@@ -130,6 +130,7 @@ describe('HybridPolicy', () => {
     [{ trendPolls: 0 }, /'trendPolls' must be an integer ≥ 1/],
     [{ alertMinRise: -2 }, /'alertMinRise' must be ≥ −1/],
     [{ minReplicas: 3, maxReplicas: 2 }, /below minReplicas/],
+    [{ minReplicas: 0 }, /'minReplicas' must be at least 1 \(it sizes from the CPU/],
   ])('rejects %j', (over, message) => {
     expect(() => new HybridPolicy({ ...PLAIN, ...over })).toThrow(message);
   });

@@ -95,6 +95,9 @@ export interface HybridState extends ServiceScalingState {
 
 export function validateHybridPolicy(c: HybridPolicyConfig): HybridPolicyConfig {
   validateBounds(c, 'hybrid');
+  // It sizes from the CPU the running replicas use: at 0 none run, nothing is measured, and it would never
+  // scale up (as the HPA, which does not scale from zero either).
+  if (c.minReplicas < 1) throw new Error(`scaling policy hybrid: 'minReplicas' must be at least 1 (it sizes from the CPU its running replicas use), got ${c.minReplicas}`);
   const positive = (k: 'cpuRequestCores' | 'targetUtilizationPct' | 'alertTargetPct' | 'maxGrowth' | 'sloMs') => {
     if (!(c[k] > 0) || !Number.isFinite(c[k])) throw new Error(`scaling policy hybrid: '${k}' must be a positive number, got ${c[k]}`);
   };
