@@ -116,6 +116,16 @@ describe('sockml replay', () => {
     expect(JSON.parse(r.stdout).warnings).toEqual([]);
   });
 
+  it("warns when a recording is the models' training data, by its bytes, whatever its name", async () => {
+    const copy = join(scratch(), 'renamed.csv');
+    copyFileSync('fixtures/sockshop-gke/runs/step/run_1.csv', copy); // listed in models/training-runs.txt
+    const r = await sockml(['replay', STEP, copy, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const { warnings } = JSON.parse(r.stdout);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/^1 of 2 recording\(s\) \(.*renamed\.csv\) are the models' training data .*in-sample; models\/holdout-runs\.txt lists runs the models never saw$/);
+  });
+
   it.each([
     [['replay', 'no/such.csv'], 2, /no\/such\.csv: no such file or directory/],
     [['replay', STEP, '--slo', 'fast'], 2, /--slo must be a positive number of ms, got 'fast'/],

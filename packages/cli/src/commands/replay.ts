@@ -8,6 +8,7 @@ import {
   STRATEGY_NAMES,
 } from '@sockml/core';
 import { defaultModelsDir } from '../lib/paths.js';
+import { trainingDataAmong } from '../lib/model-cards.js';
 import { policyFromFlags, policyFlags } from '../lib/policy-flags.js';
 import { durationFlag, pollIntervalFlag, strategyFromFlags, weightsFlag } from '../lib/flags.js';
 import { AtomicOutput, checkOutputPath } from '../lib/output-file.js';
@@ -102,6 +103,13 @@ models' without --allow-label-mismatch, an --out that cannot be written or is an
       throw new InputError(
         `--slo ${sloMs} --lookahead ${flags.lookahead} is not the label model${mismatched.length > 1 ? 's' : ''} ${mismatched.map((m) => `'${m.name}'`).join(', ')} ` +
           `${mismatched.length > 1 ? 'were' : 'was'} trained for (${trained}); pass --allow-label-mismatch to score them against it anyway`,
+      );
+    }
+    const inSample = await trainingDataAmong(files, models.map((m) => m.card));
+    if (inSample.length > 0) {
+      warnings.push(
+        `${inSample.length} of ${files.length} recording(s) (${inSample[0]}${inSample.length > 1 ? ` and ${inSample.length - 1} more` : ''}) are the models' training data ` +
+          `(the cards list their bytes), so these scores are in-sample; models/holdout-runs.txt lists runs the models never saw`,
       );
     }
     for (const w of warnings) this.warn(w);
