@@ -80,10 +80,10 @@ shapes' 150 rps); with it, the rates are scaled so the highest one played is the
 <condition>_trace_run<NN>.jsonl; --json says which file was played (name, sha256) and how it was scaled.
 
 --time-scale k compresses the experiment: --duration, --interval, the HPA's sync period and windows, the
-policy's cooldowns and the emulator's 20 s replica start-up all take 1/k of the wall-clock time; collect's
-rate window is two polls (1 m for 30 s polls, as recorded). Request rates and latencies are real. The
-models were trained on 30 s polls of real Sock Shop: compressed runs feed them the same kind of features
-over shorter windows, which is an approximation to keep in mind when reading proactive results. A real
+policy's cooldowns and the emulator's 20 s replica start-up all take 1/k of the wall-clock time, and so
+does collect's rate window (--rate-window, by default ${DEFAULT_RATE_WINDOW_POLLS === 1 ? 'one poll' : `${DEFAULT_RATE_WINDOW_POLLS} polls`}). Request rates and latencies are real. The
+models were trained on 30 s polls of real Sock Shop rated over 1 m: compressed runs feed them the same kind
+of features over shorter windows, which is an approximation to keep in mind when reading proactive results. A real
 cluster's pods start at their own pace: use --time-scale 1 there.
 
 Ctrl-C (SIGINT) or SIGTERM stops the experiment: the run in progress keeps what it recorded as
@@ -281,8 +281,9 @@ existing output file, an --out that cannot be created or written), 4 Kafka or Pr
     try {
       if (proactive && target instanceof SimTarget) {
         const scrape = await waitForPrometheusScrape(flags.prometheus!, target.port, 30_000);
-        // collect's rate window is two polls: with fewer than ~4 scrapes in it, rate() and the quantiles
-        // come back empty and the models would see imputed values instead of the load.
+        // collect's rate window is one poll by default (DEFAULT_RATE_WINDOW_POLLS): rate() and the quantiles
+        // need at least two scrapes in it, or they come back empty and the models see imputed values
+        // instead of the load. Scrapes at most half a poll apart put two or more in a one-poll window.
         const every = scrape.scrapeIntervalMs;
         if (every !== null && every > wallIntervalMs / 2) {
           throw new EnvironmentError(
