@@ -24,8 +24,8 @@ export default class Lab extends SockmlCommand {
 Sock Shop emulator serves the load pattern's arrivals (the same arrival schedule and journey picks as
 the load generator), and simulated time jumps from event to event — no wall clock, no sockets, no Kafka.
 Time constants are real: snapshots every --interval (30 s), collect's polls every --poll-interval (30 s)
-over a rate window of one poll (--rate-window), replicas ready 20 s after a scale-up, the HPA's 15 s sync and 300 s
-scale-down stabilisation.
+over a rate window of one poll (--rate-window), replicas ready 20 s after a scale-up, the HPA's 15 s sync
+and 300 s scale-down stabilisation.
 
 Conditions:
   static     no scaling.

@@ -31,8 +31,8 @@ Replica-seconds weight each poll by the time to the run's next poll (timestamps 
 median (a stalled recorder) counts as the median, and a run with a single poll as 30 s; both are
 reported as warnings (durationWarnings in --json).
 
-Exit codes: 0 success, 2 bad input (a malformed line is reported as file:line: reason, no usable files, bad flag,
-a --report that cannot be written or is one of the inputs).`;
+Exit codes: 0 success, 2 bad input (a malformed line is reported as file:line: reason, no usable files,
+bad flag, a --report that cannot be written or is one of the inputs).`;
 
   static examples = [
     { description: 'Analyze the bundled seed experiments', command: '<%= config.bin %> experiment analyze fixtures/seed-experiments' },

@@ -81,10 +81,10 @@ shapes' 150 rps); with it, the rates are scaled so the highest one played is the
 
 --time-scale k compresses the experiment: --duration, --interval, the HPA's sync period and windows, the
 policy's cooldowns and the emulator's 20 s replica start-up all take 1/k of the wall-clock time, and so
-does collect's rate window (--rate-window, by default ${DEFAULT_RATE_WINDOW_POLLS === 1 ? 'one poll' : `${DEFAULT_RATE_WINDOW_POLLS} polls`}). Request rates and latencies are real. The
-models were trained on 30 s polls of real Sock Shop rated over 1 m: compressed runs feed them the same kind
-of features over shorter windows, which is an approximation to keep in mind when reading proactive results. A real
-cluster's pods start at their own pace: use --time-scale 1 there.
+does collect's rate window (--rate-window, by default ${DEFAULT_RATE_WINDOW_POLLS === 1 ? 'one poll' : `${DEFAULT_RATE_WINDOW_POLLS} polls`}). Request rates and
+latencies are real. The models were trained on 30 s polls of real Sock Shop rated over 1 m: compressed
+runs feed them the same kind of features over shorter windows, which is an approximation to keep in mind
+when reading proactive results. A real cluster's pods start at their own pace: use --time-scale 1 there.
 
 Ctrl-C (SIGINT) or SIGTERM stops the experiment: the run in progress keeps what it recorded as
 <condition>_<pattern>_run<NN>.partial.jsonl, which \`experiment analyze\` skips with a warning (a run
