@@ -90,7 +90,8 @@ Ctrl-C (SIGINT) or SIGTERM stops the experiment: the run in progress keeps what 
 <condition>_<pattern>_run<NN>.partial.jsonl, which \`experiment analyze\` skips with a warning (a run
 that saw only part of the load pattern is not comparable), and no further run starts.
 
-Exit codes: 0 success (also when stopped by a signal), 1 failure during a run, 2 bad input (flag,
+Exit codes: 0 success (also when stopped by a signal), 1 unexpected failure during a run (a process it
+started died, the target stopped answering; otherwise a bug: please report it), 2 bad input (flag,
 existing output file, an --out that cannot be created or written), 4 Kafka or Prometheus unusable.`;
 
   static examples = [
