@@ -9,7 +9,7 @@ import { checkOutputPath, writeFileAtomic } from '../../lib/output-file.js';
 export default class ExperimentAnalyze extends SockmlCommand {
   static summary = 'Compare proactive (ML), reactive (HPA) and static experiment runs: SLO violations, latency, replicas, significance.';
 
-  static description = `Reads snapshot JSONL files (one poll per line, as in ../shared/data/seed-experiments or as written by
+  static description = `Reads snapshot JSONL files (one poll per line, as in the bundled fixtures/seed-experiments or as written by
 \`experiment run\`); directories are searched for *.jsonl. Every <condition>_<pattern>_run<id>.jsonl is
 used, for the conditions proactive, reactive and static, except diag_*, the no-load smoke test and
 the <run>.partial.jsonl of an interrupted \`experiment run\` (skipped files are listed with the reason;

@@ -32,7 +32,7 @@ open model) and takes one snapshot every --interval: per service the ready repli
 requests that ended in the interval (from request_duration_seconds' buckets, so as coarse as they are;
 0.0 when there were none), CPU as % of the ready replicas' request, and slo_violated (p95 > --slo); plus
 the load generator's offered and achieved rate and errors ("load"). Files are named
-<condition>_<pattern>_run<NN>.jsonl, the schema of ../shared/data/seed-experiments, so \`sockml experiment
+<condition>_<pattern>_run<NN>.jsonl, the schema of fixtures/seed-experiments, so \`sockml experiment
 analyze\` reads them (all three conditions; replica-seconds from the snapshots' own timestamps, so
 compressed runs count wall-clock seconds).
 
