@@ -23,8 +23,8 @@ export default class Lab extends SockmlCommand {
 Sock Shop emulator serves the load pattern's arrivals (the same arrival schedule and journey picks as
 the load generator), and simulated time jumps from event to event — no wall clock, no sockets, no Kafka.
 Time constants are real: snapshots every --interval (30 s), collect's polls every --poll-interval (30 s)
-over a rate window of one poll (--rate-window), replicas ready 20 s after a scale-up, the HPA's 15 s sync and 300 s
-scale-down stabilisation.
+over a rate window of one poll (--rate-window), replicas ready 20 s after a scale-up, the HPA's 15 s sync
+and 300 s scale-down stabilisation.
 
 Conditions:
   static     no scaling.
@@ -57,7 +57,8 @@ Existing files are never overwritten. The summary gives, per condition, violatin
 snapshots (p95 > --slo) and replica-seconds per run, and each condition against the reactive and static
 ones: the ratio of the means, Mann–Whitney U over runs and a paired Wilcoxon signed-rank test by run id.
 
-Exit codes: 0 success, 1 a run failed, 2 bad input (flag, existing output), 3 model problem.`;
+Exit codes: 0 success, 1 unexpected failure (a run failed: a bug, please report it), 2 bad input (flag,
+existing output), 3 model problem.`;
 
   static examples = [
     { description: 'All three conditions on the step pattern, 20 runs each, an hour at 200 rps peak', command: '<%= config.bin %> lab --pattern step --condition proactive,reactive,static --repeat 20 --duration 1h --peak-rps 200 --out lab/step' },

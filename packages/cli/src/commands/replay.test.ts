@@ -82,6 +82,22 @@ describe('sockml replay', () => {
     expect(r.stderr).toMatch(/packages\/cli\/src\/testdata\/malformed\.csv:4: column 'p95_latency_ms': 'slow' is not a number/);
   });
 
+  it('a poll repeated or out of order stops the replay with file:line and the previous poll\'s line, exit code 2', async () => {
+    // step run 3 with its 20th row copied to the end: that service's poll is then not after its previous one.
+    const lines = readFileSync(join(REPO, STEP), 'utf8').trim().split('\n');
+    const [stamp, service] = lines[19].split(',');
+    const previous = lines.map((l, i) => ({ l, line: i + 1 })).filter(({ l }) => l.split(',')[1] === service).at(-1)!.line;
+    const dir = scratch();
+    const file = join(dir, 'order.csv');
+    writeFileSync(file, [...lines, lines[19]].join('\n') + '\n');
+    for (const extra of [[], ['--skip-invalid']]) {
+      const r = await sockml(['replay', file, ...extra]);
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).toContain(`order.csv:${lines.length + 1}: service '${service}' has a poll at ${stamp} that is not after its previous poll (line ${previous})`);
+    }
+  });
+
   it('--skip-invalid skips and counts malformed rows', async () => {
     const r = await sockml(['replay', 'packages/cli/src/testdata/malformed.csv', '--skip-invalid', '--json']);
     expect(r.code, r.stderr).toBe(0);

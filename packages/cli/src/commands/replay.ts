@@ -18,13 +18,14 @@ import { renderReplayReport, replayJson } from '../lib/report.js';
 export default class Replay extends SockmlCommand {
   static summary = 'Replay recorded metrics through features, models, voting and the scaling policy, offline.';
 
-  static description = `Each CSV is one run of 30 s polls (the columns of ../shared/data); directories are searched for
-*.csv. Every row goes through the same code as the live pipeline: FeatureExtractor → the ONNX models in
---models → VoteAggregator (--strategy) → ScalingPolicy. Predictions are scored against future-only
-labels recomputed from p95 (label(t) = p95 > --slo in any of polls t+1..t+--lookahead), beside the
-persistence baseline "violating now ⇒ violating soon". The CSV's own sla_violated column is ignored
-unless --labels column is given. The scaling policy (min/max replicas, cooldowns, scale-down rule) takes
-the same flags as \`sockml scale\`, so a live run's decisions can be reproduced offline from its polls.
+  static description = `Each CSV is one run of 30 s polls (the columns of the bundled recordings in fixtures/); directories are
+searched for *.csv. Every row goes through the same code as the live pipeline: FeatureExtractor → the
+ONNX models in --models → VoteAggregator (--strategy) → ScalingPolicy. Predictions are scored against
+future-only labels recomputed from p95 (label(t) = p95 > --slo in any of polls t+1..t+--lookahead),
+beside the persistence baseline "violating now ⇒ violating soon". The CSV's own sla_violated column is
+ignored unless --labels column is given. The scaling policy (min/max replicas, cooldowns, scale-down
+rule) takes the same flags as \`sockml scale\`, so a live run's decisions can be reproduced offline from
+its polls.
 
 Models predict the label their cards name (p95 > SLO within k polls). Replay refuses an --slo or
 --lookahead that differs from any card's, since the scores would judge the models against a label they

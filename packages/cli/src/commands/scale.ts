@@ -61,24 +61,24 @@ sockml: a base target of 130 % CPU, which leaves the headroom to the HPA. On a c
 ${ALONE_POLICY_FLAGS}.
 
 With callee attribution (hybrid's attributionMinUtilization, 0.65 by default; 0 turns it off) the policy
-decides whole polls, as replay does: a (service, snapshot)'s verdict waits until every service of its poll has
-one (the services of the polls decided so far; the first poll waits --window), or --window has passed
-since the poll's first verdict, and then the poll's services are decided together, oldest poll first.
+decides whole polls, as replay does: a (service, snapshot)'s verdict waits until every service of its
+poll has one (the services of the polls decided so far; the first poll waits --window), or --window has
+passed since the poll's first verdict, and then the poll's services are decided together, oldest poll first.
 It needs every service's votes in one scaler: run one scale process per consumer group (scale warns
 when the group gave it only some of model-votes's partitions).
 
 Each service's replica count starts from what the target runs (--initial-replicas actuator: http GETs
 --actuator-url, kubernetes reads the Deployment's scale subresource, kubernetes-hpa-floor the HPA's
-minReplicas: sockml's own count, what runs above it being the HPA's), read at its first vote; that service's decisions
-wait for the read (the services' reads run together, and no further votes are fetched until they are
-over; an http read gives up after 5 s). A target running more than --max-replicas or fewer
-than --min-replicas is brought to that bound by the service's first decision (a SCALE_DOWN to the max or
-a SCALE_UP to the min, cooldowns notwithstanding), as an HPA would; the policy then counts from there.
-A failed read (target unreachable) is logged and retried on a later vote of the service, up to 5 reads
-spaced 1, 2, 4, 8 s apart at least; meanwhile, and if all fail, the policy counts from --min-replicas,
-and a read that succeeds late replaces that count. The policy's cooldowns are measured in snapshot time
-(the polls' timestamps), as replay measures them, so shorten them together with collect's --interval
-when compressing an experiment (experiment run does).
+minReplicas: sockml's own count, what runs above it being the HPA's), read at its first vote; that
+service's decisions wait for the read (the services' reads run together, and no further votes are
+fetched until they are over; an http read gives up after 5 s). A target running more than --max-replicas
+or fewer than --min-replicas is brought to that bound by the service's first decision (a SCALE_DOWN to
+the max or a SCALE_UP to the min, cooldowns notwithstanding), as an HPA would; the policy then counts
+from there. A failed read (target unreachable) is logged and retried on a later vote of the service, up
+to 5 reads spaced 1, 2, 4, 8 s apart at least; meanwhile, and if all fail, the policy counts from
+--min-replicas, and a read that succeeds late replaces that count. The policy's cooldowns are measured
+in snapshot time (the polls' timestamps), as replay measures them, so shorten them together with
+collect's --interval when compressing an experiment (experiment run does).
 
 Serves Prometheus metrics on /metrics (decisions by kind, degraded decisions, actuation failures, dead
 letters, duplicate and late votes, consumer lag, poll→decision latency, process metrics) and a probe on

@@ -30,12 +30,12 @@ export default class ServeModel extends SockmlCommand {
 
   static description = `Joins a consumer group on the metrics topic, scores the feature vectors of each fetch with the model
 (all its partitions in one onnxruntime run), and publishes one vote per (service, snapshot), keyed by
-service, in one request per fetch. Malformed messages go to metrics.dlq with the reason in a header and are counted; processing
-goes on. Serves Prometheus metrics on /metrics (votes, dead letters, inference time, consumer lag,
-process metrics) and a probe on /healthz (--host, --port; loopback by default, 0.0.0.0 in a
-container): 503 while starting, when the consumer crashed for good, or when it has not completed a
-fetch for --unhealthy-after. Run one
-process per model; several processes of the same model share partitions through the group.
+service, in one request per fetch. Malformed messages go to metrics.dlq with the reason in a header and
+are counted; processing goes on. Serves Prometheus metrics on /metrics (votes, dead letters, inference
+time, consumer lag, process metrics) and a probe on /healthz (--host, --port; loopback by default,
+0.0.0.0 in a container): 503 while starting, when the consumer crashed for good, or when it has not
+completed a fetch for --unhealthy-after. Run one process per model; several processes of the same model
+share partitions through the group.
 
 Exit codes: 0 stopped by Ctrl-C/SIGTERM, 2 bad input (a flag, --predictions-log, a --port in use),
 3 a model or card problem, 4 Kafka did not answer within --connect-timeout.`;

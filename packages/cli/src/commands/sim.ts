@@ -27,7 +27,8 @@ Runs until Ctrl-C (SIGINT) or SIGTERM.
 Exit codes: 0 stopped by a signal, 2 bad input.`;
 
   static examples = [
-    { description: 'The emulator on the default port, then load on it', command: '<%= config.bin %> sim --port 8079\n<%= config.bin %> loadtest --pattern ramp --duration 5m --target http://127.0.0.1:8079 --peak-rps 150' },
+    { description: 'The emulator on the default port (it runs until Ctrl-C)', command: '<%= config.bin %> sim --port 8079' },
+    { description: 'Then, in another terminal, load on it', command: '<%= config.bin %> loadtest --pattern ramp --duration 5m --target http://127.0.0.1:8079 --peak-rps 150' },
     { description: 'Only the front-end and the catalogue, replicas ready 10× sooner', command: '<%= config.bin %> sim --services front-end,catalogue --time-scale 10' },
   ];
 

@@ -1,5 +1,5 @@
 import { createWriteStream } from 'node:fs';
-import { durationFlag, pollIntervalFlag } from '../lib/flags.js';
+import { durationFlag, pollIntervalFlag, TRAINING_FEATURE_SET } from '../lib/flags.js';
 import { once } from 'node:events';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -36,7 +36,7 @@ packages pinned in models/requirements.txt (bash scripts/setup-python.sh install
 
   static flags = {
     'out-dir': Flags.string({ description: 'where the ONNX models, cards and reports go', default: join(REPO_ROOT, 'models') }),
-    'feature-set': Flags.string({ description: 'feature set id (seed-v1: trend-v2 classifies better in nested CV but makes the closed loop worse, see models/README.md)', options: FEATURE_SET_IDS, default: 'seed-v1' }),
+    'feature-set': Flags.string({ description: 'feature set id (seed-v1: trend-v2 classifies better in nested CV but makes the closed loop worse, see models/README.md)', options: FEATURE_SET_IDS, default: TRAINING_FEATURE_SET }),
     slo: Flags.string({ description: 'p95 SLO in ms', default: '35.68' }),
     lookahead: Flags.integer({ description: 'label horizon k in polls', default: 2, min: 1 }),
     python: Flags.string({ description: 'Python interpreter [default: .venv/bin/python, else python3]' }),

@@ -101,7 +101,7 @@ export function renderHtmlReport(a: ExperimentAnalysis, files: ExperimentFiles, 
     barChart({
       id: 'service-violations',
       title: 'Violation rate per service',
-      xLabel: 'service (snapshots with data, all patterns)',
+      xLabel: 'service (polls with data, all patterns)',
       yLabel: '% of polls with p95 > SLO',
       categories: services,
       groups: present.map((c) => ({ name: c, color: CONDITION_COLORS[c], values: services.map((s) => (a.services[s][c]?.violationRate == null ? null : a.services[s][c]!.violationRate! * 100)) })),
@@ -158,7 +158,7 @@ td:first-child, th:first-child { text-align: left; }
 </style></head>
 <body>
 <h1>${escapeHtml(present.map((c) => LABELS[c]).join(' vs ').replace(/^./, (ch) => ch.toUpperCase()))} autoscaling</h1>
-<p class="meta">${files.used.length} files, ${a.counts.runs} runs, ${a.counts.cells} (run, service) cells, ${a.counts.snapshots} snapshots; SLO: p95 &gt; ${a.sloMs} ms; generated ${escapeHtml(generatedAt)} by <code>sockml experiment analyze</code>${files.skipped.length ? `; skipped ${files.skipped.length}: ${files.skipped.map((s) => `${escapeHtml(s.file.split('/').pop()!)} (${escapeHtml(s.reason)})`).join(', ')}` : ''}</p>
+<p class="meta">${files.used.length} files, ${a.counts.runs} runs, ${a.counts.cells} (run, service) cells, ${a.counts.snapshots} polls; SLO: p95 &gt; ${a.sloMs} ms; generated ${escapeHtml(generatedAt)} by <code>sockml experiment analyze</code>${files.skipped.length ? `; skipped ${files.skipped.length}: ${files.skipped.map((s) => `${escapeHtml(s.file.split('/').pop()!)} (${escapeHtml(s.reason)})`).join(', ')}` : ''}</p>
 ${a.durationWarnings.length ? `<p class="warn">Replica-seconds, durations not measured: ${a.durationWarnings.map((w) => escapeHtml(`${w.condition} ${w.pattern} run ${w.runId}${w.intervalIdx === null ? '' : `, interval ${w.intervalIdx}`}: ${w.message}`)).join('; ')}</p>` : ''}
 <p class="headline">Violation rate ${pct(g.conditions.proactive?.violationRate)} % proactive vs ${pct(g.conditions.reactive?.violationRate)} % reactive
 (Δ ${escapeHtml(describeDifference(g))}, bootstrap 95 % over runs); p = ${cellP ? cellP.p.toFixed(3) : 'n/a'} treating cells as samples, <b>p = ${honest ? honest.p.toFixed(3) : 'n/a'} over runs</b>.${
@@ -173,7 +173,7 @@ ${charts.join('\n')}
 ${conditionPanels(a.conditionTimelines.filter((t) => present.includes(t.condition)))}
 
 <h2>By condition</h2>
-${table(['condition', 'runs', 'cells', 'violation %', 'violation % (with data)', 'mean p95 ms', 'median p95 ms', 'replica-s', 'scaling actions', 'front-end violation %', 'front-end median p95 ms'], conditionRows, 'conditions')}
+${table(['condition', 'runs', 'cells', 'violation %', 'violation % (with data)', 'mean p95 ms', 'median p95 ms', 'replica-s (all runs)', 'scaling actions', 'front-end violation %', 'front-end median p95 ms'], conditionRows, 'conditions')}
 
 <h2>Proactive − reactive</h2>
 ${table(['scope', 'Δ violation (95 % CI)', 'Mann–Whitney p, cells', 'Mann–Whitney p, runs'], [significanceRow('<b>all patterns</b>', g), ...Object.entries(a.patterns).map(([p, c]) => significanceRow(escapeHtml(p), c))], 'significance')}
@@ -186,15 +186,15 @@ ${table(['scope', 'comparison', 'Δ violation (95 % CI)', 'Mann–Whitney p, cel
 }
 
 <h2>By pattern</h2>
-${table(['pattern', 'condition', 'runs', 'violation %', 'violation % (with data)', 'mean p95 ms', 'replica-s', 'scaling actions', 'front-end violation %'], patternRows, 'patterns')}
+${table(['pattern', 'condition', 'runs', 'violation %', 'violation % (with data)', 'mean p95 ms', 'replica-s (all runs)', 'scaling actions', 'front-end violation %'], patternRows, 'patterns')}
 
 <h2>By service</h2>
-${table(['service', ...present.flatMap((c) => [`${c} violation %`, `${c} median p95 ms`, `${c} replica-s`, `${c} actions`])], serviceRows, 'services')}
+${table(['service', ...present.flatMap((c) => [`${c} violation %`, `${c} median p95 ms`, `${c} replica-s (all runs)`, `${c} actions`])], serviceRows, 'services')}
 
 <h2>How to read this</h2>
 <ul class="howto">
 <li><b>Violation %</b> is the share of polls whose p95 latency exceeded the SLO. The headline and “violation %” columns use the prototype's convention (each (run, service) cell's share over all its polls, then the mean over cells, so a poll without requests counts as not violating); “with data” counts only polls where the service had requests. A p95 of 0.0 in the recordings means <i>no data</i>, never 0 ms, and is left out of every latency mean.</li>
-<li><b>Replica-seconds</b> is the capacity paid for: replicas × the time until the run's next poll, summed over polls and services. The last poll of a run, and a poll followed by a gap over 3 × the run's median gap (a stalled recorder, not a poll interval), count as that median; a run with a single poll counts ${a.fallbackIntervalSeconds} s; such polls are listed as warnings at the top. Polls whose replica count failed to record are left out. <b>Scaling actions</b> count replica changes between consecutive polls of a service.</li>
+<li><b>Replica-seconds</b> is the capacity paid for: replicas × the time until the run's next poll, summed over polls and services, and in the tables over the condition's runs (not per run). The last poll of a run, and a poll followed by a gap over 3 × the run's median gap (a stalled recorder, not a poll interval), count as that median; a run with a single poll counts ${a.fallbackIntervalSeconds} s; such polls are listed as warnings at the top. Polls whose replica count failed to record are left out. <b>Scaling actions</b> count replica changes between consecutive polls of a service.</li>
 <li><b>Static</b> runs keep the replicas they started with (no controller); “Against static” asks whether each controller's scaling helped at all, with the same tests as proactive − reactive. A condition without runs is left out of every chart and table rather than drawn as zero.</li>
 <li><b>The front-end</b> is what users see; its row is the user-facing answer, the other services show where latency comes from.</li>
 <li><b>Significance, cells vs runs.</b> The prototype tested the ${cellP ? cellP.n1 + cellP.n2 : 'n/a'} (run, service) cells as if independent. They are not: the services of one run share its load, cluster and controller, so that test counts each run about ${a.counts.runs ? Math.round(a.counts.cells / a.counts.runs) : '?'} times and overstates significance. The honest test uses one value per run (the mean of its cells), ${honest ? honest.n1 + honest.n2 : 'n/a'} runs in all; trust the “runs” p-value and the bootstrap interval, which resamples runs. Mann–Whitney p-values are two-sided (normal approximation with tie correction, exact when there are no ties and a group has ≤ 8 values).</li>

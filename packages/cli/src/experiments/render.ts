@@ -43,14 +43,14 @@ export function renderAnalysis(a: ExperimentAnalysis, files: ExperimentFiles): s
   const lines: string[] = [];
   const present = presentConditions(a);
   lines.push(
-    chalk.bold(`sockml experiment analyze — ${files.used.length} file${files.used.length === 1 ? '' : 's'}, ${a.counts.runs} runs, ${a.counts.cells} (run, service) cells, ${a.counts.snapshots} snapshots, SLO p95 > ${a.sloMs} ms`),
+    chalk.bold(`sockml experiment analyze — ${files.used.length} file${files.used.length === 1 ? '' : 's'}, ${a.counts.runs} runs, ${a.counts.cells} (run, service) cells, ${a.counts.snapshots} polls, SLO p95 > ${a.sloMs} ms`),
   );
   if (files.skipped.length) lines.push(chalk.dim(`skipped: ${files.skipped.map((s) => `${s.file} (${s.reason})`).join('; ')}`));
-  if (a.counts.settleDropped) lines.push(chalk.dim(`dropped ${a.counts.settleDropped} 'settle' snapshots (after the load ended)`));
+  if (a.counts.settleDropped) lines.push(chalk.dim(`dropped ${a.counts.settleDropped} 'settle' polls (after the load ended)`));
   for (const w of a.durationWarnings) lines.push(chalk.yellow(`replica-seconds: ${w.condition} ${w.pattern} run ${w.runId}${w.intervalIdx === null ? '' : `, interval ${w.intervalIdx}`}: ${w.message}`));
 
-  lines.push('', chalk.bold('By condition') + chalk.dim(" — violation % and mean p95 as the prototype computed them (mean over (run, service) cells); 'with data' counts only snapshots that had requests"));
-  const g = table(['condition', 'runs', 'cells', 'violation\n%', 'violation %\n(with data)', 'mean p95\nms', 'median p95\nms', 'replica-s', 'scaling\nactions', 'front-end\nviolation %', 'front-end\nmedian p95']);
+  lines.push('', chalk.bold('By condition') + chalk.dim(" — violation % and mean p95 as the prototype computed them (mean over (run, service) cells); 'with data' counts only (poll, service) observations that had requests; replica-s is replica-seconds summed over the condition's runs (per run: --json runs[])"));
+  const g = table(['condition', 'runs', 'cells', 'violation\n%', 'violation %\n(with data)', 'mean p95\nms', 'median p95\nms', 'replica-s\n(all runs)', 'scaling\nactions', 'front-end\nviolation %', 'front-end\nmedian p95']);
   for (const c of present) {
     const s = a.global.conditions[c];
     if (s) g.push([c, s.runs, s.cells, pct(s.violationRate), pct(s.pooled.violationRate), ms(s.meanP95Ms), ms(s.pooled.medianP95Ms), int(s.replicaSeconds), s.scalingActions, pct(s.frontEnd?.violationRate), ms(s.frontEnd?.medianP95Ms)]);
@@ -78,7 +78,7 @@ export function renderAnalysis(a: ExperimentAnalysis, files: ExperimentFiles): s
   }
 
   lines.push('', chalk.bold('By pattern'));
-  const pt = table(['pattern', 'condition', 'runs', 'violation\n%', 'violation %\n(with data)', 'mean p95\nms', 'replica-s', 'scaling\nactions', 'front-end\nviolation %']);
+  const pt = table(['pattern', 'condition', 'runs', 'violation\n%', 'violation %\n(with data)', 'mean p95\nms', 'replica-s\n(all runs)', 'scaling\nactions', 'front-end\nviolation %']);
   for (const [p, cmp] of Object.entries(a.patterns)) {
     for (const c of present) {
       const s = cmp.conditions[c];
@@ -87,8 +87,8 @@ export function renderAnalysis(a: ExperimentAnalysis, files: ExperimentFiles): s
   }
   lines.push(pt.toString());
 
-  lines.push('', chalk.bold('By service') + chalk.dim(' — all patterns, snapshots with data'));
-  const sv = table(['service', ...present.flatMap((c) => [`${c}\nviolation %`, `${c}\nmedian p95`, `${c}\nreplica-s`, `${c}\nactions`])]);
+  lines.push('', chalk.bold('By service') + chalk.dim(' — all patterns, (poll, service) observations with data; replica-s summed over runs'));
+  const sv = table(['service', ...present.flatMap((c) => [`${c}\nviolation %`, `${c}\nmedian p95`, `${c}\nreplica-s\n(all runs)`, `${c}\nactions`])]);
   for (const [name, m] of Object.entries(a.services)) {
     sv.push([name === 'front-end' ? chalk.bold(name) : name, ...present.flatMap((c) => [pct(m[c]?.violationRate), ms(m[c]?.medianP95Ms), m[c] ? int(m[c]!.replicaSeconds) : 'n/a', m[c]?.scalingActions ?? 'n/a'])]);
   }

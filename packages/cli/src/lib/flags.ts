@@ -21,6 +21,13 @@ export const pollIntervalFlag = Flags.string({
   default: `${DEFAULT_POLL_INTERVAL_MS / 1000}s`,
 });
 
+/**
+ * `--feature-set` of the commands that build training data (`train`, `dataset build`): the set the bundled
+ * models use (models/*.card.json), so a matrix built with defaults is the one `train` would train on.
+ * trend-v2 classifies better in nested CV but makes the closed loop worse (models/README.md).
+ */
+export const TRAINING_FEATURE_SET = 'seed-v1';
+
 /** `--connect-timeout` of the commands that need Kafka: how long a broker may take to answer at start-up. */
 export const connectTimeoutFlag = Flags.string({
   description: 'give up (exit 4) when the Kafka brokers have not answered within this long at start-up',

@@ -43,7 +43,8 @@ export function openRecordings(
     return {
       runId,
       pattern,
-      samples: readMetricsCsv(createReadStream(path, { highWaterMark: 1 << 20 }), path, options, stats),
+      // A recording is one run: a poll out of order is refused with file:line here, not later by the extractor.
+      samples: readMetricsCsv(createReadStream(path, { highWaterMark: 1 << 20 }), path, { ...options, requireTimeOrder: true }, stats),
     };
   });
 }

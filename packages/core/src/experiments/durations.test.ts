@@ -29,7 +29,7 @@ describe('snapshotDurations', () => {
 
   it('names the snapshot by its interval_idx and says what it counted', () => {
     const d = snapshotDurations(at(0, 30, 60, 300, 330), [4, 5, 6, 7, 8]);
-    expect(d.warnings).toEqual([{ kind: 'long-gap', intervalIdx: 6, message: "a gap of 240 s to the next snapshot is > 3 × the run's median 30 s: counted as 30 s" }]);
+    expect(d.warnings).toEqual([{ kind: 'long-gap', intervalIdx: 6, message: "a gap of 240 s to the next poll is > 3 × the run's median 30 s: counted as 30 s" }]);
   });
 
   it('uses the fallback it is given', () => {

@@ -57,7 +57,7 @@ export function snapshotDurations(
     return {
       seconds: [fallbackSeconds],
       medianGapSeconds: null,
-      warnings: [{ kind: 'single-snapshot', intervalIdx: null, message: `a single snapshot: no gap to measure, counted as ${s1(fallbackSeconds)}` }],
+      warnings: [{ kind: 'single-snapshot', intervalIdx: null, message: `a single poll: no gap to measure, counted as ${s1(fallbackSeconds)}` }],
     };
   }
   const gaps = timestampsMs.slice(1).map((t, i) => (t - timestampsMs[i]) / 1000);
@@ -66,17 +66,17 @@ export function snapshotDurations(
     return {
       seconds: timestampsMs.map(() => fallbackSeconds),
       medianGapSeconds: null,
-      warnings: [{ kind: 'no-positive-gap', intervalIdx: null, message: `no timestamp is later than the one before: every snapshot counted as ${s1(fallbackSeconds)}` }],
+      warnings: [{ kind: 'no-positive-gap', intervalIdx: null, message: `no timestamp is later than the one before: every poll counted as ${s1(fallbackSeconds)}` }],
     };
   }
   const warnings: DurationWarning[] = [];
   const seconds = gaps.map((g, i) => {
     if (g <= 0) {
-      warnings.push({ kind: 'non-increasing', intervalIdx: intervalIdx[i], message: `the next snapshot is ${s1(g)} later (not after this one): counted as the run's median gap ${s1(med)}` });
+      warnings.push({ kind: 'non-increasing', intervalIdx: intervalIdx[i], message: `the next poll is ${s1(g)} later (not after this one): counted as the run's median gap ${s1(med)}` });
       return med;
     }
     if (g > MAX_GAP_FACTOR * med) {
-      warnings.push({ kind: 'long-gap', intervalIdx: intervalIdx[i], message: `a gap of ${s1(g)} to the next snapshot is > ${MAX_GAP_FACTOR} × the run's median ${s1(med)}: counted as ${s1(med)}` });
+      warnings.push({ kind: 'long-gap', intervalIdx: intervalIdx[i], message: `a gap of ${s1(g)} to the next poll is > ${MAX_GAP_FACTOR} × the run's median ${s1(med)}: counted as ${s1(med)}` });
       return med;
     }
     return g;

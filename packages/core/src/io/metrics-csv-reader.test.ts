@@ -11,12 +11,12 @@ const HEADER = 'timestamp,service,request_rate_rps,error_rate_pct,p50_latency_ms
 const LINE = '2026-04-08T22:32:44.730092+00:00,carts,1.5,0.0,2.5,4.75,4.95,0.16,326.2,0.0,0.0,0.0,0';
 
 /** Reads text through the reader in chunks of `chunk` characters (to cross record boundaries). */
-async function read(text: string, opts: { skipInvalid?: boolean; chunk?: number } = {}, stats?: MetricsCsvReadStats) {
+async function read(text: string, opts: { skipInvalid?: boolean; requireTimeOrder?: boolean; chunk?: number } = {}, stats?: MetricsCsvReadStats) {
   const size = opts.chunk ?? 7;
   const chunks: string[] = [];
   for (let i = 0; i < text.length; i += size) chunks.push(text.slice(i, i + size));
   const out: MetricsSample[] = [];
-  for await (const b of readMetricsCsv(Readable.from(chunks), 'mem.csv', { skipInvalid: opts.skipInvalid, batchSize: 3 }, stats)) out.push(...b);
+  for await (const b of readMetricsCsv(Readable.from(chunks), 'mem.csv', { skipInvalid: opts.skipInvalid, requireTimeOrder: opts.requireTimeOrder, batchSize: 3 }, stats)) out.push(...b);
   return out;
 }
 
@@ -36,7 +36,7 @@ describe('readMetricsCsv', () => {
       const records = parseCsvSync(text) as string[][];
       const layout = metricsCsvLayout(records[0]);
       const expected = records.slice(1).map((r) => parseMetricsRow(r, layout));
-      const got = await read(text, { chunk: 4096 });
+      const got = await read(text, { chunk: 4096, requireTimeOrder: true }); // each one run in time order
       expect(got, f).toEqual(expected);
     }
   });
@@ -71,6 +71,31 @@ describe('readMetricsCsv', () => {
     expect(stats).toMatchObject({ rows: 2, invalid: 2 });
     expect(stats.invalidExamples[0]).toMatch(/^mem\.csv:3: /);
     expect(stats.invalidExamples[1]).toMatch(/^mem\.csv:4: column 'cpu_usage_pct'/);
+  });
+
+  describe('requireTimeOrder', () => {
+    const later = LINE.replace('22:32:44', '22:33:14');
+    it.each([
+      ['a repeated row', [HEADER, LINE, LINE.replace('carts', 'orders'), LINE], 4, 2],
+      ['a poll before the previous one', [HEADER, LINE, later, LINE.replace('carts', 'orders'), LINE], 5, 3],
+      ['a quoted row (the validating path)', [HEADER, later, LINE.replace('carts', '"carts"')], 3, 2],
+    ])('names file and line of %s, and the previous poll\'s line', async (_, lines, at, previous) => {
+      const text = lines.join('\n') + '\n';
+      for (const chunk of [5, 4096]) {
+        await expect(read(text, { requireTimeOrder: true, chunk })).rejects.toThrow(
+          new RegExp(`^mem\\.csv:${at}: service 'carts' has a poll at 2026-04-08T22:32:44\\.730092\\+00:00 that is not after its previous poll \\(line ${previous}\\)`),
+        );
+      }
+      // Well formed, so not skipped as malformed: the file is not one run in time order.
+      await expect(read(text, { requireTimeOrder: true, skipInvalid: true })).rejects.toThrow(/not after its previous poll/);
+      // Without it, the rows are read as they are.
+      expect(await read(text)).toHaveLength(lines.length - 1);
+    });
+
+    it('accepts each service in time order, services of a poll in any order', async () => {
+      const text = [HEADER, LINE.replace('carts', 'orders'), LINE, later, later.replace('carts', 'orders')].join('\n');
+      expect((await read(text, { requireTimeOrder: true })).map((s) => s.service)).toEqual(['orders', 'carts', 'carts', 'orders']);
+    });
   });
 
   it('rejects a file without a required column, naming it', async () => {

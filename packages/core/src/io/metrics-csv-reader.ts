@@ -7,6 +7,12 @@ export interface MetricsCsvReadOptions {
   skipInvalid?: boolean;
   /** Samples per yielded batch; replay feeds them to the models in batches this size. */
   batchSize?: number;
+  /**
+   * The file is one run: a row whose service already had a poll at the same time or later stops the
+   * read with file:line (also under `skipInvalid`: the row is well formed, the file is not one run in
+   * time order). Without it, such rows are read, and the feature extractor refuses them without a line.
+   */
+  requireTimeOrder?: boolean;
 }
 
 export interface MetricsCsvReadStats {
@@ -43,6 +49,21 @@ export async function* readMetricsCsv(
   let headerWidth = 0;
   let fast: LineParser | undefined;
   let dataRecords = 0; // data records after the header, valid or not
+  // Each service's latest poll so far and its line, when the rows must be in time order.
+  const latest = options.requireTimeOrder ? new Map<string, { timeMs: number; line: number }>() : undefined;
+  const inOrder = (s: MetricsSample, line: number) => {
+    const last = latest!.get(s.service);
+    if (last === undefined) latest!.set(s.service, { timeMs: s.timeMs, line });
+    else if (s.timeMs <= last.timeMs) {
+      throw new SchemaError(
+        `service '${s.service}' has a poll at ${s.timestamp} that is not after its previous poll (line ${last.line}); polls of one service must be in time order and not repeated`,
+        `${name}:${line}`,
+      );
+    } else {
+      last.timeMs = s.timeMs;
+      last.line = line;
+    }
+  };
 
   const take = (cells: string[], line: number) => {
     if (!layout) {
@@ -54,19 +75,23 @@ export async function* readMetricsCsv(
       return;
     }
     dataRecords++;
+    let sample: MetricsSample;
     try {
       try {
-        batch.push(parseMetricsCells(cells, layout, headerWidth));
+        sample = parseMetricsCells(cells, layout, headerWidth);
       } catch (e) {
         // Name file and line only on the error path: building `file:line` for every row is measurable.
         throw e instanceof SchemaError ? new SchemaError(e.message, `${name}:${line}`) : e;
       }
-      stats.rows++;
     } catch (e) {
       if (!(e instanceof SchemaError) || !options.skipInvalid) throw e;
       stats.invalid++;
       if (stats.invalidExamples.length < 5) stats.invalidExamples.push(e.message);
+      return;
     }
+    if (latest) inOrder(sample, line);
+    batch.push(sample);
+    stats.rows++;
   };
 
   const line = (raw: string) => {
@@ -102,6 +127,7 @@ export async function* readMetricsCsv(
     if (nl === start) return;
     const sample = fast!.parse(text, start, nl);
     if (sample !== undefined) {
+      if (latest) inOrder(sample, lineNo);
       batch.push(sample);
       stats.rows++;
       dataRecords++;

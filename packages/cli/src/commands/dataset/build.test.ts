@@ -1,4 +1,4 @@
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse as parseCsvSync } from 'csv-parse/sync';
@@ -31,6 +31,20 @@ describe('sockml dataset build', () => {
       const tail = input.filter((y) => y.service === x.service && y.timestamp > x.timestamp).slice(0, 2).map((y) => Number(y.p95_latency_ms));
       expect(Math.max(...later, ...tail), `${x.service} ${x.timestamp}`).toBeGreaterThan(35.68);
     }
+  });
+
+  it("defaults to the bundled models' feature set, as train does", async () => {
+    const cards = readdirSync(join(REPO, 'models')).filter((f) => f.endsWith('.card.json'));
+    const sets = new Set(cards.map((f) => JSON.parse(readFileSync(join(REPO, 'models', f), 'utf8')).featureSet));
+    expect(cards.length).toBeGreaterThan(0);
+    expect(sets.size).toBe(1);
+    const [bundled] = sets;
+    const out = join(mkdtempSync(join(tmpdir(), 'sockml-')), 'train.csv');
+    const r = await sockml(['dataset', 'build', 'fixtures/sockshop-gke/runs/step/run_1.csv', '-o', out, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).featureSet).toBe(bundled);
+    const train = await sockml(['train', '--help']);
+    expect(train.stdout).toMatch(new RegExp(`--feature-set=<option>\\s+\\[default: ${bundled}\\]`));
   });
 
   it('fails with file:line on a malformed row', async () => {

@@ -1,4 +1,4 @@
-import { durationFlag, pollIntervalFlag } from '../../lib/flags.js';
+import { durationFlag, pollIntervalFlag, TRAINING_FEATURE_SET } from '../../lib/flags.js';
 import { Args, Flags } from '@oclif/core';
 import { InputError, SockmlCommand } from '../../lib/base-command.js';
 import { buildDataset, describeLabel, FEATURE_SET_IDS, featureSet, formatTrainingRow, trainingHeader, type DatasetStats } from '@sockml/core';
@@ -19,7 +19,8 @@ Exit codes: 0 success, 2 bad input (a malformed or non-recording CSV, file:line;
 cannot be written or is one of the inputs).`;
 
   static examples = [
-    '<%= config.bin %> dataset build fixtures/sockshop-gke/runs --slo 35.68 --lookahead 2 --feature-set trend-v1 -o train.csv',
+    { description: "The matrix train would train on (the bundled models' feature set and label)", command: '<%= config.bin %> dataset build fixtures/sockshop-gke/runs -o train.csv' },
+    { description: 'Another feature set and label horizon', command: '<%= config.bin %> dataset build fixtures/sockshop-gke/runs --feature-set trend-v2 --lookahead 3 -o train-v2.csv' },
   ];
 
   static args = { recordings: Args.string({ description: 'metrics CSV files or directories of them', required: true }) };
@@ -29,7 +30,7 @@ cannot be written or is one of the inputs).`;
   static flags = {
     slo: Flags.string({ description: 'p95 SLO in ms', default: '35.68' }),
     lookahead: Flags.integer({ description: 'label horizon k in polls', default: 2, min: 1 }),
-    'feature-set': Flags.string({ description: `feature set id (${FEATURE_SET_IDS.join(', ')})`, default: 'trend-v1', options: FEATURE_SET_IDS }),
+    'feature-set': Flags.string({ description: "feature set id (the default is train's and the bundled models')", default: TRAINING_FEATURE_SET, options: FEATURE_SET_IDS }),
     output: Flags.string({ char: 'o', description: 'output CSV path (written beside it and renamed once complete; never one of the inputs)', required: true }),
     'poll-interval': pollIntervalFlag,
     'skip-invalid': Flags.boolean({ description: 'skip malformed rows (counted) instead of failing' }),

@@ -92,7 +92,7 @@ describe('sockml experiment analyze', () => {
   it('prints readable tables', async () => {
     const r = await sockml(['experiment', 'analyze', SEED]);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/46 files, 46 runs, 322 \(run, service\) cells, 920 snapshots/);
+    expect(r.stdout).toMatch(/46 files, 46 runs, 322 \(run, service\) cells, 920 polls/); // 46 runs of 20 polls
     for (const s of ['By condition', 'Proactive − reactive', 'By pattern', 'By service', 'front-end', 'all patterns']) expect(r.stdout).toContain(s);
     expect(r.stdout).toContain('0.011 (161 vs 161)'); // cell test
     expect(r.stdout).toContain('0.080 (23 vs 23)'); // run test
@@ -175,6 +175,24 @@ describe('sockml experiment analyze', () => {
     expect(t.stdout).not.toContain('skipped');
   });
 
+  it('the text tables say replica-seconds are summed over runs, and count polls, not (poll, service) pairs', async () => {
+    // Two proactive runs: step (fe 1+2+2, carts 1+1+1 = 8 replicas) and ramp (2 per poll = 6), × 5 s each:
+    // 40 + 30 = 70 replica-seconds in all (35 per run); 6 polls of 2 services.
+    const dir = scratch();
+    writeRun(dir, 'proactive', 'step', [[[1, 40], [1, 10]], [[2, 20], [1, 10]], [[2, 20], [1, 10]]]);
+    writeRun(dir, 'proactive', 'ramp', [[[1, 40], [1, 10]], [[1, 40], [1, 10]], [[1, 40], [1, 10]]]);
+    const t = await sockml(['experiment', 'analyze', dir, '--resamples', '200']);
+    expect(t.code, t.stderr).toBe(0);
+    expect(t.stdout).toContain('2 runs, 4 (run, service) cells, 6 polls,');
+    expect(t.stdout).not.toMatch(/snapshot/);
+    const lines = t.stdout.split('\n');
+    const header = lines.findIndex((l) => /│ condition │/.test(l));
+    const cells = (l: string) => l.split('│').map((c) => c.trim());
+    const column = cells(lines[header]).indexOf('replica-s');
+    expect(cells(lines[header + 1])[column]).toBe('(all runs)');
+    expect(cells(lines.find((l) => /│ proactive │/.test(l))!)[column]).toBe('70');
+  });
+
   it('a missing condition is absent: null with a reason, never filled in; a one-poll run is flagged', async () => {
     const dir = scratch();
     writeRun(dir, 'proactive', 'step', [[[1, 40], [1, 10]], [[2, 20], [1, 10]], [[2, 20], [1, 10]]]);
@@ -196,10 +214,10 @@ describe('sockml experiment analyze', () => {
 
     expect(j.patterns.ramp.static.replicaSeconds).toBe(90);
     expect(j.durationWarnings).toEqual([
-      { condition: 'static', pattern: 'ramp', runId: 1, kind: 'single-snapshot', intervalIdx: null, message: 'a single snapshot: no gap to measure, counted as 30 s' },
+      { condition: 'static', pattern: 'ramp', runId: 1, kind: 'single-snapshot', intervalIdx: null, message: 'a single poll: no gap to measure, counted as 30 s' },
     ]);
     const t = await sockml(['experiment', 'analyze', dir, '--resamples', '200']);
-    expect(t.stdout).toContain('replica-seconds: static ramp run 1: a single snapshot: no gap to measure, counted as 30 s');
+    expect(t.stdout).toContain('replica-seconds: static ramp run 1: a single poll: no gap to measure, counted as 30 s');
     expect(t.stdout).not.toMatch(/│ reactive /);
   });
 

@@ -9,7 +9,7 @@ import { checkOutputPath, writeFileAtomic } from '../../lib/output-file.js';
 export default class ExperimentAnalyze extends SockmlCommand {
   static summary = 'Compare proactive (ML), reactive (HPA) and static experiment runs: SLO violations, latency, replicas, significance.';
 
-  static description = `Reads snapshot JSONL files (one poll per line, as in ../shared/data/seed-experiments or as written by
+  static description = `Reads snapshot JSONL files (one poll per line, as in the bundled fixtures/seed-experiments or as written by
 \`experiment run\`); directories are searched for *.jsonl. Every <condition>_<pattern>_run<id>.jsonl is
 used, for the conditions proactive, reactive and static, except diag_*, the no-load smoke test and
 the <run>.partial.jsonl of an interrupted \`experiment run\` (skipped files are listed with the reason;
@@ -31,8 +31,8 @@ Replica-seconds weight each poll by the time to the run's next poll (timestamps 
 median (a stalled recorder) counts as the median, and a run with a single poll as 30 s; both are
 reported as warnings (durationWarnings in --json).
 
-Exit codes: 0 success, 2 bad input (a malformed line is reported as file:line: reason, no usable files, bad flag,
-a --report that cannot be written or is one of the inputs).`;
+Exit codes: 0 success, 2 bad input (a malformed line is reported as file:line: reason, no usable files,
+bad flag, a --report that cannot be written or is one of the inputs).`;
 
   static examples = [
     { description: 'Analyze the bundled seed experiments', command: '<%= config.bin %> experiment analyze fixtures/seed-experiments' },

@@ -32,7 +32,7 @@ open model) and takes one snapshot every --interval: per service the ready repli
 requests that ended in the interval (from request_duration_seconds' buckets, so as coarse as they are;
 0.0 when there were none), CPU as % of the ready replicas' request, and slo_violated (p95 > --slo); plus
 the load generator's offered and achieved rate and errors ("load"). Files are named
-<condition>_<pattern>_run<NN>.jsonl, the schema of ../shared/data/seed-experiments, so \`sockml experiment
+<condition>_<pattern>_run<NN>.jsonl, the schema of fixtures/seed-experiments, so \`sockml experiment
 analyze\` reads them (all three conditions; replica-seconds from the snapshots' own timestamps, so
 compressed runs count wall-clock seconds).
 
@@ -80,17 +80,18 @@ shapes' 150 rps); with it, the rates are scaled so the highest one played is the
 <condition>_trace_run<NN>.jsonl; --json says which file was played (name, sha256) and how it was scaled.
 
 --time-scale k compresses the experiment: --duration, --interval, the HPA's sync period and windows, the
-policy's cooldowns and the emulator's 20 s replica start-up all take 1/k of the wall-clock time; collect's
-rate window is two polls (1 m for 30 s polls, as recorded). Request rates and latencies are real. The
-models were trained on 30 s polls of real Sock Shop: compressed runs feed them the same kind of features
-over shorter windows, which is an approximation to keep in mind when reading proactive results. A real
-cluster's pods start at their own pace: use --time-scale 1 there.
+policy's cooldowns and the emulator's 20 s replica start-up all take 1/k of the wall-clock time, and so
+does collect's rate window (--rate-window, by default ${DEFAULT_RATE_WINDOW_POLLS === 1 ? 'one poll' : `${DEFAULT_RATE_WINDOW_POLLS} polls`}). Request rates and
+latencies are real. The models were trained on 30 s polls of real Sock Shop rated over 1 m: compressed
+runs feed them the same kind of features over shorter windows, which is an approximation to keep in mind
+when reading proactive results. A real cluster's pods start at their own pace: use --time-scale 1 there.
 
 Ctrl-C (SIGINT) or SIGTERM stops the experiment: the run in progress keeps what it recorded as
 <condition>_<pattern>_run<NN>.partial.jsonl, which \`experiment analyze\` skips with a warning (a run
 that saw only part of the load pattern is not comparable), and no further run starts.
 
-Exit codes: 0 success (also when stopped by a signal), 1 failure during a run, 2 bad input (flag,
+Exit codes: 0 success (also when stopped by a signal), 1 unexpected failure during a run (a process it
+started died, the target stopped answering; otherwise a bug: please report it), 2 bad input (flag,
 existing output file, an --out that cannot be created or written), 4 Kafka or Prometheus unusable.`;
 
   static examples = [
@@ -281,8 +282,9 @@ existing output file, an --out that cannot be created or written), 4 Kafka or Pr
     try {
       if (proactive && target instanceof SimTarget) {
         const scrape = await waitForPrometheusScrape(flags.prometheus!, target.port, 30_000);
-        // collect's rate window is two polls: with fewer than ~4 scrapes in it, rate() and the quantiles
-        // come back empty and the models would see imputed values instead of the load.
+        // collect's rate window is one poll by default (DEFAULT_RATE_WINDOW_POLLS): rate() and the quantiles
+        // need at least two scrapes in it, or they come back empty and the models see imputed values
+        // instead of the load. Scrapes at most half a poll apart put two or more in a one-poll window.
         const every = scrape.scrapeIntervalMs;
         if (every !== null && every > wallIntervalMs / 2) {
           throw new EnvironmentError(
