@@ -13,7 +13,7 @@ import { defaultModelsDir } from '../../lib/paths.js';
 import { parseBrokers } from '../../live/kafka.js';
 import { FloorGateway } from '../../experiments/run/floor-gateway.js';
 import { pipelineModels, startProactivePipeline } from '../../experiments/run/proactive-pipeline.js';
-import { preparePipelineTopics, waitForPrometheusScrape } from '../../experiments/run/preflight.js';
+import { preparePipelineTopics, scrapesTooSparse, waitForPrometheusScrape } from '../../experiments/run/preflight.js';
 import type { ExperimentTarget } from '../../experiments/run/experiment-target.js';
 import { PrometheusTarget } from '../../experiments/run/prometheus-target.js';
 import { runExperiment } from '../../experiments/run/run-experiment.js';
@@ -282,16 +282,9 @@ existing output file, an --out that cannot be created or written), 4 Kafka or Pr
     try {
       if (proactive && target instanceof SimTarget) {
         const scrape = await waitForPrometheusScrape(flags.prometheus!, target.port, 30_000);
-        // collect's rate window is one poll by default (DEFAULT_RATE_WINDOW_POLLS): rate() and the quantiles
-        // need at least two scrapes in it, or they come back empty and the models see imputed values
-        // instead of the load. Scrapes at most half a poll apart put two or more in a one-poll window.
         const every = scrape.scrapeIntervalMs;
-        if (every !== null && every > wallIntervalMs / 2) {
-          throw new EnvironmentError(
-            `Prometheus scrapes the emulator every ${every / 1000} s, but a poll is ${wallIntervalMs / 1000} s of wall time (--interval ${flags.interval} at --time-scale ${timeScale}): ` +
-              `set scrape_interval to ${Math.max(1, Math.floor(wallIntervalMs / 2000))}s or less, or lower --time-scale`,
-          );
-        }
+        const sparse = scrapesTooSparse(every, rateWindowMs / timeScale, `--rate-window ${flags['rate-window'] ?? `${rateWindowMs / 1000}s`} at --time-scale ${timeScale}`);
+        if (sparse) throw new EnvironmentError(sparse);
         log(`Prometheus scrapes the emulator (job ${scrape.job}, ${scrape.instance}${every === null ? '' : `, every ${every / 1000} s`})`);
       }
       for (const [i, r] of schedule.entries()) {

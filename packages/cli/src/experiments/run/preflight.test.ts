@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { waitForPrometheusScrape } from './preflight.js';
+import { scrapesTooSparse, waitForPrometheusScrape } from './preflight.js';
 
 /** A stand-in for Prometheus's /api/v1/targets: only the answer's shape matters to the check. */
 async function targetsServer(activeTargets: unknown[]): Promise<Server> {
@@ -43,5 +43,19 @@ describe('waitForPrometheusScrape: the message says what to fix', () => {
     server = await targetsServer([{ labels: { job: 'sim', instance: '127.0.0.1:18089' }, health: 'up', scrapeInterval: '2s' }]);
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     await expect(waitForPrometheusScrape(url, 18089, 1000)).resolves.toMatchObject({ job: 'sim', up: true, scrapeIntervalMs: 2000 });
+  });
+});
+
+describe('scrapesTooSparse: two scrapes must fit in collect rate window', () => {
+  it.each([
+    { scrape: 1000, window: 6000, sparse: false }, // 30 s polls at --time-scale 5: six scrapes
+    { scrape: 3000, window: 6000, sparse: false }, // exactly two
+    { scrape: 4000, window: 6000, sparse: true },
+    { scrape: 2000, window: 3000, sparse: true }, // a --rate-window of half a poll at the same scale
+    { scrape: null, window: 1000, sparse: false }, // Prometheus did not say: nothing to check
+  ])('every $scrape ms in a $window ms window: sparse $sparse', ({ scrape, window, sparse }) => {
+    const why = scrapesTooSparse(scrape, window, '--rate-window 30s at --time-scale 5');
+    expect(why !== undefined).toBe(sparse);
+    if (sparse) expect(why).toMatch(new RegExp(`every ${scrape! / 1000} s, but collect's rate window is ${window / 1000} s of wall time \\(--rate-window 30s at --time-scale 5\\).*scrape_interval to ${Math.max(1, Math.floor(window / 2000))}s or less`));
   });
 });

@@ -95,3 +95,17 @@ export async function startGroupsAtEnd(brokers: string[], groups: { groupId: str
     await admin.disconnect();
   }
 }
+
+/**
+ * Why Prometheus's scrapes are too far apart for collect's rate window, or undefined when they are not:
+ * rate() and the quantiles need at least two scrapes in the window (one poll by default,
+ * DEFAULT_RATE_WINDOW_POLLS; --rate-window), or they come back empty and the models see imputed values
+ * instead of the load. Scrapes at most half the window apart put two or more in it.
+ */
+export function scrapesTooSparse(scrapeIntervalMs: number | null, wallWindowMs: number, windowText: string): string | undefined {
+  if (scrapeIntervalMs === null || scrapeIntervalMs <= wallWindowMs / 2) return undefined;
+  return (
+    `Prometheus scrapes the emulator every ${scrapeIntervalMs / 1000} s, but collect's rate window is ${wallWindowMs / 1000} s of wall time (${windowText}), too short for two scrapes: ` +
+    `set scrape_interval to ${Math.max(1, Math.floor(wallWindowMs / 2000))}s or less, or widen --rate-window, or lower --time-scale`
+  );
+}
