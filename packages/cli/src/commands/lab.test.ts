@@ -156,6 +156,9 @@ describe('sockml lab', () => {
     expect(r.stderr.replace(/\s*\n\s*›\s*/g, ' ')).toMatch(/--duration 75s is not a whole number of --interval \(30s\): each run plays the first 60 s/);
     expect(JSON.parse(readFileSync(join(out, 'lab.json'), 'utf8')).pattern.durationMs).toBe(60_000);
     expect(r.stdout).toContain(`1 run(s) and lab.json written to ${out}/`);
+    const byDefault = await sockml(['lab', '--pattern', 'step', '--condition', 'reactive', '--interval', '7s', '--out', join(out, 'seven')]);
+    expect(byDefault.code, byDefault.stderr).toBe(0);
+    expect(byDefault.stderr.replace(/\s*\n\s*›\s*/g, ' ')).toMatch(/--duration 10m is not a whole number of --interval \(7s\): each run plays the first 595 s/);
   });
 
   it('--pattern trace plays a recording at its own length, scaled to --peak-rps, and names the file in lab.json', async () => {

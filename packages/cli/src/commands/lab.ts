@@ -149,7 +149,7 @@ existing output), 3 model problem.`;
       // Whole intervals, as experiment run plays them: the snapshots cover the pattern exactly.
       const patternMs = Math.floor(durationMs / intervalMs) * intervalMs;
       if (patternMs < durationMs) {
-        const given = flags.duration === undefined ? `the trace's ${durationMs / 1000} s` : `--duration ${flags.duration}`;
+        const given = trace && flags.duration === undefined ? `the trace's ${durationMs / 1000} s` : `--duration ${flags.duration ?? DEFAULT_DURATION}`;
         this.warn(`${given} is not a whole number of --interval (${flags.interval}): each run plays the first ${patternMs / 1000} s`);
       }
       pattern = trace ? traceLoadPattern(trace, { durationMs: patternMs, peakRps: flags['peak-rps'] }) : loadPattern(flags.pattern, { durationMs: patternMs, peakRps: flags['peak-rps'] ?? DEFAULT_PEAK_RPS });

@@ -8,7 +8,7 @@ import {
   STRATEGY_NAMES,
 } from '@sockml/core';
 import { defaultModelsDir } from '../lib/paths.js';
-import { trainingDataAmong } from '../lib/model-cards.js';
+import { trainingFileDigests } from '../lib/model-cards.js';
 import { policyFromFlags, policyFlags } from '../lib/policy-flags.js';
 import { durationFlag, pollIntervalFlag, strategyFromFlags, weightsFlag } from '../lib/flags.js';
 import { AtomicOutput, checkOutputPath } from '../lib/output-file.js';
@@ -106,14 +106,10 @@ models' without --allow-label-mismatch, an --out that cannot be written or is an
           `${mismatched.length > 1 ? 'were' : 'was'} trained for (${trained}); pass --allow-label-mismatch to score them against it anyway`,
       );
     }
-    const inSample = await trainingDataAmong(files, models.map((m) => m.card));
-    if (inSample.length > 0) {
-      warnings.push(
-        `${inSample.length} of ${files.length} recording(s) (${inSample[0]}${inSample.length > 1 ? ` and ${inSample.length - 1} more` : ''}) are the models' training data ` +
-          `(the cards list their bytes), so these scores are in-sample; models/holdout-runs.txt lists runs the models never saw`,
-      );
-    }
     for (const w of warnings) this.warn(w);
+    // Recordings the models were trained on, told by their bytes as they stream past (whatever their name).
+    const trained = trainingFileDigests(models.map((m) => m.card));
+    const digests = new Map<string, string>();
     const readStats = newReadStats();
     const showProgress = flags.progress ?? Boolean(process.stderr.isTTY);
     let lastProgress = 0;
@@ -132,7 +128,7 @@ models' without --allow-label-mismatch, an --out that cannot be written or is an
     let report;
     let ok = false;
     try {
-      report = await replay(openRecordings(files, { skipInvalid: flags['skip-invalid'] }, readStats), {
+      report = await replay(openRecordings(files, { skipInvalid: flags['skip-invalid'], onDigest: trained.size > 0 ? (f, h) => digests.set(f, h) : undefined }, readStats), {
         featureSet,
         models,
         strategy,
@@ -160,6 +156,14 @@ models' without --allow-label-mismatch, an --out that cannot be written or is an
       if (out) await (ok ? out.commit() : out.abort());
     }
 
+    const inSample = files.filter((f) => trained.has(digests.get(f) ?? ''));
+    if (inSample.length > 0) {
+      const w =
+        `${inSample.length} of ${files.length} recording(s) (${inSample[0]}${inSample.length > 1 ? ` and ${inSample.length - 1} more` : ''}) are the models' training data ` +
+        `(the cards list their bytes), so these scores are in-sample; models/holdout-runs.txt lists runs the models never saw`;
+      warnings.push(w);
+      this.warn(w);
+    }
     this.log(renderReplayReport(report, { files: files.length, invalidRows: readStats.invalid }));
     if (readStats.invalid > 0) this.log(`skipped rows, e.g. ${readStats.invalidExamples.join('; ')}`);
     if (flags.out) this.log(`decisions written to ${flags.out}`);

@@ -18,7 +18,7 @@ const settingsHelp = POLICY_NAMES.map((n) => `${n}: ${POLICY_PARAMETERS[n].filte
 export const policyFlags = {
   policy: Flags.string({ description: 'how verdicts become replicas (see docs/POLICIES.md)', options: [...POLICY_NAMES], default: DEFAULT_POLICY_NAME }),
   'policy-set': Flags.string({ description: `a setting of --policy, key=value (repeatable; durations as 90s or ms). ${settingsHelp}`, multiple: true }),
-  'min-replicas': Flags.integer({ description: 'policy: fewest replicas per service', default: DEFAULT_STEP_POLICY.minReplicas, min: 0 }),
+  'min-replicas': Flags.integer({ description: 'policy: fewest replicas per service (hybrid: at least 1)', default: DEFAULT_STEP_POLICY.minReplicas, min: 0 }),
   'max-replicas': Flags.integer({ description: 'policy: most replicas per service', default: DEFAULT_STEP_POLICY.maxReplicas, min: 1 }),
   'scale-up-cooldown': Flags.string({ description: `step policy: no scale-up within this long of the last scaling action (snapshot time) [default: ${DEFAULT_STEP_POLICY.scaleUpCooldownMs / 1000}s]` }),
   'scale-down-cooldown': Flags.string({ description: `step policy: no scale-down within this long of the last scaling action (snapshot time) [default: ${DEFAULT_STEP_POLICY.scaleDownCooldownMs / 1000}s]` }),

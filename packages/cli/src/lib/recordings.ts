@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -35,18 +36,36 @@ export const expandRecordings = (inputs: readonly string[]) => expandInputs(inpu
  */
 export function openRecordings(
   paths: readonly string[],
-  options: { skipInvalid?: boolean; batchSize?: number; root?: string },
+  options: {
+    skipInvalid?: boolean;
+    batchSize?: number;
+    root?: string;
+    /** Called with a recording's sha256 once it has been read to its end (hashed as it streams, never read twice). */
+    onDigest?: (path: string, sha256: string) => void;
+  },
   stats: MetricsCsvReadStats,
 ): RecordedRun[] {
+  const { onDigest, ...readOptions } = options;
   return paths.map((path) => {
     const { runId, pattern } = describeRecording(resolve(path), options.root ?? process.cwd());
+    const stream = createReadStream(path, { highWaterMark: 1 << 20 });
     return {
       runId,
       pattern,
       // A recording is one run: a poll out of order is refused with file:line here, not later by the extractor.
-      samples: readMetricsCsv(createReadStream(path, { highWaterMark: 1 << 20 }), path, { ...options, requireTimeOrder: true }, stats),
+      samples: readMetricsCsv(onDigest ? hashing(stream, (h) => onDigest(path, h)) : stream, path, { ...readOptions, requireTimeOrder: true }, stats),
     };
   });
+}
+
+/** The chunks of `source`, passed on as they come, and their sha256 once the source ends. */
+async function* hashing(source: AsyncIterable<Buffer>, onEnd: (sha256: string) => void): AsyncGenerator<Buffer> {
+  const hash = createHash('sha256');
+  for await (const chunk of source) {
+    hash.update(chunk);
+    yield chunk;
+  }
+  onEnd(hash.digest('hex'));
 }
 
 export const newReadStats = (): MetricsCsvReadStats => ({ rows: 0, invalid: 0, invalidExamples: [] });

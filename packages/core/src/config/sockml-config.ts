@@ -20,7 +20,7 @@ const serviceSettings = (withDeployment: boolean) => ({
   properties: {
     ...(withDeployment ? { deployment: { type: 'string', pattern: NAME, maxLength: 63, description: "The Deployment that runs this service (scale's kubernetes actuator) [default: the service's name]" } } : {}),
     slo: { type: 'number', exclusiveMinimum: 0, description: "p95 latency SLO in ms: collect's future-only labels (collect --slo)" },
-    'min-replicas': { type: 'integer', minimum: 0, description: 'Fewest replicas (scale --min-replicas)' },
+    'min-replicas': { type: 'integer', minimum: 0, description: 'Fewest replicas (scale --min-replicas; the hybrid policy: at least 1)' },
     'max-replicas': { type: 'integer', minimum: 1, description: 'Most replicas (scale --max-replicas)' },
     policy: {
       type: 'object',

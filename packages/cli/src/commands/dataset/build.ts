@@ -19,7 +19,7 @@ Exit codes: 0 success, 2 bad input (a malformed or non-recording CSV, file:line;
 cannot be written or is one of the inputs).`;
 
   static examples = [
-    { description: "The matrix train would train on (the bundled models' feature set and label)", command: '<%= config.bin %> dataset build fixtures/sockshop-gke/runs -o train.csv' },
+    { description: "Every bundled GKE run with the bundled models' feature set and label (train reads models/training-runs.txt, not the held-out runs)", command: '<%= config.bin %> dataset build fixtures/sockshop-gke/runs -o train.csv' },
     { description: 'Another feature set and label horizon', command: '<%= config.bin %> dataset build fixtures/sockshop-gke/runs --feature-set trend-v2 --lookahead 3 -o train-v2.csv' },
   ];
 

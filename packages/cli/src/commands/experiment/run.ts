@@ -283,7 +283,11 @@ existing output file, an --out that cannot be created or written), 4 Kafka or Pr
       if (proactive && target instanceof SimTarget) {
         const scrape = await waitForPrometheusScrape(flags.prometheus!, target.port, 30_000);
         const every = scrape.scrapeIntervalMs;
-        const sparse = scrapesTooSparse(every, rateWindowMs / timeScale, `--rate-window ${flags['rate-window'] ?? `${rateWindowMs / 1000}s`} at --time-scale ${timeScale}`);
+        const sparse = scrapesTooSparse(
+          every,
+          { pollMs: wallIntervalMs, windowMs: rateWindowMs / timeScale },
+          `--interval ${flags.interval}, --rate-window ${flags['rate-window'] ?? `${rateWindowMs / 1000}s`}, --time-scale ${timeScale}`,
+        );
         if (sparse) throw new EnvironmentError(sparse);
         log(`Prometheus scrapes the emulator (job ${scrape.job}, ${scrape.instance}${every === null ? '' : `, every ${every / 1000} s`})`);
       }

@@ -46,16 +46,19 @@ describe('waitForPrometheusScrape: the message says what to fix', () => {
   });
 });
 
-describe('scrapesTooSparse: two scrapes must fit in collect rate window', () => {
+describe('scrapesTooSparse: two scrapes in the rate window, and fresh ones every poll', () => {
+  const FLAGS = '--interval 30s, --rate-window 30s, --time-scale 5';
   it.each([
-    { scrape: 1000, window: 6000, sparse: false }, // 30 s polls at --time-scale 5: six scrapes
-    { scrape: 3000, window: 6000, sparse: false }, // exactly two
-    { scrape: 4000, window: 6000, sparse: true },
-    { scrape: 2000, window: 3000, sparse: true }, // a --rate-window of half a poll at the same scale
-    { scrape: null, window: 1000, sparse: false }, // Prometheus did not say: nothing to check
-  ])('every $scrape ms in a $window ms window: sparse $sparse', ({ scrape, window, sparse }) => {
-    const why = scrapesTooSparse(scrape, window, '--rate-window 30s at --time-scale 5');
-    expect(why !== undefined).toBe(sparse);
-    if (sparse) expect(why).toMatch(new RegExp(`every ${scrape! / 1000} s, but collect's rate window is ${window / 1000} s of wall time \\(--rate-window 30s at --time-scale 5\\).*scrape_interval to ${Math.max(1, Math.floor(window / 2000))}s or less`));
+    { scrape: 1000, poll: 6000, window: 6000, span: null }, // 30 s polls and window at --time-scale 5: six scrapes
+    { scrape: 3000, poll: 6000, window: 6000, span: null }, // exactly two
+    { scrape: 4000, poll: 6000, window: 6000, span: "collect's rate window is 6 s" },
+    { scrape: 2000, poll: 6000, window: 3000, span: "collect's rate window is 3 s" }, // a window of half a poll
+    { scrape: 5000, poll: 6000, window: 12000, span: 'a poll is 6 s' }, // a wide window, but polls would repeat
+    { scrape: 6000, poll: 12000, window: 12000, span: null },
+    { scrape: null, poll: 1000, window: 1000, span: null }, // Prometheus did not say: nothing to check
+  ])('every $scrape ms, polls $poll ms, window $window ms: $span', ({ scrape, poll, window, span }) => {
+    const why = scrapesTooSparse(scrape, { pollMs: poll, windowMs: window }, FLAGS);
+    if (span === null) expect(why).toBeUndefined();
+    else expect(why).toBe(`Prometheus scrapes the emulator every ${scrape! / 1000} s, but ${span} of wall time (${FLAGS}), too short for two scrapes: set scrape_interval to ${Math.max(1, Math.floor(Math.min(poll, window) / 2000))}s or less, or lower --time-scale`);
   });
 });

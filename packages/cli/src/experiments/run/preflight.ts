@@ -97,15 +97,18 @@ export async function startGroupsAtEnd(brokers: string[], groups: { groupId: str
 }
 
 /**
- * Why Prometheus's scrapes are too far apart for collect's rate window, or undefined when they are not:
- * rate() and the quantiles need at least two scrapes in the window (one poll by default,
- * DEFAULT_RATE_WINDOW_POLLS; --rate-window), or they come back empty and the models see imputed values
- * instead of the load. Scrapes at most half the window apart put two or more in it.
+ * Why Prometheus's scrapes are too far apart for collect, or undefined when they are not: rate() and the
+ * quantiles need at least two scrapes in the rate window (one poll by default, DEFAULT_RATE_WINDOW_POLLS;
+ * --rate-window), or they come back empty and the models see imputed values instead of the load; and each
+ * poll needs scrapes of its own, or it repeats the last poll's numbers. Scrapes at most half of the
+ * shorter of the two apart give both.
  */
-export function scrapesTooSparse(scrapeIntervalMs: number | null, wallWindowMs: number, windowText: string): string | undefined {
-  if (scrapeIntervalMs === null || scrapeIntervalMs <= wallWindowMs / 2) return undefined;
+export function scrapesTooSparse(scrapeIntervalMs: number | null, wall: { pollMs: number; windowMs: number }, flagsText: string): string | undefined {
+  const spanMs = Math.min(wall.pollMs, wall.windowMs);
+  if (scrapeIntervalMs === null || scrapeIntervalMs <= spanMs / 2) return undefined;
+  const what = wall.windowMs <= wall.pollMs ? `collect's rate window is ${wall.windowMs / 1000} s` : `a poll is ${wall.pollMs / 1000} s`;
   return (
-    `Prometheus scrapes the emulator every ${scrapeIntervalMs / 1000} s, but collect's rate window is ${wallWindowMs / 1000} s of wall time (${windowText}), too short for two scrapes: ` +
-    `set scrape_interval to ${Math.max(1, Math.floor(wallWindowMs / 2000))}s or less, or widen --rate-window, or lower --time-scale`
+    `Prometheus scrapes the emulator every ${scrapeIntervalMs / 1000} s, but ${what} of wall time (${flagsText}), too short for two scrapes: ` +
+    `set scrape_interval to ${Math.max(1, Math.floor(spanMs / 2000))}s or less, or lower --time-scale`
   );
 }
