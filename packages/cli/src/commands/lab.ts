@@ -26,18 +26,20 @@ Time constants are real: snapshots every --interval (30 s), collect's polls ever
 over a rate window of one poll (--rate-window), replicas ready 20 s after a scale-up, the HPA's 15 s sync
 and 300 s scale-down stabilisation.
 
-Conditions:
-  static     no scaling.
-  reactive   the HPA v2 algorithm for every service at --hpa-target % CPU (default autoscaling/v2 behaviour).
-  proactive  sockml's decision path as the live pipeline runs it: collect's sample per service (the same
-             rules as collect applies to Prometheus's answers: rates over the window, histogram_quantile of
-             the buckets, missing series as missing) → FeatureExtractor → every model in --models →
-             --strategy → --policy → replicas. Decisions act at their poll's time (the live pipeline's
-             20–50 ms and Prometheus's scrape lag are not modelled). By default it is the configuration
-             chosen in the lab (docs/POLICIES.md): an HPA at --hpa-floor 82 % keeps running and each service
-             gets the larger of its count and sockml's (sockml raising the HPA's minReplicas), collect rates
-             over one poll, and the hybrid policy's defaults; --hpa-floor 0 runs sockml alone. sockml's
-             decisions are the ones replay takes from metrics.csv either way.
+Condition static: no scaling.
+
+Condition reactive: the HPA v2 algorithm for every service at --hpa-target % CPU (default autoscaling/v2
+behaviour).
+
+Condition proactive: sockml's decision path as the live pipeline runs it: collect's sample per service
+(the same rules as collect applies to Prometheus's answers: rates over the window, histogram_quantile of
+the buckets, missing series as missing) → FeatureExtractor → every model in --models → --strategy →
+--policy → replicas. Decisions act at their poll's time (the live pipeline's 20–50 ms and Prometheus's
+scrape lag are not modelled). By default it is the configuration chosen in the lab (docs/POLICIES.md):
+an HPA at --hpa-floor 82 % keeps running and each service gets the larger of its count and sockml's
+(sockml raising the HPA's minReplicas), collect rates over one poll, and the hybrid policy's defaults;
+--hpa-floor 0 runs sockml alone. sockml's decisions are the ones replay takes from metrics.csv either
+way.
 
 Load: --pattern constant|ramp|step|spike|mixed is a built-in shape over --duration, peaking at
 --peak-rps. --pattern trace --trace FILE plays a rate curve instead (a t_seconds,rps CSV, or a metrics

@@ -36,37 +36,38 @@ the load generator's offered and achieved rate and errors ("load"). Files are na
 analyze\` reads them (all three conditions; replica-seconds from the snapshots' own timestamps, so
 compressed runs count wall-clock seconds).
 
-Targets:
-  sim  (default) the emulator, in this process on 127.0.0.1:--sim-port. Snapshots come from its /metrics;
-       replicas are set through its POST /admin/replicas.
-  URL  a real Sock Shop: the load goes to the front-end at URL; snapshots come from --prometheus (which
-       must scrape Sock Shop's services and kube-state-metrics: replicas and CPU requests; --metric and
-       --cpu-source say which series); replicas are reset and scaled through --actuator: kubernetes (the
-       Deployments' scale subresource in --namespace) or http (POST {service, replicas} to --actuator-url).
-       Before the first run, Prometheus is asked what it has: no request series for the front-end, or
-       fewer than two samples per poll interval, is exit 4 with the fix.
+Target sim (default): the emulator, in this process on 127.0.0.1:--sim-port. Snapshots come from its
+/metrics; replicas are set through its POST /admin/replicas.
 
-Conditions:
-  static     no scaling.
-  reactive   --reactive builtin (default): the HPA algorithm (CPU target --hpa-target %, 15 s sync, default
-             autoscaling/v2 behaviour) for every service, run by sockml and applied through the target's
-             replica setter. --reactive cluster (URL targets): the cluster's own HorizontalPodAutoscalers
-             scale; sockml only records (scaling actions are the Deployments' changes of asked-for replicas
-             between snapshots). sockml neither creates nor deletes HPAs: run cluster-reactive runs in their
-             own invocation, with the HPAs in place, and static and proactive runs without them.
-  proactive  sockml itself, each piece the real command in its own process: collect --kafka polls
-             --prometheus every --interval → serve-model for every model in --models → scale --strategy,
-             which scales the target (sim: the emulator's /admin/replicas; URL: --actuator). Needs a Kafka
-             broker (--kafka) and a Prometheus (--prometheus); on sim, Prometheus must scrape the emulator on
-             127.0.0.1:--sim-port every 1–5 s (docs/EXPERIMENTS.md has the scrape job). Each run gets fresh
-             consumer groups and a fresh scaler; each process's log, collect's polls (metrics.csv, for sockml
-             replay) and the scaler's decisions (decisions.ndjson) are kept in <out>/<run>.d/.
-             On sim, by default, the configuration chosen in the lab (docs/POLICIES.md): the HPA algorithm
-             at --hpa-floor 82 % runs too, and the emulator runs the larger of its count and sockml's, as a
-             cluster does when sockml raises an HPA's minReplicas (on a cluster: scale --actuator
-             kubernetes-hpa-floor); collect rates over one --interval (--rate-window); the hybrid policy's
-             defaults. --hpa-floor 0 runs sockml alone, as on a URL target, where experiment run cannot
-             start an HPA: give it the settings chosen for that (docs/POLICIES.md, "sockml alone").
+Target URL: a real Sock Shop: the load goes to the front-end at URL; snapshots come from --prometheus
+(which must scrape Sock Shop's services and kube-state-metrics: replicas and CPU requests; --metric and
+--cpu-source say which series); replicas are reset and scaled through --actuator: kubernetes (the
+Deployments' scale subresource in --namespace) or http (POST {service, replicas} to --actuator-url).
+Before the first run, Prometheus is asked what it has: no request series for the front-end, or fewer
+than two samples per poll interval, is exit 4 with the fix.
+
+Condition static: no scaling.
+
+Condition reactive: --reactive builtin (default): the HPA algorithm (CPU target --hpa-target %, 15 s
+sync, default autoscaling/v2 behaviour) for every service, run by sockml and applied through the
+target's replica setter. --reactive cluster (URL targets): the cluster's own HorizontalPodAutoscalers
+scale; sockml only records (scaling actions are the Deployments' changes of asked-for replicas between
+snapshots). sockml neither creates nor deletes HPAs: run cluster-reactive runs in their own invocation,
+with the HPAs in place, and static and proactive runs without them.
+
+Condition proactive: sockml itself, each piece the real command in its own process: collect --kafka
+polls --prometheus every --interval → serve-model for every model in --models → scale --strategy, which
+scales the target (sim: the emulator's /admin/replicas; URL: --actuator). Needs a Kafka broker (--kafka)
+and a Prometheus (--prometheus); on sim, Prometheus must scrape the emulator on 127.0.0.1:--sim-port
+every 1–5 s (docs/EXPERIMENTS.md has the scrape job). Each run gets fresh consumer groups and a fresh
+scaler; each process's log, collect's polls (metrics.csv, for sockml replay) and the scaler's decisions
+(decisions.ndjson) are kept in <out>/<run>.d/. On sim, by default, the configuration chosen in the lab
+(docs/POLICIES.md): the HPA algorithm at --hpa-floor 82 % runs too, and the emulator runs the larger of
+its count and sockml's, as a cluster does when sockml raises an HPA's minReplicas (on a cluster: scale
+--actuator kubernetes-hpa-floor); collect rates over one --interval (--rate-window); the hybrid policy's
+defaults. --hpa-floor 0 runs sockml alone, as on a URL target, where experiment run cannot start an HPA:
+give it the settings chosen for that (docs/POLICIES.md, "sockml alone").
+
 With several conditions and --repeat, the order is counterbalanced: A B, B A, A B … (each condition holds
 each position equally often, so a drift over the session cancels out).
 
