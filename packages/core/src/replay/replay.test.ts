@@ -121,6 +121,42 @@ describe('replay with callee attribution (whole polls)', () => {
     expect((await decisions(runs(files, 3), new HybridPolicy({ ...DEFAULT_HYBRID_POLICY, attributionMinUtilization: 0 }))).sort(), 'attribution changes some decisions here').not.toEqual([...oneBatch].sort());
   });
 
+  it('decides a recording in poll order as it streams (constant memory), and holds one listed service by service to its end', async () => {
+    const all: MetricsSample[] = [];
+    for await (const batch of readMetricsCsv(createReadStream(files[0]), files[0])) all.push(...batch);
+    const byService = [...all].sort((a, b) => (a.service < b.service ? -1 : a.service > b.service ? 1 : a.timeMs - b.timeMs));
+    /** Rows decided (onRow) before the reader hands over its last batch of 14 rows. */
+    const decidedBeforeLastBatch = async (rows: MetricsSample[]) => {
+      let decided = 0;
+      let seen = -1;
+      const samples = (async function* () {
+        for (let i = 0; i < rows.length; i += 14) {
+          if (i + 14 >= rows.length) seen = decided;
+          yield rows.slice(i, i + 14);
+        }
+      })();
+      await replay([{ runId: 'r', pattern: 'x', samples }], { ...config(() => decided++), policy: attributing });
+      return { seen, decided };
+    };
+    const streamed = await decidedBeforeLastBatch(all);
+    // Labels wait k = 2 polls and the models' batches are in flight, so not every earlier row is out yet.
+    expect(streamed.seen).toBeGreaterThan(all.length / 2);
+    const held = await decidedBeforeLastBatch(byService);
+    expect(held.seen).toBe(0);
+    expect(held.decided).toBe(streamed.decided);
+  });
+
+  it('refuses a recording that starts in poll order and then goes back to an earlier poll, naming the run and the poll', async () => {
+    const all: MetricsSample[] = [];
+    for await (const batch of readMetricsCsv(createReadStream(files[0]), files[0])) all.push(...batch);
+    const polls = [...new Set(all.map((r) => r.timestamp))];
+    // The first three polls in order, but one service's second poll comes last (its own polls stay in order).
+    const late = all.find((r) => r.timestamp === polls[1])!;
+    const rows = [...all.filter((r) => polls.indexOf(r.timestamp) < 3 && !(r.service === late.service && r.timestamp !== polls[0])), late];
+    const run: RecordedRun = { runId: 'r', pattern: 'x', samples: (async function* () { yield rows; })() };
+    await expect(replay([run], { ...config(), policy: attributing })).rejects.toThrow(`run r: ${late.service}'s poll at ${late.timestamp} comes after a later poll`);
+  });
+
   it('decides a recording listed service by service (as ramp/run_5 is) as the same rows listed poll by poll', async () => {
     const all: MetricsSample[] = [];
     for await (const batch of readMetricsCsv(createReadStream(files[0]), files[0])) all.push(...batch);

@@ -148,6 +148,12 @@ export async function replay(runs: AsyncIterable<RecordedRun> | Iterable<Recorde
     // policies decide row by row.
     const wholePolls = policy.attribution !== undefined;
     const polls = new Map<string, Voted[]>();
+    // A recording in poll order (as collect writes it: every service of a poll, then the next poll) has each
+    // poll decided as soon as the next begins, in constant memory, however long the run. One whose first
+    // two rows are of different polls (listed service by service) is held whole and decided at its end.
+    let pollOrder: boolean | undefined; // settled by the run's second row
+    let firstTimestamp: string | undefined;
+    let latestMs = -Infinity;
     /** Decides and labels one row, the policy deciding on `decideOn` (the row's verdict, or its attribution). */
     const decideRow = (v: Voted, decideOn: EnsembleVerdict) => {
       const { s, verdict } = v;
@@ -216,7 +222,22 @@ export async function replay(runs: AsyncIterable<RecordedRun> | Iterable<Recorde
         const voted: Voted = { s, verdict, probabilities, votes, flags, features: config.onRow ? matrix.slice(i * width, (i + 1) * width) : EMPTY };
         if (!wholePolls) decideRow(voted, verdict);
         else if (polls.has(s.timestamp)) polls.get(s.timestamp)!.push(voted);
-        else polls.set(s.timestamp, [voted]);
+        else {
+          if (pollOrder === undefined && firstTimestamp !== undefined) pollOrder = false; // a second poll before a second service
+          firstTimestamp ??= s.timestamp;
+          if (pollOrder) {
+            if (s.timeMs < latestMs) {
+              throw new SchemaError(
+                `run ${run.runId}: ${s.service}'s poll at ${s.timestamp} comes after a later poll; callee attribution decides each poll when the next begins, ` +
+                  `so a recording that starts in poll order must stay in it (sort it by timestamp, as collect writes it)`,
+              );
+            }
+            decidePolls(); // every earlier poll is whole
+          }
+          latestMs = Math.max(latestMs, s.timeMs);
+          polls.set(s.timestamp, [voted]);
+        }
+        if (wholePolls && pollOrder === undefined && polls.get(s.timestamp)!.length === 2) pollOrder = true;
       }
     };
 
