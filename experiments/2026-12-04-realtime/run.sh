@@ -13,7 +13,7 @@
 #
 # attribution-10 (2026-12-06, late): the same setting (now the default configuration) replicated on fresh
 # seeds (4000) with 10 runs per condition, since 5 runs cannot reach p < 0.01 (the smallest exact two-sided
-# paired Wilcoxon p is 0.0625 with 5 pairs, 0.002 with 10). ~80 min.
+# paired Wilcoxon p is 0.0625 with 5 pairs, 0.002 with 10). ~95 min.
 #
 #   bash experiments/2026-12-04-realtime/run.sh confirm|fidelity|floor|floor-v2|attribution|attribution-10   (results in $OUT, default /tmp/realtime)
 set -euo pipefail
