@@ -220,11 +220,15 @@ export async function replay(runs: AsyncIterable<RecordedRun> | Iterable<Recorde
         // poll gets its own copy of the votes, which `cast` overwrites on the next row.
         const verdict = verdictFrom(wholePolls ? cast.map((v) => ({ ...v })) : cast, strategy, modelNames, { snapshotId: snap, service: s.service, timestamp: s.timestamp });
         const voted: Voted = { s, verdict, probabilities, votes, flags, features: config.onRow ? matrix.slice(i * width, (i + 1) * width) : EMPTY };
-        if (!wholePolls) decideRow(voted, verdict);
-        else if (polls.has(s.timestamp)) polls.get(s.timestamp)!.push(voted);
+        if (!wholePolls) {
+          decideRow(voted, verdict);
+          continue;
+        }
+        if (firstTimestamp === undefined) firstTimestamp = s.timestamp;
+        else pollOrder ??= s.timestamp === firstTimestamp; // the second row: of the first poll, or already of another
+        const poll = polls.get(s.timestamp);
+        if (poll) poll.push(voted);
         else {
-          if (pollOrder === undefined && firstTimestamp !== undefined) pollOrder = false; // a second poll before a second service
-          firstTimestamp ??= s.timestamp;
           if (pollOrder) {
             if (s.timeMs < latestMs) {
               throw new SchemaError(
@@ -237,7 +241,6 @@ export async function replay(runs: AsyncIterable<RecordedRun> | Iterable<Recorde
           latestMs = Math.max(latestMs, s.timeMs);
           polls.set(s.timestamp, [voted]);
         }
-        if (wholePolls && pollOrder === undefined && polls.get(s.timestamp)!.length === 2) pollOrder = true;
       }
     };
 
