@@ -96,7 +96,7 @@ export async function policiesFromConfig(
   // service on another policy takes the shared value unless it sets its own (which the controller
   // refuses when it differs). Without this, `defaults: step` and one service on hybrid would give that
   // service hybrid's default attribution, and the file would be refused for a setting it never wrote.
-  const scalerWide = [`attributionMinUtilization=${shared.attribution?.minUtilization ?? 0}`];
+  const scalerWide = [`attributionMinUtilization=${shared.attribution?.minUtilization ?? 0}`, `midTierAttributionMinUtilization=${shared.attribution?.midTierMinUtilization ?? 0}`];
   const perService: Record<string, ScalingPolicy<any>> = {};
   for (const [service, s] of Object.entries(config.services)) perService[service] = build(`services.${service}`, [['defaults', config.defaults], [`services.${service}`, s]], scalerWide);
   return { shared, perService };

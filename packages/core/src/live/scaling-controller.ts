@@ -40,7 +40,7 @@ export class ScalingController {
       // Attribution is a poll's business, not one service's: every service's policy must attribute as the
       // scaler's does (a config file's services inherit its defaults), and the scaler's is the one applied.
       if (JSON.stringify(p.attribution) !== JSON.stringify(policy.attribution)) {
-        throw new Error(`scaling policy ${p.name} (${service}): callee attribution (attributionMinUtilization) is set for the whole scaler, not per service; ${service} sets it otherwise than the others`);
+        throw new Error(`scaling policy ${p.name} (${service}): callee attribution (attributionMinUtilization, midTierAttributionMinUtilization) is set for the whole scaler, not per service; ${service} sets it otherwise than the others`);
       }
     }
     // A poll waits for its late services as long as one service's votes wait for a late model.

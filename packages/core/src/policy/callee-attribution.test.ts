@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { testVerdict } from '../testing/verdict.js';
-import { attributeToBusiestCallee, type CalleeAttributionConfig, type PollEntry } from './callee-attribution.js';
+import { attributeToBusiestCallee, calleesOf, SOCK_SHOP_CALL_GRAPH, type CalleeAttributionConfig, type PollEntry } from './callee-attribution.js';
 import { DEFAULT_HYBRID_POLICY, HybridPolicy } from './policies/hybrid.js';
 import { verdictsForPoll } from './scaling-policy.js';
 
@@ -51,6 +51,50 @@ describe('attributeToBusiestCallee', () => {
   });
 });
 
+describe('attributeToBusiestCallee, mid-tier callers (midTierMinUtilization)', () => {
+  // Entry attribution off, so each case shows the mid-tier rule alone; orders calls carts, user, payment, shipping.
+  const MID: Partial<CalleeAttributionConfig> = { minUtilization: 0, midTierMinUtilization: 0.65, callGraph: SOCK_SHOP_CALL_GRAPH };
+  // carts 17.6 % on 2 replicas is 0.88; user 5.1 % on 1 is 0.51; catalogue 9.5 % on 1 is 0.95.
+  it.each([
+    ['orders over the SLO: its busiest callee', [entry('orders', 41, 15, 3), entry('carts', 24, 17.6, 2), entry('user', 7, 5.1, 1)], {}, ['carts@0.88']],
+    ['… and only among its callees: catalogue is busier but orders does not call it', [entry('orders', 41, 15, 3), entry('carts', 24, 17.6, 2), entry('catalogue', 5, 9.5, 1), entry('user', 7, 5.1, 1)], { midTierMinUtilization: 0.5 }, ['carts@0.88']],
+    ['orders within the SLO: nobody', [entry('orders', 34, 15, 3), entry('carts', 24, 17.6, 2)], {}, []],
+    ['orders p95 missing: nobody', [entry('orders', null, 15, 3), entry('carts', 24, 17.6, 2)], {}, []],
+    ['its busiest callee under the cut: nobody', [entry('orders', 41, 15, 3), entry('carts', 24, 6, 1), entry('user', 7, 5.1, 1)], {}, []],
+    ['a leaf over the SLO blames nobody (it calls no one)', [entry('carts', 41, 17.6, 2), entry('user', 7, 9, 1)], {}, []],
+    ['off at 0', [entry('orders', 41, 15, 3), entry('carts', 24, 17.6, 2)], { midTierMinUtilization: 0 }, []],
+    ['off without a call graph', [entry('orders', 41, 15, 3), entry('carts', 24, 17.6, 2)], { callGraph: undefined }, []],
+  ])('%s', (_name, poll, config, expected) => {
+    expect(blamed(poll, { ...MID, ...config })).toEqual(expected);
+  });
+
+  it('both rules in one poll: the front-end blames the busiest of all, orders the busiest of its own', () => {
+    const poll = [entry('front-end', 38, 70, 8), entry('orders', 41, 15, 3), entry('catalogue', 5, 9, 1), entry('carts', 24, 17.6, 2), entry('user', 7, 5.1, 1)];
+    expect(blamed(poll, { ...MID, minUtilization: 0.65 })).toEqual(['catalogue@0.90', 'carts@0.88']);
+  });
+
+  it('a callee both rules pick is alerted once, with the entry service as the reason', () => {
+    const poll = [entry('front-end', 38, 70, 8), entry('orders', 41, 15, 3), entry('carts', 24, 17.6, 2)];
+    const out = attributeToBusiestCallee(poll, { ...C, ...MID, minUtilization: 0.65 });
+    expect(out[2].attributedFrom).toMatchObject({ from: 'front-end', fromP95Ms: 38 });
+    expect(out[2].attributedFrom!.utilization).toBeCloseTo(0.88, 10);
+  });
+});
+
+describe('calleesOf', () => {
+  it.each([
+    ['front-end', ['carts', 'catalogue', 'orders', 'payment', 'shipping', 'user']],
+    ['orders', ['carts', 'payment', 'shipping', 'user']],
+    ['carts', []],
+  ])('%s reaches %j in Sock Shop', (caller, expected) => {
+    expect([...calleesOf(SOCK_SHOP_CALL_GRAPH, caller)].sort()).toEqual(expected);
+  });
+
+  it('a cycle ends, and the caller is never its own callee', () => {
+    expect([...calleesOf({ a: ['b'], b: ['c', 'a'], c: ['b'] }, 'a')].sort()).toEqual(['b', 'c']);
+  });
+});
+
 describe('the hybrid policy with attributionMinUtilization', () => {
   const poll = [entry('front-end', 38, 70, 8), entry('catalogue', 5, 13.8, 2)];
 
@@ -75,7 +119,20 @@ describe('the hybrid policy with attributionMinUtilization', () => {
     expect(new HybridPolicy(DEFAULT_HYBRID_POLICY).attribution?.minUtilization).toBe(0.65);
   });
 
+  it('midTierAttributionMinUtilization alone turns on the mid-tier rule over Sock Shop\'s call graph; off by default', () => {
+    expect(new HybridPolicy(DEFAULT_HYBRID_POLICY).attribution?.midTierMinUtilization).toBeUndefined();
+    const p = new HybridPolicy({ ...DEFAULT_HYBRID_POLICY, targetUtilizationPct: 105, attributionMinUtilization: 0, midTierAttributionMinUtilization: 0.65, leadMs: 0 });
+    const orderPoll = [entry('orders', 41, 15, 3), entry('carts', 24, 17.6, 2), entry('catalogue', 5, 9.5, 1)];
+    const verdicts = verdictsForPoll(p, orderPoll);
+    expect(verdicts.map((v) => v.scaleUp)).toEqual([false, true, false]);
+    const { decision } = p.decide(verdicts[1], 0, p.initialState(2), orderPoll[1].observation);
+    // Base at 105 %: ceil(2 × 0.88 / 1.05) = 2; the alert adds one (alertMaxExtra 1).
+    expect(decision.targetReplicas).toBe(3);
+    expect(decision.reason).toMatch(/orders p95 41\.0 ms over the SLO, this callee the busiest at 88 %/);
+  });
+
   it('rejects a negative attributionMinUtilization', () => {
     expect(() => new HybridPolicy({ ...DEFAULT_HYBRID_POLICY, attributionMinUtilization: -0.1 })).toThrow(/'attributionMinUtilization' must be ≥ 0/);
+    expect(() => new HybridPolicy({ ...DEFAULT_HYBRID_POLICY, midTierAttributionMinUtilization: -0.1 })).toThrow(/'midTierAttributionMinUtilization' must be ≥ 0/);
   });
 });

@@ -58,6 +58,7 @@ export const POLICY_PARAMETERS: Record<PolicyName, readonly PolicyParameter[]> =
     { key: 'calmWindowMs', kind: 'duration', description: 'the scale-down window while the models are calm' },
     { key: 'alertMinRise', kind: 'number', description: 'a predicted violation counts only while rate or p95 rose by more than this share (−1: always)' },
     { key: 'attributionMinUtilization', kind: 'number', description: "when the front-end's p95 is over the SLO, alert its busiest callee if at least this utilised (0: off)" },
+    { key: 'midTierAttributionMinUtilization', kind: 'number', description: "the same when orders' p95 is over the SLO: alert its busiest callee (carts, user, payment, shipping) if at least this utilised (0: off)" },
   ],
 };
 

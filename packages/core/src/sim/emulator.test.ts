@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { SockShopEmulator } from './emulator.js';
 import { DEFAULT_SERVICE_SPECS, routeRequest, SOCKSHOP_SERVICES } from './topology.js';
-import { journeyRequests } from '../load/journey.js';
+import { DEFAULT_JOURNEY, journeyRequests } from '../load/journey.js';
+import { SOCK_SHOP_CALL_GRAPH } from '../policy/callee-attribution.js';
 
 describe('routeRequest', () => {
   it('serves every request of the loadtest journey', () => {
@@ -24,6 +25,20 @@ describe('routeRequest', () => {
     };
     walk(routeRequest(method, path)!);
     expect(seen).toEqual(services);
+  });
+
+  it('calls along SOCK_SHOP_CALL_GRAPH, every edge of it and no other (the map callee attribution blames along)', () => {
+    const edges = new Set<string>();
+    const walk = (c: NonNullable<ReturnType<typeof routeRequest>>) => {
+      for (const child of c.calls) {
+        edges.add(`${c.service} -> ${child.service}`);
+        walk(child);
+      }
+    };
+    for (const r of journeyRequests({ ...DEFAULT_JOURNEY, basketPath: '/cart' })) walk(routeRequest(r.method, r.path)!);
+    for (const r of journeyRequests()) walk(routeRequest(r.method, r.path)!);
+    const graph = Object.entries(SOCK_SHOP_CALL_GRAPH).flatMap(([caller, callees]) => callees.map((c) => `${caller} -> ${c}`));
+    expect([...edges].sort()).toEqual(graph.sort());
   });
 
   it('does not serve what the front-end does not', () => {

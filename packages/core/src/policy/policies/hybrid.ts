@@ -1,6 +1,6 @@
 import type { DecisionKind } from '../../schema.js';
 import type { EnsembleVerdict } from '../../voting/vote-aggregator.js';
-import { ENTRY_SERVICE, type AttributedVerdict, type CalleeAttributionConfig } from '../callee-attribution.js';
+import { ENTRY_SERVICE, SOCK_SHOP_CALL_GRAPH, type AttributedVerdict, type CalleeAttributionConfig } from '../callee-attribution.js';
 import { decisionFor, stateWithReplicas, validateBounds, type PolicyObservation, type PolicyOutcome, type ReplicaBounds, type ScalingPolicy, type ServiceScalingState } from '../scaling-policy.js';
 
 export interface HybridPolicyConfig extends ReplicaBounds {
@@ -47,6 +47,11 @@ export interface HybridPolicyConfig extends ReplicaBounds {
    * (PollBuffer).
    */
   attributionMinUtilization: number;
+  /**
+   * The same for a mid-tier service (Sock Shop: orders, which calls carts, user, payment and shipping):
+   * over the SLO, it alerts its busiest callee if at least this utilised (0: off).
+   */
+  midTierAttributionMinUtilization: number;
 }
 
 /**
@@ -78,6 +83,7 @@ export const DEFAULT_HYBRID_POLICY: HybridPolicyConfig = {
   sloMs: 35.68,
   tailP99OverSlo: 1,
   attributionMinUtilization: 0.65,
+  midTierAttributionMinUtilization: 0,
 };
 
 export interface HybridState extends ServiceScalingState {
@@ -103,7 +109,7 @@ export function validateHybridPolicy(c: HybridPolicyConfig): HybridPolicyConfig 
   };
   for (const k of ['cpuRequestCores', 'targetUtilizationPct', 'alertTargetPct', 'maxGrowth', 'sloMs'] as const) positive(k);
   if (!(c.alertMinRise >= -1)) throw new Error(`scaling policy hybrid: 'alertMinRise' must be ≥ −1, got ${c.alertMinRise}`);
-  for (const k of ['tolerance', 'leadMs', 'scaleDownWindowMs', 'alertHoldMs', 'alertMinUsage', 'tailP99OverSlo', 'calmPolls', 'calmWindowMs', 'attributionMinUtilization'] as const) {
+  for (const k of ['tolerance', 'leadMs', 'scaleDownWindowMs', 'alertHoldMs', 'alertMinUsage', 'tailP99OverSlo', 'calmPolls', 'calmWindowMs', 'attributionMinUtilization', 'midTierAttributionMinUtilization'] as const) {
     if (!(c[k] >= 0)) throw new Error(`scaling policy hybrid: '${k}' must be ≥ 0, got ${c[k]}`);
   }
   if (!(Number.isInteger(c.trendPolls) && c.trendPolls >= 1)) throw new Error(`scaling policy hybrid: 'trendPolls' must be an integer ≥ 1, got ${c.trendPolls}`);
@@ -123,9 +129,15 @@ export class HybridPolicy implements ScalingPolicy<HybridState> {
 
   constructor(readonly config: HybridPolicyConfig = DEFAULT_HYBRID_POLICY) {
     validateHybridPolicy(config);
-    if (config.attributionMinUtilization > 0) {
-      const { sloMs, cpuRequestCores, attributionMinUtilization: minUtilization } = config;
-      this.attribution = { entryService: ENTRY_SERVICE, sloMs, cpuRequestCores, minUtilization };
+    if (config.attributionMinUtilization > 0 || config.midTierAttributionMinUtilization > 0) {
+      const { sloMs, cpuRequestCores, attributionMinUtilization: minUtilization, midTierAttributionMinUtilization } = config;
+      this.attribution = {
+        entryService: ENTRY_SERVICE,
+        sloMs,
+        cpuRequestCores,
+        minUtilization,
+        ...(midTierAttributionMinUtilization > 0 ? { midTierMinUtilization: midTierAttributionMinUtilization, callGraph: SOCK_SHOP_CALL_GRAPH } : {}),
+      };
     }
   }
 
@@ -178,7 +190,7 @@ export class HybridPolicy implements ScalingPolicy<HybridState> {
       alert = tail || (verdict.scaleUp && usage >= c.alertMinUsage && rising);
       if (alert) alerted = { replicas: Math.max(base, Math.min(want(c.alertTargetPct), base + c.alertMaxExtra)), untilMs: nowMs + c.alertHoldMs };
       const blamed = (verdict as AttributedVerdict).attributedFrom;
-      const cause = tail ? 'tail' : blamed ? `${blamed.from} p95 ${blamed.entryP95Ms.toFixed(1)} ms over the SLO, this callee the busiest at ${(blamed.utilization * 100).toFixed(0)} %` : 'violation predicted';
+      const cause = tail ? 'tail' : blamed ? `${blamed.from} p95 ${blamed.fromP95Ms.toFixed(1)} ms over the SLO, this callee the busiest at ${(blamed.utilization * 100).toFixed(0)} %` : 'violation predicted';
       why = `CPU ${cpuPct.toFixed(0)} %${growth > 1 ? ` × ${growth.toFixed(2)} (rate trend)` : ''}${alert ? `, ${cause} (target ${c.alertTargetPct} %)` : ''}`;
     }
     const clamp = (x: number) => Math.min(c.maxReplicas, Math.max(c.minReplicas, x));
