@@ -61,6 +61,18 @@ describe('policiesFromConfig: a flag given on the command line > the service > d
     expect(settings(p.perService.orders).attributionMinUtilization).toBe(orders);
   });
 
+  it("the mid-tier rule is the scaler's too: a service on hybrid takes the defaults' setting", async () => {
+    const json = { defaults: { policy: { name: 'hybrid', midTierAttributionMinUtilization: 0.7 } }, services: { orders: { policy: { targetUtilizationPct: 60 } } } };
+    const p = await policiesFromConfig(config(json), FLAG_DEFAULTS, new Set(), 'sockml.yaml');
+    expect(settings(p.perService.orders).midTierAttributionMinUtilization).toBe(0.7);
+    expect(p.perService.orders.attribution).toEqual(p.shared.attribution);
+  });
+
+  it('defaults on step: a hybrid service attributes by neither rule, whatever hybrid\'s defaults are', async () => {
+    const p = await policiesFromConfig(config({ services: { orders: { policy: { name: 'hybrid' } } } }), FLAG_DEFAULTS, new Set(), 'sockml.yaml');
+    expect(p.perService.orders.attribution).toBeUndefined();
+  });
+
   it("a step setting given on the command line is refused for a service the file puts on another policy, naming it", async () => {
     await expect(policiesFromConfig(withHybrid, { ...FLAG_DEFAULTS, 'scale-down-after': 7 }, new Set(['scale-down-after']), 'sockml.yaml')).rejects.toThrow(
       /sockml\.yaml: services\.orders: --scale-down-after is a setting of the step policy, not of 'hybrid'/,
