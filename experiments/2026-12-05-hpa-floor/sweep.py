@@ -73,4 +73,4 @@ for line in open(candidates):
     worst = max(v for v, _ in o.values())
     cost = max(c for _, c in o.values())
     mean_cost = sum(c for _, c in o.values()) / len(o)
-    print(f'{worst:.3f} {cost:.3f} {mean_cost:.3f} | ' + ' '.join(f'{short(p)} {v:.2f}/{c:.2f}' for p, (v, c) in o.items()) + ' | ' + ' '.join(flags), flush=True)
+    print(f'{worst:.4f} {cost:.4f} {mean_cost:.4f} | ' + ' '.join(f'{short(p)} {v:.2f}/{c:.2f}' for p, (v, c) in o.items()) + ' | ' + ' '.join(flags), flush=True)
