@@ -16,7 +16,8 @@ its runs are then made here, once per pattern, instead of read from results/tuni
 
 With --with-diagnosis (criterion v3, docs/EXPERIMENTS.md) the loads also include the diagnosis set of
 experiments/2026-12-06-onsets: step and spike at seed 5000, 40 runs each (labelled step@5000, spik@5000).
-It needs --warmup.
+With --with-traces (criterion v4) also the GKE recordings' run 2 as traces at 200 rps peak, seed 1000, 10
+runs each (labelled gke-cons-2 …; the evaluation sets use run 1). Both need --warmup.
 """
 import json, os, shutil, subprocess, sys, tempfile
 
@@ -26,42 +27,46 @@ args = sys.argv[1:]
 warmup = args[args.index('--warmup') + 1] if '--warmup' in args else None
 candidates = [a for i, a in enumerate(args) if not a.startswith('--') and (i == 0 or args[i - 1] != '--warmup')][0]
 # (label, pattern, seed, runs): the tuning set, and with --with-diagnosis the diagnosis set.
-LOADS = [(p, p, 1000, 10) for p in PATTERNS]
+# (label, the load's lab flags, seed, runs): the tuning set, and the sets the options add.
+SYNTHETIC = lambda p: ['--pattern', p, '--duration', '10m']
+LOADS = [(p, SYNTHETIC(p), 1000, 10) for p in PATTERNS]
+if ('--with-diagnosis' in args or '--with-traces' in args) and not warmup:
+    sys.exit('sweep: --with-diagnosis and --with-traces need --warmup (criteria v3 and v4 count after the warm-up)')
 if '--with-diagnosis' in args:
-    if not warmup:
-        sys.exit('sweep: --with-diagnosis needs --warmup (criterion v3 counts after the warm-up)')
-    LOADS += [(f'{p}@5000', p, 5000, 40) for p in ('step', 'spike')]
+    LOADS += [(f'{p}@5000', SYNTHETIC(p), 5000, 40) for p in ('step', 'spike')]
+if '--with-traces' in args:
+    LOADS += [(f'gke-{p[:4]}-2', ['--pattern', 'trace', '--trace', f'fixtures/sockshop-gke/runs/{p}/run_2.csv'], 1000, 10) for p in ('constant', 'ramp', 'spike', 'step')]
 
-def lab(p, condition, flags, seed=1000, runs=10):
+def lab(load, condition, flags, seed=1000, runs=10):
     tmp = tempfile.mkdtemp(prefix='sweep-')
     try:
-        r = subprocess.run(['node', 'packages/cli/bin/run.js', 'lab', '--pattern', p, '--duration', '10m', '--peak-rps', '200',
+        r = subprocess.run(['node', 'packages/cli/bin/run.js', 'lab', *load, '--peak-rps', '200',
                             '--condition', condition, '--seed', str(seed), '--repeat', str(runs), '--out', os.path.join(tmp, 'o'), '--json']
                            + (['--warmup', warmup] if warmup else []) + flags,
                            cwd=ROOT, capture_output=True, text=True)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     if r.returncode:
-        sys.exit(f'sweep: {" ".join(flags)} on {p}: {r.stderr.strip()}')
+        sys.exit(f'sweep: {" ".join(flags)} on {" ".join(load)}: {r.stderr.strip()}')
     j = json.loads(r.stdout)
     d = (j['afterWarmup']['summary'] if warmup else j['summary'])['conditions'][condition]
     return d['violatingSnapshotsPerRun'], d['replicaSecondsPerRun']
 
 base = {}
-for label, p, seed, runs in LOADS:
+for label, load, seed, runs in LOADS:
     if warmup:
-        base[label] = lab(p, 'reactive', [], seed, runs)
+        base[label] = lab(load, 'reactive', [], seed, runs)
     else:
-        d = json.load(open(os.path.join(ROOT, f'experiments/2026-12-05-hpa-floor/results/tuning/{p}.json')))['summary']['conditions']['reactive']
+        d = json.load(open(os.path.join(ROOT, f'experiments/2026-12-05-hpa-floor/results/tuning/{label}.json')))['summary']['conditions']['reactive']
         base[label] = (d['violatingSnapshotsPerRun'], d['replicaSecondsPerRun'])
 
-def short(label):  # 'step@5000' -> 'step@5000', 'constant' -> 'cons'
-    return label[:4] + (label[label.index('@'):] if '@' in label else '')
+def short(label):  # 'constant' -> 'cons'; 'step@5000' and 'gke-spik-2' as they are
+    return label if '@' in label or label.startswith('gke-') else label[:4]
 
 def score(flags):
     out = {}
-    for label, p, seed, runs in LOADS:
-        v, c = lab(p, 'proactive', flags, seed, runs)
+    for label, load, seed, runs in LOADS:
+        v, c = lab(load, 'proactive', flags, seed, runs)
         out[label] = (v / base[label][0], c / base[label][1])
     return out
 
