@@ -29,7 +29,7 @@ describe('inputs are checked before connecting (exit 2, at once)', () => {
     ['publish: a malformed row in the second recording', ['publish', STEP, 'packages/cli/src/testdata/malformed.csv', '--kafka', NOWHERE], /malformed\.csv:4: column 'p95_latency_ms': 'slow' is not a number/],
     ['publish: a header-only recording', ['publish', headerOnly, '--kafka', NOWHERE], /header-only\.csv: no rows after the header/],
     ['scale: --out in a missing directory', ['scale', '--kafka', NOWHERE, '--out', join(dir, 'no-such-dir', 'decisions.ndjson')], /--out .*: directory .*no-such-dir does not exist/],
-    ['scale: callee attribution set for one service (it is the whole scaler\'s)', ['scale', '--kafka', NOWHERE, '--config', perServiceAttribution], /hybrid \(catalogue\): callee attribution \(attributionMinUtilization\) is set for the whole scaler, not per service/],
+    ['scale: callee attribution set for one service (it is the whole scaler\'s)', ['scale', '--kafka', NOWHERE, '--config', perServiceAttribution], /hybrid \(catalogue\): callee attribution \(attributionMinUtilization, midTierAttributionMinUtilization\) is set for the whole scaler, not per service/],
     ['serve-model: --predictions-log in a missing directory', ['serve-model', '--model', 'models/xgboost.onnx', '--kafka', NOWHERE, '--predictions-log', join(dir, 'no-such-dir', 'p.csv')], /--predictions-log .*: directory .*no-such-dir does not exist/],
   ])('%s', async (_, args, message) => {
     const r = await sockml(args as string[]);
