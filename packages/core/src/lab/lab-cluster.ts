@@ -3,7 +3,7 @@ import type { PromVectorSeries } from '../collect/prometheus-response.js';
 import { histogramQuantile } from '../collect/histogram-quantile.js';
 import { SERVICE_LABEL } from '../collect/service-resolution.js';
 import type { ServiceObservation } from '../experiments/run/snapshot-recorder.js';
-import type { SockShopEmulator } from '../sim/emulator.js';
+import type { EmulatorRoute, SockShopEmulator } from '../sim/emulator.js';
 import type { SockShopService } from '../sim/topology.js';
 import { LAB_BUCKET_BOUNDS, RequestBins } from './request-bins.js';
 
@@ -56,7 +56,12 @@ export class LabCluster {
 
   /** One front-end request arriving at nowMs: served by the emulator, counted when it ends. */
   serve(method: string, path: string, nowMs: number): void {
-    const r = this.emulator.handle(method, path, nowMs);
+    this.serveRoute(this.emulator.route(method, path), nowMs);
+  }
+
+  /** serve, for a request already resolved with emulator.route (the run resolves its journey's requests once). */
+  serveRoute(route: EmulatorRoute | null, nowMs: number): void {
+    const r = this.emulator.handleRoute(route, nowMs);
     const endMs = nowMs + r.latencyMs;
     for (const o of r.observations) {
       this.bins.get(o.service)!.observe(endMs, o.latencyMs, o.status);

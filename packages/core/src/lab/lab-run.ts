@@ -90,6 +90,9 @@ export async function runLab(o: LabRunOptions): Promise<LabRunResult> {
   const recorder = new SnapshotRecorder({ runId: o.runId, condition: o.condition, pattern: o.pattern.name, sloMs: o.sloMs });
   const schedule = new ArrivalSchedule(o.pattern);
   const picker = new JourneyPicker(journeyRequests(o.journey ?? DEFAULT_JOURNEY), runSeed);
+  // The journey is a fixed set of requests: each is routed through the emulator's call tree once, not
+  // once per arrival.
+  const routes = new Map(picker.requests.map((r) => [r, emulator.route(r.method, r.path)]));
   const intervals = Math.max(1, Math.floor(o.pattern.durationMs / o.intervalMs));
   const endMs = intervals * o.intervalMs;
   const lines: string[] = [];
@@ -102,8 +105,7 @@ export async function runLab(o: LabRunOptions): Promise<LabRunResult> {
   for (;;) {
     const timer = Math.min(nextSnapshot, controller.nextAtMs());
     if (arrival !== undefined && arrival < timer && arrival < endMs) {
-      const r = picker.next();
-      cluster.serve(r.method, r.path, arrival);
+      cluster.serveRoute(routes.get(picker.next())!, arrival);
       requests++;
       arrival = schedule.next();
       continue;

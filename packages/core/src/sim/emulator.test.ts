@@ -119,6 +119,22 @@ describe('SockShopEmulator', () => {
     expect(run(5)).not.toEqual(run(6));
   });
 
+  it('a route resolved once and served many times answers as handle does, request for request', () => {
+    const journey = journeyRequests();
+    const requests = Array.from({ length: 3000 }, (_, i) => journey[(i * 7) % journey.length]);
+    const byHandle = new SockShopEmulator({ seed: 3 }, 0);
+    const byRoute = new SockShopEmulator({ seed: 3 }, 0);
+    const routes = new Map(journey.map((r) => [r, byRoute.route(r.method, r.path)]));
+    for (const [i, r] of requests.entries()) {
+      const t = i * 2; // 500 rps: past one front-end replica's capacity, so the backlog and rejections play too
+      if (i === 1500) for (const em of [byHandle, byRoute]) em.setReplicas('front-end', 3, t);
+      expect(byRoute.handleRoute(routes.get(r)!, t)).toEqual(byHandle.handle(r.method, r.path, t));
+    }
+    expect(byRoute.snapshot(6000)).toEqual(byHandle.snapshot(6000));
+    expect(byRoute.route('GET', '/nope')).toBeNull();
+    expect(byRoute.handleRoute(null, 6000)).toEqual({ status: 404, latencyMs: 0, observations: [] });
+  });
+
   it('a route cost from the spec scales that route only', () => {
     const em = new SockShopEmulator({ specs: { 'front-end': { latencyCv: 0, baseLatencyMs: 2, routeCost: { 'GET /': 3 } } }, services: ['front-end'] }, 0);
     expect(em.handle('GET', '/', 0).latencyMs).toBe(6);

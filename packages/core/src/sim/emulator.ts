@@ -44,6 +44,19 @@ export interface EmulatedResponse {
   observations: EmulatorObservation[];
 }
 
+/**
+ * A front-end call tree resolved against one emulator (SockShopEmulator.route): each call with its
+ * service's queue (absent: a service not emulated, whose call passes straight through) and its route cost.
+ */
+export interface EmulatorRoute {
+  readonly service: SockShopService;
+  readonly method: 'GET' | 'POST';
+  readonly route: string;
+  readonly queue: ServiceQueue | undefined;
+  readonly cost: number;
+  readonly calls: readonly EmulatorRoute[];
+}
+
 export class SockShopEmulator {
   private readonly queues = new Map<SockShopService, ServiceQueue>();
   readonly services: readonly SockShopService[];
@@ -66,11 +79,25 @@ export class SockShopEmulator {
   }
 
   handle(method: string, path: string, nowMs: number): EmulatedResponse {
+    return this.handleRoute(this.route(method, path), nowMs);
+  }
+
+  /**
+   * The front-end call tree of a request resolved against this emulator (each call's queue and route
+   * cost), or null for a path the front-end does not serve. A caller that sends the same requests over
+   * and over (the lab's journey mix) resolves each once and serves it with handleRoute.
+   */
+  route(method: string, path: string): EmulatorRoute | null {
     const tree = routeRequest(method, path);
-    if (!tree) return { status: 404, latencyMs: 0, observations: [] };
+    return tree && this.resolve(tree);
+  }
+
+  /** handle, for a route from route(): the same answer for the same request. */
+  handleRoute(route: EmulatorRoute | null, nowMs: number): EmulatedResponse {
+    if (!route) return { status: 404, latencyMs: 0, observations: [] };
     const observations: EmulatorObservation[] = [];
-    const r = this.serve(tree, nowMs, observations);
-    return { ...r, observations };
+    const r = this.serve(route, nowMs, observations);
+    return { status: r.status, latencyMs: r.latencyMs, observations };
   }
 
   setReplicas(service: SockShopService, replicas: number, nowMs: number): void {
@@ -97,11 +124,16 @@ export class SockShopEmulator {
     return q;
   }
 
-  private serve(c: ServiceCall, nowMs: number, out: EmulatorObservation[]): { status: number; latencyMs: number } {
-    const q = this.queues.get(c.service);
+  private resolve(c: ServiceCall): EmulatorRoute {
+    const queue = this.queues.get(c.service);
+    return { service: c.service, method: c.method, route: c.route, queue, cost: queue?.spec.routeCost?.[`${c.method} ${c.route}`] ?? 1, calls: c.calls.map((child) => this.resolve(child)) };
+  }
+
+  private serve(c: EmulatorRoute, nowMs: number, out: EmulatorObservation[]): { status: number; latencyMs: number } {
+    const q = c.queue;
     let latencyMs = 0;
     if (q) {
-      const a = q.admit(nowMs, q.spec.routeCost?.[`${c.method} ${c.route}`] ?? 1);
+      const a = q.admit(nowMs, c.cost);
       if (!a.accepted) {
         out.push({ service: c.service, method: c.method, route: c.route, status: 503, latencyMs: 0 });
         return { status: 503, latencyMs: 0 };
