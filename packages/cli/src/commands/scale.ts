@@ -17,8 +17,10 @@ import {
   type Vote,
 } from '@sockml/core';
 import { HttpActuator } from '../actuators/http.js';
-import { KubernetesActuator } from '../actuators/kubernetes.js';
-import { KubernetesHpaFloorActuator } from '../actuators/kubernetes-hpa-floor.js';
+// Types only: the Kubernetes actuators are imported where they are made. The Kubernetes client takes ~0.5 s
+// to load, and oclif (with no manifest) loads every command's module to start any command.
+import type { KubernetesActuator } from '../actuators/kubernetes.js';
+import type { KubernetesHpaFloorActuator } from '../actuators/kubernetes-hpa-floor.js';
 import { LogActuator } from '../actuators/log.js';
 import { EnvironmentError, InputError, SockmlCommand } from '../lib/base-command.js';
 import { configFlag, deploymentsFromConfig, explicitFlags, policiesFromConfig, readConfigFile } from '../lib/config-file.js';
@@ -302,6 +304,7 @@ the Kubernetes client cannot be set up, or may not list the namespace's Horizont
     }
     if (flags.actuator === 'kubernetes-hpa-floor') return this.hpaFloorActuator(flags, config, log);
     if (flags.actuator === 'kubernetes') {
+      const { KubernetesActuator } = await import('../actuators/kubernetes.js');
       let k: KubernetesActuator;
       try {
         k = new KubernetesActuator({
@@ -334,6 +337,7 @@ the Kubernetes client cannot be set up, or may not list the namespace's Horizont
   private async hpaFloorActuator(flags: { namespace: string; 'allow-hpa-conflict': boolean }, config: SockmlConfig | undefined, log: Logger): Promise<Actuator> {
     // The floor works with the HPA, so there is no conflict to allow; saying so beats ignoring the flag.
     if (flags['allow-hpa-conflict']) throw new InputError('--allow-hpa-conflict is for --actuator kubernetes; --actuator kubernetes-hpa-floor works through the HPA');
+    const { KubernetesHpaFloorActuator } = await import('../actuators/kubernetes-hpa-floor.js');
     let k: KubernetesHpaFloorActuator;
     try {
       k = new KubernetesHpaFloorActuator({ namespace: flags.namespace, deploymentFor: deploymentsFromConfig(config), onRefused: (detail) => log.warn(detail), onEventFailed: (detail) => log.warn(detail) });

@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import { Flags } from '@oclif/core';
 import { CPU_SOURCES, DEFAULT_HPA_FLOOR_PCT, DEFAULT_RATE_WINDOW_POLLS, interleaveConditions, LOAD_PATTERN_NAMES, loadPattern, RUN_CONDITIONS, runFileName, SOCKSHOP_SERVICES, STRATEGY_NAMES, traceDurationMs, traceLoadPattern, type CpuSource, type LoadPattern, type RunCondition } from '@sockml/core';
 import { HttpActuator } from '../../actuators/http.js';
-import { KubernetesActuator } from '../../actuators/kubernetes.js';
 import { EnvironmentError, InputError, SockmlCommand } from '../../lib/base-command.js';
 import { durationFlag } from '../../lib/flags.js';
 import { writeFileAtomic } from '../../lib/output-file.js';
@@ -252,6 +251,9 @@ existing output file, an --out that cannot be created or written), 4 Kafka or Pr
       }
     } else {
       let actuator;
+      // Imported here, not at the top: the Kubernetes client takes ~0.5 s to load, and oclif (with no
+      // manifest) loads every command's module to start any command, `sockml lab` included.
+      const { KubernetesActuator } = await import('../../actuators/kubernetes.js');
       try {
         actuator = flags.actuator === 'http' ? new HttpActuator(flags['actuator-url']!) : new KubernetesActuator({ namespace: flags.namespace });
       } catch (e) {
