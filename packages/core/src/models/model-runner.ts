@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import * as ort from 'onnxruntime-node';
+import type * as Ort from 'onnxruntime-node';
 import type { FeatureSet } from '../features/feature-set.js';
 import type { Vote } from '../schema.js';
 import { ModelCardError, parseModelCard, type ModelCard } from './model-card.js';
@@ -45,8 +45,9 @@ export interface ModelRunnerOptions {
 export class ModelRunner extends CardModel {
   private constructor(
     card: ModelCard,
-    private readonly session: ort.InferenceSession,
+    private readonly session: Ort.InferenceSession,
     readonly path: string,
+    private readonly Tensor: typeof Ort.Tensor,
   ) {
     super(card);
   }
@@ -56,7 +57,11 @@ export class ModelRunner extends CardModel {
     const cardPath = cardPathFor(onnxPath);
     const card = await readModelCard(cardPath);
     checkCardMatches(card, featureSet, cardPath);
-    let session: ort.InferenceSession;
+    // Imported with the first model, not with the module: everything that imports @sockml/core (every
+    // command, and each `sockml lab` worker, reactive and static runs included) would otherwise load
+    // onnxruntime's native binding, ~40 ms, whether it runs a model or not.
+    const ort = await import('onnxruntime-node');
+    let session: Ort.InferenceSession;
     try {
       session = await ort.InferenceSession.create(onnxPath, {
         ...(options.intraOpThreads ? { intraOpNumThreads: options.intraOpThreads } : {}),
@@ -71,7 +76,7 @@ export class ModelRunner extends CardModel {
     if (!session.outputNames.includes(card.onnx.probabilities)) {
       throw new ModelCardError(`${onnxPath}: the card names output '${card.onnx.probabilities}' but the model has ${session.outputNames.join(', ')}`);
     }
-    return new ModelRunner(card, session, onnxPath);
+    return new ModelRunner(card, session, onnxPath, ort.Tensor);
   }
 
   async predictBatch(features: Float32Array, rows: number): Promise<Float32Array> {
@@ -81,7 +86,7 @@ export class ModelRunner extends CardModel {
     // onnxruntime-node refuses memory shared between threads ("Invalid argument"): copy such a batch
     // into this thread's own memory first (the copy is this thread's work, not the sender's).
     const own = features.buffer instanceof SharedArrayBuffer ? features.slice(0, rows * width) : features;
-    const input = new ort.Tensor('float32', own.length === rows * width ? own : own.subarray(0, rows * width), [rows, width]);
+    const input = new this.Tensor('float32', own.length === rows * width ? own : own.subarray(0, rows * width), [rows, width]);
     const out = await this.session.run({ [this.card.onnx.input]: input }, [this.card.onnx.probabilities]);
     const probs = out[this.card.onnx.probabilities];
     const data = probs.data as Float32Array;
