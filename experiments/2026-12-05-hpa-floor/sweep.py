@@ -26,7 +26,6 @@ PATTERNS = ('constant', 'ramp', 'step', 'spike', 'mixed')
 args = sys.argv[1:]
 warmup = args[args.index('--warmup') + 1] if '--warmup' in args else None
 candidates = [a for i, a in enumerate(args) if not a.startswith('--') and (i == 0 or args[i - 1] != '--warmup')][0]
-# (label, pattern, seed, runs): the tuning set, and with --with-diagnosis the diagnosis set.
 # (label, the load's lab flags, seed, runs): the tuning set, and the sets the options add.
 SYNTHETIC = lambda p: ['--pattern', p, '--duration', '10m']
 LOADS = [(p, SYNTHETIC(p), 1000, 10) for p in PATTERNS]

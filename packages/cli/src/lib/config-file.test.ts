@@ -68,6 +68,8 @@ describe('policiesFromConfig: a flag given on the command line > the service > d
     expect(p.perService.orders.attribution).toEqual(p.shared.attribution);
   });
 
+  // While hybrid's mid-tier default is 0 this passes without config-file's scaler-wide mid-tier pair too: it
+  // guards the day that default changes (as the entry rule's 0.65 did).
   it('defaults on step: a hybrid service attributes by neither rule, whatever hybrid\'s defaults are', async () => {
     const p = await policiesFromConfig(config({ services: { orders: { policy: { name: 'hybrid' } } } }), FLAG_DEFAULTS, new Set(), 'sockml.yaml');
     expect(p.perService.orders.attribution).toBeUndefined();

@@ -6,7 +6,7 @@ export const ENTRY_SERVICE = 'front-end';
 
 /**
  * Who calls whom in Sock Shop (each service's direct callees), as the real front-end and orders service do
- * and as the emulator routes requests (sim/topology.ts; a test there keeps the two equal). A caller's p95
+ * and as the emulator routes requests (sim/topology.ts; a test in sim/emulator.test.ts keeps the two equal). A caller's p95
  * includes its callees' latency, so it is the map the attribution blames along.
  */
 export const SOCK_SHOP_CALL_GRAPH: Readonly<Record<string, readonly string[]>> = {

@@ -253,9 +253,9 @@ existing output file, an --out that cannot be created or written), 4 Kafka or Pr
       let actuator;
       // Imported here, not at the top: the Kubernetes client takes ~0.5 s to load, and oclif (with no
       // manifest) loads every command's module to start any command, `sockml lab` included.
-      const { KubernetesActuator } = await import('../../actuators/kubernetes.js');
+      const kubernetes = flags.actuator === 'http' ? undefined : await import('../../actuators/kubernetes.js');
       try {
-        actuator = flags.actuator === 'http' ? new HttpActuator(flags['actuator-url']!) : new KubernetesActuator({ namespace: flags.namespace });
+        actuator = kubernetes ? new kubernetes.KubernetesActuator({ namespace: flags.namespace }) : new HttpActuator(flags['actuator-url']!);
       } catch (e) {
         throw new InputError((e as Error).message);
       }
