@@ -4,7 +4,9 @@
 # Needs HERE (the experiment's directory) and OUT (where run files go); reads SET (tuning|evaluation|fresh-6000).
 # Since 2026-12-06 `lab`'s defaults are the chosen configuration (an HPA floor at 82 %, a 30 s rate window,
 # the hybrid policy with attribution: docs/POLICIES.md, "The defaults"); experiments before that date ran
-# sockml alone where they leave those flags out (POLICIES.md gives the flags that reproduce it).
+# sockml alone where they leave those flags out (POLICIES.md gives the flags that reproduce it). Since
+# 2026-12-07 the defaults attribute at 70 % and run the mid-tier rule at 65 % (criterion v3); the scripts of
+# earlier experiments spell out what they ran (midTierAttributionMinUtilization=0).
 SET=${SET:-evaluation}
 case "$SET" in
   tuning) SEED=1000; REPEAT=10 ;;

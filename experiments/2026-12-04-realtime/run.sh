@@ -31,7 +31,7 @@ PROM=$!
 trap 'kill $PROM 2>/dev/null; bash scripts/kafka.sh stop --dir "$OUT/kafka" >&2 || true' EXIT
 # confirm and fidelity ran sockml alone with the defaults of the day (2026-12-04), spelt out since the
 # defaults became the chosen configuration (2026-12-06, docs/POLICIES.md "The defaults").
-ALONE=(--hpa-floor 0 --rate-window 1m --policy-set targetUtilizationPct=105 --policy-set trendPolls=1 --policy-set attributionMinUtilization=0)
+ALONE=(--hpa-floor 0 --rate-window 1m --policy-set targetUtilizationPct=105 --policy-set trendPolls=1 --policy-set attributionMinUtilization=0 --policy-set midTierAttributionMinUtilization=0)
 COMMON=(--sim-port 18089 --prometheus http://127.0.0.1:19090 --kafka 127.0.0.1:19092 --peak-rps 200 --interval 30s --duration 10m)
 
 case "${1:-confirm}" in
@@ -44,7 +44,7 @@ case "${1:-confirm}" in
   floor)
     for p in step ramp; do
       sockml experiment run --pattern "$p" --condition proactive,reactive --repeat 5 --time-scale 5 --seed 3000 "${COMMON[@]}" \
-        --hpa-floor 82 --rate-window 30s --policy-set targetUtilizationPct=130 --policy-set leadMs=0 --policy-set trendPolls=1 --policy-set attributionMinUtilization=0 --out "$OUT/floor/$p" --json > "$OUT/floor-$p.json"
+        --hpa-floor 82 --rate-window 30s --policy-set targetUtilizationPct=130 --policy-set leadMs=0 --policy-set trendPolls=1 --policy-set attributionMinUtilization=0 --policy-set midTierAttributionMinUtilization=0 --out "$OUT/floor/$p" --json > "$OUT/floor-$p.json"
     done
     for p in step ramp; do sockml experiment analyze "$OUT/floor/$p" --json > "$OUT/floor-$p-analysis.json"; done
     ;;
@@ -52,7 +52,7 @@ case "${1:-confirm}" in
     for p in step ramp; do
       sockml experiment run --pattern "$p" --condition proactive,reactive --repeat 5 --time-scale 5 --seed 3000 "${COMMON[@]}" \
         --hpa-floor 82 --rate-window 30s --policy-set targetUtilizationPct=130 --policy-set leadMs=30s --policy-set trendPolls=3 \
-        --policy-set attributionMinUtilization=0 --out "$OUT/floor-v2/$p" --json > "$OUT/floor-v2-$p.json"
+        --policy-set attributionMinUtilization=0 --policy-set midTierAttributionMinUtilization=0 --out "$OUT/floor-v2/$p" --json > "$OUT/floor-v2-$p.json"
     done
     for p in step ramp; do
       sockml experiment analyze "$OUT/floor-v2/$p" --json > "$OUT/floor-v2-$p-analysis.json"
@@ -63,7 +63,7 @@ case "${1:-confirm}" in
     for p in step ramp; do
       sockml experiment run --pattern "$p" --condition proactive,reactive --repeat 5 --time-scale 5 --seed 3000 "${COMMON[@]}" \
         --hpa-floor 82 --rate-window 30s --policy-set targetUtilizationPct=130 --policy-set leadMs=30s --policy-set trendPolls=3 \
-        --policy-set attributionMinUtilization=0.65 --out "$OUT/attribution/$p" --json > "$OUT/attribution-$p.json"
+        --policy-set attributionMinUtilization=0.65 --policy-set midTierAttributionMinUtilization=0 --out "$OUT/attribution/$p" --json > "$OUT/attribution-$p.json"
     done
     for p in step ramp; do
       sockml experiment analyze "$OUT/attribution/$p" --json > "$OUT/attribution-$p-analysis.json"
@@ -72,7 +72,10 @@ case "${1:-confirm}" in
     ;;
   attribution-10)
     for p in step ramp; do
+      # The default configuration of 2026-12-06, spelt out since the defaults moved on (2026-12-07).
       sockml experiment run --pattern "$p" --condition proactive,reactive --repeat 10 --time-scale 5 --seed 4000 "${COMMON[@]}" \
+        --hpa-floor 82 --rate-window 30s --policy-set targetUtilizationPct=130 --policy-set leadMs=30s --policy-set trendPolls=3 \
+        --policy-set attributionMinUtilization=0.65 --policy-set midTierAttributionMinUtilization=0 \
         --out "$OUT/attribution-10/$p" --json > "$OUT/attribution-10-$p.json"
     done
     for p in step ramp; do
