@@ -60,10 +60,10 @@ Malformed votes go to model-votes.dlq and are counted.
 The default policy (hybrid, docs/POLICIES.md) carries the settings chosen in the lab with an HPA under
 sockml: a base target of 130 % CPU, which leaves the headroom to the HPA. On a cluster that is
 --actuator kubernetes-hpa-floor; for sockml alone (--actuator kubernetes) set what was chosen for that:
-${ALONE_POLICY_FLAGS}.
+${ALONE_POLICY_FLAGS.split(' --policy-set ').join('\n--policy-set ')}.
 
-With callee attribution (hybrid's attributionMinUtilization, 0.65 by default, or
-midTierAttributionMinUtilization, off by default; 0 turns each off) the policy
+With callee attribution (hybrid's attributionMinUtilization, 0.7 by default, and
+midTierAttributionMinUtilization, 0.65 by default; 0 turns each off) the policy
 decides whole polls, as replay does: a (service, snapshot)'s verdict waits until every service of its
 poll has one (the services of the polls decided so far; the first poll waits --window), or --window has
 passed since the poll's first verdict, and then the poll's services are decided together, oldest poll first.

@@ -52,9 +52,9 @@ describe('policiesFromConfig: a flag given on the command line > the service > d
   });
 
   it.each([
-    { name: "defaults on step: a hybrid service does not attribute (hybrid's default is 0.65)", json: { services: { orders: { policy: { name: 'hybrid' } } } }, flags: FLAG_DEFAULTS, orders: 0 },
+    { name: "defaults on step: a hybrid service does not attribute (hybrid's default is 0.7)", json: { services: { orders: { policy: { name: 'hybrid' } } } }, flags: FLAG_DEFAULTS, orders: 0 },
     { name: 'defaults on hybrid: a service takes its attribution', json: { defaults: { policy: { name: 'hybrid', attributionMinUtilization: 0.5 } }, services: { orders: { policy: { targetUtilizationPct: 60 } } } }, flags: FLAG_DEFAULTS, orders: 0.5 },
-    { name: 'hybrid by --policy, no setting in the file: the default', json: { services: { orders: {} } }, flags: { ...FLAG_DEFAULTS, policy: 'hybrid' }, orders: 0.65 },
+    { name: 'hybrid by --policy, no setting in the file: the default', json: { services: { orders: {} } }, flags: { ...FLAG_DEFAULTS, policy: 'hybrid' }, orders: 0.7 },
     { name: 'a service that sets its own keeps it (the scaler then refuses the difference)', json: { services: { orders: { policy: { name: 'hybrid', attributionMinUtilization: 0.3 } } } }, flags: FLAG_DEFAULTS, orders: 0.3 },
   ])('callee attribution is the scaler\'s: $name', async ({ json, flags, orders }) => {
     const p = await policiesFromConfig(config(json), flags, new Set(), 'sockml.yaml');
@@ -68,8 +68,8 @@ describe('policiesFromConfig: a flag given on the command line > the service > d
     expect(p.perService.orders.attribution).toEqual(p.shared.attribution);
   });
 
-  // While hybrid's mid-tier default is 0 this passes without config-file's scaler-wide mid-tier pair too: it
-  // guards the day that default changes (as the entry rule's 0.65 did).
+  // Hybrid's mid-tier default is 0.65: without config-file's scaler-wide mid-tier pair this service would
+  // take it while the shared step policy has none, and the scaler would refuse a setting the file never wrote.
   it('defaults on step: a hybrid service attributes by neither rule, whatever hybrid\'s defaults are', async () => {
     const p = await policiesFromConfig(config({ services: { orders: { policy: { name: 'hybrid' } } } }), FLAG_DEFAULTS, new Set(), 'sockml.yaml');
     expect(p.perService.orders.attribution).toBeUndefined();

@@ -183,7 +183,7 @@ describe('ScalingController with callee attribution', () => {
   });
 
   it('without attribution each verdict is decided alone, at once', () => {
-    const c = new ScalingController({ strategy: majorityStrategy, expectedModels: ['a'], windowMs: 5000 }, new HybridPolicy({ ...DEFAULT_HYBRID_POLICY, attributionMinUtilization: 0 }));
+    const c = new ScalingController({ strategy: majorityStrategy, expectedModels: ['a'], windowMs: 5000 }, new HybridPolicy({ ...DEFAULT_HYBRID_POLICY, attributionMinUtilization: 0, midTierAttributionMinUtilization: 0 }));
     expect(c.attributes).toBe(false);
     expect(c.onVote(vote('a', 0, 1, 'catalogue'), 0)).toHaveLength(1);
     expect(c.pollStats).toBeUndefined();

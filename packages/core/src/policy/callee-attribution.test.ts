@@ -98,8 +98,8 @@ describe('calleesOf', () => {
 describe('the hybrid policy with attributionMinUtilization', () => {
   const poll = [entry('front-end', 38, 70, 8), entry('catalogue', 5, 13.8, 2)];
 
-  it('is off at 0: verdictsForPoll passes the poll through', () => {
-    const p = new HybridPolicy({ ...DEFAULT_HYBRID_POLICY, attributionMinUtilization: 0 });
+  it('is off with both rules at 0: verdictsForPoll passes the poll through', () => {
+    const p = new HybridPolicy({ ...DEFAULT_HYBRID_POLICY, attributionMinUtilization: 0, midTierAttributionMinUtilization: 0 });
     expect(p.attribution).toBeUndefined();
     expect(verdictsForPoll(p, poll)).toEqual(poll.map((e) => e.verdict));
   });
@@ -115,12 +115,13 @@ describe('the hybrid policy with attributionMinUtilization', () => {
     expect(decision.reason).toMatch(/front-end p95 38\.0 ms over the SLO, this callee the busiest at 69 %/);
   });
 
-  it('is on by default, at 65 %: the configuration chosen in the lab', () => {
-    expect(new HybridPolicy(DEFAULT_HYBRID_POLICY).attribution?.minUtilization).toBe(0.65);
+  it('is on by default, at 70 % and the mid-tier rule at 65 %: the configuration chosen in the lab (criterion v3)', () => {
+    expect(new HybridPolicy(DEFAULT_HYBRID_POLICY).attribution).toMatchObject({ minUtilization: 0.7, midTierMinUtilization: 0.65 });
   });
 
-  it('midTierAttributionMinUtilization alone turns on the mid-tier rule over Sock Shop\'s call graph; off by default', () => {
-    expect(new HybridPolicy(DEFAULT_HYBRID_POLICY).attribution?.midTierMinUtilization).toBeUndefined();
+  it('midTierAttributionMinUtilization alone turns on the mid-tier rule over Sock Shop\'s call graph; 0 turns it off', () => {
+    expect(new HybridPolicy({ ...DEFAULT_HYBRID_POLICY, midTierAttributionMinUtilization: 0 }).attribution?.midTierMinUtilization).toBeUndefined();
+    expect(new HybridPolicy({ ...DEFAULT_HYBRID_POLICY, midTierAttributionMinUtilization: 0, attributionMinUtilization: 0 }).attribution).toBeUndefined();
     const p = new HybridPolicy({ ...DEFAULT_HYBRID_POLICY, targetUtilizationPct: 105, attributionMinUtilization: 0, midTierAttributionMinUtilization: 0.65, leadMs: 0 });
     const orderPoll = [entry('orders', 41, 15, 3), entry('carts', 24, 17.6, 2), entry('catalogue', 5, 9.5, 1)];
     const verdicts = verdictsForPoll(p, orderPoll);

@@ -20,4 +20,4 @@ export const DEFAULT_RATE_WINDOW_POLLS = 1;
  * The hybrid settings chosen for sockml alone, without an HPA under it (the defaults until 2026-12-06,
  * with a rate window of two polls): what to set where no HPA floor runs.
  */
-export const ALONE_HYBRID_SETTINGS = { targetUtilizationPct: 105, trendPolls: 1, attributionMinUtilization: 0 } as const;
+export const ALONE_HYBRID_SETTINGS = { targetUtilizationPct: 105, trendPolls: 1, attributionMinUtilization: 0, midTierAttributionMinUtilization: 0 } as const;

@@ -55,13 +55,14 @@ export interface HybridPolicyConfig extends ReplicaBounds {
 }
 
 /**
- * The defaults are the proactive configuration chosen in the lab on the tuning set (docs/EXPERIMENTS.md,
- * "Callee attribution", criterion v2): this policy over an HPA that stays at 82 % CPU
+ * The defaults are the proactive configuration chosen in the lab (docs/EXPERIMENTS.md, "Criterion v3": the
+ * tuning and diagnosis sets, criterion v2's rules): this policy over an HPA that stays at 82 % CPU
  * (DEFAULT_HPA_FLOOR_PCT), rating over one poll. Hence a base target above 100 %: the HPA under it keeps
  * the CPU headroom, and sockml adds what the forecast (a rise over three polls) and the alerts (the
- * models', and the front-end's violation attributed to its busiest callee at 65 % or more) ask for.
- * Alone, without the HPA, the earlier choice ("Choosing the proactive policy") was targetUtilizationPct
- * 105, trendPolls 1, attributionMinUtilization 0 (docs/POLICIES.md, "sockml alone").
+ * models', the front-end's violation attributed to its busiest callee at 70 % or more, and orders' to its
+ * busiest callee at 65 % or more) ask for. Alone, without the HPA, the earlier choice ("Choosing the
+ * proactive policy") was targetUtilizationPct 105, trendPolls 1, no attribution (docs/POLICIES.md, "sockml
+ * alone").
  */
 export const DEFAULT_HYBRID_POLICY: HybridPolicyConfig = {
   minReplicas: 1,
@@ -82,8 +83,8 @@ export const DEFAULT_HYBRID_POLICY: HybridPolicyConfig = {
   calmWindowMs: 60_000,
   sloMs: 35.68,
   tailP99OverSlo: 1,
-  attributionMinUtilization: 0.65,
-  midTierAttributionMinUtilization: 0,
+  attributionMinUtilization: 0.7,
+  midTierAttributionMinUtilization: 0.65,
 };
 
 export interface HybridState extends ServiceScalingState {
