@@ -1,7 +1,7 @@
 # Sourced by the lab experiments' run.sh: the tuning and evaluation sets of docs/EXPERIMENTS.md
 # ("Choosing the proactive policy") and `lab`, which runs one `sockml lab` invocation into $OUT and keeps
 # its lab.json under $HERE/results/$SET (skipped when that file exists: delete it to rerun).
-# Needs HERE (the experiment's directory) and OUT (where run files go); reads SET (tuning|evaluation|fresh-6000).
+# Needs HERE (the experiment's directory) and OUT (where run files go); reads SET (tuning|evaluation|fresh-6000|fresh-7000).
 # Since 2026-12-06 `lab`'s defaults are the chosen configuration (an HPA floor at 82 %, a 30 s rate window,
 # the hybrid policy with attribution: docs/POLICIES.md, "The defaults"); experiments before that date ran
 # sockml alone where they leave those flags out (POLICIES.md gives the flags that reproduce it). Since
@@ -12,7 +12,8 @@ case "$SET" in
   tuning) SEED=1000; REPEAT=10 ;;
   evaluation) SEED=2000; REPEAT=20 ;;
   fresh-6000) SEED=6000; REPEAT=20 ;; # criterion v3's evaluation set (docs/EXPERIMENTS.md): the evaluation set's loads on a fresh seed
-  *) echo "SET must be tuning, evaluation or fresh-6000, got $SET" >&2; exit 2 ;;
+  fresh-7000) SEED=7000; REPEAT=20 ;; # unused so far (criterion v4 named it; its choice was the default): for the next criterion's judgement
+  *) echo "SET must be tuning, evaluation, fresh-6000 or fresh-7000, got $SET" >&2; exit 2 ;;
 esac
 mkdir -p "$HERE/results/$SET"
 sockml() { node packages/cli/bin/run.js "$@"; }
