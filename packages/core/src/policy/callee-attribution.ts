@@ -99,8 +99,10 @@ export function attributeToBusiestCallee(poll: readonly PollEntry[], c: CalleeAt
   const graph = c.callGraph ?? {};
   for (const caller of Object.keys(graph).sort()) {
     if (caller === c.entryService) continue;
-    const below = calleesOf(graph, caller);
-    blame(caller, (s) => below.has(s), c.midTierMinUtilization ?? 0);
+    // The closure is walked only at a poll where the caller is over the SLO (blame asks isCallee after the
+    // p95 check), not at every poll replay and the live scaler decide.
+    let below: Set<string> | undefined;
+    blame(caller, (s) => (below ??= calleesOf(graph, caller)).has(s), c.midTierMinUtilization ?? 0);
   }
   return verdicts;
 }
