@@ -18,6 +18,8 @@ With --with-diagnosis (criterion v3, docs/EXPERIMENTS.md) the loads also include
 experiments/2026-12-06-onsets: step and spike at seed 5000, 40 runs each (labelled step@5000, spik@5000).
 With --with-traces (criterion v4) also the GKE recordings' run 2 as traces at 200 rps peak, seed 1000, 10
 runs each (labelled gke-cons-2 …; the evaluation sets use run 1). Both need --warmup.
+With --jsonl FILE (criterion v5) each candidate's per-load numbers are also appended to FILE as one JSON
+line, unrounded: sockml's and the HPA's violating snapshots and replica-seconds per run, and their ratios.
 """
 import json, os, shutil, subprocess, sys, tempfile
 
@@ -25,7 +27,8 @@ ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..')
 PATTERNS = ('constant', 'ramp', 'step', 'spike', 'mixed')
 args = sys.argv[1:]
 warmup = args[args.index('--warmup') + 1] if '--warmup' in args else None
-candidates = [a for i, a in enumerate(args) if not a.startswith('--') and (i == 0 or args[i - 1] != '--warmup')][0]
+jsonl = args[args.index('--jsonl') + 1] if '--jsonl' in args else None
+candidates = [a for i, a in enumerate(args) if not a.startswith('--') and (i == 0 or args[i - 1] not in ('--warmup', '--jsonl'))][0]
 # (label, the load's lab flags, seed, runs): the tuning set, and the sets the options add.
 SYNTHETIC = lambda p: ['--pattern', p, '--duration', '10m']
 LOADS = [(p, SYNTHETIC(p), 1000, 10) for p in PATTERNS]
@@ -62,10 +65,13 @@ for label, load, seed, runs in LOADS:
 def short(label):  # 'constant' -> 'cons'; 'step@5000' and 'gke-spik-2' as they are
     return label if '@' in label or label.startswith('gke-') else label[:4]
 
+raw = {}  # label -> sockml's (violating, replica-seconds) per run, of the candidate being scored
+
 def score(flags):
     out = {}
     for label, load, seed, runs in LOADS:
         v, c = lab(load, 'proactive', flags, seed, runs)
+        raw[label] = (v, c)
         out[label] = (v / base[label][0], c / base[label][1])
     return out
 
@@ -77,4 +83,10 @@ for line in open(candidates):
     worst = max(v for v, _ in o.values())
     cost = max(c for _, c in o.values())
     mean_cost = sum(c for _, c in o.values()) / len(o)
+    if jsonl:
+        with open(jsonl, 'a') as f:
+            f.write(json.dumps({'flags': flags, 'warmup': warmup, 'loads': {
+                p: {'violatingPerRun': raw[p][0], 'replicaSecondsPerRun': raw[p][1],
+                    'hpaViolatingPerRun': base[p][0], 'hpaReplicaSecondsPerRun': base[p][1],
+                    'violationRatio': v, 'costRatio': c} for p, (v, c) in o.items()}}) + '\n')
     print(f'{worst:.4f} {cost:.4f} {mean_cost:.4f} | ' + ' '.join(f'{short(p)} {v:.2f}/{c:.2f}' for p, (v, c) in o.items()) + ' | ' + ' '.join(flags), flush=True)
