@@ -5,18 +5,19 @@
 # ran); beside it, on the same runs: the current default (criterion v3's choice: entry attribution at 70 %,
 # the mid-tier rule at 65 %), the previous default (entry attribution at 65 %, no mid-tier rule), the HPA at
 # 40–90 % and static. Run files go to $OUT (default /tmp/lab-v5); each lab.json is kept under
-# results/fresh-7000; ../2026-12-04-lab-policy/tables.mjs writes results-fresh-7000.md (after the warm-up) and
-# results-fresh-7000-whole-runs.md. Deterministic: rerunning writes the same files.
+# results/$SET; ../2026-12-04-lab-policy/tables.mjs writes results-$SET.md (after the warm-up) and
+# results-$SET-whole-runs.md. Deterministic: rerunning writes the same files.
 #
 #   python3 experiments/2026-12-05-hpa-floor/sweep.py experiments/2026-12-07-criterion-v5/candidates.txt \
 #     --warmup 90s --with-diagnosis --with-traces --jsonl experiments/2026-12-07-criterion-v5/sweep.jsonl   # the choice (~35 min)
 #   python3 experiments/2026-12-07-criterion-v5/score.py experiments/2026-12-07-criterion-v5/sweep.jsonl
-#   bash experiments/2026-12-07-criterion-v5/run.sh                                                         # the judgement (~20 min)
+#   bash experiments/2026-12-07-criterion-v5/run.sh                                                         # the judgement (~4 min on a quiet machine)
+#   SET=fresh-6000 bash experiments/2026-12-07-criterion-v5/run.sh; SET=evaluation bash …                   # second looks, after it
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 HERE=experiments/2026-12-07-criterion-v5
 OUT=${OUT:-/tmp/lab-v5}
-SET=fresh-7000
+SET=${SET:-fresh-7000} # the judgement; SET=fresh-6000 and SET=evaluation (seed 2000) are second looks only
 source experiments/lab-sets.sh
 
 W=(--warmup 90s)
