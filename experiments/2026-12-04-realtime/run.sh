@@ -15,7 +15,11 @@
 # seeds (4000) with 10 runs per condition, since 5 runs cannot reach p < 0.01 (the smallest exact two-sided
 # paired Wilcoxon p is 0.0625 with 5 pairs, 0.002 with 10). ~95 min.
 #
-#   bash experiments/2026-12-04-realtime/run.sh confirm|fidelity|floor|floor-v2|attribution|attribution-10   (results in $OUT, default /tmp/realtime)
+# criterion-v5 (2026-12-07): the configuration criterion v5 chose (the default since; HPA floor 85 %, entry
+# attribution 55 %, no mid-tier rule), spelt out, against the HPA at 70 %; step and ramp, a fresh seed (8000),
+# 10 interleaved runs per condition, as attribution-10. ~95 min.
+#
+#   bash experiments/2026-12-04-realtime/run.sh confirm|fidelity|floor|floor-v2|attribution|attribution-10|criterion-v5   (results in $OUT, default /tmp/realtime)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 command -v prometheus >/dev/null || { echo "run.sh: prometheus is not on PATH (apt-get install prometheus)" >&2; exit 2; }
@@ -81,6 +85,18 @@ case "${1:-confirm}" in
     for p in step ramp; do
       sockml experiment analyze "$OUT/attribution-10/$p" --json > "$OUT/attribution-10-$p-analysis.json"
       sockml experiment analyze "$OUT/attribution-10/$p" --warmup-polls 3 --json > "$OUT/attribution-10-$p-analysis-warmup.json"
+    done
+    ;;
+  criterion-v5)
+    for p in step ramp; do
+      sockml experiment run --pattern "$p" --condition proactive,reactive --repeat 10 --time-scale 5 --seed 8000 "${COMMON[@]}" \
+        --hpa-floor 85 --rate-window 30s --policy-set targetUtilizationPct=130 --policy-set leadMs=30s --policy-set trendPolls=3 \
+        --policy-set attributionMinUtilization=0.55 --policy-set midTierAttributionMinUtilization=0 \
+        --out "$OUT/criterion-v5/$p" --json > "$OUT/criterion-v5-$p.json"
+    done
+    for p in step ramp; do
+      sockml experiment analyze "$OUT/criterion-v5/$p" --json > "$OUT/criterion-v5-$p-analysis.json"
+      sockml experiment analyze "$OUT/criterion-v5/$p" --warmup-polls 3 --json > "$OUT/criterion-v5-$p-analysis-warmup.json"
     done
     ;;
   fidelity)

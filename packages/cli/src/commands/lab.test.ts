@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse as parseCsvSync } from 'csv-parse/sync';
+import { DEFAULT_HPA_FLOOR_PCT } from '@sockml/core';
 import { describe, expect, it } from 'vitest';
 import { sockml } from '../test-support.js';
 
@@ -72,11 +73,11 @@ describe('sockml lab', () => {
 
   it("a proactive lab run's metrics CSV, replayed with `sockml replay`, takes every decision the lab took", async () => {
     const out = join(scratch(), 'runs');
-    // Under an HPA floor (the default, at 82 %) the cluster runs the larger of the HPA's and sockml's counts;
+    // Under an HPA floor (the default, DEFAULT_HPA_FLOOR_PCT) the cluster runs the larger of the HPA's and sockml's counts;
     // sockml's own decisions still follow from the metrics CSV alone. Callee attribution (on by default)
     // decides whole polls: replay must group a poll's rows as the lab does.
     const attribution = ['--policy', 'hybrid', '--policy-set', 'attributionMinUtilization=0.5', '--hpa-floor', '80'];
-    const floorOf = (policy: string[]) => (policy.includes('--hpa-floor') ? Number(policy[policy.indexOf('--hpa-floor') + 1]) || null : 82);
+    const floorOf = (policy: string[]) => (policy.includes('--hpa-floor') ? Number(policy[policy.indexOf('--hpa-floor') + 1]) || null : DEFAULT_HPA_FLOOR_PCT);
     // Lab runs start every service at 1 replica; a policy whose minimum is 2 first moves to it, and replay
     // is told where the run began (--initial-replicas) to take that move too.
     const minTwo = ['--hpa-floor', '0', '--min-replicas', '2'];

@@ -36,7 +36,7 @@ Condition proactive: sockml's decision path as the live pipeline runs it: collec
 the buckets, missing series as missing) → FeatureExtractor → every model in --models → --strategy →
 --policy → replicas. Decisions act at their poll's time (the live pipeline's 20–50 ms and Prometheus's
 scrape lag are not modelled). By default it is the configuration chosen in the lab (docs/POLICIES.md):
-an HPA at --hpa-floor 82 % keeps running and each service gets the larger of its count and sockml's
+an HPA at --hpa-floor ${DEFAULT_HPA_FLOOR_PCT} % keeps running and each service gets the larger of its count and sockml's
 (sockml raising the HPA's minReplicas), collect rates over one poll, and the hybrid policy's defaults;
 --hpa-floor 0 runs sockml alone. sockml's decisions are the ones replay takes from metrics.csv either
 way.

@@ -2,6 +2,7 @@ import { appendFile } from 'node:fs/promises';
 import { Flags } from '@oclif/core';
 import {
   type SockmlConfig,
+  DEFAULT_HYBRID_POLICY,
   DEFAULT_SEED_RETRY,
   formatDecisionMessage,
   IdempotentActuator,
@@ -62,8 +63,8 @@ sockml: a base target of 130 % CPU, which leaves the headroom to the HPA. On a c
 --actuator kubernetes-hpa-floor; for sockml alone (--actuator kubernetes) set what was chosen for that:
 ${ALONE_POLICY_FLAGS.split(' --policy-set ').join('\n--policy-set ')}.
 
-With callee attribution (hybrid's attributionMinUtilization, 0.7 by default, and
-midTierAttributionMinUtilization, 0.65 by default; 0 turns each off) the policy
+With callee attribution (hybrid's attributionMinUtilization, ${DEFAULT_HYBRID_POLICY.attributionMinUtilization} by default, and
+midTierAttributionMinUtilization, ${DEFAULT_HYBRID_POLICY.midTierAttributionMinUtilization} by default; 0 turns each off) the policy
 decides whole polls, as replay does: a (service, snapshot)'s verdict waits until every service of its
 poll has one (the services of the polls decided so far; the first poll waits --window), or --window has
 passed since the poll's first verdict, and then the poll's services are decided together, oldest poll first.

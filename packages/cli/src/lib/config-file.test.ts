@@ -52,9 +52,9 @@ describe('policiesFromConfig: a flag given on the command line > the service > d
   });
 
   it.each([
-    { name: "defaults on step: a hybrid service does not attribute (hybrid's default is 0.7)", json: { services: { orders: { policy: { name: 'hybrid' } } } }, flags: FLAG_DEFAULTS, orders: 0 },
+    { name: "defaults on step: a hybrid service does not attribute (hybrid's default is 0.55)", json: { services: { orders: { policy: { name: 'hybrid' } } } }, flags: FLAG_DEFAULTS, orders: 0 },
     { name: 'defaults on hybrid: a service takes its attribution', json: { defaults: { policy: { name: 'hybrid', attributionMinUtilization: 0.5 } }, services: { orders: { policy: { targetUtilizationPct: 60 } } } }, flags: FLAG_DEFAULTS, orders: 0.5 },
-    { name: 'hybrid by --policy, no setting in the file: the default', json: { services: { orders: {} } }, flags: { ...FLAG_DEFAULTS, policy: 'hybrid' }, orders: 0.7 },
+    { name: 'hybrid by --policy, no setting in the file: the default', json: { services: { orders: {} } }, flags: { ...FLAG_DEFAULTS, policy: 'hybrid' }, orders: 0.55 },
     { name: 'a service that sets its own keeps it (the scaler then refuses the difference)', json: { services: { orders: { policy: { name: 'hybrid', attributionMinUtilization: 0.3 } } } }, flags: FLAG_DEFAULTS, orders: 0.3 },
   ])('callee attribution is the scaler\'s: $name', async ({ json, flags, orders }) => {
     const p = await policiesFromConfig(config(json), flags, new Set(), 'sockml.yaml');

@@ -115,8 +115,9 @@ describe('the hybrid policy with attributionMinUtilization', () => {
     expect(decision.reason).toMatch(/front-end p95 38\.0 ms over the SLO, this callee the busiest at 69 %/);
   });
 
-  it('is on by default, at 70 % and the mid-tier rule at 65 %: the configuration chosen in the lab (criterion v3)', () => {
-    expect(new HybridPolicy(DEFAULT_HYBRID_POLICY).attribution).toMatchObject({ minUtilization: 0.7, midTierMinUtilization: 0.65 });
+  it('is on by default, at 55 %, with the mid-tier rule off: the configuration chosen in the lab (criterion v5)', () => {
+    expect(new HybridPolicy(DEFAULT_HYBRID_POLICY).attribution).toMatchObject({ minUtilization: 0.55 });
+    expect(new HybridPolicy(DEFAULT_HYBRID_POLICY).attribution?.midTierMinUtilization).toBeUndefined();
   });
 
   it('midTierAttributionMinUtilization alone turns on the mid-tier rule over Sock Shop\'s call graph; 0 turns it off', () => {

@@ -1,13 +1,13 @@
 /**
- * The rest of the proactive configuration chosen in the lab (docs/EXPERIMENTS.md, "Callee attribution";
- * the hybrid policy's defaults are its policy settings): what `lab` and `experiment run` on the emulator
+ * The rest of the proactive configuration chosen in the lab (docs/EXPERIMENTS.md, "Criterion v5"; the
+ * hybrid policy's defaults are its policy settings): what `lab` and `experiment run` on the emulator
  * run as "proactive" when no flag says otherwise. Outside the emulator sockml cannot start an HPA: on a
  * cluster it is `scale --actuator kubernetes-hpa-floor` over the Deployment's own HPA, and collect's
  * `--rate-window 30s` (docs/OPERATIONS.md).
  */
 
 /** An HPA at this target CPU % runs beside sockml, and each service runs the larger of the two counts (0: sockml alone). */
-export const DEFAULT_HPA_FLOOR_PCT = 82;
+export const DEFAULT_HPA_FLOOR_PCT = 85;
 
 /**
  * collect's rate() window, in polls. One: a poll then sees a step whole instead of half of it

@@ -61,7 +61,7 @@ and a Prometheus (--prometheus); on sim, Prometheus must scrape the emulator on 
 every 1–5 s (docs/EXPERIMENTS.md has the scrape job). Each run gets fresh consumer groups and a fresh
 scaler; each process's log, collect's polls (metrics.csv, for sockml replay) and the scaler's decisions
 (decisions.ndjson) are kept in <out>/<run>.d/. On sim, by default, the configuration chosen in the lab
-(docs/POLICIES.md): the HPA algorithm at --hpa-floor 82 % runs too, and the emulator runs the larger of
+(docs/POLICIES.md): the HPA algorithm at --hpa-floor ${DEFAULT_HPA_FLOOR_PCT} % runs too, and the emulator runs the larger of
 its count and sockml's, as a cluster does when sockml raises an HPA's minReplicas (on a cluster: scale
 --actuator kubernetes-hpa-floor); collect rates over one --interval (--rate-window); the hybrid policy's
 defaults. --hpa-floor 0 runs sockml alone, as on a URL target, where experiment run cannot start an HPA:
