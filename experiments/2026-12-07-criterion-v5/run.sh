@@ -9,7 +9,7 @@
 # results-$SET-whole-runs.md. Deterministic: rerunning writes the same files.
 #
 #   python3 experiments/2026-12-05-hpa-floor/sweep.py experiments/2026-12-07-criterion-v5/candidates.txt \
-#     --warmup 90s --with-diagnosis --with-traces --jsonl experiments/2026-12-07-criterion-v5/sweep.jsonl   # the choice (~35 min)
+#     --warmup 90s --with-diagnosis --with-traces --jsonl experiments/2026-12-07-criterion-v5/sweep.jsonl   # the choice (~7 min)
 #   python3 experiments/2026-12-07-criterion-v5/score.py experiments/2026-12-07-criterion-v5/sweep.jsonl
 #   bash experiments/2026-12-07-criterion-v5/run.sh                                                         # the judgement (~4 min on a quiet machine)
 #   SET=fresh-6000 bash experiments/2026-12-07-criterion-v5/run.sh; SET=evaluation bash …                   # second looks, after it

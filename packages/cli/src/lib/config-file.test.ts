@@ -68,8 +68,8 @@ describe('policiesFromConfig: a flag given on the command line > the service > d
     expect(p.perService.orders.attribution).toEqual(p.shared.attribution);
   });
 
-  // Hybrid's mid-tier default is 0.65: without config-file's scaler-wide mid-tier pair this service would
-  // take it while the shared step policy has none, and the scaler would refuse a setting the file never wrote.
+  // Were hybrid's mid-tier default on (it was 0.65 until criterion v5): without config-file's scaler-wide
+  // mid-tier pair this service would take it while the shared step policy has none, and the scaler would refuse a setting the file never wrote.
   it('defaults on step: a hybrid service attributes by neither rule, whatever hybrid\'s defaults are', async () => {
     const p = await policiesFromConfig(config({ services: { orders: { policy: { name: 'hybrid' } } } }), FLAG_DEFAULTS, new Set(), 'sockml.yaml');
     expect(p.perService.orders.attribution).toBeUndefined();
