@@ -71,6 +71,29 @@ describe('sockml lab', () => {
     expect(text.stdout).toMatch(/× real time/);
   });
 
+  it("--config gives each service's replica bounds to the HPAs too, as each Deployment's HPA has its own; a service the emulator does not run is refused", async () => {
+    const configFile = join(scratch(), 'sockml.yaml');
+    writeFileSync(configFile, 'services:\n  orders:\n    min-replicas: 2\n');
+    const ordersReplicas = async (extra: string[]) => {
+      const dir = join(scratch(), 'runs');
+      const r = await sockml(['lab', '--pattern', 'spike', '--condition', 'reactive', '--duration', '5m', '--peak-rps', '100', '--seed', '3', '--out', dir, ...extra]);
+      expect(r.code, r.stderr).toBe(0);
+      const lab = JSON.parse(readFileSync(join(dir, 'lab.json'), 'utf8'));
+      const snapshots = readFileSync(join(dir, 'reactive_spike_run01.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+      return { lab, replicas: snapshots.slice(1).map((x) => x.services.orders.replicas as number) };
+    };
+    const withConfig = await ordersReplicas(['--config', configFile]);
+    expect(Math.min(...withConfig.replicas)).toBe(2); // from the HPA's first sync on
+    expect(withConfig.lab.config.hpaByService.orders).toEqual({ minReplicas: 2, maxReplicas: 10 });
+    expect(withConfig.lab.config.hpaByService.carts).toEqual({ minReplicas: 1, maxReplicas: 10 });
+    expect(Math.min(...(await ordersReplicas([])).replicas)).toBe(1);
+
+    writeFileSync(configFile, 'services:\n  ordres:\n    min-replicas: 2\n');
+    const typo = await sockml(['lab', '--pattern', 'spike', '--condition', 'reactive', '--duration', '5m', '--out', join(scratch(), 'runs'), '--config', configFile]);
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toMatch(/services\.ordres: not a service of the emulator \(front-end, .*orders/);
+  });
+
   it("a proactive lab run's metrics CSV, replayed with `sockml replay`, takes every decision the lab took", async () => {
     const out = join(scratch(), 'runs');
     // Under an HPA floor (the default, DEFAULT_HPA_FLOOR_PCT) the cluster runs the larger of the HPA's and sockml's counts;
@@ -83,7 +106,13 @@ describe('sockml lab', () => {
     const minTwo = ['--hpa-floor', '0', '--min-replicas', '2'];
     // The mid-tier rule (orders over the SLO blames its busiest callee), alone so that its decisions show.
     const midTier = ['--policy-set', 'attributionMinUtilization=0', '--policy-set', 'midTierAttributionMinUtilization=0.5'];
-    for (const policy of [['--policy', 'step', '--hpa-floor', '0'], ['--hpa-floor', '0', '--policy-set', 'attributionMinUtilization=0'], [], attribution, minTwo, midTier]) {
+    // A config file, as `scale --config` reads it: orders kept at 2 replicas or more, carts on a base target of its own.
+    const configFile = join(scratch(), 'sockml.yaml');
+    writeFileSync(configFile, 'services:\n  orders:\n    min-replicas: 2\n  carts:\n    policy:\n      targetUtilizationPct: 90\n');
+    const perService = ['--config', configFile];
+    const ordersTargets = new Map<string[], number[]>();
+    const defaults: string[] = [];
+    for (const policy of [['--policy', 'step', '--hpa-floor', '0'], ['--hpa-floor', '0', '--policy-set', 'attributionMinUtilization=0'], defaults, attribution, minTwo, midTier, perService]) {
       const dir = join(out, policy.join('') || 'defaults');
       const r = await sockml(['lab', '--pattern', 'step', '--condition', 'proactive', '--duration', '10m', '--peak-rps', '200', '--seed', '3', '--out', dir, ...policy]);
       expect(r.code, r.stderr).toBe(0);
@@ -103,6 +132,7 @@ describe('sockml lab', () => {
       expect([...offline].sort()).toEqual([...live].sort());
       expect(live.some((d) => d.includes('SCALE_UP'))).toBe(true); // the comparison is about decisions that act
       if (policy === minTwo) expect(live.filter((d) => /^\S+:00:30\.000Z \S+ SCALE_UP/.test(d))).toHaveLength(7); // every service's first move, off 1 replica
+      ordersTargets.set(policy, live.filter((d) => d.split(' ')[1] === 'orders').map((d) => Number(d.split(' ')[3])));
       if (policy === attribution) {
         // ...and about attributed ones: a callee scaled up for the front-end's p95, which the models' majority
         // did not ask for (so the decision is attribution's alone).
@@ -115,6 +145,9 @@ describe('sockml lab', () => {
       }
       expect(JSON.parse(readFileSync(join(dir, 'lab.json'), 'utf8')).hpaFloorPct).toBe(floorOf(policy));
     }
+    // The config file acted (orders never below 2; with the defaults orders sits at 1 somewhere), in the lab and in replay alike.
+    expect(Math.min(...ordersTargets.get(perService)!)).toBe(2);
+    expect(Math.min(...ordersTargets.get(defaults)!)).toBe(1);
   });
 
   it.each([

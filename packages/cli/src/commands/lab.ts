@@ -3,12 +3,13 @@ import { mkdir } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Flags } from '@oclif/core';
-import { DEFAULT_HPA_FLOOR_PCT, loadModelDirectory, DEFAULT_POLL_INTERVAL_MS, DEFAULT_RATE_WINDOW_POLLS, LOAD_PATTERN_NAMES, loadPattern, parseSnapshotJsonl, RUN_CONDITIONS, runFileName, STRATEGY_NAMES, summarizeLab, traceDurationMs, traceLoadPattern, type LabSummary, type LoadPattern, type RunCondition } from '@sockml/core';
+import { DEFAULT_HPA_FLOOR_PCT, SOCKSHOP_SERVICES, loadModelDirectory, DEFAULT_POLL_INTERVAL_MS, DEFAULT_RATE_WINDOW_POLLS, LOAD_PATTERN_NAMES, loadPattern, parseSnapshotJsonl, RUN_CONDITIONS, runFileName, STRATEGY_NAMES, summarizeLab, traceDurationMs, traceLoadPattern, type LabSummary, type LoadPattern, type RunCondition } from '@sockml/core';
 import { InputError, SockmlCommand } from '../lib/base-command.js';
 import { durationFlag, strategyFromFlags, weightsFlag } from '../lib/flags.js';
 import { writeFileAtomic } from '../lib/output-file.js';
 import { defaultModelsDir } from '../lib/paths.js';
-import { ALONE_POLICY_FLAGS, aloneWarning, policyFlags, policySpecFromFlags } from '../lib/policy-flags.js';
+import { configFlag, explicitFlags, policySpecsFromConfig, readConfigFile } from '../lib/config-file.js';
+import { ALONE_POLICY_FLAGS, aloneWarning, policyFlags } from '../lib/policy-flags.js';
 import type { LabJob, LabJobResult } from '../lab/lab-job.js';
 import { runLabJobs } from '../lab/lab-pool.js';
 import { patternLabel, readTraceFlag, traceFlag } from '../load/trace-flag.js';
@@ -39,7 +40,9 @@ scrape lag are not modelled). By default it is the configuration chosen in the l
 an HPA at --hpa-floor ${DEFAULT_HPA_FLOOR_PCT} % keeps running and each service gets the larger of its count and sockml's
 (sockml raising the HPA's minReplicas), collect rates over one poll, and the hybrid policy's defaults;
 --hpa-floor 0 runs sockml alone. sockml's decisions are the ones replay takes from metrics.csv either
-way.
+way. --config FILE is scale's per-service file (docs/OPERATIONS.md): each service's policy settings and
+replica bounds for sockml, and its bounds for every HPA of the run (reactive and the floor), as each
+Deployment's HPA has its own; replay that run's metrics.csv with the same --config.
 
 Load: --pattern constant|ramp|step|spike|mixed is a built-in shape over --duration, peaking at
 --peak-rps. --pattern trace --trace FILE plays a rate curve instead (a t_seconds,rps CSV, or a metrics
@@ -95,6 +98,7 @@ existing output), 3 model problem.`;
     weights: weightsFlag,
     lookahead: Flags.integer({ description: 'proactive: label horizon of the metrics CSV, polls (the models’)', default: 2, min: 1 }),
     ...policyFlags,
+    ...configFlag,
     out: Flags.string({ description: 'directory for the run files', default: 'lab-runs' }),
     threads: Flags.integer({ description: 'worker threads running runs side by side [default: the machine’s cores]', min: 1 }),
     warmup: Flags.string({
@@ -105,7 +109,7 @@ existing output), 3 model problem.`;
   };
 
   async run() {
-    const { flags } = await this.parse(Lab);
+    const { flags, metadata } = await this.parse(Lab);
     if (flags.weights !== 'f1' && flags.strategy !== 'weighted') throw new InputError(`--weights ${flags.weights} applies to --strategy weighted only, not ${flags.strategy}`);
     const trace = readTraceFlag(flags.pattern, flags.trace);
     const durationMs = flags.duration !== undefined ? durationFlag('duration', flags.duration) : trace ? traceDurationMs(trace) : durationFlag('duration', DEFAULT_DURATION);
@@ -130,7 +134,22 @@ existing output), 3 model problem.`;
     const conditions = [...new Set(flags.condition.split(',').map((c) => c.trim()).filter(Boolean))];
     if (conditions.length === 0) throw new InputError('--condition: name at least one condition');
     for (const c of conditions) if (!(RUN_CONDITIONS as readonly string[]).includes(c)) throw new InputError(`--condition: unknown condition '${c}' (one of ${RUN_CONDITIONS.join(', ')})`);
-    const policy = policySpecFromFlags(flags, { sloMs });
+    // --config: sockml's policy per service, as `scale --config` reads the same file, and each service's
+    // replica bounds for every HPA of the run too (on a cluster each Deployment's HPA has its own).
+    const config = flags.config === undefined ? undefined : await readConfigFile(flags.config);
+    const specs = policySpecsFromConfig(config, flags, explicitFlags(metadata, flags), flags.config, { sloMs });
+    const policy = specs.shared;
+    const unknown = Object.keys(specs.perService).filter((s) => !(SOCKSHOP_SERVICES as readonly string[]).includes(s));
+    if (unknown.length > 0) throw new InputError(`${flags.config}: services.${unknown[0]}: not a service of the emulator (${SOCKSHOP_SERVICES.join(', ')})`);
+    if (config && (config.defaults.slo !== undefined || Object.values(config.services).some((s) => s.slo !== undefined))) {
+      this.warn(`${flags.config}: its slo settings are collect's; lab counts violations against one SLO, --slo (${sloMs} ms)`);
+    }
+    const hpaByService = config
+      ? Object.fromEntries(SOCKSHOP_SERVICES.map((s) => {
+          const spec = specs.perService[s] ?? policy;
+          return [s, { minReplicas: Math.max(1, spec.settings.minReplicas), maxReplicas: spec.settings.maxReplicas }];
+        }))
+      : undefined;
     /** The HPA under sockml's proactive runs; null: sockml alone (--hpa-floor 0). */
     const hpaFloorPct = conditions.includes('proactive') && flags['hpa-floor'] > 0 ? flags['hpa-floor'] : null;
     const alone = conditions.includes('proactive') && hpaFloorPct === null ? aloneWarning(policy, '--hpa-floor 0') : undefined;
@@ -175,7 +194,11 @@ existing output), 3 model problem.`;
           hpaTargetPct: flags['hpa-target'],
           ...(condition === 'proactive' && hpaFloorPct !== null ? { hpaFloorPct } : {}),
           ...(hpaScaleDownWindowMs !== undefined ? { hpaScaleDownWindowS: hpaScaleDownWindowMs / 1000 } : {}),
-          proactive: condition === 'proactive' ? { modelsDir, strategy: flags.strategy, weights: flags.weights, policy, pollIntervalMs, rateWindowMs, lookahead: flags.lookahead } : undefined,
+          ...(hpaByService ? { hpaByService } : {}),
+          proactive:
+            condition === 'proactive'
+              ? { modelsDir, strategy: flags.strategy, weights: flags.weights, policy, ...(config ? { policies: specs.perService } : {}), pollIntervalMs, rateWindowMs, lookahead: flags.lookahead }
+              : undefined,
         });
       }
     }
@@ -239,6 +262,8 @@ existing output), 3 model problem.`;
       strategy: conditions.includes('proactive') ? flags.strategy : null,
       ...(conditions.includes('proactive') && flags.strategy === 'weighted' ? { weights: flags.weights } : {}),
       policy: conditions.includes('proactive') ? policy : null,
+      // Only with --config, so that runs without it write the same lab.json as before.
+      ...(config ? { config: { file: flags.config, policies: conditions.includes('proactive') ? specs.perService : null, hpaByService } } : {}),
       models: conditions.includes('proactive') ? modelsDir : null,
       runs: done,
       stoppedBySignal: stop.signal.aborted,

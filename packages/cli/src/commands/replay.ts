@@ -9,7 +9,8 @@ import {
 } from '@sockml/core';
 import { defaultModelsDir } from '../lib/paths.js';
 import { trainingFileDigests } from '../lib/model-cards.js';
-import { policyFromFlags, policyFlags } from '../lib/policy-flags.js';
+import { configFlag, explicitFlags, policiesFromConfig, readConfigFile } from '../lib/config-file.js';
+import { policyFlags } from '../lib/policy-flags.js';
 import { durationFlag, pollIntervalFlag, strategyFromFlags, weightsFlag } from '../lib/flags.js';
 import { AtomicOutput, checkOutputPath } from '../lib/output-file.js';
 import { expandRecordings, newReadStats, openRecordings } from '../lib/recordings.js';
@@ -24,8 +25,8 @@ ONNX models in --models → VoteAggregator (--strategy) → ScalingPolicy. Predi
 future-only labels recomputed from p95 (label(t) = p95 > --slo in any of polls t+1..t+--lookahead),
 beside the persistence baseline "violating now ⇒ violating soon". The CSV's own sla_violated column is
 ignored unless --labels column is given. The scaling policy (min/max replicas, cooldowns, scale-down
-rule) takes the same flags as \`sockml scale\`, so a live run's decisions can be reproduced offline from
-its polls.
+rule) takes the same flags as \`sockml scale\`, and --config the same per-service file (each service's
+bounds and policy settings), so a live run's decisions can be reproduced offline from its polls.
 
 Models predict the label their cards name (p95 > SLO within k polls). Replay refuses an --slo or
 --lookahead that differs from any card's, since the scores would judge the models against a label they
@@ -64,6 +65,7 @@ models' without --allow-label-mismatch, an --out that cannot be written or is an
     progress: Flags.boolean({ description: 'show progress on stderr [default: when stderr is a terminal]', allowNo: true }),
     'poll-interval': pollIntervalFlag,
     ...policyFlags,
+    ...configFlag,
     'initial-replicas': Flags.integer({
       description: "policy: the replicas each service ran when its recording began [default: --min-replicas]; a lab run's metrics CSV starts at 1",
       min: 0,
@@ -76,10 +78,15 @@ models' without --allow-label-mismatch, an --out that cannot be written or is an
   };
 
   async run() {
-    const { argv, flags } = await this.parse(Replay);
+    const { argv, flags, metadata } = await this.parse(Replay);
     const sloMs = Number(flags.slo);
     if (!(sloMs > 0)) throw new InputError(`--slo must be a positive number of ms, got '${flags.slo}'`);
-    const policy = policyFromFlags(flags, { sloMs });
+    // --config: the policy per service, read as `scale --config` reads it, so a scaler's file replays as it ran.
+    const config = flags.config === undefined ? undefined : await readConfigFile(flags.config);
+    const { shared: policy, perService: policies } = await policiesFromConfig(config, flags, explicitFlags(metadata, flags), flags.config, { sloMs });
+    if (config && (config.defaults.slo !== undefined || Object.values(config.services).some((s) => s.slo !== undefined))) {
+      this.warn(`${flags.config}: its slo settings are collect's; replay labels against one SLO, --slo (${sloMs} ms)`);
+    }
     const pollIntervalMs = durationFlag('poll-interval', flags['poll-interval']);
     const files = await expandRecordings(argv as string[]);
     if (flags.out) checkOutputPath(flags.out, { flag: '--out', inputs: files });
@@ -133,6 +140,7 @@ models' without --allow-label-mismatch, an --out that cannot be written or is an
         models,
         strategy,
         policy,
+        policies,
         initialReplicas: flags['initial-replicas'],
         pollIntervalMs,
         label: { metric: 'p95_latency_ms', sloMs, lookahead: flags.lookahead },

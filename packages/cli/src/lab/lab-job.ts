@@ -18,6 +18,8 @@ export interface LabProactiveSpec {
   /** --weights, for the weighted strategy. */
   weights: string;
   policy: { name: string; settings: Record<string, number> };
+  /** Services with a policy of their own (lab --config), as the live scaler takes them. */
+  policies?: Record<string, { name: string; settings: Record<string, number> }>;
   pollIntervalMs: number;
   rateWindowMs: number;
   lookahead: number;
@@ -38,6 +40,8 @@ export interface LabJob {
   hpaFloorPct?: number;
   /** The HPA's scale-down stabilization window (every HPA of the run, the floor's too); absent: 300 s. */
   hpaScaleDownWindowS?: number;
+  /** A service's own HPA bounds (lab --config), for every HPA of the run, as each Deployment's HPA has its own. */
+  hpaByService?: Record<string, { minReplicas: number; maxReplicas: number }>;
   proactive?: LabProactiveSpec;
 }
 
@@ -70,6 +74,7 @@ export async function runLabJob(job: LabJob): Promise<LabJobResult> {
       models,
       strategy: voteStrategyFromCards(p.strategy, models.map((m) => m.card), p.weights as Weighting),
       policy: scalingPolicy(p.policy.name, p.policy.settings),
+      ...(p.policies ? { policies: Object.fromEntries(Object.entries(p.policies).map(([s, spec]) => [s, scalingPolicy(spec.name, spec.settings)])) } : {}),
       pollIntervalMs: p.pollIntervalMs,
       rateWindowMs: p.rateWindowMs,
       label: { metric: 'p95_latency_ms' as const, sloMs: job.sloMs, lookahead: p.lookahead },
@@ -89,6 +94,7 @@ export async function runLabJob(job: LabJob): Promise<LabJobResult> {
       ...(job.hpaScaleDownWindowS !== undefined ? { scaleDown: { ...DEFAULT_HPA_OPTIONS.scaleDown, stabilizationWindowSeconds: job.hpaScaleDownWindowS } } : {}),
     },
     ...(job.hpaFloorPct !== undefined ? { hpaFloor: { targetUtilizationPct: job.hpaFloorPct } } : {}),
+    ...(job.hpaByService ? { hpaByService: job.hpaByService } : {}),
     proactive,
   });
   return { ...result, index: job.index, elapsedMs: performance.now() - started };

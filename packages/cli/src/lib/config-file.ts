@@ -6,10 +6,10 @@
  */
 import { readFile } from 'node:fs/promises';
 import { Flags } from '@oclif/core';
-import { isPolicyName, parsePolicySettings, parseSockmlConfig, POLICY_NAMES, POLICY_PARAMETERS, type ScalingPolicy, type ServiceSettings, type SockmlConfig } from '@sockml/core';
+import { isPolicyName, parsePolicySettings, parseSockmlConfig, POLICY_NAMES, POLICY_PARAMETERS, scalingPolicy, type ScalingPolicy, type ServiceSettings, type SockmlConfig } from '@sockml/core';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { InputError } from './base-command.js';
-import { policyFromFlags, type PolicyFlagValues } from './policy-flags.js';
+import { policySpecFromFlags, type PolicyFlagValues } from './policy-flags.js';
 
 export const configFlag = {
   config: Flags.string({ description: 'per-service settings (YAML or JSON; schema: docs/sockml.schema.json); flags given on the command line override it', env: 'SOCKML_CONFIG' }),
@@ -51,8 +51,38 @@ export async function policiesFromConfig(
   flags: PolicyFlagValues,
   explicit: ReadonlySet<string>,
   file = '--config',
+  context: { sloMs?: number } = {},
 ): Promise<{ shared: ScalingPolicy<any>; perService: Record<string, ScalingPolicy<any>> }> {
-  if (!config) return { shared: policyFromFlags(flags), perService: {} };
+  const specs = policySpecsFromConfig(config, flags, explicit, file, context);
+  const instance = (where: string, spec: PolicySpec) => {
+    try {
+      return scalingPolicy(spec.name, spec.settings);
+    } catch (e) {
+      throw new InputError(`${file}: ${where}: ${(e as Error).message}`);
+    }
+  };
+  return {
+    shared: instance('defaults', specs.shared),
+    perService: Object.fromEntries(Object.entries(specs.perService).map(([s, spec]) => [s, instance(`services.${s}`, spec)])),
+  };
+}
+
+/** A policy as plain data: its name and complete settings (what a worker thread or a child process is handed). */
+export type PolicySpec = { name: string; settings: Record<string, number> };
+
+/**
+ * policiesFromConfig's policies as specs, the same rules: for `lab`, whose runs build their policies in worker
+ * threads. `context` fills the settings the command knows better than the defaults (the --slo), as
+ * policySpecFromFlags does.
+ */
+export function policySpecsFromConfig(
+  config: SockmlConfig | undefined,
+  flags: PolicyFlagValues,
+  explicit: ReadonlySet<string>,
+  file = '--config',
+  context: { sloMs?: number } = {},
+): { shared: PolicySpec; perService: Record<string, PolicySpec> } {
+  if (!config) return { shared: policySpecFromFlags(flags, context), perService: {} };
   /** `layers`: [where in the file, settings], lowest precedence first. */
   const build = (where: string, layers: [string, Omit<ServiceSettings, 'deployment'>][], scalerWide: string[] = []) => {
     let name = flags.policy;
@@ -86,7 +116,7 @@ export async function policiesFromConfig(
     const takes = (pair: string) => POLICY_PARAMETERS[name as keyof typeof POLICY_PARAMETERS].some((p) => p.key === pair.split('=')[0]);
     values['policy-set'] = [...scalerWide.filter(takes), ...pairs, ...(explicit.has('policy-set') ? (flags['policy-set'] ?? []) : [])];
     try {
-      return policyFromFlags(values);
+      return policySpecFromFlags(values, context);
     } catch (e) {
       throw new InputError(`${file}: ${where}: ${(e as Error).message}`);
     }
@@ -96,8 +126,8 @@ export async function policiesFromConfig(
   // service on another policy takes the shared value unless it sets its own (which the controller
   // refuses when it differs). Without this, `defaults: step` and one service on hybrid would give that
   // service hybrid's default attribution, and the file would be refused for a setting it never wrote.
-  const scalerWide = [`attributionMinUtilization=${shared.attribution?.minUtilization ?? 0}`, `midTierAttributionMinUtilization=${shared.attribution?.midTierMinUtilization ?? 0}`];
-  const perService: Record<string, ScalingPolicy<any>> = {};
+  const scalerWide = [`attributionMinUtilization=${shared.settings.attributionMinUtilization ?? 0}`, `midTierAttributionMinUtilization=${shared.settings.midTierAttributionMinUtilization ?? 0}`];
+  const perService: Record<string, PolicySpec> = {};
   for (const [service, s] of Object.entries(config.services)) perService[service] = build(`services.${service}`, [['defaults', config.defaults], [`services.${service}`, s]], scalerWide);
   return { shared, perService };
 }

@@ -28,6 +28,8 @@ export interface LabRunOptions {
   initialReplicas: number;
   /** The reactive condition's HPA (maxReplicas, target CPU…); its sync period is its own (15 s by default). */
   hpa: Partial<HpaOptions>;
+  /** A service's own HPA options over `hpa` and `hpaFloor` (a config file's per-service bounds), for every HPA of the run. */
+  hpaByService?: Readonly<Record<string, Partial<HpaOptions>>>;
   /**
    * Proactive only: an HPA with these options (over `hpa`) runs beside sockml, and each service gets the
    * larger of the two counts (HpaFloorController). Absent: sockml alone writes the replicas.
@@ -79,12 +81,12 @@ export async function runLab(o: LabRunOptions): Promise<LabRunResult> {
   let proactive: ProactiveController | undefined;
   if (o.controller) controller = o.controller;
   else if (o.condition === 'static') controller = new StaticController();
-  else if (o.condition === 'reactive') controller = new ReactiveController(services, o.hpa);
+  else if (o.condition === 'reactive') controller = new ReactiveController(services, o.hpa, o.hpaByService);
   else {
     if (!o.proactive) throw new Error('the proactive condition needs its decision path (models, strategy, policy)');
     if (o.proactive.pollIntervalMs % 1000 !== 0) throw new Error(`the poll interval must be whole seconds, got ${o.proactive.pollIntervalMs} ms`);
     controller = proactive = new ProactiveController({ ...o.proactive, runId: `lab-${o.condition}-${o.runId}`, epochMs: LAB_EPOCH_MS, initialReplicas: o.initialReplicas });
-    if (o.hpaFloor) controller = new HpaFloorController(new ReactiveController(services, { ...o.hpa, ...o.hpaFloor }), proactive, o.initialReplicas);
+    if (o.hpaFloor) controller = new HpaFloorController(new ReactiveController(services, { ...o.hpa, ...o.hpaFloor }, o.hpaByService), proactive, o.initialReplicas);
   }
 
   const recorder = new SnapshotRecorder({ runId: o.runId, condition: o.condition, pattern: o.pattern.name, sloMs: o.sloMs });

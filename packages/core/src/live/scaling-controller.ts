@@ -1,5 +1,5 @@
 import { DEFAULT_POLICY_NAME, scalingPolicy } from '../policy/registry.js';
-import { verdictsForPoll, type ScalingPolicy, type ServiceScalingState } from '../policy/scaling-policy.js';
+import { checkServicePolicies, policyForService, verdictsForPoll, type ScalingPolicy, type ServiceScalingState } from '../policy/scaling-policy.js';
 import { parseIsoTime, type ScalingDecision, type Vote } from '../schema.js';
 import { VoteAggregator, type EnsembleVerdict, type VoteAggregatorOptions } from '../voting/vote-aggregator.js';
 import { PollBuffer } from './poll-buffer.js';
@@ -36,13 +36,9 @@ export class ScalingController {
     private readonly policies: Readonly<Record<string, ScalingPolicy>> = {},
   ) {
     this.aggregator = new VoteAggregator(aggregator);
-    for (const [service, p] of Object.entries(policies)) {
-      // Attribution is a poll's business, not one service's: every service's policy must attribute as the
-      // scaler's does (a config file's services inherit its defaults), and the scaler's is the one applied.
-      if (JSON.stringify(p.attribution) !== JSON.stringify(policy.attribution)) {
-        throw new Error(`scaling policy ${p.name} (${service}): callee attribution (attributionMinUtilization, midTierAttributionMinUtilization) is set for the whole scaler, not per service; ${service} sets it otherwise than the others`);
-      }
-    }
+    // Attribution is a poll's business, not one service's: every service's policy must attribute as the
+    // scaler's does (a config file's services inherit its defaults), and the scaler's is the one applied.
+    checkServicePolicies(policy, policies);
     // A poll waits for its late services as long as one service's votes wait for a late model.
     if (policy.attribution) this.polls = new PollBuffer(aggregator.windowMs);
   }
@@ -144,7 +140,7 @@ export class ScalingController {
 
   /** The policy that decides for `service`: its own, else the scaler's. */
   policyFor(service: string): ScalingPolicy {
-    return this.policies[service] ?? this.policy;
+    return policyForService(this.policy, this.policies, service);
   }
 }
 

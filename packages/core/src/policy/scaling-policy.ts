@@ -128,3 +128,23 @@ export function decisionFor(
     },
   };
 }
+
+/**
+ * The policy that decides for `service`: its own (a config file's per-service bounds and settings), else the
+ * shared one. `replay`, `lab` and the live scaler pick it the same way.
+ */
+export function policyForService(shared: ScalingPolicy, policies: Readonly<Record<string, ScalingPolicy>>, service: string): ScalingPolicy {
+  return policies[service] ?? shared;
+}
+
+/**
+ * Refuses per-service policies that attribute otherwise than the shared one: callee attribution looks across a
+ * poll's services, so it is a setting of the whole scaler (and of a replay or lab run), not of one service.
+ */
+export function checkServicePolicies(shared: ScalingPolicy, policies: Readonly<Record<string, ScalingPolicy>>): void {
+  for (const [service, p] of Object.entries(policies)) {
+    if (JSON.stringify(p.attribution) !== JSON.stringify(shared.attribution)) {
+      throw new Error(`scaling policy ${p.name} (${service}): callee attribution (attributionMinUtilization, midTierAttributionMinUtilization) is set for the whole scaler, not per service; ${service} sets it otherwise than the others`);
+    }
+  }
+}

@@ -6,7 +6,7 @@ import type { FeatureSet } from '../features/feature-set.js';
 import { Labeler, type LabelDefinition, type Labelled } from '../labels/labeler.js';
 import { voteFrom, voteInto, type Model } from '../models/model-runner.js';
 import { DEFAULT_POLICY_NAME, scalingPolicy } from '../policy/registry.js';
-import { verdictsForPoll, type ScalingPolicy, type ServiceScalingState } from '../policy/scaling-policy.js';
+import { checkServicePolicies, policyForService, verdictsForPoll, type ScalingPolicy, type ServiceScalingState } from '../policy/scaling-policy.js';
 import { DEFAULT_POLL_INTERVAL_MS, SchemaError, type DecisionKind, type DecisionLogRow, type MetricsSample, type Vote } from '../schema.js';
 import { verdictFrom, type EnsembleVerdict } from '../voting/vote-aggregator.js';
 import type { VoteStrategy } from '../voting/vote-strategy.js';
@@ -32,6 +32,8 @@ export interface ReplayConfig {
    */
   pollIntervalMs?: number;
   policy?: ScalingPolicy;
+  /** Services with a policy of their own (a config file's, as `scale --config` takes it); the rest run `policy`. */
+  policies?: Readonly<Record<string, ScalingPolicy>>;
   /**
    * The replicas every service ran when its recording began (default: the policy's minimum). A count
    * outside the policy's bounds is its first decision's move to the bound, as it is live and in `lab`,
@@ -88,6 +90,9 @@ export async function replay(runs: AsyncIterable<RecordedRun> | Iterable<Recorde
   if (models.length === 0) throw new Error('replay needs at least one model');
   const labelSource = config.labelSource ?? 'future';
   const policy = config.policy ?? scalingPolicy(DEFAULT_POLICY_NAME);
+  const policies = config.policies ?? {};
+  checkServicePolicies(policy, policies);
+  const policyOf = (service: string) => policyForService(policy, policies, service);
   const width = featureSet.names.length;
   const modelNames = models.map((m) => m.name);
   // Predictors in this order: the models, then the ensemble, then the persistence baseline.
@@ -158,8 +163,9 @@ export async function replay(runs: AsyncIterable<RecordedRun> | Iterable<Recorde
     const decideRow = (v: Voted, decideOn: EnsembleVerdict) => {
       const { s, verdict } = v;
       let flags = v.flags;
-      const state = policyState.get(s.service) ?? policy.initialState(config.initialReplicas);
-      const { decision, state: next } = policy.decide(decideOn, s.timeMs, state, s);
+      const own = policyOf(s.service);
+      const state = policyState.get(s.service) ?? own.initialState(config.initialReplicas);
+      const { decision, state: next } = own.decide(decideOn, s.timeMs, state, s);
       policyState.set(s.service, next);
       decisions[decision.decision]++;
       if (decision.degraded) degradedDecisions++;
@@ -191,7 +197,7 @@ export async function replay(runs: AsyncIterable<RecordedRun> | Iterable<Recorde
     };
     const decidePolls = () => {
       for (const poll of [...polls.values()].sort((a, b) => a[0].s.timeMs - b[0].s.timeMs)) {
-        const entries = poll.map((v) => ({ verdict: v.verdict, observation: v.s, replicas: (policyState.get(v.s.service) ?? policy.initialState(config.initialReplicas)).replicas }));
+        const entries = poll.map((v) => ({ verdict: v.verdict, observation: v.s, replicas: (policyState.get(v.s.service) ?? policyOf(v.s.service).initialState(config.initialReplicas)).replicas }));
         const attributed = verdictsForPoll(policy, entries);
         poll.forEach((v, i) => decideRow(v, attributed[i]));
       }

@@ -29,9 +29,10 @@ export interface ReactiveAction {
 export class ReactiveLoop {
   private readonly controllers = new Map<string, HpaController>();
 
-  constructor(services: readonly string[], options: Partial<HpaOptions> = {}) {
+  /** `byService`: a service's own options over `options` (a config file's per-service replica bounds, as each Deployment's HPA has its own). */
+  constructor(services: readonly string[], options: Partial<HpaOptions> = {}, byService: Readonly<Record<string, Partial<HpaOptions>>> = {}) {
     if (services.length === 0) throw new Error('the reactive loop needs at least one service to scale');
-    for (const s of services) this.controllers.set(s, new HpaController(options));
+    for (const s of services) this.controllers.set(s, new HpaController({ ...options, ...byService[s] }));
   }
 
   get services(): string[] {

@@ -59,6 +59,14 @@ describe('ReactiveLoop', () => {
     // All ready: 140 % over 3 pods asks for 6.
     expect(loop.step(15_000, { 'front-end': { replicas: 3, readyReplicas: 3, cpuPct: 140 } })[0].to).toBe(6);
   });
+  it("gives a service its own bounds over the shared options (a config file's, as each Deployment's HPA has its own)", () => {
+    const loop = new ReactiveLoop(['orders', 'carts'], { maxReplicas: 4 }, { orders: { minReplicas: 2 } });
+    // Idle CPU: carts stays at 1; orders rises to its own minimum of 2.
+    const a = loop.step(0, { orders: { replicas: 1, cpuPct: 5 }, carts: { replicas: 1, cpuPct: 5 } });
+    expect(a.map((x) => [x.service, x.from, x.to])).toEqual([['orders', 1, 2]]);
+    // The shared maximum still holds for orders: ceil(2 × 700 / 70) = 20, kept at 4.
+    expect(loop.step(15_000, { orders: { replicas: 2, cpuPct: 700 }, carts: { replicas: 1, cpuPct: 70 } }).map((x) => [x.service, x.to])).toEqual([['orders', 4]]);
+  });
 });
 
 describe('exposition', () => {

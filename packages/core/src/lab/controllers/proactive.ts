@@ -4,7 +4,7 @@ import { FeatureExtractor, snapshotId } from '../../features/feature-extractor.j
 import type { FeatureSet } from '../../features/feature-set.js';
 import type { LabelDefinition, Labelled } from '../../labels/labeler.js';
 import { voteFrom, type Model } from '../../models/model-runner.js';
-import { verdictsForPoll, type ScalingPolicy, type ServiceScalingState } from '../../policy/scaling-policy.js';
+import { checkServicePolicies, policyForService, verdictsForPoll, type ScalingPolicy, type ServiceScalingState } from '../../policy/scaling-policy.js';
 import { formatDecisionMessage, formatMetricsRow, metricsCsvHeader, type MetricsSample } from '../../schema.js';
 import { verdictFrom } from '../../voting/vote-aggregator.js';
 import type { VoteStrategy } from '../../voting/vote-strategy.js';
@@ -16,6 +16,8 @@ export interface ProactiveControllerOptions {
   models: readonly Model[];
   strategy: VoteStrategy;
   policy: ScalingPolicy;
+  /** Services with a policy of their own (a config file's per-service bounds and settings), as the live scaler takes them. */
+  policies?: Readonly<Record<string, ScalingPolicy>>;
   /** collect's --interval: one sample per service every pollIntervalMs. */
   pollIntervalMs: number;
   /** collect's --rate-window (2 polls, as `experiment run` gives it). */
@@ -56,6 +58,11 @@ export class ProactiveController implements LabController {
     this.next = o.pollIntervalMs;
     this.extractor = new FeatureExtractor(o.featureSet, o.runId, { pollIntervalMs: o.pollIntervalMs });
     this.labeler = new PollLabeler(o.label);
+    checkServicePolicies(o.policy, o.policies ?? {});
+  }
+
+  private policyOf(service: string): ScalingPolicy {
+    return policyForService(this.o.policy, this.o.policies ?? {}, service);
   }
 
   nextAtMs(): number {
@@ -78,7 +85,7 @@ export class ProactiveController implements LabController {
 
     const actions: LabScalingAction[] = [];
     const asked = cluster.replicas(nowMs);
-    const states = samples.map((s) => this.states.get(s.service) ?? this.o.policy.initialState(this.o.initialReplicas));
+    const states = samples.map((s) => this.states.get(s.service) ?? this.policyOf(s.service).initialState(this.o.initialReplicas));
     const verdicts = verdictsForPoll(
       this.o.policy,
       samples.map((s, i) => ({
@@ -93,7 +100,7 @@ export class ProactiveController implements LabController {
       })),
     );
     samples.forEach((s, i) => {
-      const { decision, state: after } = this.o.policy.decide(verdicts[i], s.timeMs, states[i], s);
+      const { decision, state: after } = this.policyOf(s.service).decide(verdicts[i], s.timeMs, states[i], s);
       this.states.set(s.service, after);
       this.decisions.push(JSON.stringify(formatDecisionMessage(decision)));
       const from = asked[s.service]?.asked;

@@ -14,8 +14,8 @@ export class ReactiveController implements LabController {
   private next: number;
   private last = 0;
 
-  constructor(services: readonly string[], hpa: Partial<HpaOptions>) {
-    this.loop = new ReactiveLoop(services, hpa);
+  constructor(services: readonly string[], hpa: Partial<HpaOptions>, byService: Readonly<Record<string, Partial<HpaOptions>>> = {}) {
+    this.loop = new ReactiveLoop(services, hpa, byService);
     this.syncMs = hpa.syncPeriodMs ?? DEFAULT_HPA_OPTIONS.syncPeriodMs;
     this.next = this.syncMs;
   }
