@@ -20,6 +20,8 @@ With --with-traces (criterion v4) also the GKE recordings' run 2 as traces at 20
 runs each (labelled gke-cons-2 …; the evaluation sets use run 1). Both need --warmup.
 With --jsonl FILE (criterion v5) each candidate's per-load numbers are also appended to FILE as one JSON
 line, unrounded: sockml's and the HPA's violating snapshots and replica-seconds per run, and their ratios.
+With --reactive each candidate runs as the reactive condition instead (an HPA variant, e.g. `--hpa-target 65`
+or a `--config` with per-service bounds), against the same baseline, the HPA at 70 % without flags.
 """
 import json, os, shutil, subprocess, sys, tempfile
 
@@ -28,6 +30,7 @@ PATTERNS = ('constant', 'ramp', 'step', 'spike', 'mixed')
 args = sys.argv[1:]
 warmup = args[args.index('--warmup') + 1] if '--warmup' in args else None
 jsonl = args[args.index('--jsonl') + 1] if '--jsonl' in args else None
+CANDIDATE_CONDITION = 'reactive' if '--reactive' in args else 'proactive'
 candidates = [a for i, a in enumerate(args) if not a.startswith('--') and (i == 0 or args[i - 1] not in ('--warmup', '--jsonl'))][0]
 # (label, the load's lab flags, seed, runs): the tuning set, and the sets the options add.
 SYNTHETIC = lambda p: ['--pattern', p, '--duration', '10m']
@@ -70,7 +73,7 @@ raw = {}  # label -> sockml's (violating, replica-seconds) per run, of the candi
 def score(flags):
     out = {}
     for label, load, seed, runs in LOADS:
-        v, c = lab(load, 'proactive', flags, seed, runs)
+        v, c = lab(load, CANDIDATE_CONDITION, flags, seed, runs)
         raw[label] = (v, c)
         out[label] = (v / base[label][0], c / base[label][1])
     return out
