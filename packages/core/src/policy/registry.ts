@@ -59,6 +59,7 @@ export const POLICY_PARAMETERS: Record<PolicyName, readonly PolicyParameter[]> =
     { key: 'alertMinRise', kind: 'number', description: 'a predicted violation counts only while rate or p95 rose by more than this share (−1: always)' },
     { key: 'attributionMinUtilization', kind: 'number', description: "when the front-end's p95 is over the SLO, alert its busiest callee if at least this utilised (0: off)" },
     { key: 'midTierAttributionMinUtilization', kind: 'number', description: "the same when orders' p95 is over the SLO: alert its busiest callee (carts, user, payment, shipping) if at least this utilised (0: off)" },
+    { key: 'midTierMinReplicas', kind: 'integer', description: 'fewest replicas of orders, the service between the front-end and the leaves (0: minReplicas)' },
   ],
 };
 

@@ -123,7 +123,27 @@ describe('HybridPolicy', () => {
     expect(run(config ?? {}, steps, start)).toEqual(want);
   });
 
+  it.each<{ service: string; midTierMinReplicas: number; start: number; want: string[] }>([
+    // Idle CPU (1 %) throughout: the base rule alone would keep or take every service to 1.
+    { service: 'orders', midTierMinReplicas: 2, start: 1, want: ['SCALE_UP:2', 'NO_ACTION:2'] }, // the mid tier rises to its own minimum and stays
+    { service: 'orders', midTierMinReplicas: 2, start: 4, want: ['SCALE_DOWN:2', 'NO_ACTION:2'] }, // and scales down no further
+    { service: 'catalogue', midTierMinReplicas: 2, start: 1, want: ['NO_ACTION:1', 'NO_ACTION:1'] }, // a leaf keeps minReplicas
+    { service: 'front-end', midTierMinReplicas: 2, start: 3, want: ['SCALE_DOWN:1', 'NO_ACTION:1'] }, // so does the entry service
+    { service: 'orders', midTierMinReplicas: 0, start: 1, want: ['NO_ACTION:1', 'NO_ACTION:1'] }, // 0: off
+    { service: 'orders', midTierMinReplicas: 12, start: 1, want: ['SCALE_UP:10', 'NO_ACTION:10'] }, // never above maxReplicas
+  ])('midTierMinReplicas $midTierMinReplicas on $service from $start replicas', ({ service, midTierMinReplicas, start, want }) => {
+    const p = new HybridPolicy({ ...PLAIN, midTierMinReplicas });
+    let state: HybridState = p.initialState(start);
+    const got = [0, 30_000].map((t) => {
+      const r = p.decide(testVerdict(service, false), t, state, obs(1));
+      state = r.state;
+      return `${r.decision.decision}:${r.decision.targetReplicas}`;
+    });
+    expect(got).toEqual(want);
+  });
+
   it.each([
+    [{ midTierMinReplicas: 1.5 }, /'midTierMinReplicas' must be a whole number ≥ 0/],
     [{ targetUtilizationPct: 0 }, /'targetUtilizationPct' must be a positive number/],
     [{ maxGrowth: 0.5 }, /'maxGrowth' must be ≥ 1/],
     [{ leadMs: -1 }, /'leadMs' must be ≥ 0/],

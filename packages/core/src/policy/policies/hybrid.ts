@@ -52,6 +52,12 @@ export interface HybridPolicyConfig extends ReplicaBounds {
    * over the SLO, it alerts its busiest callee if at least this utilised (0: off).
    */
   midTierAttributionMinUtilization: number;
+  /**
+   * Fewest replicas of a mid-tier service, one with callers and callees in SOCK_SHOP_CALL_GRAPH (orders), over
+   * minReplicas (0: minReplicas). Every checkout waits on orders, and orders on its callees: one replica
+   * there queues a burst that lands within a poll, before any controller can add one.
+   */
+  midTierMinReplicas: number;
 }
 
 /**
@@ -85,6 +91,7 @@ export const DEFAULT_HYBRID_POLICY: HybridPolicyConfig = {
   tailP99OverSlo: 1,
   attributionMinUtilization: 0.55,
   midTierAttributionMinUtilization: 0,
+  midTierMinReplicas: 0,
 };
 
 export interface HybridState extends ServiceScalingState {
@@ -113,6 +120,7 @@ export function validateHybridPolicy(c: HybridPolicyConfig): HybridPolicyConfig 
   for (const k of ['tolerance', 'leadMs', 'scaleDownWindowMs', 'alertHoldMs', 'alertMinUsage', 'tailP99OverSlo', 'calmPolls', 'calmWindowMs', 'attributionMinUtilization', 'midTierAttributionMinUtilization'] as const) {
     if (!(c[k] >= 0)) throw new Error(`scaling policy hybrid: '${k}' must be ≥ 0, got ${c[k]}`);
   }
+  if (!(Number.isInteger(c.midTierMinReplicas) && c.midTierMinReplicas >= 0)) throw new Error(`scaling policy hybrid: 'midTierMinReplicas' must be a whole number ≥ 0, got ${c.midTierMinReplicas}`);
   if (!(Number.isInteger(c.trendPolls) && c.trendPolls >= 1)) throw new Error(`scaling policy hybrid: 'trendPolls' must be an integer ≥ 1, got ${c.trendPolls}`);
   if (c.maxGrowth < 1) throw new Error(`scaling policy hybrid: 'maxGrowth' must be ≥ 1, got ${c.maxGrowth}`);
   return c;
@@ -123,6 +131,9 @@ export function validateHybridPolicy(c: HybridPolicyConfig): HybridPolicyConfig 
  * rate forecast, and headroom where the models predict a violation or a fast service grows a slow tail
  * (docs/POLICIES.md says why each rule is there).
  */
+/** Services with callers and callees in Sock Shop's call graph: orders. */
+const MID_TIER = new Set(Object.keys(SOCK_SHOP_CALL_GRAPH).filter((s) => Object.values(SOCK_SHOP_CALL_GRAPH).some((callees) => callees.includes(s))));
+
 export class HybridPolicy implements ScalingPolicy<HybridState> {
   readonly name = 'hybrid';
 
@@ -194,7 +205,8 @@ export class HybridPolicy implements ScalingPolicy<HybridState> {
       const cause = tail ? 'tail' : blamed ? `${blamed.from} p95 ${blamed.fromP95Ms.toFixed(1)} ms over the SLO, this callee the busiest at ${(blamed.utilization * 100).toFixed(0)} %` : 'violation predicted';
       why = `CPU ${cpuPct.toFixed(0)} %${growth > 1 ? ` × ${growth.toFixed(2)} (rate trend)` : ''}${alert ? `, ${cause} (target ${c.alertTargetPct} %)` : ''}`;
     }
-    const clamp = (x: number) => Math.min(c.maxReplicas, Math.max(c.minReplicas, x));
+    const min = c.midTierMinReplicas > 0 && MID_TIER.has(verdict.service) ? Math.max(c.minReplicas, c.midTierMinReplicas) : c.minReplicas;
+    const clamp = (x: number) => Math.min(c.maxReplicas, Math.max(min, x));
     base = clamp(base);
     const calmStreak = verdict.scaleUp ? 0 : state.calmStreak + 1;
     const windowMs = c.calmPolls > 0 && calmStreak >= c.calmPolls ? Math.min(c.calmWindowMs, c.scaleDownWindowMs) : c.scaleDownWindowMs;
