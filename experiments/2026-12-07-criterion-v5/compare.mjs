@@ -9,8 +9,12 @@ import { wilcoxonSignedRank } from '../../packages/core/dist/index.js';
 
 const dir = process.argv[2];
 const read = (f) => JSON.parse(readFileSync(join(dir, f), 'utf8'));
-const loads = readdirSync(dir).filter((f) => f.endsWith('.json') && !/-(hpa\d+|current-default|previous-default)\.json$/.test(f)).map((f) => f.slice(0, -5));
-const configs = [['criterion v5', ''], ['current default', '-current-default'], ['previous default', '-previous-default']];
+const loads = readdirSync(dir).filter((f) => f.endsWith('.json') && !/-(hpa[\w-]+|current-default|previous-default)\.json$/.test(f)).map((f) => f.slice(0, -5));
+// CONFIGS="label:suffix,…" names the columns (the file <load><suffix>.json; a suffix starting -hpa is the
+// reactive condition, an HPA variant); default: criterion v5's three.
+const configs = process.env.CONFIGS
+  ? process.env.CONFIGS.split(',').map((c) => c.split(':'))
+  : [['criterion v5', ''], ['current default', '-current-default'], ['previous default', '-previous-default']];
 
 for (const [heading, pick] of [['after the 90 s warm-up', (j) => j.afterWarmup.summary], ['whole runs', (j) => j.summary]]) {
   console.log(`\n${heading}: violations × / replica-seconds × the HPA at 70 % (paired p); * = goal met\n`);
@@ -23,7 +27,7 @@ for (const [heading, pick] of [['after the 90 s warm-up', (j) => j.afterWarmup.s
     const cells = configs.map(([c, suffix]) => {
       const f = `${load}${suffix}.json`;
       if (!existsSync(join(dir, f))) return '–';
-      const s = pick(read(f)).conditions.proactive;
+      const s = pick(read(f)).conditions[suffix.startsWith('-hpa') ? 'reactive' : 'proactive'];
       const v = s.violatingSnapshotsPerRun / hpa.violatingSnapshotsPerRun;
       const cost = s.replicaSecondsPerRun / hpa.replicaSecondsPerRun;
       const p = wilcoxonSignedRank(s.perRun.map((r) => r.violating - byRun.get(r.runId).violating))?.p ?? 1;
