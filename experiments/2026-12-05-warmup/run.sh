@@ -19,8 +19,8 @@ source experiments/lab-sets.sh
 # sockml's hybrid policy at a base target of 130 %, a rate forecast 30 s ahead once the rate has risen on
 # three polls in a row; collect's rates over 30 s.
 W=(--warmup 90s)
-CHOSEN=(--hpa-floor 82 --rate-window 30s --policy-set targetUtilizationPct=130 --policy-set leadMs=30s --policy-set trendPolls=3 --policy-set attributionMinUtilization=0 --policy-set midTierAttributionMinUtilization=0)
-BEFORE=(--hpa-floor 82 --rate-window 30s --policy-set targetUtilizationPct=130 --policy-set leadMs=0 --policy-set attributionMinUtilization=0 --policy-set midTierAttributionMinUtilization=0)
+CHOSEN=(--hpa-floor 82 --rate-window 30s --policy-set targetUtilizationPct=130 --policy-set leadMs=30s --policy-set trendPolls=3 --policy-set attributionMinUtilization=0 --policy-set midTierAttributionMinUtilization=0 --policy-set midTierMinReplicas=0)
+BEFORE=(--hpa-floor 82 --rate-window 30s --policy-set targetUtilizationPct=130 --policy-set leadMs=0 --policy-set attributionMinUtilization=0 --policy-set midTierAttributionMinUtilization=0 --policy-set midTierMinReplicas=0)
 
 one() { # label, then the load's flags
   local label=$1; shift

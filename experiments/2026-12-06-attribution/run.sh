@@ -18,7 +18,7 @@ source experiments/lab-sets.sh
 
 W=(--warmup 90s)
 # Chosen by criterion v2's rule 3: the v2 floor setting with callee attribution at 65 % utilisation.
-V2=(--hpa-floor 82 --rate-window 30s --policy-set targetUtilizationPct=130 --policy-set leadMs=30s --policy-set trendPolls=3 --policy-set attributionMinUtilization=0 --policy-set midTierAttributionMinUtilization=0)
+V2=(--hpa-floor 82 --rate-window 30s --policy-set targetUtilizationPct=130 --policy-set leadMs=30s --policy-set trendPolls=3 --policy-set attributionMinUtilization=0 --policy-set midTierAttributionMinUtilization=0 --policy-set midTierMinReplicas=0)
 CHOSEN=("${V2[@]}" --policy-set attributionMinUtilization=0.65)
 
 one() { # label, then the load's flags

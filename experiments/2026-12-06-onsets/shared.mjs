@@ -47,7 +47,7 @@ const rows = [];
 for (const [name, flags] of loads) {
   const dir = join(scratch, name);
   // The default configuration of 2026-12-06, spelt out since the defaults moved on (2026-12-07).
-  const config = ['--hpa-floor', '82', '--rate-window', '30s', '--policy-set', 'targetUtilizationPct=130', '--policy-set', 'leadMs=30s', '--policy-set', 'trendPolls=3', '--policy-set', 'attributionMinUtilization=0.65', '--policy-set', 'midTierAttributionMinUtilization=0'];
+  const config = ['--hpa-floor', '82', '--rate-window', '30s', '--policy-set', 'targetUtilizationPct=130', '--policy-set', 'leadMs=30s', '--policy-set', 'trendPolls=3', '--policy-set', 'attributionMinUtilization=0.65', '--policy-set', 'midTierAttributionMinUtilization=0', '--policy-set', 'midTierMinReplicas=0'];
   execFileSync('node', ['packages/cli/bin/run.js', 'lab', ...flags, ...config, '--seed', String(seed), '--repeat', String(repeat), '--condition', 'proactive,reactive', '--warmup', '90s', '--out', dir, '--json'], { stdio: ['ignore', 'ignore', 'inherit'] });
   calm.clear();
   const sockml = violations(dir, 'proactive');

@@ -22,8 +22,8 @@ source experiments/lab-sets.sh
 
 W=(--warmup 90s)
 read -r -a CHOSEN < "$HERE/chosen-flags.txt"
-CURRENT=(--hpa-floor 82 --rate-window 30s --policy-set targetUtilizationPct=130 --policy-set leadMs=30s --policy-set trendPolls=3 --policy-set attributionMinUtilization=0.7 --policy-set midTierAttributionMinUtilization=0.65)
-PREVIOUS=(--hpa-floor 82 --rate-window 30s --policy-set targetUtilizationPct=130 --policy-set leadMs=30s --policy-set trendPolls=3 --policy-set attributionMinUtilization=0.65 --policy-set midTierAttributionMinUtilization=0)
+CURRENT=(--hpa-floor 82 --rate-window 30s --policy-set targetUtilizationPct=130 --policy-set leadMs=30s --policy-set trendPolls=3 --policy-set attributionMinUtilization=0.7 --policy-set midTierAttributionMinUtilization=0.65 --policy-set midTierMinReplicas=0)
+PREVIOUS=(--hpa-floor 82 --rate-window 30s --policy-set targetUtilizationPct=130 --policy-set leadMs=30s --policy-set trendPolls=3 --policy-set attributionMinUtilization=0.65 --policy-set midTierAttributionMinUtilization=0 --policy-set midTierMinReplicas=0)
 
 one() { # label, then the load's flags
   local label=$1; shift

@@ -17,7 +17,7 @@ let dir = process.argv[2];
 if (!dir || !existsSync(dir)) {
   dir = join(mkdtempSync(join(tmpdir(), 'sockml-orders-')), 'step');
   // The default configuration of 2026-12-06 spelt out, so that a later change of defaults does not change this.
-  const config = ['--hpa-floor', '82', '--rate-window', '30s', '--policy-set', 'targetUtilizationPct=130', '--policy-set', 'leadMs=30s', '--policy-set', 'trendPolls=3', '--policy-set', 'attributionMinUtilization=0.65', '--policy-set', 'midTierAttributionMinUtilization=0'];
+  const config = ['--hpa-floor', '82', '--rate-window', '30s', '--policy-set', 'targetUtilizationPct=130', '--policy-set', 'leadMs=30s', '--policy-set', 'trendPolls=3', '--policy-set', 'attributionMinUtilization=0.65', '--policy-set', 'midTierAttributionMinUtilization=0', '--policy-set', 'midTierMinReplicas=0'];
   execFileSync('node', ['packages/cli/bin/run.js', 'lab', '--pattern', 'step', '--duration', '10m', '--peak-rps', '200', '--seed', '5000', '--repeat', '40', '--condition', 'proactive,reactive', '--warmup', '90s', '--out', dir, '--json', ...config], { stdio: ['ignore', 'ignore', 'inherit'] });
 }
 const WARMUP_INTERVALS = 3;

@@ -21,14 +21,14 @@ source experiments/lab-sets.sh
 
 W=(--warmup 90s)
 # The defaults, spelt out (docs/POLICIES.md, "The defaults"), so that a later change of defaults does not change this run.
-CHOSEN=(--hpa-floor 82 --rate-window 30s --policy-set targetUtilizationPct=130 --policy-set leadMs=30s --policy-set trendPolls=3 --policy-set attributionMinUtilization=0.65 --policy-set midTierAttributionMinUtilization=0)
+CHOSEN=(--hpa-floor 82 --rate-window 30s --policy-set targetUtilizationPct=130 --policy-set leadMs=30s --policy-set trendPolls=3 --policy-set attributionMinUtilization=0.65 --policy-set midTierAttributionMinUtilization=0 --policy-set midTierMinReplicas=0)
 
 # CONFIG=chosen: what criterion v3's rule 3 chose (entry attribution at 70 %, the mid-tier rule at 65 %),
 # into chosen/results/$SET. The HPA's runs do not depend on sockml's flags, so they are copied from the
 # default's results of the same set (the seed-2000 set's from 2026-12-06-attribution), and the default's own
 # proactive runs become the `previous-default` column.
 if [ "${CONFIG:-default}" = chosen ]; then
-  CHOSEN=(--hpa-floor 82 --rate-window 30s --policy-set targetUtilizationPct=130 --policy-set leadMs=30s --policy-set trendPolls=3 --policy-set attributionMinUtilization=0.7 --policy-set midTierAttributionMinUtilization=0.65)
+  CHOSEN=(--hpa-floor 82 --rate-window 30s --policy-set targetUtilizationPct=130 --policy-set leadMs=30s --policy-set trendPolls=3 --policy-set attributionMinUtilization=0.7 --policy-set midTierAttributionMinUtilization=0.65 --policy-set midTierMinReplicas=0)
   FROM=$HERE/results/$SET; [ "$SET" = evaluation ] && FROM=experiments/2026-12-06-attribution/results/evaluation
   HERE=$HERE/chosen; mkdir -p "$HERE/results/$SET"
   for f in "$FROM"/*.json; do

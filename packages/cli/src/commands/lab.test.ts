@@ -106,9 +106,9 @@ describe('sockml lab', () => {
     const minTwo = ['--hpa-floor', '0', '--min-replicas', '2'];
     // The mid-tier rule (orders over the SLO blames its busiest callee), alone so that its decisions show.
     const midTier = ['--policy-set', 'attributionMinUtilization=0', '--policy-set', 'midTierAttributionMinUtilization=0.5'];
-    // A config file, as `scale --config` reads it: orders kept at 2 replicas or more, carts on a base target of its own.
+    // A config file, as `scale --config` reads it: orders kept at 3 replicas or more, carts on a base target of its own.
     const configFile = join(scratch(), 'sockml.yaml');
-    writeFileSync(configFile, 'services:\n  orders:\n    min-replicas: 2\n  carts:\n    policy:\n      targetUtilizationPct: 90\n');
+    writeFileSync(configFile, 'services:\n  orders:\n    min-replicas: 3\n  carts:\n    policy:\n      targetUtilizationPct: 90\n');
     const perService = ['--config', configFile];
     const ordersTargets = new Map<string[], number[]>();
     const defaults: string[] = [];
@@ -145,9 +145,9 @@ describe('sockml lab', () => {
       }
       expect(JSON.parse(readFileSync(join(dir, 'lab.json'), 'utf8')).hpaFloorPct).toBe(floorOf(policy));
     }
-    // The config file acted (orders never below 2; with the defaults orders sits at 1 somewhere), in the lab and in replay alike.
-    expect(Math.min(...ordersTargets.get(perService)!)).toBe(2);
-    expect(Math.min(...ordersTargets.get(defaults)!)).toBe(1);
+    // The config file acted (orders never below 3; with the defaults, midTierMinReplicas, orders sits at 2 somewhere), in the lab and in replay alike.
+    expect(Math.min(...ordersTargets.get(perService)!)).toBe(3);
+    expect(Math.min(...ordersTargets.get(defaults)!)).toBe(2);
   });
 
   it.each([

@@ -90,7 +90,7 @@ export const ALONE_POLICY_FLAGS = Object.entries(ALONE_HYBRID_SETTINGS).map(([k,
 
 /**
  * A warning when sockml runs alone (no HPA under it) with the hybrid policy's default base target: the
- * defaults were chosen with an HPA at 85 % keeping the CPU headroom, and alone no one does. A target the
+ * defaults were chosen with an HPA at 92 % keeping the CPU headroom, and alone no one does. A target the
  * user set is the user's choice.
  */
 export function aloneWarning(spec: { name: string; settings: Readonly<Record<string, number>> }, where: string): string | undefined {

@@ -1,5 +1,5 @@
 /**
- * The rest of the proactive configuration chosen in the lab (docs/EXPERIMENTS.md, "Criterion v5"; the
+ * The rest of the proactive configuration chosen in the lab (docs/EXPERIMENTS.md, "Criterion v6"; the
  * hybrid policy's defaults are its policy settings): what `lab` and `experiment run` on the emulator
  * run as "proactive" when no flag says otherwise. Outside the emulator sockml cannot start an HPA: on a
  * cluster it is `scale --actuator kubernetes-hpa-floor` over the Deployment's own HPA, and collect's
@@ -7,7 +7,7 @@
  */
 
 /** An HPA at this target CPU % runs beside sockml, and each service runs the larger of the two counts (0: sockml alone). */
-export const DEFAULT_HPA_FLOOR_PCT = 85;
+export const DEFAULT_HPA_FLOOR_PCT = 92;
 
 /**
  * collect's rate() window, in polls. One: a poll then sees a step whole instead of half of it
@@ -20,4 +20,4 @@ export const DEFAULT_RATE_WINDOW_POLLS = 1;
  * The hybrid settings chosen for sockml alone, without an HPA under it (the defaults until 2026-12-06,
  * with a rate window of two polls): what to set where no HPA floor runs.
  */
-export const ALONE_HYBRID_SETTINGS = { targetUtilizationPct: 105, trendPolls: 1, attributionMinUtilization: 0, midTierAttributionMinUtilization: 0 } as const;
+export const ALONE_HYBRID_SETTINGS = { targetUtilizationPct: 105, trendPolls: 1, attributionMinUtilization: 0, midTierAttributionMinUtilization: 0, midTierMinReplicas: 0 } as const;
