@@ -11,7 +11,7 @@
 #   python3 experiments/2026-12-05-hpa-floor/sweep.py experiments/2026-12-07-criterion-v6/candidates.txt \
 #     --warmup 90s --with-diagnosis --with-traces --jsonl experiments/2026-12-07-criterion-v6/sweep.jsonl   # the choice (~7 min)
 #   python3 experiments/2026-12-07-criterion-v5/score.py experiments/2026-12-07-criterion-v6/sweep.jsonl
-#   bash experiments/2026-12-07-criterion-v6/run.sh                                                         # the judgement (~5 min)
+#   bash experiments/2026-12-07-criterion-v6/run.sh                                                         # the judgement (~3 min)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 HERE=experiments/2026-12-07-criterion-v6

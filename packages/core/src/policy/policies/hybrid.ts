@@ -67,7 +67,7 @@ export interface HybridPolicyConfig extends ReplicaBounds {
  * 100 %: the HPA under it keeps the CPU headroom, and sockml adds what the forecast (a rise over three
  * polls) and the alerts (the models', and the front-end's violation attributed to its busiest callee at
  * 55 % or more) ask for, and keeps orders at two replicas (the standing capacity a burst within a poll
- * needs there). The mid-tier attribution rule is off: no criterion chose it. Alone, without the HPA, the earlier choice ("Choosing the
+ * needs there). The mid-tier attribution rule is off: criteria v5 and v6 left it off. Alone, without the HPA, the earlier choice ("Choosing the
  * proactive policy") was targetUtilizationPct 105, trendPolls 1, no attribution (docs/POLICIES.md, "sockml
  * alone").
  */
