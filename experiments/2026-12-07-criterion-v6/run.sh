@@ -5,8 +5,8 @@
 # committed before this ran); beside it, on the same runs: the current default (criterion v5's choice), the
 # HPA at 70 % with orders kept at 2 replicas (../2026-12-07-orders-floor/orders-2.yaml: the minimum without
 # sockml), the HPA at 40–90 % and static. Run files go to $OUT (default /tmp/lab-v6); each lab.json is kept
-# under results/fresh-9000; ../2026-12-04-lab-policy/tables.mjs writes results-fresh-9000.md (after the
-# warm-up) and results-fresh-9000-whole-runs.md; ../2026-12-07-criterion-v5/compare.mjs the side by side.
+# under results/$SET; ../2026-12-04-lab-policy/tables.mjs writes results-$SET.md (after the warm-up) and
+# results-$SET-whole-runs.md; ../2026-12-07-criterion-v5/compare.mjs the side by side.
 #
 #   python3 experiments/2026-12-05-hpa-floor/sweep.py experiments/2026-12-07-criterion-v6/candidates.txt \
 #     --warmup 90s --with-diagnosis --with-traces --jsonl experiments/2026-12-07-criterion-v6/sweep.jsonl   # the choice (~7 min)
@@ -16,7 +16,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 HERE=experiments/2026-12-07-criterion-v6
 OUT=${OUT:-/tmp/lab-v6}
-SET=fresh-9000
+SET=${SET:-fresh-9000} # the judgement; SET=fresh-11000 is a replication after it, reported whatever it says
 source experiments/lab-sets.sh
 
 W=(--warmup 90s)
