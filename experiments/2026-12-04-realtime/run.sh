@@ -15,11 +15,12 @@
 # seeds (4000) with 10 runs per condition, since 5 runs cannot reach p < 0.01 (the smallest exact two-sided
 # paired Wilcoxon p is 0.0625 with 5 pairs, 0.002 with 10). ~95 min.
 #
-# criterion-v5 (2026-12-07): the configuration criterion v5 chose (the default since; HPA floor 85 %, entry
+# criterion-v5 (2026-12-07): the configuration criterion v5 chose (a default for an hour; HPA floor 85 %, entry
 # attribution 55 %, no mid-tier rule), spelt out, against the HPA at 70 %; step and ramp, a fresh seed (8000),
-# 10 interleaved runs per condition, as attribution-10. ~95 min.
+# 10 interleaved runs per condition, as attribution-10. ~95 min. criterion-v6: the same for the default since
+# criterion v6 (HPA floor 92 %, orders at two replicas), seed 10000; not run yet.
 #
-#   bash experiments/2026-12-04-realtime/run.sh confirm|fidelity|floor|floor-v2|attribution|attribution-10|criterion-v5   (results in $OUT, default /tmp/realtime)
+#   bash experiments/2026-12-04-realtime/run.sh confirm|fidelity|floor|floor-v2|attribution|attribution-10|criterion-v5|criterion-v6   (results in $OUT, default /tmp/realtime)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 command -v prometheus >/dev/null || { echo "run.sh: prometheus is not on PATH (apt-get install prometheus)" >&2; exit 2; }
@@ -35,8 +36,23 @@ PROM=$!
 trap 'kill $PROM 2>/dev/null; bash scripts/kafka.sh stop --dir "$OUT/kafka" >&2 || true' EXIT
 # confirm and fidelity ran sockml alone with the defaults of the day (2026-12-04), spelt out since the
 # defaults became the chosen configuration (2026-12-06, docs/POLICIES.md "The defaults").
-ALONE=(--hpa-floor 0 --rate-window 1m --policy-set targetUtilizationPct=105 --policy-set trendPolls=1 --policy-set attributionMinUtilization=0 --policy-set midTierAttributionMinUtilization=0)
+ALONE=(--hpa-floor 0 --rate-window 1m --policy-set targetUtilizationPct=105 --policy-set trendPolls=1 --policy-set attributionMinUtilization=0 --policy-set midTierAttributionMinUtilization=0 --policy-set midTierMinReplicas=0)
 COMMON=(--sim-port 18089 --prometheus http://127.0.0.1:19090 --kafka 127.0.0.1:19092 --peak-rps 200 --interval 30s --duration 10m)
+
+# Ten interleaved runs per condition of one configuration (after its name and seed) against the HPA at 70 %,
+# step and ramp, then the analyses over whole runs and after the warm-up: attribution-10, criterion-v5, -v6.
+ten_interleaved() {
+  local name=$1 seed=$2
+  shift 2
+  for p in step ramp; do
+    sockml experiment run --pattern "$p" --condition proactive,reactive --repeat 10 --time-scale 5 --seed "$seed" "${COMMON[@]}" "$@" \
+      --out "$OUT/$name/$p" --json > "$OUT/$name-$p.json"
+  done
+  for p in step ramp; do
+    sockml experiment analyze "$OUT/$name/$p" --json > "$OUT/$name-$p-analysis.json"
+    sockml experiment analyze "$OUT/$name/$p" --warmup-polls 3 --json > "$OUT/$name-$p-analysis-warmup.json"
+  done
+}
 
 case "${1:-confirm}" in
   confirm)
@@ -48,7 +64,7 @@ case "${1:-confirm}" in
   floor)
     for p in step ramp; do
       sockml experiment run --pattern "$p" --condition proactive,reactive --repeat 5 --time-scale 5 --seed 3000 "${COMMON[@]}" \
-        --hpa-floor 82 --rate-window 30s --policy-set targetUtilizationPct=130 --policy-set leadMs=0 --policy-set trendPolls=1 --policy-set attributionMinUtilization=0 --policy-set midTierAttributionMinUtilization=0 --out "$OUT/floor/$p" --json > "$OUT/floor-$p.json"
+        --hpa-floor 82 --rate-window 30s --policy-set targetUtilizationPct=130 --policy-set leadMs=0 --policy-set trendPolls=1 --policy-set attributionMinUtilization=0 --policy-set midTierAttributionMinUtilization=0 --policy-set midTierMinReplicas=0 --out "$OUT/floor/$p" --json > "$OUT/floor-$p.json"
     done
     for p in step ramp; do sockml experiment analyze "$OUT/floor/$p" --json > "$OUT/floor-$p-analysis.json"; done
     ;;
@@ -56,7 +72,7 @@ case "${1:-confirm}" in
     for p in step ramp; do
       sockml experiment run --pattern "$p" --condition proactive,reactive --repeat 5 --time-scale 5 --seed 3000 "${COMMON[@]}" \
         --hpa-floor 82 --rate-window 30s --policy-set targetUtilizationPct=130 --policy-set leadMs=30s --policy-set trendPolls=3 \
-        --policy-set attributionMinUtilization=0 --policy-set midTierAttributionMinUtilization=0 --out "$OUT/floor-v2/$p" --json > "$OUT/floor-v2-$p.json"
+        --policy-set attributionMinUtilization=0 --policy-set midTierAttributionMinUtilization=0 --policy-set midTierMinReplicas=0 --out "$OUT/floor-v2/$p" --json > "$OUT/floor-v2-$p.json"
     done
     for p in step ramp; do
       sockml experiment analyze "$OUT/floor-v2/$p" --json > "$OUT/floor-v2-$p-analysis.json"
@@ -67,7 +83,7 @@ case "${1:-confirm}" in
     for p in step ramp; do
       sockml experiment run --pattern "$p" --condition proactive,reactive --repeat 5 --time-scale 5 --seed 3000 "${COMMON[@]}" \
         --hpa-floor 82 --rate-window 30s --policy-set targetUtilizationPct=130 --policy-set leadMs=30s --policy-set trendPolls=3 \
-        --policy-set attributionMinUtilization=0.65 --policy-set midTierAttributionMinUtilization=0 --out "$OUT/attribution/$p" --json > "$OUT/attribution-$p.json"
+        --policy-set attributionMinUtilization=0.65 --policy-set midTierAttributionMinUtilization=0 --policy-set midTierMinReplicas=0 --out "$OUT/attribution/$p" --json > "$OUT/attribution-$p.json"
     done
     for p in step ramp; do
       sockml experiment analyze "$OUT/attribution/$p" --json > "$OUT/attribution-$p-analysis.json"
@@ -75,29 +91,18 @@ case "${1:-confirm}" in
     done
     ;;
   attribution-10)
-    for p in step ramp; do
-      # The default configuration of 2026-12-06, spelt out since the defaults moved on (2026-12-07).
-      sockml experiment run --pattern "$p" --condition proactive,reactive --repeat 10 --time-scale 5 --seed 4000 "${COMMON[@]}" \
-        --hpa-floor 82 --rate-window 30s --policy-set targetUtilizationPct=130 --policy-set leadMs=30s --policy-set trendPolls=3 \
-        --policy-set attributionMinUtilization=0.65 --policy-set midTierAttributionMinUtilization=0 \
-        --out "$OUT/attribution-10/$p" --json > "$OUT/attribution-10-$p.json"
-    done
-    for p in step ramp; do
-      sockml experiment analyze "$OUT/attribution-10/$p" --json > "$OUT/attribution-10-$p-analysis.json"
-      sockml experiment analyze "$OUT/attribution-10/$p" --warmup-polls 3 --json > "$OUT/attribution-10-$p-analysis-warmup.json"
-    done
+    # The default configuration of 2026-12-06, spelt out since the defaults moved on (2026-12-07).
+    ten_interleaved attribution-10 4000 --hpa-floor 82 --rate-window 30s --policy-set targetUtilizationPct=130 --policy-set leadMs=30s \
+      --policy-set trendPolls=3 --policy-set attributionMinUtilization=0.65 --policy-set midTierAttributionMinUtilization=0 --policy-set midTierMinReplicas=0
     ;;
   criterion-v5)
-    for p in step ramp; do
-      sockml experiment run --pattern "$p" --condition proactive,reactive --repeat 10 --time-scale 5 --seed 8000 "${COMMON[@]}" \
-        --hpa-floor 85 --rate-window 30s --policy-set targetUtilizationPct=130 --policy-set leadMs=30s --policy-set trendPolls=3 \
-        --policy-set attributionMinUtilization=0.55 --policy-set midTierAttributionMinUtilization=0 \
-        --out "$OUT/criterion-v5/$p" --json > "$OUT/criterion-v5-$p.json"
-    done
-    for p in step ramp; do
-      sockml experiment analyze "$OUT/criterion-v5/$p" --json > "$OUT/criterion-v5-$p-analysis.json"
-      sockml experiment analyze "$OUT/criterion-v5/$p" --warmup-polls 3 --json > "$OUT/criterion-v5-$p-analysis-warmup.json"
-    done
+    ten_interleaved criterion-v5 8000 --hpa-floor 85 --rate-window 30s --policy-set targetUtilizationPct=130 --policy-set leadMs=30s \
+      --policy-set trendPolls=3 --policy-set attributionMinUtilization=0.55 --policy-set midTierAttributionMinUtilization=0 --policy-set midTierMinReplicas=0
+    ;;
+  criterion-v6)
+    # Not run yet (2026-12-07): the default since criterion v6, on a seed no real-time run has used.
+    ten_interleaved criterion-v6 10000 --hpa-floor 92 --rate-window 30s --policy-set targetUtilizationPct=130 --policy-set leadMs=30s \
+      --policy-set trendPolls=3 --policy-set attributionMinUtilization=0.55 --policy-set midTierAttributionMinUtilization=0 --policy-set midTierMinReplicas=2
     ;;
   fidelity)
     sockml experiment run --pattern step --condition proactive --repeat 2 --time-scale 1 --seed 1000 "${COMMON[@]}" "${ALONE[@]}" --out "$OUT/fidelity" --json > "$OUT/fidelity-proactive.json"
