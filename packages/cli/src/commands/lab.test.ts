@@ -88,6 +88,11 @@ describe('sockml lab', () => {
     expect(withConfig.lab.config.hpaByService.carts).toEqual({ minReplicas: 1, maxReplicas: 10 });
     expect(Math.min(...(await ordersReplicas([])).replicas)).toBe(1);
 
+    writeFileSync(configFile, 'services:\n  orders:\n    policy:\n      attributionMinUtilization: 0.3\n');
+    const perServiceAttribution = await sockml(['lab', '--pattern', 'step', '--condition', 'proactive', '--duration', '2m', '--out', join(scratch(), 'runs'), '--config', configFile]);
+    expect(perServiceAttribution.code).toBe(2); // before any run, as scale refuses it
+    expect(perServiceAttribution.stderr).toMatch(/sockml\.yaml: scaling policy hybrid \(orders\): callee attribution .* is set for the whole scaler, not per service/);
+
     writeFileSync(configFile, 'services:\n  ordres:\n    min-replicas: 2\n');
     const typo = await sockml(['lab', '--pattern', 'spike', '--condition', 'reactive', '--duration', '5m', '--out', join(scratch(), 'runs'), '--config', configFile]);
     expect(typo.code).toBe(2);

@@ -8,7 +8,7 @@ import { InputError, SockmlCommand } from '../lib/base-command.js';
 import { durationFlag, strategyFromFlags, weightsFlag } from '../lib/flags.js';
 import { writeFileAtomic } from '../lib/output-file.js';
 import { defaultModelsDir } from '../lib/paths.js';
-import { configFlag, explicitFlags, policySpecsFromConfig, readConfigFile } from '../lib/config-file.js';
+import { configFlag, configSloWarning, explicitFlags, policiesFromSpecs, policySpecsFromConfig, readConfigFile, refuseServiceAttribution } from '../lib/config-file.js';
 import { ALONE_POLICY_FLAGS, aloneWarning, policyFlags } from '../lib/policy-flags.js';
 import type { LabJob, LabJobResult } from '../lab/lab-job.js';
 import { runLabJobs } from '../lab/lab-pool.js';
@@ -141,9 +141,10 @@ existing output), 3 model problem.`;
     const policy = specs.shared;
     const unknown = Object.keys(specs.perService).filter((s) => !(SOCKSHOP_SERVICES as readonly string[]).includes(s));
     if (unknown.length > 0) throw new InputError(`${flags.config}: services.${unknown[0]}: not a service of the emulator (${SOCKSHOP_SERVICES.join(', ')})`);
-    if (config && (config.defaults.slo !== undefined || Object.values(config.services).some((s) => s.slo !== undefined))) {
-      this.warn(`${flags.config}: its slo settings are collect's; lab counts violations against one SLO, --slo (${sloMs} ms)`);
-    }
+    // Checked here, before any run writes a file: a worker would refuse it only after the first runs.
+    refuseServiceAttribution(policiesFromSpecs(specs, flags.config), flags.config);
+    const sloWarning = configSloWarning(config, flags.config, sloMs, 'lab counts violations');
+    if (sloWarning) this.warn(sloWarning);
     const hpaByService = config
       ? Object.fromEntries(SOCKSHOP_SERVICES.map((s) => {
           const spec = specs.perService[s] ?? policy;

@@ -9,7 +9,7 @@ import {
 } from '@sockml/core';
 import { defaultModelsDir } from '../lib/paths.js';
 import { trainingFileDigests } from '../lib/model-cards.js';
-import { configFlag, explicitFlags, policiesFromConfig, readConfigFile } from '../lib/config-file.js';
+import { configFlag, configSloWarning, explicitFlags, policiesFromConfig, readConfigFile, refuseServiceAttribution } from '../lib/config-file.js';
 import { policyFlags } from '../lib/policy-flags.js';
 import { durationFlag, pollIntervalFlag, strategyFromFlags, weightsFlag } from '../lib/flags.js';
 import { AtomicOutput, checkOutputPath } from '../lib/output-file.js';
@@ -84,9 +84,9 @@ models' without --allow-label-mismatch, an --out that cannot be written or is an
     // --config: the policy per service, read as `scale --config` reads it, so a scaler's file replays as it ran.
     const config = flags.config === undefined ? undefined : await readConfigFile(flags.config);
     const { shared: policy, perService: policies } = await policiesFromConfig(config, flags, explicitFlags(metadata, flags), flags.config, { sloMs });
-    if (config && (config.defaults.slo !== undefined || Object.values(config.services).some((s) => s.slo !== undefined))) {
-      this.warn(`${flags.config}: its slo settings are collect's; replay labels against one SLO, --slo (${sloMs} ms)`);
-    }
+    refuseServiceAttribution({ shared: policy, perService: policies }, flags.config);
+    const sloWarning = configSloWarning(config, flags.config, sloMs, 'replay labels');
+    if (sloWarning) this.warn(sloWarning);
     const pollIntervalMs = durationFlag('poll-interval', flags['poll-interval']);
     const files = await expandRecordings(argv as string[]);
     if (flags.out) checkOutputPath(flags.out, { flag: '--out', inputs: files });

@@ -6,7 +6,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { Flags } from '@oclif/core';
-import { isPolicyName, parsePolicySettings, parseSockmlConfig, POLICY_NAMES, POLICY_PARAMETERS, scalingPolicy, type ScalingPolicy, type ServiceSettings, type SockmlConfig } from '@sockml/core';
+import { checkServicePolicies, isPolicyName, parsePolicySettings, parseSockmlConfig, POLICY_NAMES, POLICY_PARAMETERS, scalingPolicy, type ScalingPolicy, type ServiceSettings, type SockmlConfig } from '@sockml/core';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { InputError } from './base-command.js';
 import { policySpecFromFlags, type PolicyFlagValues } from './policy-flags.js';
@@ -53,7 +53,14 @@ export async function policiesFromConfig(
   file = '--config',
   context: { sloMs?: number } = {},
 ): Promise<{ shared: ScalingPolicy<any>; perService: Record<string, ScalingPolicy<any>> }> {
-  const specs = policySpecsFromConfig(config, flags, explicit, file, context);
+  return policiesFromSpecs(policySpecsFromConfig(config, flags, explicit, file, context), file);
+}
+
+/** The policies of policySpecsFromConfig's specs (errors name the file and the layer, exit 2). */
+export function policiesFromSpecs(
+  specs: { shared: PolicySpec; perService: Record<string, PolicySpec> },
+  file = '--config',
+): { shared: ScalingPolicy<any>; perService: Record<string, ScalingPolicy<any>> } {
   const instance = (where: string, spec: PolicySpec) => {
     try {
       return scalingPolicy(spec.name, spec.settings);
@@ -61,10 +68,30 @@ export async function policiesFromConfig(
       throw new InputError(`${file}: ${where}: ${(e as Error).message}`);
     }
   };
-  return {
-    shared: instance('defaults', specs.shared),
-    perService: Object.fromEntries(Object.entries(specs.perService).map(([s, spec]) => [s, instance(`services.${s}`, spec)])),
-  };
+  const shared = instance('defaults', specs.shared);
+  const perService = Object.fromEntries(Object.entries(specs.perService).map(([s, spec]) => [s, instance(`services.${s}`, spec)]));
+  return { shared, perService };
+}
+
+/**
+ * Refuses, as bad input (exit 2, naming the file), per-service policies that attribute otherwise than the shared
+ * one, before `replay` or `lab` decides anything; `scale` refuses the same through its ScalingController.
+ */
+export function refuseServiceAttribution(policies: { shared: ScalingPolicy<any>; perService: Record<string, ScalingPolicy<any>> }, file = '--config'): void {
+  try {
+    checkServicePolicies(policies.shared, policies.perService);
+  } catch (e) {
+    throw new InputError(`${file}: ${(e as Error).message}`);
+  }
+}
+
+/**
+ * The warning of a command that counts violations against one SLO (--slo) when the config file sets `slo`,
+ * which is collect's setting (its labels per service).
+ */
+export function configSloWarning(config: SockmlConfig | undefined, file: string | undefined, sloMs: number, what: string): string | undefined {
+  if (!config || (config.defaults.slo === undefined && Object.values(config.services).every((s) => s.slo === undefined))) return undefined;
+  return `${file}: its slo settings are collect's; ${what} against one SLO, --slo (${sloMs} ms)`;
 }
 
 /** A policy as plain data: its name and complete settings (what a worker thread or a child process is handed). */

@@ -54,8 +54,8 @@ export interface HybridPolicyConfig extends ReplicaBounds {
   midTierAttributionMinUtilization: number;
   /**
    * Fewest replicas of a mid-tier service, one with callers and callees in SOCK_SHOP_CALL_GRAPH (orders), over
-   * minReplicas (0: minReplicas; 2 by default since criterion v6). Every checkout waits on orders, and orders on its callees: one replica
-   * there queues a burst that lands within a poll, before any controller can add one.
+   * minReplicas (0: minReplicas; 2 by default since criterion v6). Every checkout waits on orders, and orders
+   * on its callees: one replica there queues a burst that lands within a poll, before any controller can add one.
    */
   midTierMinReplicas: number;
 }
@@ -67,9 +67,9 @@ export interface HybridPolicyConfig extends ReplicaBounds {
  * 100 %: the HPA under it keeps the CPU headroom, and sockml adds what the forecast (a rise over three
  * polls) and the alerts (the models', and the front-end's violation attributed to its busiest callee at
  * 55 % or more) ask for, and keeps orders at two replicas (the standing capacity a burst within a poll
- * needs there). The mid-tier attribution rule is off: criteria v5 and v6 left it off. Alone, without the HPA, the earlier choice ("Choosing the
- * proactive policy") was targetUtilizationPct 105, trendPolls 1, no attribution (docs/POLICIES.md, "sockml
- * alone").
+ * needs there). The mid-tier attribution rule is off: criteria v5 and v6 left it off. Alone, without the
+ * HPA, the earlier choice ("Choosing the proactive policy") was targetUtilizationPct 105, trendPolls 1, no
+ * attribution, no orders minimum (docs/POLICIES.md, "sockml alone").
  */
 export const DEFAULT_HYBRID_POLICY: HybridPolicyConfig = {
   minReplicas: 1,
@@ -127,14 +127,14 @@ export function validateHybridPolicy(c: HybridPolicyConfig): HybridPolicyConfig 
   return c;
 }
 
+/** Services with callers and callees in Sock Shop's call graph: orders. */
+const MID_TIER = new Set(Object.keys(SOCK_SHOP_CALL_GRAPH).filter((s) => Object.values(SOCK_SHOP_CALL_GRAPH).some((callees) => callees.includes(s))));
+
 /**
  * The HPA's proportional rule on the poll's CPU, made predictive where the data can say something: a
  * rate forecast, and headroom where the models predict a violation or a fast service grows a slow tail
  * (docs/POLICIES.md says why each rule is there).
  */
-/** Services with callers and callees in Sock Shop's call graph: orders. */
-const MID_TIER = new Set(Object.keys(SOCK_SHOP_CALL_GRAPH).filter((s) => Object.values(SOCK_SHOP_CALL_GRAPH).some((callees) => callees.includes(s))));
-
 export class HybridPolicy implements ScalingPolicy<HybridState> {
   readonly name = 'hybrid';
 
