@@ -168,6 +168,9 @@ describe('sockml lab', () => {
     [['--condition', 'reactive', '--warmup', '45s'], /--warmup must be a positive multiple of --interval/],
     [['--condition', 'reactive', '--hpa-scale-down-window', '2h'], /--hpa-scale-down-window must be whole seconds from 0 to 1h/],
     [['--condition', 'reactive', '--duration', '5m', '--warmup', '5m'], /--warmup must be a positive multiple of --interval \(30s\) shorter than the run/],
+    [['--condition', 'proactive', '--hpa-floor-scale-down-window', '2h'], /--hpa-floor-scale-down-window must be whole seconds from 0 to 1h/],
+    [['--condition', 'reactive', '--hpa-floor-scale-down-window', '60s'], /--hpa-floor-scale-down-window sets the HPA under sockml: it needs the proactive condition and --hpa-floor above 0/],
+    [['--condition', 'proactive', '--hpa-floor', '0', '--hpa-floor-scale-down-window', '60s'], /it needs the proactive condition and --hpa-floor above 0/],
   ])('bad input %j: one line, exit 2', async (args, message) => {
     const r = await sockml(['lab', '--pattern', 'step', '--out', join(scratch(), 'x'), ...args]);
     expect(r.code).toBe(2);
@@ -293,6 +296,27 @@ describe('sockml lab', () => {
     expect(short.frontEnd.at(-1)).toBe(short.frontEnd[5]);
     expect(short.frontEnd.at(-1)!).toBeLessThan(byDefault.frontEnd.at(-1)!);
     expect(short.j.summary.conditions.reactive.replicaSecondsPerRun).toBeLessThan(byDefault.j.summary.conditions.reactive.replicaSecondsPerRun);
+  });
+
+  it("--hpa-floor-scale-down-window sets the floor HPA's window alone: sockml's runs give replicas back sooner, the HPA's runs are the same", async () => {
+    const dir = scratch();
+    const run = async (extra: string[]) => {
+      const out = join(dir, extra.join('') || 'default');
+      const r = await sockml(['lab', '--pattern', 'spike', '--condition', 'proactive,reactive', '--duration', '10m', '--peak-rps', '200', '--seed', '7', '--out', out, '--json', ...extra]);
+      expect(r.code, r.stderr).toBe(0);
+      return { j: JSON.parse(r.stdout), reactive: readFileSync(join(out, 'reactive_spike_run01.jsonl'), 'utf8') };
+    };
+    const byDefault = await run([]);
+    const short = await run(['--hpa-floor-scale-down-window', '30s']);
+    expect(byDefault.j.hpaFloorScaleDownWindowMs).toBeUndefined();
+    expect(short.j.hpaFloorScaleDownWindowMs).toBe(30_000);
+    expect(short.j.hpaScaleDownWindowMs).toBeUndefined();
+    // The baseline's HPA keeps its 300 s window: its run is the same snapshot for snapshot.
+    expect(short.reactive).toBe(byDefault.reactive);
+    const cost = (x: typeof byDefault, c: string) => x.j.summary.conditions[c].replicaSecondsPerRun as number;
+    expect(cost(short, 'reactive')).toBe(cost(byDefault, 'reactive'));
+    // After the spike's bursts the floor HPA lets go 270 s sooner of what it holds.
+    expect(cost(short, 'proactive')).toBeLessThan(cost(byDefault, 'proactive'));
   });
 
   it('never overwrites earlier runs', async () => {

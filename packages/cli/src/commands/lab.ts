@@ -93,6 +93,9 @@ existing output), 3 model problem.`;
       description: "every HPA of the run (reactive, and --hpa-floor's): its scale-down stabilization window, as the HPA's behavior.scaleDown.stabilizationWindowSeconds [default: 300s]",
     }),
     'hpa-floor': Flags.integer({ description: "proactive: an HPA at this target CPU % runs beside sockml and each service gets the larger count (sockml raising the HPA's minReplicas); 0: sockml alone", default: DEFAULT_HPA_FLOOR_PCT, min: 0 }),
+    'hpa-floor-scale-down-window': Flags.string({
+      description: "proactive: --hpa-floor's HPA alone: its scale-down stabilization window (the reactive condition's HPA keeps --hpa-scale-down-window) [default: --hpa-scale-down-window]",
+    }),
     models: Flags.string({ description: 'proactive: model directory [default: ./models or the bundled models]' }),
     strategy: Flags.string({ description: 'proactive: how the votes combine', options: [...STRATEGY_NAMES], default: 'majority' }),
     weights: weightsFlag,
@@ -120,10 +123,14 @@ existing output), 3 model problem.`;
     }
     const rateWindowMs = flags['rate-window'] === undefined ? DEFAULT_RATE_WINDOW_POLLS * pollIntervalMs : durationFlag('rate-window', flags['rate-window']);
     if (rateWindowMs % 1000 !== 0 || rateWindowMs <= 0) throw new InputError(`--rate-window must be a whole number of seconds, got '${flags['rate-window']}'`);
-    const hpaScaleDownWindowMs = flags['hpa-scale-down-window'] === undefined ? undefined : durationFlag('hpa-scale-down-window', flags['hpa-scale-down-window']);
-    if (hpaScaleDownWindowMs !== undefined && !(hpaScaleDownWindowMs >= 0 && hpaScaleDownWindowMs % 1000 === 0 && hpaScaleDownWindowMs <= 3_600_000)) {
-      throw new InputError(`--hpa-scale-down-window must be whole seconds from 0 to 1h, got '${flags['hpa-scale-down-window']}'`);
-    }
+    const windowFlag = (flag: 'hpa-scale-down-window' | 'hpa-floor-scale-down-window') => {
+      if (flags[flag] === undefined) return undefined;
+      const ms = durationFlag(flag, flags[flag]);
+      if (!(ms >= 0 && ms % 1000 === 0 && ms <= 3_600_000)) throw new InputError(`--${flag} must be whole seconds from 0 to 1h, got '${flags[flag]}'`);
+      return ms;
+    };
+    const hpaScaleDownWindowMs = windowFlag('hpa-scale-down-window');
+    const hpaFloorScaleDownWindowMs = windowFlag('hpa-floor-scale-down-window');
     const warmupMs = flags.warmup === undefined ? 0 : durationFlag('warmup', flags.warmup);
     if (flags.warmup !== undefined && (warmupMs <= 0 || warmupMs % intervalMs !== 0 || warmupMs >= durationMs)) {
       throw new InputError(`--warmup must be a positive multiple of --interval (${flags.interval}) shorter than the run, got '${flags.warmup}'`);
@@ -154,6 +161,7 @@ existing output), 3 model problem.`;
     /** The HPA under sockml's proactive runs; null: sockml alone (--hpa-floor 0). */
     const hpaFloorPct = conditions.includes('proactive') && flags['hpa-floor'] > 0 ? flags['hpa-floor'] : null;
     const alone = conditions.includes('proactive') && hpaFloorPct === null ? aloneWarning(policy, '--hpa-floor 0') : undefined;
+    if (hpaFloorScaleDownWindowMs !== undefined && hpaFloorPct === null) throw new InputError('--hpa-floor-scale-down-window sets the HPA under sockml: it needs the proactive condition and --hpa-floor above 0');
     if (alone) this.warn(alone);
     const modelsDir = flags.models ?? defaultModelsDir();
     if (conditions.includes('proactive')) {
@@ -195,6 +203,7 @@ existing output), 3 model problem.`;
           hpaTargetPct: flags['hpa-target'],
           ...(condition === 'proactive' && hpaFloorPct !== null ? { hpaFloorPct } : {}),
           ...(hpaScaleDownWindowMs !== undefined ? { hpaScaleDownWindowS: hpaScaleDownWindowMs / 1000 } : {}),
+          ...(condition === 'proactive' && hpaFloorPct !== null && hpaFloorScaleDownWindowMs !== undefined ? { hpaFloorScaleDownWindowS: hpaFloorScaleDownWindowMs / 1000 } : {}),
           ...(hpaByService ? { hpaByService } : {}),
           proactive:
             condition === 'proactive'
@@ -260,6 +269,7 @@ existing output), 3 model problem.`;
       hpaTargetPct: flags['hpa-target'],
       hpaFloorPct,
       ...(hpaScaleDownWindowMs !== undefined ? { hpaScaleDownWindowMs } : {}),
+      ...(hpaFloorPct !== null && hpaFloorScaleDownWindowMs !== undefined ? { hpaFloorScaleDownWindowMs } : {}),
       strategy: conditions.includes('proactive') ? flags.strategy : null,
       ...(conditions.includes('proactive') && flags.strategy === 'weighted' ? { weights: flags.weights } : {}),
       policy: conditions.includes('proactive') ? policy : null,

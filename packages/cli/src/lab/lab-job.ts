@@ -40,6 +40,8 @@ export interface LabJob {
   hpaFloorPct?: number;
   /** The HPA's scale-down stabilization window (every HPA of the run, the floor's too); absent: 300 s. */
   hpaScaleDownWindowS?: number;
+  /** The floor HPA's own scale-down window (lab --hpa-floor-scale-down-window); absent: hpaScaleDownWindowS's. */
+  hpaFloorScaleDownWindowS?: number;
   /** A service's own HPA bounds (lab --config), for every HPA of the run, as each Deployment's HPA has its own. */
   hpaByService?: Record<string, { minReplicas: number; maxReplicas: number }>;
   proactive?: LabProactiveSpec;
@@ -93,7 +95,14 @@ export async function runLabJob(job: LabJob): Promise<LabJobResult> {
       maxReplicas: job.maxReplicas,
       ...(job.hpaScaleDownWindowS !== undefined ? { scaleDown: { ...DEFAULT_HPA_OPTIONS.scaleDown, stabilizationWindowSeconds: job.hpaScaleDownWindowS } } : {}),
     },
-    ...(job.hpaFloorPct !== undefined ? { hpaFloor: { targetUtilizationPct: job.hpaFloorPct } } : {}),
+    ...(job.hpaFloorPct !== undefined
+      ? {
+          hpaFloor: {
+            targetUtilizationPct: job.hpaFloorPct,
+            ...(job.hpaFloorScaleDownWindowS !== undefined ? { scaleDown: { ...DEFAULT_HPA_OPTIONS.scaleDown, stabilizationWindowSeconds: job.hpaFloorScaleDownWindowS } } : {}),
+          },
+        }
+      : {}),
     ...(job.hpaByService ? { hpaByService: job.hpaByService } : {}),
     proactive,
   });
