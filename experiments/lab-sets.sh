@@ -21,7 +21,7 @@ case "$SET" in
   fresh-9000) SEED=9000; REPEAT=20 ;; # criterion v6's judgement (2026-12-07; 8000 is the real-time runs' of criterion v5)
   fresh-11000) SEED=11000; REPEAT=20 ;; # criterion v6's replication (2026-12-07, after its default changed)
   fresh-13000) SEED=13000; REPEAT=20 ;; # criterion v7's judgement (2026-12-07; experiments/2026-12-07-floor-window)
-  fresh-15000) SEED=15000; REPEAT=20 ;; # unused: for the next criterion's judgement (10000 is criterion v6's real-time runs')
+  fresh-15000) SEED=15000; REPEAT=20 ;; # unused: for the next criterion's judgement (10000 is criterion v6's real-time runs', 17000 the peak-load check's)
   *) echo "SET must be tuning, evaluation, fresh-6000, fresh-7000, fresh-9000, fresh-11000, fresh-13000 or fresh-15000, got $SET" >&2; exit 2 ;;
 esac
 mkdir -p "$HERE/results/$SET"

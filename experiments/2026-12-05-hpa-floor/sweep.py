@@ -20,6 +20,8 @@ With --with-traces (criterion v4) also the GKE recordings' run 2 as traces at 20
 runs each (labelled gke-cons-2 …; the evaluation sets use run 1). Both need --warmup.
 With --jsonl FILE (criterion v5) each candidate's per-load numbers are also appended to FILE as one JSON
 line, unrounded: sockml's and the HPA's violating snapshots and replica-seconds per run, and their ratios.
+With --peaks R1,R2,… (2026-12-07, after the peak-load check) every load runs at each of those peaks instead of
+200 rps, labelled load/R (e.g. constant/150); needs --warmup.
 With --reactive each candidate runs as the reactive condition instead (an HPA variant, e.g. `--hpa-target 65`
 or a `--config` with per-service bounds), against the same baseline, the HPA at 70 % without flags.
 """
@@ -31,7 +33,8 @@ args = sys.argv[1:]
 warmup = args[args.index('--warmup') + 1] if '--warmup' in args else None
 jsonl = args[args.index('--jsonl') + 1] if '--jsonl' in args else None
 CANDIDATE_CONDITION = 'reactive' if '--reactive' in args else 'proactive'
-candidates = [a for i, a in enumerate(args) if not a.startswith('--') and (i == 0 or args[i - 1] not in ('--warmup', '--jsonl'))][0]
+peaks = args[args.index('--peaks') + 1].split(',') if '--peaks' in args else None
+candidates = [a for i, a in enumerate(args) if not a.startswith('--') and (i == 0 or args[i - 1] not in ('--warmup', '--jsonl', '--peaks'))][0]
 # (label, the load's lab flags, seed, runs): the tuning set, and the sets the options add.
 SYNTHETIC = lambda p: ['--pattern', p, '--duration', '10m']
 LOADS = [(p, SYNTHETIC(p), 1000, 10) for p in PATTERNS]
@@ -41,11 +44,15 @@ if '--with-diagnosis' in args:
     LOADS += [(f'{p}@5000', SYNTHETIC(p), 5000, 40) for p in ('step', 'spike')]
 if '--with-traces' in args:
     LOADS += [(f'gke-{p[:4]}-2', ['--pattern', 'trace', '--trace', f'fixtures/sockshop-gke/runs/{p}/run_2.csv'], 1000, 10) for p in ('constant', 'ramp', 'spike', 'step')]
+if peaks:
+    if not warmup:
+        sys.exit('sweep: --peaks needs --warmup (there are no committed HPA runs at other peaks)')
+    LOADS = [(f'{label}/{peak}', load + ['--peak-rps', peak], seed, runs) for peak in peaks for label, load, seed, runs in LOADS]
 
 def lab(load, condition, flags, seed=1000, runs=10):
     tmp = tempfile.mkdtemp(prefix='sweep-')
     try:
-        r = subprocess.run(['node', 'packages/cli/bin/run.js', 'lab', *load, '--peak-rps', '200',
+        r = subprocess.run(['node', 'packages/cli/bin/run.js', 'lab', *load, *([] if '--peak-rps' in load else ['--peak-rps', '200']),
                             '--condition', condition, '--seed', str(seed), '--repeat', str(runs), '--out', os.path.join(tmp, 'o'), '--json']
                            + (['--warmup', warmup] if warmup else []) + flags,
                            cwd=ROOT, capture_output=True, text=True)
@@ -65,8 +72,9 @@ for label, load, seed, runs in LOADS:
         d = json.load(open(os.path.join(ROOT, f'experiments/2026-12-05-hpa-floor/results/tuning/{label}.json')))['summary']['conditions']['reactive']
         base[label] = (d['violatingSnapshotsPerRun'], d['replicaSecondsPerRun'])
 
-def short(label):  # 'constant' -> 'cons'; 'step@5000' and 'gke-spik-2' as they are
-    return label if '@' in label or label.startswith('gke-') else label[:4]
+def short(label):  # 'constant' -> 'cons'; 'step@5000' and 'gke-spik-2' as they are; 'constant/150' -> 'cons/150'
+    name, _, peak = label.partition('/')
+    return (name if '@' in name or name.startswith('gke-') else name[:4]) + (f'/{peak}' if peak else '')
 
 raw = {}  # label -> sockml's (violating, replica-seconds) per run, of the candidate being scored
 
