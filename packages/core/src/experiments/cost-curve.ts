@@ -46,6 +46,7 @@ export class CostViolationCurve {
 
   /** The curve's violations at `cost`. */
   at(cost: number): CurveReading {
+    if (!(Number.isFinite(cost) && cost >= 0)) throw new Error(`cost/violation curve: a cost must be a finite, non-negative number, got ${cost}`);
     const h = this.hull;
     if (h.length === 0 || cost < h[0].cost) return { where: 'below' };
     for (let i = 0; i + 1 < h.length; i++) {
