@@ -18,7 +18,7 @@
 # criterion-v5 (2026-12-07): the configuration criterion v5 chose (a default for an hour; HPA floor 85 %, entry
 # attribution 55 %, no mid-tier rule), spelt out, against the HPA at 70 %; step and ramp, a fresh seed (8000),
 # 10 interleaved runs per condition, as attribution-10. ~95 min. criterion-v6: the same for the default since
-# criterion v6 (HPA floor 92 %, orders at two replicas), seed 10000; not run yet.
+# criterion v6 (HPA floor 92 %, orders at two replicas), seed 10000; results in criterion-v6/ (2026-12-07).
 #
 #   bash experiments/2026-12-04-realtime/run.sh confirm|fidelity|floor|floor-v2|attribution|attribution-10|criterion-v5|criterion-v6   (results in $OUT, default /tmp/realtime)
 set -euo pipefail
