@@ -45,6 +45,7 @@ export const POLICY_PARAMETERS: Record<PolicyName, readonly PolicyParameter[]> =
     { key: 'targetUtilizationPct', kind: 'number', description: 'target CPU utilisation, % of the request, when no violation is predicted' },
     { key: 'alertTargetPct', kind: 'number', description: 'target CPU utilisation when a violation is predicted' },
     { key: 'alertMaxExtra', kind: 'integer', description: 'a predicted violation adds at most this many replicas' },
+    { key: 'alertOverTargetPct', kind: 'number', description: "the alert's extra is added to the count for this CPU target if larger than the base's (0: the base; over an HPA floor, the floor's target)" },
     { key: 'tolerance', kind: 'number', description: 'no change while usage is within this share of the target' },
     { key: 'leadMs', kind: 'duration', description: 'how far ahead the request rate is extrapolated' },
     { key: 'maxGrowth', kind: 'number', description: 'the rate forecast is at most this many times the measured rate' },

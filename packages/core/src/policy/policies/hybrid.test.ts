@@ -94,6 +94,29 @@ describe('HybridPolicy', () => {
       want: ['SCALE_UP:3', 'NO_ACTION:3', 'SCALE_DOWN:2'],
     },
     {
+      // 0.35 cores over 5 × 0.1: at 130 % ceil(5 × 0.54) = 3, at 70 % exactly 1 (within the tolerance: 5), at 35 % 10.
+      name: "an alert's extra goes over the base: under a floor HPA at a lower target that can be fewer than run",
+      config: { targetUtilizationPct: 130, alertTargetPct: 35, alertMaxExtra: 1 },
+      start: 5,
+      steps: [{ t: 0, up: true, o: obs(35) }],
+      want: ['SCALE_DOWN:4'],
+    },
+    {
+      name: "alertOverTargetPct: the extra goes over the count at that target (the floor's), one more than the floor runs",
+      config: { targetUtilizationPct: 130, alertTargetPct: 35, alertMaxExtra: 1, alertOverTargetPct: 70 },
+      start: 5,
+      steps: [{ t: 0, up: true, o: obs(35) }, { t: 30_000, o: obs(35) }],
+      // without an alert the anchor plays no part: the base (3) and the window (0 s) decide
+      want: ['SCALE_UP:6', 'SCALE_DOWN:3'],
+    },
+    {
+      name: 'alertOverTargetPct above the base target: the anchor is the larger count, the base',
+      config: { targetUtilizationPct: 70, alertTargetPct: 35, alertMaxExtra: 1, alertOverTargetPct: 130 },
+      start: 5,
+      steps: [{ t: 0, up: true, o: obs(35) }],
+      want: ['SCALE_UP:6'],
+    },
+    {
       name: 'the tail rule: p99 over the SLO while p95 is under half of it is an alert too',
       config: { alertTargetPct: 35, alertMaxExtra: 1, tailP99OverSlo: 1, sloMs: 35.68 },
       start: 2,
@@ -147,6 +170,7 @@ describe('HybridPolicy', () => {
     [{ targetUtilizationPct: 0 }, /'targetUtilizationPct' must be a positive number/],
     [{ maxGrowth: 0.5 }, /'maxGrowth' must be ≥ 1/],
     [{ leadMs: -1 }, /'leadMs' must be ≥ 0/],
+    [{ alertOverTargetPct: -70 }, /'alertOverTargetPct' must be ≥ 0/],
     [{ trendPolls: 0 }, /'trendPolls' must be an integer ≥ 1/],
     [{ alertMinRise: -2 }, /'alertMinRise' must be ≥ −1/],
     [{ minReplicas: 3, maxReplicas: 2 }, /below minReplicas/],

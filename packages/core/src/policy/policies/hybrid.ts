@@ -24,8 +24,15 @@ export interface HybridPolicyConfig extends ReplicaBounds {
   trendPolls: number;
   /** Scale down to the highest recommendation of this window (the HPA waits 300 s). */
   scaleDownWindowMs: number;
-  /** A predicted violation adds at most this many replicas to what the base target asks for. */
+  /** A predicted violation adds at most this many replicas to what the base target asks for (or alertOverTargetPct's). */
   alertMaxExtra: number;
+  /**
+   * What an alert's extra replicas are added to (0: the base recommendation). Over an HPA floor set this to
+   * the floor's target: the base target (130 %) asks for fewer replicas than the floor HPA (92 %) runs, and
+   * an extra over the base then often adds nothing to what runs. The count is the larger of the base's
+   * and this target's for the poll's CPU, so it is computed from what the poll shows, as replay sees it.
+   */
+  alertOverTargetPct: number;
   /** A predicted violation counts only when usage is at least this share of the base target (0: always). */
   alertMinUsage: number;
   /** The SLO on p95, ms (the tail rule's yardstick). */
@@ -78,6 +85,7 @@ export const DEFAULT_HYBRID_POLICY: HybridPolicyConfig = {
   targetUtilizationPct: 130,
   alertTargetPct: 40,
   alertMaxExtra: 1,
+  alertOverTargetPct: 0,
   alertMinUsage: 0,
   alertMinRise: -1,
   alertHoldMs: 120_000,
@@ -118,7 +126,7 @@ export function validateHybridPolicy(c: HybridPolicyConfig): HybridPolicyConfig 
   };
   for (const k of ['cpuRequestCores', 'targetUtilizationPct', 'alertTargetPct', 'maxGrowth', 'sloMs'] as const) positive(k);
   if (!(c.alertMinRise >= -1)) throw new Error(`scaling policy hybrid: 'alertMinRise' must be ≥ −1, got ${c.alertMinRise}`);
-  for (const k of ['tolerance', 'leadMs', 'scaleDownWindowMs', 'alertHoldMs', 'alertMinUsage', 'tailP99OverSlo', 'calmPolls', 'calmWindowMs', 'attributionMinUtilization', 'midTierAttributionMinUtilization'] as const) {
+  for (const k of ['tolerance', 'alertOverTargetPct', 'leadMs', 'scaleDownWindowMs', 'alertHoldMs', 'alertMinUsage', 'tailP99OverSlo', 'calmPolls', 'calmWindowMs', 'attributionMinUtilization', 'midTierAttributionMinUtilization'] as const) {
     if (!(c[k] >= 0)) throw new Error(`scaling policy hybrid: '${k}' must be ≥ 0, got ${c[k]}`);
   }
   if (!(Number.isInteger(c.midTierMinReplicas) && c.midTierMinReplicas >= 0)) throw new Error(`scaling policy hybrid: 'midTierMinReplicas' must be a whole number ≥ 0, got ${c.midTierMinReplicas}`);
@@ -201,7 +209,10 @@ export class HybridPolicy implements ScalingPolicy<HybridState> {
       const rose = (now: number | null, before: number | undefined) => now !== null && before !== undefined && before > 0 && now > before * (1 + c.alertMinRise);
       const rising = c.alertMinRise < 0 || rose(rps, state.lastRate?.rps) || rose(p95, state.lastP95);
       alert = tail || (verdict.scaleUp && usage >= c.alertMinUsage && rising);
-      if (alert) alerted = { replicas: Math.max(base, Math.min(want(c.alertTargetPct), base + c.alertMaxExtra)), untilMs: nowMs + c.alertHoldMs };
+      if (alert) {
+        const from = c.alertOverTargetPct > 0 ? Math.max(base, want(c.alertOverTargetPct)) : base;
+        alerted = { replicas: Math.max(base, Math.min(want(c.alertTargetPct), from + c.alertMaxExtra)), untilMs: nowMs + c.alertHoldMs };
+      }
       const blamed = (verdict as AttributedVerdict).attributedFrom;
       const cause = tail ? 'tail' : blamed ? `${blamed.from} p95 ${blamed.fromP95Ms.toFixed(1)} ms over the SLO, this callee the busiest at ${(blamed.utilization * 100).toFixed(0)} %` : 'violation predicted';
       why = `CPU ${cpuPct.toFixed(0)} %${growth > 1 ? ` × ${growth.toFixed(2)} (rate trend)` : ''}${alert ? `, ${cause} (target ${c.alertTargetPct} %)` : ''}`;
