@@ -83,7 +83,9 @@ export class LabCluster {
     this.cpuAt.set(nowMs, new Map(Object.entries(snap).map(([s, v]) => [s, v.cpuSecondsTotal])));
   }
 
+  /** Asks for `replicas` of `service`; asking for the count already asked for changes nothing. */
   setReplicas(service: string, replicas: number, nowMs: number): void {
+    if (this.emulator.replicas(nowMs)[service] === replicas) return;
     this.emulator.setReplicas(service as SockShopService, replicas, nowMs);
   }
 

@@ -105,9 +105,13 @@ export class ProactiveController implements LabController {
       this.decisions.push(JSON.stringify(formatDecisionMessage(decision)));
       const from = asked[s.service]?.asked;
       const to = decision.targetReplicas;
-      if (decision.decision !== 'NO_ACTION' && to !== undefined && from !== undefined && to !== from) {
+      // Every scaling decision is asked for, even of the count that already runs: live, `scale` posts each
+      // one (HttpActuator), and under an HPA floor the count that runs may be the HPA's, which the HPA takes
+      // back later unless sockml's ask was recorded (ReplicaFloor). Skipping equal asks here once let the HPA
+      // scale orders below sockml's minimum of two in the lab, never live.
+      if (decision.decision !== 'NO_ACTION' && to !== undefined && from !== undefined) {
         cluster.setReplicas(s.service, to, nowMs);
-        actions.push({ atMs: nowMs, service: s.service, from, to });
+        if (to !== from) actions.push({ atMs: nowMs, service: s.service, from, to });
       }
     });
     return actions;
