@@ -1,7 +1,7 @@
 # Sourced by the lab experiments' run.sh: the tuning and evaluation sets of docs/EXPERIMENTS.md
 # ("Choosing the proactive policy") and `lab`, which runs one `sockml lab` invocation into $OUT and keeps
 # its lab.json under $HERE/results/$SET (skipped when that file exists: delete it to rerun).
-# Needs HERE (the experiment's directory) and OUT (where run files go); reads SET (tuning|evaluation|fresh-6000|fresh-7000|fresh-9000|fresh-11000|fresh-13000|fresh-15000).
+# Needs HERE (the experiment's directory) and OUT (where run files go); reads SET (tuning|evaluation|fresh-6000|fresh-7000|fresh-9000|fresh-11000|fresh-13000|fresh-15000|fresh-19000).
 # Since 2026-12-06 `lab`'s defaults are the chosen configuration (an HPA floor at 82 %, a 30 s rate window,
 # the hybrid policy with attribution: docs/POLICIES.md, "The defaults"); experiments before that date ran
 # sockml alone where they leave those flags out (POLICIES.md gives the flags that reproduce it). Since
@@ -21,8 +21,9 @@ case "$SET" in
   fresh-9000) SEED=9000; REPEAT=20 ;; # criterion v6's judgement (2026-12-07; 8000 is the real-time runs' of criterion v5)
   fresh-11000) SEED=11000; REPEAT=20 ;; # criterion v6's replication (2026-12-07, after its default changed)
   fresh-13000) SEED=13000; REPEAT=20 ;; # criterion v7's judgement (2026-12-07; experiments/2026-12-07-floor-window)
-  fresh-15000) SEED=15000; REPEAT=20 ;; # unused: for the next criterion's judgement (10000 is criterion v6's real-time runs', 17000 the peak-load check's)
-  *) echo "SET must be tuning, evaluation, fresh-6000, fresh-7000, fresh-9000, fresh-11000, fresh-13000 or fresh-15000, got $SET" >&2; exit 2 ;;
+  fresh-15000) SEED=15000; REPEAT=20 ;; # criterion v8's judgement at four peaks (2026-12-07; experiments/2026-12-07-alert-anchor, its own run.sh); 10000 is criterion v6's real-time runs', 17000 the peak-load check's
+  fresh-19000) SEED=19000; REPEAT=20 ;; # unused: for the next criterion's judgement
+  *) echo "SET must be tuning, evaluation, fresh-6000, fresh-7000, fresh-9000, fresh-11000, fresh-13000, fresh-15000 or fresh-19000, got $SET" >&2; exit 2 ;;
 esac
 mkdir -p "$HERE/results/$SET"
 sockml() { node packages/cli/bin/run.js "$@"; }
