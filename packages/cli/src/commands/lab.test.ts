@@ -99,6 +99,31 @@ describe('sockml lab', () => {
     expect(typo.stderr).toMatch(/services\.ordres: not a service of the emulator \(front-end, .*orders/);
   });
 
+  it("--config's hpa-floor is a service's own target for the HPA under sockml; without a floor to set it is refused", async () => {
+    const configFile = join(scratch(), 'sockml.yaml');
+    writeFileSync(configFile, 'services:\n  catalogue:\n    hpa-floor: 20\n');
+    const catalogue = async (extra: string[]) => {
+      const dir = join(scratch(), 'runs');
+      const r = await sockml(['lab', '--pattern', 'constant', '--condition', 'proactive', '--duration', '5m', '--peak-rps', '200', '--seed', '3', '--out', dir, ...extra]);
+      expect(r.code, r.stderr).toBe(0);
+      const lab = JSON.parse(readFileSync(join(dir, 'lab.json'), 'utf8'));
+      const snapshots = readFileSync(join(dir, 'proactive_constant_run01.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+      return { lab, catalogue: snapshots.at(-1).services.catalogue.replicas as number, frontEnd: snapshots.at(-1).services['front-end'].replicas as number };
+    };
+    const own = await catalogue(['--config', configFile]);
+    const shared = await catalogue([]);
+    expect(own.lab.config.hpaFloorPctByService).toEqual({ catalogue: 20 });
+    // At 20 % instead of the floor's 92 % catalogue runs several times the replicas; the front-end keeps the shared floor.
+    expect(own.catalogue).toBeGreaterThanOrEqual(2 * shared.catalogue);
+    expect(own.frontEnd).toBe(shared.frontEnd);
+
+    for (const without of [['--condition', 'reactive'], ['--condition', 'proactive', '--hpa-floor', '0']]) {
+      const r = await sockml(['lab', '--pattern', 'constant', '--duration', '2m', '--out', join(scratch(), 'runs'), '--config', configFile, ...without]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/sockml\.yaml: hpa-floor sets the HPA under sockml: it needs the proactive condition and --hpa-floor above 0/);
+    }
+  });
+
   it("a proactive lab run's metrics CSV, replayed with `sockml replay`, takes every decision the lab took", async () => {
     const out = join(scratch(), 'runs');
     // Under an HPA floor (the default, DEFAULT_HPA_FLOOR_PCT) the cluster runs the larger of the HPA's and sockml's counts;

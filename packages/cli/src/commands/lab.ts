@@ -42,7 +42,8 @@ an HPA at --hpa-floor ${DEFAULT_HPA_FLOOR_PCT} % keeps running and each service 
 --hpa-floor 0 runs sockml alone. sockml's decisions are the ones replay takes from metrics.csv either
 way. --config FILE is scale's per-service file (docs/OPERATIONS.md): each service's policy settings and
 replica bounds for sockml, and its bounds for every HPA of the run (reactive and the floor), as each
-Deployment's HPA has its own; replay that run's metrics.csv with the same --config.
+Deployment's HPA has its own, and its own floor target (hpa-floor); replay that run's metrics.csv with the
+same --config.
 
 Load: --pattern constant|ramp|step|spike|mixed is a built-in shape over --duration, peaking at
 --peak-rps. --pattern trace --trace FILE plays a rate curve instead (a t_seconds,rps CSV, or a metrics
@@ -160,6 +161,13 @@ existing output), 3 model problem.`;
       : undefined;
     /** The HPA under sockml's proactive runs; null: sockml alone (--hpa-floor 0). */
     const hpaFloorPct = conditions.includes('proactive') && flags['hpa-floor'] > 0 ? flags['hpa-floor'] : null;
+    // --config's hpa-floor: a service's own floor target (its `services` entry over `defaults`), as each
+    // Deployment's HPA has its own target on a cluster.
+    const floorOf = (s: string) => config?.services[s]?.['hpa-floor'] ?? config?.defaults['hpa-floor'];
+    const hpaFloorPctByService = config ? Object.fromEntries(SOCKSHOP_SERVICES.flatMap((s) => (floorOf(s) === undefined ? [] : [[s, floorOf(s)!]]))) : {};
+    if (Object.keys(hpaFloorPctByService).length > 0 && hpaFloorPct === null) {
+      throw new InputError(`${flags.config}: hpa-floor sets the HPA under sockml: it needs the proactive condition and --hpa-floor above 0`);
+    }
     const alone = conditions.includes('proactive') && hpaFloorPct === null ? aloneWarning(policy, '--hpa-floor 0') : undefined;
     if (hpaFloorScaleDownWindowMs !== undefined && hpaFloorPct === null) throw new InputError('--hpa-floor-scale-down-window sets the HPA under sockml: it needs the proactive condition and --hpa-floor above 0');
     if (alone) this.warn(alone);
@@ -205,6 +213,7 @@ existing output), 3 model problem.`;
           ...(hpaScaleDownWindowMs !== undefined ? { hpaScaleDownWindowS: hpaScaleDownWindowMs / 1000 } : {}),
           ...(condition === 'proactive' && hpaFloorPct !== null && hpaFloorScaleDownWindowMs !== undefined ? { hpaFloorScaleDownWindowS: hpaFloorScaleDownWindowMs / 1000 } : {}),
           ...(hpaByService ? { hpaByService } : {}),
+          ...(condition === 'proactive' && Object.keys(hpaFloorPctByService).length > 0 ? { hpaFloorPctByService } : {}),
           proactive:
             condition === 'proactive'
               ? { modelsDir, strategy: flags.strategy, weights: flags.weights, policy, ...(config ? { policies: specs.perService } : {}), pollIntervalMs, rateWindowMs, lookahead: flags.lookahead }
@@ -274,7 +283,7 @@ existing output), 3 model problem.`;
       ...(conditions.includes('proactive') && flags.strategy === 'weighted' ? { weights: flags.weights } : {}),
       policy: conditions.includes('proactive') ? policy : null,
       // Only with --config, so that runs without it write the same lab.json as before.
-      ...(config ? { config: { file: flags.config, policies: conditions.includes('proactive') ? specs.perService : null, hpaByService } } : {}),
+      ...(config ? { config: { file: flags.config, policies: conditions.includes('proactive') ? specs.perService : null, hpaByService, ...(Object.keys(hpaFloorPctByService).length > 0 ? { hpaFloorPctByService } : {}) } } : {}),
       models: conditions.includes('proactive') ? modelsDir : null,
       runs: done,
       stoppedBySignal: stop.signal.aborted,

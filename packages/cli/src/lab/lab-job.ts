@@ -44,6 +44,8 @@ export interface LabJob {
   hpaFloorScaleDownWindowS?: number;
   /** A service's own HPA bounds (lab --config), for every HPA of the run, as each Deployment's HPA has its own. */
   hpaByService?: Record<string, { minReplicas: number; maxReplicas: number }>;
+  /** Proactive, with hpaFloorPct: a service's own floor target (lab --config's hpa-floor) instead of hpaFloorPct. */
+  hpaFloorPctByService?: Record<string, number>;
   proactive?: LabProactiveSpec;
 }
 
@@ -104,6 +106,9 @@ export async function runLabJob(job: LabJob): Promise<LabJobResult> {
         }
       : {}),
     ...(job.hpaByService ? { hpaByService: job.hpaByService } : {}),
+    ...(job.hpaFloorPct !== undefined && job.hpaFloorPctByService
+      ? { hpaFloorByService: Object.fromEntries(Object.entries(job.hpaFloorPctByService).map(([s, t]) => [s, { targetUtilizationPct: t }])) }
+      : {}),
     proactive,
   });
   return { ...result, index: job.index, elapsedMs: performance.now() - started };

@@ -10,13 +10,13 @@ describe('parseSockmlConfig', () => {
     const c = parseSockmlConfig(
       {
         defaults: { slo: 35.68, 'max-replicas': 10, policy: { name: 'default', 'scale-down-after': 10 } },
-        services: { 'front-end': { deployment: 'front-end', 'min-replicas': 2, policy: { 'scale-up-cooldown': '30s' } }, carts: {} },
+        services: { 'front-end': { deployment: 'front-end', 'min-replicas': 2, policy: { 'scale-up-cooldown': '30s' } }, carts: {}, catalogue: { 'hpa-floor': 50 } },
       },
       'sockml.yaml',
     );
     expect(c).toEqual({
       defaults: { slo: 35.68, 'max-replicas': 10, policy: { name: 'default', params: { 'scale-down-after': 10 } } },
-      services: { 'front-end': { deployment: 'front-end', 'min-replicas': 2, policy: { params: { 'scale-up-cooldown': '30s' } } }, carts: {} },
+      services: { 'front-end': { deployment: 'front-end', 'min-replicas': 2, policy: { params: { 'scale-up-cooldown': '30s' } } }, carts: {}, catalogue: { 'hpa-floor': 50 } },
     });
   });
 
@@ -26,10 +26,12 @@ describe('parseSockmlConfig', () => {
     [{ services: { carts: { 'max-replicas': 0 } } }, /services\.carts\.max-replicas: must be ≥ 1, got 0/],
     [{ services: { carts: { 'min-replicas': 1.5 } } }, /services\.carts\.min-replicas: must be a whole number, got 1\.5/],
     [{ services: { carts: { slo: 0 } } }, /services\.carts\.slo: must be > 0, got 0/],
+    [{ services: { catalogue: { 'hpa-floor': 0 } } }, /services\.catalogue\.hpa-floor: must be ≥ 1, got 0/],
+    [{ services: { catalogue: { 'hpa-floor': 50.5 } } }, /services\.catalogue\.hpa-floor: must be a whole number, got 50\.5/],
     [{ services: { carts: { slo: '35ms' } } }, /services\.carts\.slo: must be a number, got '35ms'/],
     [{ services: { carts: { deployment: 'Carts_V2' } } }, /services\.carts\.deployment: 'Carts_V2' does not match/],
     [{ services: { Carts: {} } }, /services\.Carts \(the name\): 'Carts' does not match/],
-    [{ services: { carts: { replicas: 3 } } }, /services\.carts\.replicas: unknown field \(known: deployment, slo, min-replicas, max-replicas, policy\)/],
+    [{ services: { carts: { replicas: 3 } } }, /services\.carts\.replicas: unknown field \(known: deployment, slo, min-replicas, max-replicas, hpa-floor, policy\)/],
     [{ services: {}, default: {} }, /^sockml\.yaml: default: unknown field \(known: defaults, services\)$/],
     [{ services: {}, defaults: { deployment: 'x' } }, /defaults\.deployment: unknown field/],
     [{ services: { carts: { policy: { name: '' } } } }, /services\.carts\.policy\.name: must not be empty/],

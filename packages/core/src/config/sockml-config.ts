@@ -22,6 +22,12 @@ const serviceSettings = (withDeployment: boolean) => ({
     slo: { type: 'number', exclusiveMinimum: 0, description: "p95 latency SLO in ms: collect's future-only labels (collect --slo)" },
     'min-replicas': { type: 'integer', minimum: 0, description: 'Fewest replicas (scale --min-replicas; the hybrid policy: at least 1)' },
     'max-replicas': { type: 'integer', minimum: 1, description: 'Most replicas (scale --max-replicas)' },
+    'hpa-floor': {
+      type: 'integer',
+      minimum: 1,
+      description:
+        "lab: the target CPU % of this service's HPA under sockml (lab --hpa-floor, for this service). On a cluster the HPA under sockml is the Deployment's own (scale --actuator kubernetes-hpa-floor): set its target there; scale and collect do not read this",
+    },
     policy: {
       type: 'object',
       description:
@@ -62,6 +68,8 @@ export interface ServiceSettings {
   slo?: number;
   'min-replicas'?: number;
   'max-replicas'?: number;
+  /** lab: this service's HPA target under sockml (its --hpa-floor). */
+  'hpa-floor'?: number;
   policy?: ConfigPolicy;
 }
 

@@ -35,6 +35,8 @@ export interface LabRunOptions {
    * larger of the two counts (HpaFloorController). Absent: sockml alone writes the replicas.
    */
   hpaFloor?: Partial<HpaOptions>;
+  /** A service's own options for the HPA under sockml only (e.g. its target CPU), over `hpaByService`. */
+  hpaFloorByService?: Readonly<Record<string, Partial<HpaOptions>>>;
   /** The proactive condition's decision path (needed only for it). */
   proactive?: Omit<ProactiveControllerOptions, 'runId' | 'epochMs' | 'initialReplicas'>;
   emulator?: Partial<Omit<EmulatorOptions, 'seed' | 'timeScale' | 'initialReplicas'>>;
@@ -86,7 +88,10 @@ export async function runLab(o: LabRunOptions): Promise<LabRunResult> {
     if (!o.proactive) throw new Error('the proactive condition needs its decision path (models, strategy, policy)');
     if (o.proactive.pollIntervalMs % 1000 !== 0) throw new Error(`the poll interval must be whole seconds, got ${o.proactive.pollIntervalMs} ms`);
     controller = proactive = new ProactiveController({ ...o.proactive, runId: `lab-${o.condition}-${o.runId}`, epochMs: LAB_EPOCH_MS, initialReplicas: o.initialReplicas });
-    if (o.hpaFloor) controller = new HpaFloorController(new ReactiveController(services, { ...o.hpa, ...o.hpaFloor }, o.hpaByService), proactive, o.initialReplicas);
+    if (o.hpaFloor) {
+      const floorByService = Object.fromEntries(services.map((s) => [s, { ...o.hpaByService?.[s], ...o.hpaFloorByService?.[s] }]));
+      controller = new HpaFloorController(new ReactiveController(services, { ...o.hpa, ...o.hpaFloor }, floorByService), proactive, o.initialReplicas);
+    }
   }
 
   const recorder = new SnapshotRecorder({ runId: o.runId, condition: o.condition, pattern: o.pattern.name, sloMs: o.sloMs });
