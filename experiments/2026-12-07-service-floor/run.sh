@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Criterion v9's judgement (docs/EXPERIMENTS.md, "Criterion v9"): seed 19000, never run before, the nine
+# evaluation loads at 100, 150, 200 and 300 rps, 20 runs each, after the 90 s warm-up (../lab-peaks.sh).
+# The chosen setting's flags are in chosen-flags.txt (criterion v5's score.py on this sweep, committed
+# before this ran); beside it, on the same arrivals: the
+# current default (criterion v6's choice) and the HPA at 40–90 % (for frontier.mjs). Run files go to $OUT
+# (default /tmp/lab-v9); each lab.json is kept as results/fresh-19000/peak-<rps>/<load>[-variant].json;
+# ../2026-12-07-criterion-v5/compare.mjs writes compare-peak-<rps>.md, ../2026-12-07-peak-load/frontier.mjs
+# frontier-peak-<rps>.md.
+#
+#   python3 experiments/2026-12-05-hpa-floor/sweep.py experiments/2026-12-07-service-floor/candidates.txt \
+#     --peaks 100,150,200,300 --with-traces --warmup 90s --jsonl experiments/2026-12-07-service-floor/sweep.jsonl  # the choice (~12 min)
+#   python3 experiments/2026-12-07-criterion-v5/score.py experiments/2026-12-07-service-floor/sweep.jsonl
+#   bash experiments/2026-12-07-service-floor/run.sh                                                        # the judgement (~12 min)
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+HERE=experiments/2026-12-07-service-floor
+OUT=${OUT:-/tmp/lab-v9}
+SEED=19000
+CHOICE="criterion v9's choice"
+source experiments/lab-peaks.sh

@@ -1,0 +1,40 @@
+# Sourced by the judgement scripts of criteria chosen at several peaks (v8: 2026-12-07-alert-anchor, v9:
+# 2026-12-07-service-floor): the nine evaluation loads (five patterns, 10 min; the GKE recordings' run 1 as
+# traces), REPEAT runs each, at PEAKS (default 100 150 200 300 rps), counted after the 90 s warm-up. The chosen
+# setting's flags are in $HERE/chosen-flags.txt (committed before the judgement runs); beside it, on the same
+# arrivals: the current default (criterion v6's choice, spelt out) and the HPA at 40–90 % (for frontier.mjs).
+# Each lab.json is kept as $HERE/results/fresh-$SEED/peak-<rps>/<load>[-variant].json (skipped when it exists:
+# delete it to rerun); ../2026-12-07-criterion-v5/compare.mjs writes $HERE/compare-peak-<rps>.md,
+# ../2026-12-07-peak-load/frontier.mjs $HERE/frontier-peak-<rps>.md.
+# Needs HERE (the experiment's directory), SEED, OUT (where run files go) and CHOICE (the choice's column name).
+REPEAT=${REPEAT:-20}
+read -r -a CHOSEN < "$HERE/chosen-flags.txt"
+# The current default, spelt out (lab's defaults since criterion v6).
+V6=(--hpa-floor 92 --rate-window 30s --policy-set targetUtilizationPct=130 --policy-set leadMs=30s --policy-set trendPolls=3 --policy-set midTierAttributionMinUtilization=0 --policy-set attributionMinUtilization=0.55 --policy-set midTierMinReplicas=2 --policy-set alertOverTargetPct=0)
+sockml() { node packages/cli/bin/run.js "$@"; }
+lab() { # peak, file name, then lab flags
+  local peak=$1 name=$2; shift 2
+  local dir="$HERE/results/fresh-$SEED/peak-$peak"
+  mkdir -p "$dir"
+  [ -f "$dir/$name.json" ] && return 0
+  rm -rf "$OUT/$peak/$name"
+  sockml lab "$@" --peak-rps "$peak" --warmup 90s --seed "$SEED" --repeat "$REPEAT" --out "$OUT/$peak/$name" --json > /dev/null
+  cp "$OUT/$peak/$name/lab.json" "$dir/$name.json"
+}
+one() { # peak, label, then the load's flags
+  local peak=$1 label=$2; shift 2
+  lab "$peak" "$label" "$@" --condition proactive,reactive "${CHOSEN[@]}"
+  [ "${CHOSEN[*]}" != "${V6[*]}" ] && lab "$peak" "$label-current-default" "$@" --condition proactive "${V6[@]}"
+  for t in 40 50 60 80 90; do lab "$peak" "$label-hpa$t" "$@" --condition reactive --hpa-target "$t"; done
+  echo "peak $peak $label done" >&2
+}
+for peak in ${PEAKS:-100 150 200 300}; do
+  for p in constant ramp step spike mixed; do one "$peak" "$p" --pattern "$p" --duration 10m; done
+  for p in constant ramp spike step; do one "$peak" "gke-$p-run1" --pattern trace --trace "fixtures/sockshop-gke/runs/$p/run_1.csv"; done
+  dir="$HERE/results/fresh-$SEED/peak-$peak"
+  CONFIGS="$CHOICE:,current default:-current-default" node experiments/2026-12-07-criterion-v5/compare.mjs "$dir" > "$HERE/compare-peak-$peak.md"
+  { echo "$CHOICE ($(cat "$HERE/chosen-flags.txt")):"; node experiments/2026-12-07-peak-load/frontier.mjs "$dir" --bootstrap 2000
+    if [ "${CHOSEN[*]}" != "${V6[*]}" ]; then echo; echo "the current default:"; node experiments/2026-12-07-peak-load/frontier.mjs "$dir" -current-default --bootstrap 2000; fi
+  } > "$HERE/frontier-peak-$peak.md"
+done
+echo "wrote $HERE/compare-peak-*.md and frontier-peak-*.md" >&2
