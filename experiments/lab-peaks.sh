@@ -9,7 +9,9 @@
 # Needs HERE (the experiment's directory), SEED, OUT (where run files go) and CHOICE (the choice's column name).
 REPEAT=${REPEAT:-20}
 read -r -a CHOSEN < "$HERE/chosen-flags.txt"
-# The current default, spelt out (lab's defaults since criterion v6).
+# Criterion v6's default, spelt out: the lab's default from criterion v6 until criterion v9 made the floor
+# per service (criteria v8 and v9 were judged against it; a later criterion's current default is the lab's
+# no-flag default).
 V6=(--hpa-floor 92 --rate-window 30s --policy-set targetUtilizationPct=130 --policy-set leadMs=30s --policy-set trendPolls=3 --policy-set midTierAttributionMinUtilization=0 --policy-set attributionMinUtilization=0.55 --policy-set midTierMinReplicas=2 --policy-set alertOverTargetPct=0)
 sockml() { node packages/cli/bin/run.js "$@"; }
 lab() { # peak, file name, then lab flags

@@ -6,6 +6,7 @@
 # lab.json is kept as results/peak-<rps>/<load>.json; ../2026-12-07-criterion-v5/compare.mjs then reads a
 # peak's directory (compare-peak-<rps>.md).
 #   bash experiments/2026-12-07-peak-load/run.sh   (~3 min on a quiet machine)
+# --hpa-floor 92: the default when this ran (a uniform floor; since criterion v9 the default floor is per service).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 HERE=experiments/2026-12-07-peak-load
@@ -19,7 +20,7 @@ one() { # peak, label, then the load's flags
   mkdir -p "$dir"
   [ -f "$dir/$label.json" ] && return 0
   rm -rf "$OUT/$peak/$label"
-  sockml lab "$@" --peak-rps "$peak" --condition proactive,reactive --warmup 90s --seed "$SEED" --repeat "$REPEAT" --out "$OUT/$peak/$label" --json > /dev/null
+  sockml lab "$@" --peak-rps "$peak" --condition proactive,reactive --hpa-floor 92 --warmup 90s --seed "$SEED" --repeat "$REPEAT" --out "$OUT/$peak/$label" --json > /dev/null
   cp "$OUT/$peak/$label/lab.json" "$dir/$label.json"
   echo "peak $peak $label done" >&2
 }

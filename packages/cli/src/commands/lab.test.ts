@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse as parseCsvSync } from 'csv-parse/sync';
-import { DEFAULT_HPA_FLOOR_PCT } from '@sockml/core';
+import { DEFAULT_HPA_FLOOR_PCT, DEFAULT_HPA_FLOOR_PCT_BY_SERVICE } from '@sockml/core';
 import { describe, expect, it } from 'vitest';
 import { sockml } from '../test-support.js';
 
@@ -110,12 +110,17 @@ describe('sockml lab', () => {
       const snapshots = readFileSync(join(dir, 'proactive_constant_run01.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
       return { lab, catalogue: snapshots.at(-1).services.catalogue.replicas as number, frontEnd: snapshots.at(-1).services['front-end'].replicas as number };
     };
-    const own = await catalogue(['--config', configFile]);
-    const shared = await catalogue([]);
-    expect(own.lab.config.hpaFloorPctByService).toEqual({ catalogue: 20 });
+    // --hpa-floor given: every service at it, but for the file's hpa-floor.
+    const own = await catalogue(['--config', configFile, '--hpa-floor', '92']);
+    const shared = await catalogue(['--hpa-floor', '92']);
+    expect(own.lab.hpaFloorPctByService).toEqual({ catalogue: 20 });
+    expect(shared.lab.hpaFloorPctByService).toBeUndefined();
     // At 20 % instead of the floor's 92 % catalogue runs several times the replicas; the front-end keeps the shared floor.
     expect(own.catalogue).toBeGreaterThanOrEqual(2 * shared.catalogue);
     expect(own.frontEnd).toBe(shared.frontEnd);
+    // The default floor: the chosen per-service targets (criterion v9), the file's over them.
+    expect((await catalogue([])).lab.hpaFloorPctByService).toEqual(DEFAULT_HPA_FLOOR_PCT_BY_SERVICE);
+    expect((await catalogue(['--config', configFile])).lab.hpaFloorPctByService).toEqual({ ...DEFAULT_HPA_FLOOR_PCT_BY_SERVICE, catalogue: 20 });
 
     for (const without of [['--condition', 'reactive'], ['--condition', 'proactive', '--hpa-floor', '0']]) {
       const r = await sockml(['lab', '--pattern', 'constant', '--duration', '2m', '--out', join(scratch(), 'runs'), '--config', configFile, ...without]);

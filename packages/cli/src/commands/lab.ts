@@ -3,13 +3,13 @@ import { mkdir } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Flags } from '@oclif/core';
-import { DEFAULT_HPA_FLOOR_PCT, SOCKSHOP_SERVICES, loadModelDirectory, DEFAULT_POLL_INTERVAL_MS, DEFAULT_RATE_WINDOW_POLLS, LOAD_PATTERN_NAMES, loadPattern, parseSnapshotJsonl, RUN_CONDITIONS, runFileName, STRATEGY_NAMES, summarizeLab, traceDurationMs, traceLoadPattern, type LabSummary, type LoadPattern, type RunCondition } from '@sockml/core';
+import { DEFAULT_HPA_FLOOR_PCT, DEFAULT_HPA_FLOOR_PCT_BY_SERVICE, SOCKSHOP_SERVICES, loadModelDirectory, DEFAULT_POLL_INTERVAL_MS, DEFAULT_RATE_WINDOW_POLLS, LOAD_PATTERN_NAMES, loadPattern, parseSnapshotJsonl, RUN_CONDITIONS, runFileName, STRATEGY_NAMES, summarizeLab, traceDurationMs, traceLoadPattern, type LabSummary, type LoadPattern, type RunCondition } from '@sockml/core';
 import { InputError, SockmlCommand } from '../lib/base-command.js';
 import { durationFlag, strategyFromFlags, weightsFlag } from '../lib/flags.js';
 import { writeFileAtomic } from '../lib/output-file.js';
 import { defaultModelsDir } from '../lib/paths.js';
 import { configFlag, configSloWarning, explicitFlags, policiesFromSpecs, policySpecsFromConfig, readConfigFile, refuseServiceAttribution } from '../lib/config-file.js';
-import { ALONE_POLICY_FLAGS, aloneWarning, policyFlags } from '../lib/policy-flags.js';
+import { ALONE_POLICY_FLAGS, aloneWarning, floorExceptions, policyFlags } from '../lib/policy-flags.js';
 import type { LabJob, LabJobResult } from '../lab/lab-job.js';
 import { runLabJobs } from '../lab/lab-pool.js';
 import { patternLabel, readTraceFlag, traceFlag } from '../load/trace-flag.js';
@@ -37,8 +37,9 @@ Condition proactive: sockml's decision path as the live pipeline runs it: collec
 the buckets, missing series as missing) → FeatureExtractor → every model in --models → --strategy →
 --policy → replicas. Decisions act at their poll's time (the live pipeline's 20–50 ms and Prometheus's
 scrape lag are not modelled). By default it is the configuration chosen in the lab (docs/POLICIES.md):
-an HPA at --hpa-floor ${DEFAULT_HPA_FLOOR_PCT} % keeps running and each service gets the larger of its count and sockml's
-(sockml raising the HPA's minReplicas), collect rates over one poll, and the hybrid policy's defaults;
+an HPA at --hpa-floor ${DEFAULT_HPA_FLOOR_PCT} % (${floorExceptions()}) keeps running and each service gets
+the larger of its count and sockml's (sockml raising the HPA's minReplicas), collect rates over one
+poll, and the hybrid policy's defaults;
 --hpa-floor 0 runs sockml alone. sockml's decisions are the ones replay takes from metrics.csv either
 way. --config FILE is scale's per-service file (docs/OPERATIONS.md): each service's policy settings and
 replica bounds for sockml, and its bounds for every HPA of the run (reactive and the floor), as each
@@ -93,7 +94,11 @@ existing output), 3 model problem.`;
     'hpa-scale-down-window': Flags.string({
       description: "every HPA of the run (reactive, and --hpa-floor's): its scale-down stabilization window, as the HPA's behavior.scaleDown.stabilizationWindowSeconds [default: 300s]",
     }),
-    'hpa-floor': Flags.integer({ description: "proactive: an HPA at this target CPU % runs beside sockml and each service gets the larger count (sockml raising the HPA's minReplicas); 0: sockml alone", default: DEFAULT_HPA_FLOOR_PCT, min: 0 }),
+    'hpa-floor': Flags.integer({
+      description: `proactive: an HPA at this target CPU % runs beside sockml and each service gets the larger count (sockml raising the HPA's minReplicas); by default ${floorExceptions()}; given: every service at it (--config's hpa-floor sets one service's); 0: sockml alone`,
+      default: DEFAULT_HPA_FLOOR_PCT,
+      min: 0,
+    }),
     'hpa-floor-scale-down-window': Flags.string({
       description: "proactive: --hpa-floor's HPA alone: its scale-down stabilization window (the reactive condition's HPA keeps --hpa-scale-down-window) [default: --hpa-scale-down-window]",
     }),
@@ -145,7 +150,8 @@ existing output), 3 model problem.`;
     // --config: sockml's policy per service, as `scale --config` reads the same file, and each service's
     // replica bounds for every HPA of the run too (on a cluster each Deployment's HPA has its own).
     const config = flags.config === undefined ? undefined : await readConfigFile(flags.config);
-    const specs = policySpecsFromConfig(config, flags, explicitFlags(metadata, flags), flags.config, { sloMs });
+    const explicit = explicitFlags(metadata, flags);
+    const specs = policySpecsFromConfig(config, flags, explicit, flags.config, { sloMs });
     const policy = specs.shared;
     const unknown = Object.keys(specs.perService).filter((s) => !(SOCKSHOP_SERVICES as readonly string[]).includes(s));
     if (unknown.length > 0) throw new InputError(`${flags.config}: services.${unknown[0]}: not a service of the emulator (${SOCKSHOP_SERVICES.join(', ')})`);
@@ -162,12 +168,14 @@ existing output), 3 model problem.`;
     /** The HPA under sockml's proactive runs; null: sockml alone (--hpa-floor 0). */
     const hpaFloorPct = conditions.includes('proactive') && flags['hpa-floor'] > 0 ? flags['hpa-floor'] : null;
     // --config's hpa-floor: a service's own floor target (its `services` entry over `defaults`), as each
-    // Deployment's HPA has its own target on a cluster.
-    const floorOf = (s: string) => config?.services[s]?.['hpa-floor'] ?? config?.defaults['hpa-floor'];
-    const hpaFloorPctByService = config ? Object.fromEntries(SOCKSHOP_SERVICES.flatMap((s) => (floorOf(s) === undefined ? [] : [[s, floorOf(s)!]]))) : {};
-    if (Object.keys(hpaFloorPctByService).length > 0 && hpaFloorPct === null) {
+    // Deployment's HPA has its own target on a cluster; with the default floor, the chosen per-service
+    // targets (DEFAULT_HPA_FLOOR_PCT_BY_SERVICE) where the file sets none.
+    const configFloor = (s: string) => config?.services[s]?.['hpa-floor'] ?? config?.defaults['hpa-floor'];
+    const floorOf = (s: string) => configFloor(s) ?? (explicit.has('hpa-floor') ? undefined : DEFAULT_HPA_FLOOR_PCT_BY_SERVICE[s]);
+    if (hpaFloorPct === null && SOCKSHOP_SERVICES.some((s) => configFloor(s) !== undefined)) {
       throw new InputError(`${flags.config}: hpa-floor sets the HPA under sockml: it needs the proactive condition and --hpa-floor above 0`);
     }
+    const hpaFloorPctByService = hpaFloorPct === null ? {} : Object.fromEntries(SOCKSHOP_SERVICES.flatMap((s) => (floorOf(s) === undefined ? [] : [[s, floorOf(s)!]])));
     const alone = conditions.includes('proactive') && hpaFloorPct === null ? aloneWarning(policy, '--hpa-floor 0') : undefined;
     if (hpaFloorScaleDownWindowMs !== undefined && hpaFloorPct === null) throw new InputError('--hpa-floor-scale-down-window sets the HPA under sockml: it needs the proactive condition and --hpa-floor above 0');
     if (alone) this.warn(alone);
@@ -283,7 +291,8 @@ existing output), 3 model problem.`;
       ...(conditions.includes('proactive') && flags.strategy === 'weighted' ? { weights: flags.weights } : {}),
       policy: conditions.includes('proactive') ? policy : null,
       // Only with --config, so that runs without it write the same lab.json as before.
-      ...(config ? { config: { file: flags.config, policies: conditions.includes('proactive') ? specs.perService : null, hpaByService, ...(Object.keys(hpaFloorPctByService).length > 0 ? { hpaFloorPctByService } : {}) } } : {}),
+      ...(hpaFloorPct !== null && Object.keys(hpaFloorPctByService).length > 0 ? { hpaFloorPctByService } : {}),
+      ...(config ? { config: { file: flags.config, policies: conditions.includes('proactive') ? specs.perService : null, hpaByService } } : {}),
       models: conditions.includes('proactive') ? modelsDir : null,
       runs: done,
       stoppedBySignal: stop.signal.aborted,

@@ -9,7 +9,7 @@
  * for step only.
  */
 import { Flags } from '@oclif/core';
-import { ALONE_HYBRID_SETTINGS, DEFAULT_HYBRID_POLICY, DEFAULT_POLICY_NAME, DEFAULT_STEP_POLICY, parsePolicySettings, POLICY_DEFAULTS, POLICY_NAMES, POLICY_PARAMETERS, scalingPolicy, type ScalingPolicy } from '@sockml/core';
+import { ALONE_HYBRID_SETTINGS, DEFAULT_HPA_FLOOR_PCT_BY_SERVICE, DEFAULT_HYBRID_POLICY, DEFAULT_POLICY_NAME, DEFAULT_STEP_POLICY, parsePolicySettings, POLICY_DEFAULTS, POLICY_NAMES, POLICY_PARAMETERS, scalingPolicy, type ScalingPolicy } from '@sockml/core';
 import { InputError } from './base-command.js';
 import { durationFlag } from './flags.js';
 
@@ -84,6 +84,12 @@ function policyFrom(name: string, settings: Record<string, number>): ScalingPoli
     throw new InputError((e as Error).message);
   }
 }
+
+/** The default floor's per-service targets in words ("catalogue at 50 %, carts at 70 %"), for help texts. */
+export const floorExceptions = (): string =>
+  Object.entries(DEFAULT_HPA_FLOOR_PCT_BY_SERVICE)
+    .map(([s, t]) => `${s} at ${t} %`)
+    .join(', ');
 
 /** ALONE_HYBRID_SETTINGS as `--policy-set` flags, for help texts and messages. */
 export const ALONE_POLICY_FLAGS = Object.entries(ALONE_HYBRID_SETTINGS).map(([k, v]) => `--policy-set ${k}=${v}`).join(' ');

@@ -13,7 +13,7 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseSnapshotJsonl } from '@sockml/core';
+import { DEFAULT_HPA_FLOOR_PCT, DEFAULT_HPA_FLOOR_PCT_BY_SERVICE, parseSnapshotJsonl } from '@sockml/core';
 import { sockml } from '../../test-support.js';
 import { startKafkaBroker, type KafkaBroker } from '../../testing/kafka-broker.js';
 import { jsonLines } from '../../testing/pipeline.js';
@@ -75,20 +75,20 @@ describe.skipIf(!prometheusAvailable() && !process.env.CI)('sockml experiment ru
     await expectReplayTakesTheLiveDecisions(dir, result.policy);
   }, 300_000);
 
-  it('--hpa-floor: an HPA at 80 % runs under sockml (the emulator runs the larger count), and replay still takes every decision sockml took', async () => {
+  it('the default floor: an HPA under sockml, catalogue and carts at targets of their own (the emulator runs the larger count), and replay still takes every decision sockml took', async () => {
     const out = mkdtempSync(join(tmpdir(), 'sockml-exprun-floor-'));
     const run = startSockml(
       [
         'experiment', 'run', '--pattern', 'step', '--condition', 'proactive', '--duration', '2m', '--interval', '15s', '--time-scale', '3',
         '--peak-rps', '200', '--settle', '3s', '--sim-port', String(simPort), '--prometheus', prom.url, '--kafka', kafka.brokers.join(','), '--out', out, '--json',
-        '--hpa-floor', '80', '--rate-window', '15s', '--policy-set', 'targetUtilizationPct=130', '--policy-set', 'leadMs=0',
+        '--rate-window', '15s', '--policy-set', 'targetUtilizationPct=130', '--policy-set', 'leadMs=0',
       ],
       { timeoutMs: 240_000 },
     );
     const r = await run.done;
     expect(r.code, r.stderr).toBe(0);
     const result = JSON.parse(r.stdout);
-    expect([result.hpaFloorPct, result.rateWindow]).toEqual([80, '15s']);
+    expect([result.hpaFloorPct, result.hpaFloorPctByService, result.rateWindow]).toEqual([DEFAULT_HPA_FLOOR_PCT, DEFAULT_HPA_FLOOR_PCT_BY_SERVICE, '15s']);
     // The floor's HPA acted (its own log lines), and the emulator ran more than one front-end replica. Which
     // of the two moves front-end first is a race on this busy machine (sockml may already have it at 4 when
     // the HPA's first sync sees the load), so the HPA's line is matched from any count, upwards.

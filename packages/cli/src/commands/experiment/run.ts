@@ -2,12 +2,12 @@ import { existsSync } from 'node:fs';
 import { mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Flags } from '@oclif/core';
-import { CPU_SOURCES, DEFAULT_HPA_FLOOR_PCT, DEFAULT_RATE_WINDOW_POLLS, interleaveConditions, LOAD_PATTERN_NAMES, loadPattern, RUN_CONDITIONS, runFileName, SOCKSHOP_SERVICES, STRATEGY_NAMES, traceDurationMs, traceLoadPattern, type CpuSource, type LoadPattern, type RunCondition } from '@sockml/core';
+import { CPU_SOURCES, DEFAULT_HPA_FLOOR_PCT, DEFAULT_HPA_FLOOR_PCT_BY_SERVICE, DEFAULT_RATE_WINDOW_POLLS, interleaveConditions, LOAD_PATTERN_NAMES, loadPattern, RUN_CONDITIONS, runFileName, SOCKSHOP_SERVICES, STRATEGY_NAMES, traceDurationMs, traceLoadPattern, type CpuSource, type LoadPattern, type RunCondition } from '@sockml/core';
 import { HttpActuator } from '../../actuators/http.js';
 import { EnvironmentError, InputError, SockmlCommand } from '../../lib/base-command.js';
 import { durationFlag } from '../../lib/flags.js';
 import { writeFileAtomic } from '../../lib/output-file.js';
-import { aloneWarning, compressPolicy, policyArgs, policyFlags, policySpecFromFlags } from '../../lib/policy-flags.js';
+import { aloneWarning, compressPolicy, floorExceptions, policyArgs, policyFlags, policySpecFromFlags } from '../../lib/policy-flags.js';
 import { defaultModelsDir } from '../../lib/paths.js';
 import { parseBrokers } from '../../live/kafka.js';
 import { FloorGateway } from '../../experiments/run/floor-gateway.js';
@@ -61,11 +61,12 @@ and a Prometheus (--prometheus); on sim, Prometheus must scrape the emulator on 
 every 1–5 s (docs/EXPERIMENTS.md has the scrape job). Each run gets fresh consumer groups and a fresh
 scaler; each process's log, collect's polls (metrics.csv, for sockml replay) and the scaler's decisions
 (decisions.ndjson) are kept in <out>/<run>.d/. On sim, by default, the configuration chosen in the lab
-(docs/POLICIES.md): the HPA algorithm at --hpa-floor ${DEFAULT_HPA_FLOOR_PCT} % runs too, and the emulator runs the larger of
-its count and sockml's, as a cluster does when sockml raises an HPA's minReplicas (on a cluster: scale
---actuator kubernetes-hpa-floor); collect rates over one --interval (--rate-window); the hybrid policy's
-defaults. --hpa-floor 0 runs sockml alone, as on a URL target, where experiment run cannot start an HPA:
-give it the settings chosen for that (docs/POLICIES.md, "sockml alone").
+(docs/POLICIES.md): the HPA algorithm at --hpa-floor ${DEFAULT_HPA_FLOOR_PCT} % runs too (${floorExceptions()}),
+and the emulator runs the larger of its count and sockml's, as a cluster does when sockml raises an
+HPA's minReplicas (on a cluster: scale --actuator kubernetes-hpa-floor); collect rates over one
+--interval (--rate-window); the hybrid policy's defaults. --hpa-floor 0 runs sockml alone, as on a URL
+target, where experiment run cannot start an HPA: give it the settings chosen for that (docs/POLICIES.md,
+"sockml alone").
 
 With several conditions and --repeat, the order is counterbalanced: A B, B A, A B … (each condition holds
 each position equally often, so a drift over the session cancels out).
@@ -130,7 +131,7 @@ existing output file, an --out that cannot be created or written), 4 Kafka or Pr
     slo: Flags.string({ description: 'p95 SLO in ms for slo_violated', default: '35.68' }),
     'hpa-target': Flags.integer({ description: 'reactive: target CPU utilisation, % of the request', default: 70, min: 1 }),
     'hpa-floor': Flags.integer({
-      description: `proactive, --target sim: an HPA at this target CPU % runs beside sockml and the emulator runs the larger count (sockml raising the HPA's minReplicas; on a cluster: scale --actuator kubernetes-hpa-floor); 0: sockml alone [default: ${DEFAULT_HPA_FLOOR_PCT} on sim, 0 elsewhere]`,
+      description: `proactive, --target sim: an HPA at this target CPU % runs beside sockml and the emulator runs the larger count (sockml raising the HPA's minReplicas; on a cluster: scale --actuator kubernetes-hpa-floor); 0: sockml alone [default: ${DEFAULT_HPA_FLOOR_PCT} on sim, ${floorExceptions()}; given, every service at it; 0 elsewhere]`,
       min: 0,
     }),
     'rate-window': Flags.string({ description: `proactive: rate() window of collect's queries, in experiment time [default: ${DEFAULT_RATE_WINDOW_POLLS === 1 ? 'one --interval' : `${DEFAULT_RATE_WINDOW_POLLS} × --interval`}]` }),
@@ -191,6 +192,9 @@ existing output file, an --out that cannot be created or written), 4 Kafka or Pr
     if (flags['hpa-floor'] && !onSim) throw new InputError('--hpa-floor runs on --target sim; on a cluster keep its HPAs and run sockml scale --actuator kubernetes-hpa-floor');
     // The chosen configuration's floor where sockml can run one (the emulator); 0 or elsewhere: sockml alone.
     const hpaFloorPct = proactive && onSim ? (flags['hpa-floor'] ?? DEFAULT_HPA_FLOOR_PCT) || null : null;
+    // With the default floor, the services with a target of their own (criterion v9, as lab runs them);
+    // --hpa-floor given puts every service at it.
+    const hpaFloorPctByService = hpaFloorPct !== null && flags['hpa-floor'] === undefined ? { ...DEFAULT_HPA_FLOOR_PCT_BY_SERVICE } : {};
     const rateWindowMs = flags['rate-window'] === undefined ? DEFAULT_RATE_WINDOW_POLLS * intervalMs : durationFlag('rate-window', flags['rate-window']);
     let brokers: string[] = [];
     const modelsDir = flags.models ?? defaultModelsDir();
@@ -310,7 +314,15 @@ existing output file, an --out that cannot be created or written), 4 Kafka or Pr
           settleMs: settleMs / timeScale,
           hpa: { targetUtilizationPct: flags['hpa-target'], maxReplicas: flags['max-replicas'] },
           reactiveBy: flags.reactive as 'builtin' | 'cluster',
-          ...(gateway ? { hpaFloor: { hpa: { targetUtilizationPct: hpaFloorPct!, maxReplicas: flags['max-replicas'] }, gateway } } : {}),
+          ...(gateway
+            ? {
+                hpaFloor: {
+                  hpa: { targetUtilizationPct: hpaFloorPct!, maxReplicas: flags['max-replicas'] },
+                  byService: Object.fromEntries(Object.entries(hpaFloorPctByService).map(([s, t]) => [s, { targetUtilizationPct: t }])),
+                  gateway,
+                },
+              }
+            : {}),
           seed: flags.seed,
           maxInFlight: flags['max-in-flight'],
           startProactive: proactive
@@ -374,6 +386,7 @@ existing output file, an --out that cannot be created or written), 4 Kafka or Pr
       policy: proactive ? compressPolicy(policy, timeScale) : null,
       /** Proactive: the HPA's target under sockml (--hpa-floor; null: sockml alone), and collect's rate window in experiment time. */
       hpaFloorPct,
+      ...(Object.keys(hpaFloorPctByService).length > 0 ? { hpaFloorPctByService } : {}),
       rateWindow: proactive ? (flags['rate-window'] ?? `${rateWindowMs / 1000}s`) : null,
       runs,
     };

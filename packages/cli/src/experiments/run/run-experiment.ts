@@ -40,7 +40,7 @@ export interface RunOptions {
    * Proactive only: an HPA with these options runs beside sockml, and the target runs the larger of its
    * count and sockml's; both ask through the gateway (sockml's scaler POSTs to gateway.url).
    */
-  hpaFloor?: { hpa: Partial<HpaOptions>; gateway: FloorGateway };
+  hpaFloor?: { hpa: Partial<HpaOptions>; byService?: Readonly<Record<string, Partial<HpaOptions>>>; gateway: FloorGateway };
   /** The proactive condition's pipeline, started for this run (before the replica reset). */
   startProactive?: () => Promise<ProactivePipeline>;
   signal?: AbortSignal;
@@ -95,7 +95,7 @@ async function runWith(o: RunOptions, log: (line: string) => void, pipeline: Pro
   let reactive: Promise<void> = Promise.resolve();
   if ((o.condition === 'reactive' && (o.reactiveBy ?? 'builtin') === 'builtin') || floor) {
     const hpa = floor ? floor.hpa : o.hpa;
-    const loop = new ReactiveLoop(o.services, hpa);
+    const loop = new ReactiveLoop(o.services, hpa, floor?.byService ?? {});
     const syncWallMs = (hpa.syncPeriodMs ?? 15_000) / o.timeScale;
     reactive = (async () => {
       const observer = await o.target.observer(elapsed);

@@ -70,7 +70,8 @@ export interface HybridPolicyConfig extends ReplicaBounds {
 /**
  * The defaults are the proactive configuration chosen in the lab (docs/EXPERIMENTS.md, "Criterion v6": the
  * tuning, diagnosis and trace sets, counting the loads where issue 10's goal holds): this policy over an
- * HPA that stays at 92 % CPU (DEFAULT_HPA_FLOOR_PCT), rating over one poll. Hence a base target above
+ * HPA that stays at 92 % CPU (DEFAULT_HPA_FLOOR_PCT; catalogue's at 50 % and carts' at 70 % since criterion v9,
+ * DEFAULT_HPA_FLOOR_PCT_BY_SERVICE), rating over one poll. Hence a base target above
  * 100 %: the HPA under it keeps the CPU headroom, and sockml adds what the forecast (a rise over three
  * polls) and the alerts (the models', and the front-end's violation attributed to its busiest callee at
  * 55 % or more) ask for, and keeps orders at two replicas (the standing capacity a burst within a poll
