@@ -3,7 +3,7 @@ import { mkdir } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Flags } from '@oclif/core';
-import { DEFAULT_HPA_FLOOR_PCT, DEFAULT_HPA_FLOOR_PCT_BY_SERVICE, SOCKSHOP_SERVICES, loadModelDirectory, DEFAULT_POLL_INTERVAL_MS, DEFAULT_RATE_WINDOW_POLLS, LOAD_PATTERN_NAMES, loadPattern, parseSnapshotJsonl, RUN_CONDITIONS, runFileName, STRATEGY_NAMES, summarizeLab, traceDurationMs, traceLoadPattern, type LabSummary, type LoadPattern, type RunCondition } from '@sockml/core';
+import { DEFAULT_HPA_FLOOR_PCT, floorPctByService, SOCKSHOP_SERVICES, loadModelDirectory, DEFAULT_POLL_INTERVAL_MS, DEFAULT_RATE_WINDOW_POLLS, LOAD_PATTERN_NAMES, loadPattern, parseSnapshotJsonl, RUN_CONDITIONS, runFileName, STRATEGY_NAMES, summarizeLab, traceDurationMs, traceLoadPattern, type LabSummary, type LoadPattern, type RunCondition } from '@sockml/core';
 import { InputError, SockmlCommand } from '../lib/base-command.js';
 import { durationFlag, strategyFromFlags, weightsFlag } from '../lib/flags.js';
 import { writeFileAtomic } from '../lib/output-file.js';
@@ -171,11 +171,10 @@ existing output), 3 model problem.`;
     // Deployment's HPA has its own target on a cluster; with the default floor, the chosen per-service
     // targets (DEFAULT_HPA_FLOOR_PCT_BY_SERVICE) where the file sets none.
     const configFloor = (s: string) => config?.services[s]?.['hpa-floor'] ?? config?.defaults['hpa-floor'];
-    const floorOf = (s: string) => configFloor(s) ?? (explicit.has('hpa-floor') ? undefined : DEFAULT_HPA_FLOOR_PCT_BY_SERVICE[s]);
     if (hpaFloorPct === null && SOCKSHOP_SERVICES.some((s) => configFloor(s) !== undefined)) {
       throw new InputError(`${flags.config}: hpa-floor sets the HPA under sockml: it needs the proactive condition and --hpa-floor above 0`);
     }
-    const hpaFloorPctByService = hpaFloorPct === null ? {} : Object.fromEntries(SOCKSHOP_SERVICES.flatMap((s) => (floorOf(s) === undefined ? [] : [[s, floorOf(s)!]])));
+    const hpaFloorPctByService = hpaFloorPct === null ? {} : floorPctByService(SOCKSHOP_SERVICES, explicit.has('hpa-floor'), configFloor);
     const alone = conditions.includes('proactive') && hpaFloorPct === null ? aloneWarning(policy, '--hpa-floor 0') : undefined;
     if (hpaFloorScaleDownWindowMs !== undefined && hpaFloorPct === null) throw new InputError('--hpa-floor-scale-down-window sets the HPA under sockml: it needs the proactive condition and --hpa-floor above 0');
     if (alone) this.warn(alone);

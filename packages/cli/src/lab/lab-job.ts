@@ -2,7 +2,7 @@
  * One lab run as plain data, so it can cross to a worker thread, and the function that runs it. Workers
  * keep the models they loaded, so a worker running many proactive runs loads them once.
  */
-import { DEFAULT_HPA_OPTIONS, featureSet as featureSetById, loadModelDirectory, PiecewiseLinearPattern, runLab, scalingPolicy, voteStrategyFromCards, type LabRunResult, type Weighting, type Model, type RateSegment, type RunCondition } from '@sockml/core';
+import { DEFAULT_HPA_OPTIONS, featureSet as featureSetById, floorHpaOptionsByService, loadModelDirectory, PiecewiseLinearPattern, runLab, scalingPolicy, voteStrategyFromCards, type LabRunResult, type Weighting, type Model, type RateSegment, type RunCondition } from '@sockml/core';
 
 export interface LabPatternSpec {
   name: string;
@@ -106,9 +106,7 @@ export async function runLabJob(job: LabJob): Promise<LabJobResult> {
         }
       : {}),
     ...(job.hpaByService ? { hpaByService: job.hpaByService } : {}),
-    ...(job.hpaFloorPct !== undefined && job.hpaFloorPctByService
-      ? { hpaFloorByService: Object.fromEntries(Object.entries(job.hpaFloorPctByService).map(([s, t]) => [s, { targetUtilizationPct: t }])) }
-      : {}),
+    ...(job.hpaFloorPct !== undefined && job.hpaFloorPctByService ? { hpaFloorByService: floorHpaOptionsByService(job.hpaFloorPctByService) } : {}),
     proactive,
   });
   return { ...result, index: job.index, elapsedMs: performance.now() - started };

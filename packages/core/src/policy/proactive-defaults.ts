@@ -20,6 +20,24 @@ export const DEFAULT_HPA_FLOOR_PCT = 92;
 export const DEFAULT_HPA_FLOOR_PCT_BY_SERVICE: Readonly<Record<string, number>> = { catalogue: 50, carts: 70 };
 
 /**
+ * The services of `services` whose floor HPA has a target of its own, and that target: a service's own
+ * (`own`, e.g. a config file's hpa-floor), else, unless --hpa-floor was given, DEFAULT_HPA_FLOOR_PCT_BY_SERVICE's.
+ * One rule for `lab` and `experiment run`, so the two cannot run different floors by default.
+ */
+export function floorPctByService(services: readonly string[], floorGiven: boolean, own: (service: string) => number | undefined = () => undefined): Record<string, number> {
+  return Object.fromEntries(
+    services.flatMap((s) => {
+      const pct = own(s) ?? (floorGiven ? undefined : DEFAULT_HPA_FLOOR_PCT_BY_SERVICE[s]);
+      return pct === undefined ? [] : [[s, pct]];
+    }),
+  );
+}
+
+/** floorPctByService's targets as each service's options for the floor's HPA. */
+export const floorHpaOptionsByService = (pctByService: Readonly<Record<string, number>>): Record<string, { targetUtilizationPct: number }> =>
+  Object.fromEntries(Object.entries(pctByService).map(([s, pct]) => [s, { targetUtilizationPct: pct }]));
+
+/**
  * collect's rate() window, in polls. One: a poll then sees a step whole instead of half of it
  * (EXPERIMENTS.md, "rates over 30 s instead of 1 minute"). The models' training recordings rated over a
  * minute; the chosen setting was measured with the 30 s window, models included.

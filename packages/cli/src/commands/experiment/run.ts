@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Flags } from '@oclif/core';
-import { CPU_SOURCES, DEFAULT_HPA_FLOOR_PCT, DEFAULT_HPA_FLOOR_PCT_BY_SERVICE, DEFAULT_RATE_WINDOW_POLLS, interleaveConditions, LOAD_PATTERN_NAMES, loadPattern, RUN_CONDITIONS, runFileName, SOCKSHOP_SERVICES, STRATEGY_NAMES, traceDurationMs, traceLoadPattern, type CpuSource, type LoadPattern, type RunCondition } from '@sockml/core';
+import { CPU_SOURCES, DEFAULT_HPA_FLOOR_PCT, floorHpaOptionsByService, floorPctByService, DEFAULT_RATE_WINDOW_POLLS, interleaveConditions, LOAD_PATTERN_NAMES, loadPattern, RUN_CONDITIONS, runFileName, SOCKSHOP_SERVICES, STRATEGY_NAMES, traceDurationMs, traceLoadPattern, type CpuSource, type LoadPattern, type RunCondition } from '@sockml/core';
 import { HttpActuator } from '../../actuators/http.js';
 import { EnvironmentError, InputError, SockmlCommand } from '../../lib/base-command.js';
 import { durationFlag } from '../../lib/flags.js';
@@ -194,7 +194,7 @@ existing output file, an --out that cannot be created or written), 4 Kafka or Pr
     const hpaFloorPct = proactive && onSim ? (flags['hpa-floor'] ?? DEFAULT_HPA_FLOOR_PCT) || null : null;
     // With the default floor, the services with a target of their own (criterion v9, as lab runs them);
     // --hpa-floor given puts every service at it.
-    const hpaFloorPctByService = hpaFloorPct !== null && flags['hpa-floor'] === undefined ? { ...DEFAULT_HPA_FLOOR_PCT_BY_SERVICE } : {};
+    const hpaFloorPctByService = hpaFloorPct === null ? {} : floorPctByService(SOCKSHOP_SERVICES, flags['hpa-floor'] !== undefined);
     const rateWindowMs = flags['rate-window'] === undefined ? DEFAULT_RATE_WINDOW_POLLS * intervalMs : durationFlag('rate-window', flags['rate-window']);
     let brokers: string[] = [];
     const modelsDir = flags.models ?? defaultModelsDir();
@@ -318,7 +318,7 @@ existing output file, an --out that cannot be created or written), 4 Kafka or Pr
             ? {
                 hpaFloor: {
                   hpa: { targetUtilizationPct: hpaFloorPct!, maxReplicas: flags['max-replicas'] },
-                  byService: Object.fromEntries(Object.entries(hpaFloorPctByService).map(([s, t]) => [s, { targetUtilizationPct: t }])),
+                  byService: floorHpaOptionsByService(hpaFloorPctByService),
                   gateway,
                 },
               }
