@@ -107,7 +107,7 @@ case "${1:-confirm}" in
     ;;
   criterion-v9)
     # The default since criterion v9: the floor per service (catalogue's HPA at 50 %, carts' at 70 %, the rest
-    # at 92 %). Not spelt out: experiment run has no flag for one service's floor, so this is experiment run's
+    # at 92 %). Not spelt out (--config could since 2026-12-07; kept as run): this is experiment run's
     # default (its --json reports hpaFloorPctByService). Seed 12000, never run. A first slice:
     # REPEAT=5 PATTERNS=step (~25 min).
     ten_interleaved criterion-v9 12000

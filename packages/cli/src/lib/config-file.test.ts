@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { parseSockmlConfig, SchemaError } from '@sockml/core';
 import { describe, expect, it } from 'vitest';
 import { REPO } from '../test-support.js';
-import { deploymentsFromConfig, policiesFromConfig, readConfigFile, slosFromConfig } from './config-file.js';
+import { configFromSpecs, deploymentsFromConfig, policiesFromConfig, policySpecsFromConfig, readConfigFile, slosFromConfig } from './config-file.js';
+import { compressPolicy } from './policy-flags.js';
 
 /** The policy flags as oclif hands them to scale with nothing given: their defaults. */
 const FLAG_DEFAULTS = { policy: 'step', 'min-replicas': 1, 'max-replicas': 10 };
@@ -97,6 +98,30 @@ describe('policiesFromConfig: a flag given on the command line > the service > d
     [{ defaults: { policy: { name: 'pid' } }, services: {} }, /sockml\.yaml: defaults\.policy\.name: unknown policy 'pid' \(known: step, hybrid\)/],
   ])('names the bad field: %j', async (json, message) => {
     await expect(policiesFromConfig(config(json), FLAG_DEFAULTS, new Set(), 'sockml.yaml')).rejects.toThrow(message);
+  });
+});
+
+describe('configFromSpecs: specs written back as a file give the same specs (experiment run hands scale one)', () => {
+  const HYBRID = { ...FLAG_DEFAULTS, policy: 'hybrid' };
+  it.each([
+    { name: 'step defaults, a service on hybrid, bounds per service', json: { defaults: { 'max-replicas': 8, policy: { scaleDownAfterCalmPolls: 4 } }, services: { carts: { 'min-replicas': 2 }, orders: { policy: { name: 'hybrid', targetUtilizationPct: 60 } } } }, flags: FLAG_DEFAULTS, explicit: [] },
+    { name: 'hybrid from --policy, a service with its own bounds', json: { services: { user: { 'min-replicas': 3, 'max-replicas': 4 } } }, flags: HYBRID, explicit: ['policy'] },
+    { name: 'an explicit --policy-set over the file', json: { defaults: { policy: { name: 'hybrid', leadMs: '30s' } }, services: { catalogue: { policy: { targetUtilizationPct: 90 } } } }, flags: { ...HYBRID, 'policy-set': ['trendPolls=2'] }, explicit: ['policy-set'] },
+    { name: 'no services', json: { defaults: { policy: { name: 'hybrid' } }, services: {} }, flags: FLAG_DEFAULTS, explicit: [] },
+  ])('$name', ({ json, flags, explicit }) => {
+    const specs = policySpecsFromConfig(config(json), flags, new Set(explicit), 'sockml.yaml');
+    // What scale gets is read with nothing given on its command line (its flags at their defaults).
+    const back = policySpecsFromConfig(config(JSON.parse(JSON.stringify(configFromSpecs(specs)))), FLAG_DEFAULTS, new Set(), 'scale-config.json');
+    expect(back).toEqual(specs);
+    expect(Object.keys(back.perService).sort()).toEqual(Object.keys(json.services ?? {}).sort());
+  });
+
+  it('compressed durations survive the round trip (a 30 s lead at --time-scale 3 is 10 s for every service)', () => {
+    const specs = policySpecsFromConfig(config({ defaults: { policy: { name: 'hybrid', leadMs: '30s' } }, services: { carts: { 'min-replicas': 2 } } }), FLAG_DEFAULTS, new Set(), 'sockml.yaml');
+    const compressed = { shared: compressPolicy(specs.shared, 3), perService: { carts: compressPolicy(specs.perService.carts, 3) } };
+    const back = policySpecsFromConfig(config(JSON.parse(JSON.stringify(configFromSpecs(compressed)))), FLAG_DEFAULTS, new Set(), 'scale-config.json');
+    expect([back.shared.settings.leadMs, back.perService.carts.settings.leadMs, back.perService.carts.settings.minReplicas]).toEqual([10_000, 10_000, 2]);
+    expect(back).toEqual(compressed);
   });
 });
 

@@ -177,3 +177,19 @@ export function slosFromConfig(config: SockmlConfig | undefined, flagSlo: number
   }
   return { sloMs, byService };
 }
+
+/**
+ * Specs (policySpecsFromConfig's) as a config file that gives them back exactly: every layer spelt out,
+ * bounds beside the policy. For a child `scale --config` (experiment run's scaler, its durations already
+ * compressed by the time scale), kept beside the run so `replay --config` can take the same decisions.
+ */
+export function configFromSpecs(specs: { shared: PolicySpec; perService: Record<string, PolicySpec> }): {
+  defaults: Record<string, unknown>;
+  services: Record<string, Record<string, unknown>>;
+} {
+  const layer = ({ name, settings }: PolicySpec) => {
+    const { minReplicas, maxReplicas, ...params } = settings;
+    return { 'min-replicas': minReplicas, 'max-replicas': maxReplicas, policy: { name, ...params } };
+  };
+  return { defaults: layer(specs.shared), services: Object.fromEntries(Object.entries(specs.perService).map(([s, spec]) => [s, layer(spec)])) };
+}

@@ -26,7 +26,7 @@ const serviceSettings = (withDeployment: boolean) => ({
       type: 'integer',
       minimum: 1,
       description:
-        "lab: the target CPU % of this service's HPA under sockml (lab --hpa-floor, for this service). On a cluster the HPA under sockml is the Deployment's own (scale --actuator kubernetes-hpa-floor): set its target there; scale and collect do not read this",
+        "lab and experiment run (on the emulator): the target CPU % of this service's HPA under sockml (their --hpa-floor, for this service). On a cluster the HPA under sockml is the Deployment's own (scale --actuator kubernetes-hpa-floor): set its target there; scale and collect do not read this",
     },
     policy: {
       type: 'object',
@@ -68,7 +68,7 @@ export interface ServiceSettings {
   slo?: number;
   'min-replicas'?: number;
   'max-replicas'?: number;
-  /** lab: this service's HPA target under sockml (its --hpa-floor). */
+  /** lab and experiment run on the emulator: this service's HPA target under sockml (its --hpa-floor). */
   'hpa-floor'?: number;
   policy?: ConfigPolicy;
 }

@@ -9,7 +9,7 @@
  * the analyze reader; and `sockml replay` on the polls collect recorded during the run, with the run's
  * policy, takes every decision the live scaler took (one decision code, live and offline).
  */
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -75,30 +75,43 @@ describe.skipIf(!prometheusAvailable() && !process.env.CI)('sockml experiment ru
     await expectReplayTakesTheLiveDecisions(dir, result.policy);
   }, 300_000);
 
-  it('the default floor: an HPA under sockml, catalogue and carts at targets of their own (the emulator runs the larger count), and replay still takes every decision sockml took', async () => {
+  it("the floor with --config: an HPA under sockml, a service's floor target and bounds from the file (the emulator runs the larger count), and replay with the run's scale-config.json takes every decision sockml took", async () => {
     const out = mkdtempSync(join(tmpdir(), 'sockml-exprun-floor-'));
+    // catalogue's floor at 5 %: any load scales it (its own target, where the default's is 50 %); user at
+    // three replicas at least (the scaler's and the HPA's bound), which nothing else would give it.
+    const config = join(out, 'sockml.yaml');
+    writeFileSync(config, 'defaults:\n  policy: { name: hybrid, targetUtilizationPct: 130, leadMs: 0 }\nservices:\n  catalogue: { hpa-floor: 5 }\n  user: { min-replicas: 3 }\n');
     const run = startSockml(
       [
         'experiment', 'run', '--pattern', 'step', '--condition', 'proactive', '--duration', '2m', '--interval', '15s', '--time-scale', '3',
         '--peak-rps', '200', '--settle', '3s', '--sim-port', String(simPort), '--prometheus', prom.url, '--kafka', kafka.brokers.join(','), '--out', out, '--json',
-        '--rate-window', '15s', '--policy-set', 'targetUtilizationPct=130', '--policy-set', 'leadMs=0',
+        '--rate-window', '15s', '--config', config,
       ],
       { timeoutMs: 240_000 },
     );
     const r = await run.done;
     expect(r.code, r.stderr).toBe(0);
     const result = JSON.parse(r.stdout);
-    expect([result.hpaFloorPct, result.hpaFloorPctByService, result.rateWindow]).toEqual([DEFAULT_HPA_FLOOR_PCT, DEFAULT_HPA_FLOOR_PCT_BY_SERVICE, '15s']);
+    // Floor targets: the file's for catalogue, the default's for carts (criterion v9), the rest at the default floor.
+    expect([result.hpaFloorPct, result.hpaFloorPctByService, result.rateWindow]).toEqual([DEFAULT_HPA_FLOOR_PCT, { ...DEFAULT_HPA_FLOOR_PCT_BY_SERVICE, catalogue: 5 }, '15s']);
+    expect(result.config.policies.user.settings).toMatchObject({ minReplicas: 3, targetUtilizationPct: 130, leadMs: 0 });
+    expect(result.config.hpaByService.user).toEqual({ minReplicas: 3, maxReplicas: 10 });
+    const catalogueUps = [...r.stderr.matchAll(/HPA \(floor\) catalogue (\d+) → (\d+)/g)].filter((m) => Number(m[2]) > Number(m[1]));
+    expect(catalogueUps.length, r.stderr).toBeGreaterThan(0);
     // The floor's HPA acted (its own log lines), and the emulator ran more than one front-end replica. Which
     // of the two moves front-end first is a race on this busy machine (sockml may already have it at 4 when
     // the HPA's first sync sees the load), so the HPA's line is matched from any count, upwards.
     const hpaUps = [...r.stderr.matchAll(/HPA \(floor\) front-end (\d+) → (\d+)/g)].map((m) => [Number(m[1]), Number(m[2])]);
     expect(hpaUps.some(([from, to]) => to > from), r.stderr).toBe(true);
     const snapshots = parseSnapshotJsonl(readFileSync(join(out, 'proactive_step_run01.jsonl'), 'utf8'), 'proactive_step_run01.jsonl');
-    expect(Math.max(...snapshots.map((s) => s.services['front-end'].replicas ?? 0))).toBeGreaterThan(1);
+    const most = (s: string) => Math.max(...snapshots.map((x) => x.services[s].replicas ?? 0));
+    expect([most('front-end') > 1, most('catalogue') > 1, snapshots.at(-1)!.services.user.replicas]).toEqual([true, true, 3]);
     // collect rated over 15 s of experiment time: 5 s of wall time at --time-scale 3.
-    expect(readFileSync(join(out, 'proactive_step_run01.d', 'collect.log'), 'utf8')).toMatch(/a poll every 5 s, rates over the last 5 s/);
-    await expectReplayTakesTheLiveDecisions(join(out, 'proactive_step_run01.d'), result.policy);
+    const dir = join(out, 'proactive_step_run01.d');
+    expect(readFileSync(join(dir, 'collect.log'), 'utf8')).toMatch(/a poll every 5 s, rates over the last 5 s/);
+    // The scaler ran the file (user's decisions never below three) and replay of it takes the same decisions.
+    expect(jsonLines(join(dir, 'decisions.ndjson')).filter((d) => d.service === 'user').every((d) => d.target_replicas >= 3)).toBe(true);
+    await expectReplayTakesTheLiveDecisions(dir, { config: join(dir, 'scale-config.json') });
   }, 300_000);
 });
 
@@ -106,11 +119,13 @@ describe.skipIf(!prometheusAvailable() && !process.env.CI)('sockml experiment ru
  * Offline: replay of the run's own polls (5 s apart), with the run's policy as --json reports it (its
  * durations compressed 3×), takes every decision the live scaler took.
  */
-async function expectReplayTakesTheLiveDecisions(dir: string, runPolicy: { name: string; settings: Record<string, number> }) {
+async function expectReplayTakesTheLiveDecisions(dir: string, runPolicy: { name: string; settings: Record<string, number> } | { config: string }) {
   const live = jsonLines(join(dir, 'decisions.ndjson'));
-  const policy = Object.entries(runPolicy.settings as Record<string, number>).flatMap(([k, v]) => ['--policy-set', `${k}=${v}`]);
+  const policy =
+    'config' in runPolicy ? ['--config', runPolicy.config] : ['--policy', runPolicy.name, ...Object.entries(runPolicy.settings).flatMap(([k, v]) => ['--policy-set', `${k}=${v}`])];
   const replayOut = join(dir, 'replay.csv');
-  const rep = await sockml(['replay', join(dir, 'metrics.csv'), '--poll-interval', '5s', '--policy', runPolicy.name, ...policy, '--out', replayOut]);
+  // Every run starts from one replica per service (the reset), below a min-replicas the file may set.
+  const rep = await sockml(['replay', join(dir, 'metrics.csv'), '--poll-interval', '5s', '--initial-replicas', '1', ...policy, '--out', replayOut]);
   expect(rep.code, rep.stderr).toBe(0);
   const offline = parseCsvSync(readFileSync(replayOut, 'utf8'), { columns: true }) as Record<string, string>[];
   const byKey = new Map(live.map((d) => [`${Date.parse(d.timestamp)}|${d.service}`, d]));

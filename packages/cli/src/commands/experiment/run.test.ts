@@ -36,6 +36,19 @@ describe('sockml experiment run: bad input (exit 2)', () => {
     expect(r.code, r.stderr).toBe(2);
     expect(r.stderr).toMatch(err);
   });
+  it.each([
+    { name: 'a service the emulator lacks', yaml: 'services: { basket: {} }', args: [], err: /cfg\.yaml: services\.basket: not a service of Sock Shop/ },
+    { name: 'hpa-floor without a floor to set (--hpa-floor 0)', yaml: 'services: { catalogue: { hpa-floor: 50 } }', args: ['--hpa-floor', '0'], err: /cfg\.yaml: hpa-floor sets the HPA under sockml: it needs the proactive condition, --target sim and --hpa-floor above 0/ },
+    { name: 'hpa-floor without the proactive condition', yaml: 'defaults: { hpa-floor: 60 }\nservices: {}', args: [], condition: 'reactive', err: /cfg\.yaml: hpa-floor sets the HPA under sockml/ },
+    { name: 'a Deployment of another name', yaml: 'services: { carts: { deployment: carts-v2 } }', args: [], err: /cfg\.yaml: services\.carts\.deployment: experiment run scales the Deployment named as its service/ },
+    { name: 'a setting the policy lacks', yaml: 'services: { carts: { policy: { name: hybrid, shape: round } } }', args: [], err: /cfg\.yaml: services\.carts\.policy: .*shape/ },
+  ])('--config: $name (before anything starts)', async ({ yaml, args, condition, err }) => {
+    const dir = mkdtempSync(join(tmpdir(), 'sockml-exprun-config-'));
+    writeFileSync(join(dir, 'cfg.yaml'), yaml + '\n');
+    const r = await sockml(['experiment', 'run', '--pattern', 'step', '--condition', condition ?? 'proactive', '--config', join(dir, 'cfg.yaml'), '--out', join(dir, 'out'), ...args]);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toMatch(err);
+  });
   it('never overwrites a run file', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'sockml-exprun-'));
     writeFileSync(join(dir, 'static_step_run01.jsonl'), '');

@@ -7,7 +7,8 @@ import { HttpActuator } from '../../actuators/http.js';
 import { EnvironmentError, InputError, SockmlCommand } from '../../lib/base-command.js';
 import { durationFlag } from '../../lib/flags.js';
 import { writeFileAtomic } from '../../lib/output-file.js';
-import { aloneWarning, compressPolicy, floorExceptions, policyArgs, policyFlags, policySpecFromFlags } from '../../lib/policy-flags.js';
+import { configFlag, configFromSpecs, configSloWarning, explicitFlags, policiesFromSpecs, policySpecsFromConfig, readConfigFile, refuseServiceAttribution, type PolicySpec } from '../../lib/config-file.js';
+import { aloneWarning, compressPolicy, floorExceptions, policyArgs, policyFlags } from '../../lib/policy-flags.js';
 import { defaultModelsDir } from '../../lib/paths.js';
 import { parseBrokers } from '../../live/kafka.js';
 import { FloorGateway } from '../../experiments/run/floor-gateway.js';
@@ -67,6 +68,12 @@ HPA's minReplicas (on a cluster: scale --actuator kubernetes-hpa-floor); collect
 --interval (--rate-window); the hybrid policy's defaults. --hpa-floor 0 runs sockml alone, as on a URL
 target, where experiment run cannot start an HPA: give it the settings chosen for that (docs/POLICIES.md,
 "sockml alone").
+
+--config FILE is scale's per-service file (docs/OPERATIONS.md), as lab reads it: each service's policy
+settings and replica bounds for sockml (its scaler gets them as a file, durations divided by --time-scale,
+kept as <run>.d/scale-config.json for \`sockml replay --config\`), the bounds for every HPA of the run
+too, and on sim each service's hpa-floor (its target for the HPA under sockml). Flags given on the command
+line win over the file.
 
 With several conditions and --repeat, the order is counterbalanced: A B, B A, A B … (each condition holds
 each position equally often, so a drift over the session cancels out).
@@ -153,10 +160,11 @@ existing output file, an --out that cannot be created or written), 4 Kafka or Pr
     // The policy's flags, as replay and scale take them; --max-replicas is also the HPA's maxReplicas, and
     // the policy's durations are in experiment time (divided by --time-scale for the scaler).
     ...policyFlags,
+    ...configFlag,
   };
 
   async run() {
-    const { flags } = await this.parse(ExperimentRun);
+    const { flags, metadata } = await this.parse(ExperimentRun);
     const timeScale = Number(flags['time-scale']);
     if (!(timeScale > 0) || !Number.isFinite(timeScale)) throw new InputError(`--time-scale must be a positive number, got '${flags['time-scale']}'`);
     const trace = readTraceFlag(flags.pattern, flags.trace);
@@ -190,15 +198,37 @@ existing output file, an --out that cannot be created or written), 4 Kafka or Pr
     }
     if (flags['hpa-floor'] && !proactive) throw new InputError('--hpa-floor puts an HPA under sockml: it needs --condition proactive');
     if (flags['hpa-floor'] && !onSim) throw new InputError('--hpa-floor runs on --target sim; on a cluster keep its HPAs and run sockml scale --actuator kubernetes-hpa-floor');
+    // --config: sockml's policy per service, as `scale --config` reads the same file, and each service's
+    // replica bounds for every HPA of the run too (on a cluster each Deployment's HPA has its own), as lab.
+    const config = flags.config === undefined ? undefined : await readConfigFile(flags.config);
+    const explicit = explicitFlags(metadata, flags);
+    const specs = policySpecsFromConfig(config, flags, explicit, flags.config, { sloMs });
+    const policy = specs.shared;
+    const unknown = Object.keys(specs.perService).filter((s) => !(SOCKSHOP_SERVICES as readonly string[]).includes(s));
+    if (unknown.length > 0) throw new InputError(`${flags.config}: services.${unknown[0]}: not a service of Sock Shop (${SOCKSHOP_SERVICES.join(', ')})`);
+    const renamed = Object.entries(config?.services ?? {}).find(([s, v]) => v.deployment !== undefined && v.deployment !== s);
+    if (renamed) throw new InputError(`${flags.config}: services.${renamed[0]}.deployment: experiment run scales the Deployment named as its service; deployment is for scale`);
+    refuseServiceAttribution(policiesFromSpecs(specs, flags.config), flags.config);
+    const sloWarning = configSloWarning(config, flags.config, sloMs, 'experiment run records slo_violated');
+    if (sloWarning) this.warn(sloWarning);
+    const hpaByService = config
+      ? Object.fromEntries(SOCKSHOP_SERVICES.map((s) => {
+          const spec = specs.perService[s] ?? policy;
+          return [s, { minReplicas: Math.max(1, spec.settings.minReplicas), maxReplicas: spec.settings.maxReplicas }];
+        }))
+      : undefined;
     // The chosen configuration's floor where sockml can run one (the emulator); 0 or elsewhere: sockml alone.
     const hpaFloorPct = proactive && onSim ? (flags['hpa-floor'] ?? DEFAULT_HPA_FLOOR_PCT) || null : null;
     // With the default floor, the services with a target of their own (criterion v9, as lab runs them);
-    // --hpa-floor given puts every service at it.
-    const hpaFloorPctByService = hpaFloorPct === null ? {} : floorPctByService(SOCKSHOP_SERVICES, flags['hpa-floor'] !== undefined);
+    // --hpa-floor given puts every service at it; the file's hpa-floor sets a service's own.
+    const configFloor = (s: string) => config?.services[s]?.['hpa-floor'] ?? config?.defaults['hpa-floor'];
+    if (hpaFloorPct === null && SOCKSHOP_SERVICES.some((s) => configFloor(s) !== undefined)) {
+      throw new InputError(`${flags.config}: hpa-floor sets the HPA under sockml: it needs the proactive condition, --target sim and --hpa-floor above 0`);
+    }
+    const hpaFloorPctByService = hpaFloorPct === null ? {} : floorPctByService(SOCKSHOP_SERVICES, flags['hpa-floor'] !== undefined, configFloor);
     const rateWindowMs = flags['rate-window'] === undefined ? DEFAULT_RATE_WINDOW_POLLS * intervalMs : durationFlag('rate-window', flags['rate-window']);
     let brokers: string[] = [];
     const modelsDir = flags.models ?? defaultModelsDir();
-    const policy = policySpecFromFlags(flags, { sloMs });
     const alone = proactive && hpaFloorPct === null ? aloneWarning(policy, onSim ? '--hpa-floor 0' : `--target ${flags.target}`) : undefined;
     if (alone) this.warn(alone);
     if (proactive) {
@@ -313,6 +343,7 @@ existing output file, an --out that cannot be created or written), 4 Kafka or Pr
           initialReplicas: 1,
           settleMs: settleMs / timeScale,
           hpa: { targetUtilizationPct: flags['hpa-target'], maxReplicas: flags['max-replicas'] },
+          ...(hpaByService ? { hpaByService } : {}),
           reactiveBy: flags.reactive as 'builtin' | 'cluster',
           ...(gateway
             ? {
@@ -329,6 +360,14 @@ existing output file, an --out that cannot be created or written), 4 Kafka or Pr
             ? async () => {
                 const logDir = `${files[i]}.d`.replace(/\.jsonl\.d$/, '.d');
                 await mkdir(logDir, { recursive: true });
+                // With --config the scaler reads the policies per service from a file (its durations in wall
+                // time), kept beside the run: what replay --config needs to take the same decisions.
+                let scalePolicyArgs = policyArgs(compressPolicy(policy, timeScale));
+                if (config) {
+                  const scaleConfig = join(logDir, 'scale-config.json');
+                  await writeFileAtomic(scaleConfig, JSON.stringify(configFromSpecs(compressSpecs(specs, timeScale)), null, 2) + '\n', { flag: '--out' });
+                  scalePolicyArgs = ['--config', scaleConfig];
+                }
                 return startProactivePipeline({
                   kafka: brokers.join(','),
                   prometheus: flags.prometheus!,
@@ -339,7 +378,7 @@ existing output file, an --out that cannot be created or written), 4 Kafka or Pr
                   pollIntervalMs: wallIntervalMs,
                   rateWindowMs: rateWindowMs / timeScale,
                   sloMs,
-                  policyArgs: policyArgs(compressPolicy(policy, timeScale)),
+                  policyArgs: scalePolicyArgs,
                   runTag: `${Date.now().toString(36)}-${r.condition}-${r.runId}`,
                   logDir,
                   signal: stop.signal,
@@ -387,10 +426,17 @@ existing output file, an --out that cannot be created or written), 4 Kafka or Pr
       /** Proactive: the HPA's target under sockml (--hpa-floor; null: sockml alone), and collect's rate window in experiment time. */
       hpaFloorPct,
       ...(Object.keys(hpaFloorPctByService).length > 0 ? { hpaFloorPctByService } : {}),
+      /** Only with --config: the file, the services' own policies as the scaler ran them (wall time), every HPA's bounds. */
+      ...(config ? { config: { file: flags.config, policies: proactive ? compressSpecs(specs, timeScale).perService : null, hpaByService } } : {}),
       rateWindow: proactive ? (flags['rate-window'] ?? `${rateWindowMs / 1000}s`) : null,
       runs,
     };
   }
+}
+
+/** Every spec's durations divided by the time scale (what the scaler runs in wall time). */
+function compressSpecs(specs: { shared: PolicySpec; perService: Record<string, PolicySpec> }, timeScale: number): { shared: PolicySpec; perService: Record<string, PolicySpec> } {
+  return { shared: compressPolicy(specs.shared, timeScale), perService: Object.fromEntries(Object.entries(specs.perService).map(([s, spec]) => [s, compressPolicy(spec, timeScale)])) };
 }
 
 /** --out: an existing directory, or one created now (before any run, so a bad path costs nothing). */

@@ -32,6 +32,8 @@ export interface RunOptions {
   /** Wall-clock wait after the replica reset, before the load starts. */
   settleMs: number;
   hpa: Partial<HpaOptions>;
+  /** A service's own options for every HPA of the run (its replica bounds, from --config), under hpaFloor's own. */
+  hpaByService?: Readonly<Record<string, Partial<HpaOptions>>>;
   /** Reactive: sockml's HPA controller ('builtin') or the cluster's own HPA ('cluster', sockml only records). */
   reactiveBy?: 'builtin' | 'cluster';
   seed: number;
@@ -95,7 +97,8 @@ async function runWith(o: RunOptions, log: (line: string) => void, pipeline: Pro
   let reactive: Promise<void> = Promise.resolve();
   if ((o.condition === 'reactive' && (o.reactiveBy ?? 'builtin') === 'builtin') || floor) {
     const hpa = floor ? floor.hpa : o.hpa;
-    const loop = new ReactiveLoop(o.services, hpa, floor?.byService ?? {});
+    const byService = Object.fromEntries(o.services.map((s) => [s, { ...o.hpaByService?.[s], ...(floor ? floor.byService?.[s] : undefined) }]));
+    const loop = new ReactiveLoop(o.services, hpa, byService);
     const syncWallMs = (hpa.syncPeriodMs ?? 15_000) / o.timeScale;
     reactive = (async () => {
       const observer = await o.target.observer(elapsed);
