@@ -96,7 +96,7 @@ describe('sockml lab', () => {
     writeFileSync(configFile, 'services:\n  ordres:\n    min-replicas: 2\n');
     const typo = await sockml(['lab', '--pattern', 'spike', '--condition', 'reactive', '--duration', '5m', '--out', join(scratch(), 'runs'), '--config', configFile]);
     expect(typo.code).toBe(2);
-    expect(typo.stderr).toMatch(/services\.ordres: not a service of the emulator \(front-end, .*orders/);
+    expect(typo.stderr).toMatch(/services\.ordres: not a service of Sock Shop \(front-end, .*orders/);
   });
 
   it("--config's hpa-floor is a service's own target for the HPA under sockml; without a floor to set it is refused", async () => {

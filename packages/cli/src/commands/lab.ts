@@ -8,7 +8,7 @@ import { InputError, SockmlCommand } from '../lib/base-command.js';
 import { durationFlag, strategyFromFlags, weightsFlag } from '../lib/flags.js';
 import { writeFileAtomic } from '../lib/output-file.js';
 import { defaultModelsDir } from '../lib/paths.js';
-import { configFlag, configSloWarning, explicitFlags, policiesFromSpecs, policySpecsFromConfig, readConfigFile, refuseServiceAttribution } from '../lib/config-file.js';
+import { configFlag, explicitFlags, readConfigFile, sockShopRunConfig } from '../lib/config-file.js';
 import { ALONE_POLICY_FLAGS, aloneWarning, floorExceptions, policyFlags } from '../lib/policy-flags.js';
 import type { LabJob, LabJobResult } from '../lab/lab-job.js';
 import { runLabJobs } from '../lab/lab-pool.js';
@@ -151,26 +151,15 @@ existing output), 3 model problem.`;
     // replica bounds for every HPA of the run too (on a cluster each Deployment's HPA has its own).
     const config = flags.config === undefined ? undefined : await readConfigFile(flags.config);
     const explicit = explicitFlags(metadata, flags);
-    const specs = policySpecsFromConfig(config, flags, explicit, flags.config, { sloMs });
+    // Checked here, before any run writes a file: a worker would refuse a bad file only after the first runs.
+    const { specs, hpaByService, floorOf: configFloor, sloWarning } = sockShopRunConfig(config, flags, explicit, flags.config, { sloMs, services: SOCKSHOP_SERVICES, what: 'lab counts violations' });
     const policy = specs.shared;
-    const unknown = Object.keys(specs.perService).filter((s) => !(SOCKSHOP_SERVICES as readonly string[]).includes(s));
-    if (unknown.length > 0) throw new InputError(`${flags.config}: services.${unknown[0]}: not a service of the emulator (${SOCKSHOP_SERVICES.join(', ')})`);
-    // Checked here, before any run writes a file: a worker would refuse it only after the first runs.
-    refuseServiceAttribution(policiesFromSpecs(specs, flags.config), flags.config);
-    const sloWarning = configSloWarning(config, flags.config, sloMs, 'lab counts violations');
     if (sloWarning) this.warn(sloWarning);
-    const hpaByService = config
-      ? Object.fromEntries(SOCKSHOP_SERVICES.map((s) => {
-          const spec = specs.perService[s] ?? policy;
-          return [s, { minReplicas: Math.max(1, spec.settings.minReplicas), maxReplicas: spec.settings.maxReplicas }];
-        }))
-      : undefined;
     /** The HPA under sockml's proactive runs; null: sockml alone (--hpa-floor 0). */
     const hpaFloorPct = conditions.includes('proactive') && flags['hpa-floor'] > 0 ? flags['hpa-floor'] : null;
     // --config's hpa-floor: a service's own floor target (its `services` entry over `defaults`), as each
     // Deployment's HPA has its own target on a cluster; with the default floor, the chosen per-service
     // targets (DEFAULT_HPA_FLOOR_PCT_BY_SERVICE) where the file sets none.
-    const configFloor = (s: string) => config?.services[s]?.['hpa-floor'] ?? config?.defaults['hpa-floor'];
     if (hpaFloorPct === null && SOCKSHOP_SERVICES.some((s) => configFloor(s) !== undefined)) {
       throw new InputError(`${flags.config}: hpa-floor sets the HPA under sockml: it needs the proactive condition and --hpa-floor above 0`);
     }

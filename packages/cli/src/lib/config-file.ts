@@ -193,3 +193,42 @@ export function configFromSpecs(specs: { shared: PolicySpec; perService: Record<
   };
   return { defaults: layer(specs.shared), services: Object.fromEntries(Object.entries(specs.perService).map(([s, spec]) => [s, layer(spec)])) };
 }
+
+/**
+ * `lab`'s and `experiment run`'s reading of --config for Sock Shop's services, one rule for both: the policies
+ * (policySpecsFromConfig), refused before any run when the file names a service Sock Shop lacks or attributes per
+ * service; every service's replica bounds for every HPA of the run (on a cluster each Deployment's HPA has its
+ * own); each service's own floor target (`hpa-floor`: its entry over `defaults`); and the warning when the file
+ * sets `slo`, which these commands do not read (`what` they do against --slo instead).
+ */
+export function sockShopRunConfig(
+  config: SockmlConfig | undefined,
+  flags: PolicyFlagValues,
+  explicit: ReadonlySet<string>,
+  file: string | undefined,
+  o: { sloMs: number; services: readonly string[]; what: string },
+): {
+  specs: { shared: PolicySpec; perService: Record<string, PolicySpec> };
+  hpaByService?: Record<string, { minReplicas: number; maxReplicas: number }>;
+  floorOf: (service: string) => number | undefined;
+  sloWarning?: string;
+} {
+  const specs = policySpecsFromConfig(config, flags, explicit, file, { sloMs: o.sloMs });
+  const unknown = Object.keys(specs.perService).filter((s) => !o.services.includes(s));
+  if (unknown.length > 0) throw new InputError(`${file}: services.${unknown[0]}: not a service of Sock Shop (${o.services.join(', ')})`);
+  refuseServiceAttribution(policiesFromSpecs(specs, file), file);
+  const hpaByService = config
+    ? Object.fromEntries(
+        o.services.map((s) => {
+          const spec = specs.perService[s] ?? specs.shared;
+          return [s, { minReplicas: Math.max(1, spec.settings.minReplicas), maxReplicas: spec.settings.maxReplicas }];
+        }),
+      )
+    : undefined;
+  return {
+    specs,
+    ...(hpaByService ? { hpaByService } : {}),
+    floorOf: (s) => config?.services[s]?.['hpa-floor'] ?? config?.defaults['hpa-floor'],
+    sloWarning: file === undefined ? undefined : configSloWarning(config, file, o.sloMs, o.what),
+  };
+}

@@ -7,7 +7,7 @@ import { HttpActuator } from '../../actuators/http.js';
 import { EnvironmentError, InputError, SockmlCommand } from '../../lib/base-command.js';
 import { durationFlag } from '../../lib/flags.js';
 import { writeFileAtomic } from '../../lib/output-file.js';
-import { configFlag, configFromSpecs, configSloWarning, explicitFlags, policiesFromSpecs, policySpecsFromConfig, readConfigFile, refuseServiceAttribution, type PolicySpec } from '../../lib/config-file.js';
+import { configFlag, configFromSpecs, explicitFlags, readConfigFile, sockShopRunConfig, type PolicySpec } from '../../lib/config-file.js';
 import { aloneWarning, compressPolicy, floorExceptions, policyArgs, policyFlags } from '../../lib/policy-flags.js';
 import { defaultModelsDir } from '../../lib/paths.js';
 import { parseBrokers } from '../../live/kafka.js';
@@ -201,27 +201,19 @@ existing output file, an --out that cannot be created or written), 4 Kafka or Pr
     // --config: sockml's policy per service, as `scale --config` reads the same file, and each service's
     // replica bounds for every HPA of the run too (on a cluster each Deployment's HPA has its own), as lab.
     const config = flags.config === undefined ? undefined : await readConfigFile(flags.config);
-    const explicit = explicitFlags(metadata, flags);
-    const specs = policySpecsFromConfig(config, flags, explicit, flags.config, { sloMs });
+    const { specs, hpaByService, floorOf: configFloor, sloWarning } = sockShopRunConfig(config, flags, explicitFlags(metadata, flags), flags.config, {
+      sloMs,
+      services: SOCKSHOP_SERVICES,
+      what: 'experiment run records slo_violated',
+    });
     const policy = specs.shared;
-    const unknown = Object.keys(specs.perService).filter((s) => !(SOCKSHOP_SERVICES as readonly string[]).includes(s));
-    if (unknown.length > 0) throw new InputError(`${flags.config}: services.${unknown[0]}: not a service of Sock Shop (${SOCKSHOP_SERVICES.join(', ')})`);
     const renamed = Object.entries(config?.services ?? {}).find(([s, v]) => v.deployment !== undefined && v.deployment !== s);
     if (renamed) throw new InputError(`${flags.config}: services.${renamed[0]}.deployment: experiment run scales the Deployment named as its service; deployment is for scale`);
-    refuseServiceAttribution(policiesFromSpecs(specs, flags.config), flags.config);
-    const sloWarning = configSloWarning(config, flags.config, sloMs, 'experiment run records slo_violated');
     if (sloWarning) this.warn(sloWarning);
-    const hpaByService = config
-      ? Object.fromEntries(SOCKSHOP_SERVICES.map((s) => {
-          const spec = specs.perService[s] ?? policy;
-          return [s, { minReplicas: Math.max(1, spec.settings.minReplicas), maxReplicas: spec.settings.maxReplicas }];
-        }))
-      : undefined;
     // The chosen configuration's floor where sockml can run one (the emulator); 0 or elsewhere: sockml alone.
     const hpaFloorPct = proactive && onSim ? (flags['hpa-floor'] ?? DEFAULT_HPA_FLOOR_PCT) || null : null;
     // With the default floor, the services with a target of their own (criterion v9, as lab runs them);
     // --hpa-floor given puts every service at it; the file's hpa-floor sets a service's own.
-    const configFloor = (s: string) => config?.services[s]?.['hpa-floor'] ?? config?.defaults['hpa-floor'];
     if (hpaFloorPct === null && SOCKSHOP_SERVICES.some((s) => configFloor(s) !== undefined)) {
       throw new InputError(`${flags.config}: hpa-floor sets the HPA under sockml: it needs the proactive condition, --target sim and --hpa-floor above 0`);
     }
