@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseSockmlConfig, SchemaError } from '@sockml/core';
+import { DEFAULT_POLICY_NAME, parseSockmlConfig, SchemaError } from '@sockml/core';
 import { describe, expect, it } from 'vitest';
 import { REPO } from '../test-support.js';
 import { configFromSpecs, deploymentsFromConfig, policiesFromConfig, policySpecsFromConfig, readConfigFile, slosFromConfig } from './config-file.js';
@@ -102,6 +102,7 @@ describe('policiesFromConfig: a flag given on the command line > the service > d
 });
 
 describe('configFromSpecs: specs written back as a file give the same specs (experiment run hands scale one)', () => {
+  const SCALE_DEFAULTS = { policy: DEFAULT_POLICY_NAME, 'min-replicas': 1, 'max-replicas': 10 };
   const HYBRID = { ...FLAG_DEFAULTS, policy: 'hybrid' };
   it.each([
     { name: 'step defaults, a service on hybrid, bounds per service', json: { defaults: { 'max-replicas': 8, policy: { scaleDownAfterCalmPolls: 4 } }, services: { carts: { 'min-replicas': 2 }, orders: { policy: { name: 'hybrid', targetUtilizationPct: 60 } } } }, flags: FLAG_DEFAULTS, explicit: [] },
@@ -110,8 +111,9 @@ describe('configFromSpecs: specs written back as a file give the same specs (exp
     { name: 'no services', json: { defaults: { policy: { name: 'hybrid' } }, services: {} }, flags: FLAG_DEFAULTS, explicit: [] },
   ])('$name', ({ json, flags, explicit }) => {
     const specs = policySpecsFromConfig(config(json), flags, new Set(explicit), 'sockml.yaml');
-    // What scale gets is read with nothing given on its command line (its flags at their defaults).
-    const back = policySpecsFromConfig(config(JSON.parse(JSON.stringify(configFromSpecs(specs)))), FLAG_DEFAULTS, new Set(), 'scale-config.json');
+    // What scale gets is read with nothing given on its command line (its flags at their defaults: hybrid, so a
+    // layer that left out its policy's name would fall to hybrid and fail the step cases).
+    const back = policySpecsFromConfig(config(JSON.parse(JSON.stringify(configFromSpecs(specs)))), SCALE_DEFAULTS, new Set(), 'scale-config.json');
     expect(back).toEqual(specs);
     expect(Object.keys(back.perService).sort()).toEqual(Object.keys(json.services ?? {}).sort());
   });
@@ -119,7 +121,7 @@ describe('configFromSpecs: specs written back as a file give the same specs (exp
   it('compressed durations survive the round trip (a 30 s lead at --time-scale 3 is 10 s for every service)', () => {
     const specs = policySpecsFromConfig(config({ defaults: { policy: { name: 'hybrid', leadMs: '30s' } }, services: { carts: { 'min-replicas': 2 } } }), FLAG_DEFAULTS, new Set(), 'sockml.yaml');
     const compressed = { shared: compressPolicy(specs.shared, 3), perService: { carts: compressPolicy(specs.perService.carts, 3) } };
-    const back = policySpecsFromConfig(config(JSON.parse(JSON.stringify(configFromSpecs(compressed)))), FLAG_DEFAULTS, new Set(), 'scale-config.json');
+    const back = policySpecsFromConfig(config(JSON.parse(JSON.stringify(configFromSpecs(compressed)))), SCALE_DEFAULTS, new Set(), 'scale-config.json');
     expect([back.shared.settings.leadMs, back.perService.carts.settings.leadMs, back.perService.carts.settings.minReplicas]).toEqual([10_000, 10_000, 2]);
     expect(back).toEqual(compressed);
   });

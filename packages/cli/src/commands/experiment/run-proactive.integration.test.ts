@@ -13,7 +13,8 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_HPA_FLOOR_PCT, DEFAULT_HPA_FLOOR_PCT_BY_SERVICE, parseSnapshotJsonl } from '@sockml/core';
+import { DEFAULT_HPA_FLOOR_PCT, DEFAULT_HPA_FLOOR_PCT_BY_SERVICE, DEFAULT_POLICY_NAME, parseSnapshotJsonl } from '@sockml/core';
+import { policySpecsFromConfig, readConfigFile } from '../../lib/config-file.js';
 import { sockml } from '../../test-support.js';
 import { startKafkaBroker, type KafkaBroker } from '../../testing/kafka-broker.js';
 import { jsonLines } from '../../testing/pipeline.js';
@@ -105,12 +106,22 @@ describe.skipIf(!prometheusAvailable() && !process.env.CI)('sockml experiment ru
     expect(hpaUps.some(([from, to]) => to > from), r.stderr).toBe(true);
     const snapshots = parseSnapshotJsonl(readFileSync(join(out, 'proactive_step_run01.jsonl'), 'utf8'), 'proactive_step_run01.jsonl');
     const most = (s: string) => Math.max(...snapshots.map((x) => x.services[s].replicas ?? 0));
-    expect([most('front-end') > 1, most('catalogue') > 1, snapshots.at(-1)!.services.user.replicas]).toEqual([true, true, 3]);
+    // catalogue at 5 % runs many replicas (10 here; at its default 50 % the step asks for about 2); user at its
+    // minimum of three over the second half of the run.
+    expect([most('front-end') > 1, most('catalogue') >= 5, snapshots.slice(4).map((s) => s.services.user.replicas)]).toEqual([true, true, [3, 3, 3, 3]]);
     // collect rated over 15 s of experiment time: 5 s of wall time at --time-scale 3.
     const dir = join(out, 'proactive_step_run01.d');
     expect(readFileSync(join(dir, 'collect.log'), 'utf8')).toMatch(/a poll every 5 s, rates over the last 5 s/);
+    // The file the scaler read gives back exactly the policies experiment run computed and reported (its
+    // durations compressed 3×), read as scale reads it: its own flag defaults, nothing on its command line.
+    const scaleConfig = await readConfigFile(join(dir, 'scale-config.json'));
+    const scaleDefaults = { policy: DEFAULT_POLICY_NAME, 'min-replicas': 1, 'max-replicas': 10 };
+    expect(policySpecsFromConfig(scaleConfig, scaleDefaults, new Set(), 'scale-config.json')).toEqual({ shared: result.policy, perService: result.config.policies });
+    expect(result.policy.settings).toMatchObject({ scaleDownWindowMs: 100_000, alertHoldMs: 40_000 });
     // The scaler ran the file (user's decisions never below three) and replay of it takes the same decisions.
-    expect(jsonLines(join(dir, 'decisions.ndjson')).filter((d) => d.service === 'user').every((d) => d.target_replicas >= 3)).toBe(true);
+    const userDecisions = jsonLines(join(dir, 'decisions.ndjson')).filter((d) => d.service === 'user');
+    expect(userDecisions.length).toBeGreaterThan(0);
+    expect(userDecisions.every((d) => d.target_replicas >= 3)).toBe(true);
     await expectReplayTakesTheLiveDecisions(dir, { config: join(dir, 'scale-config.json') });
   }, 300_000);
 });

@@ -6,7 +6,7 @@
  * must not. The files must parse with the analyze reader and `experiment analyze`,
  * which reads both and counts 5 s (wall-clock) snapshots as 5 s of replicas, not 30 s.
  */
-import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -75,6 +75,19 @@ describe('sockml experiment run --target sim', () => {
     expect(analysis.global.static.replicaSeconds / (staticReplicas * 5)).toBeLessThan(1.1);
     expect(analysis.durationWarnings).toEqual([]);
   }, 300_000);
+
+  it("--config's replica bounds reach the reactive condition's HPAs (each Deployment's HPA has its own)", async () => {
+    const out = mkdtempSync(join(tmpdir(), 'sockml-exprun-config-'));
+    // user at two replicas at least (the HPA enforces its minReplicas on its first sync, with no load to scale
+    // on), the front-end at two at most (the step overloads one replica: the HPA would run more).
+    writeFileSync(join(out, 'sockml.yaml'), 'services:\n  user: { min-replicas: 2 }\n  front-end: { max-replicas: 2 }\n');
+    const r = await sockml(['experiment', 'run', '--pattern', 'step', '--condition', 'reactive', '--duration', '1m', '--interval', '15s', '--time-scale', '3', '--peak-rps', '400', '--settle', '3s', '--config', join(out, 'sockml.yaml'), '--out', join(out, 'runs'), '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).config.hpaByService).toMatchObject({ user: { minReplicas: 2, maxReplicas: 10 }, 'front-end': { minReplicas: 1, maxReplicas: 2 } });
+    const snapshots = parseSnapshotJsonl(readFileSync(join(out, 'runs', 'reactive_step_run01.jsonl'), 'utf8'), 'reactive_step_run01.jsonl');
+    const most = (s: string) => Math.max(...snapshots.map((x) => x.services[s].replicas ?? 0));
+    expect([most('user'), most('front-end'), snapshots.at(-1)!.services.user.replicas]).toEqual([2, 2, 2]);
+  }, 120_000);
 
   it('Ctrl-C in the middle of a run: the run is kept, marked partial, and analyze skips it with a warning', async () => {
     const out = mkdtempSync(join(tmpdir(), 'sockml-exprun-'));

@@ -1,5 +1,5 @@
 /** `experiment run`'s input checks: they fail before any emulator or load starts. */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -48,6 +48,7 @@ describe('sockml experiment run: bad input (exit 2)', () => {
     const r = await sockml(['experiment', 'run', '--pattern', 'step', '--condition', condition ?? 'proactive', '--config', join(dir, 'cfg.yaml'), '--out', join(dir, 'out'), ...args]);
     expect(r.code, r.stderr).toBe(2);
     expect(r.stderr).toMatch(err);
+    expect(existsSync(join(dir, 'out')), 'refused before --out was created').toBe(false);
   });
   it('never overwrites a run file', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'sockml-exprun-'));

@@ -73,7 +73,7 @@ target, where experiment run cannot start an HPA: give it the settings chosen fo
 settings and replica bounds for sockml (its scaler gets them as a file, durations divided by --time-scale,
 kept as <run>.d/scale-config.json for \`sockml replay --config\`), the bounds for every HPA of the run
 too, and on sim each service's hpa-floor (its target for the HPA under sockml). Flags given on the command
-line win over the file.
+line win over the file, except --hpa-floor: a service's own hpa-floor wins over it for that service.
 
 With several conditions and --repeat, the order is counterbalanced: A B, B A, A B … (each condition holds
 each position equally often, so a drift over the session cancels out).
