@@ -113,6 +113,10 @@ existing output file, an --out that cannot be created or written), 4 Kafka or Pr
       command: '<%= config.bin %> experiment run --pattern step --condition proactive,reactive,static --time-scale 3 --sim-port 8089 --prometheus http://127.0.0.1:9090 --kafka 127.0.0.1:9092 --out runs/',
     },
     {
+      description: "Each service's policy, replica bounds and floor target from a config file (docs/OPERATIONS.md), against the HPA",
+      command: '<%= config.bin %> experiment run --pattern step --condition proactive,reactive --repeat 5 --time-scale 5 --sim-port 8089 --prometheus http://127.0.0.1:9090 --kafka 127.0.0.1:9092 --config sockml.yaml --out runs/',
+    },
+    {
       description: 'A real Sock Shop on Kubernetes: proactive against static, three times each, at real time',
       command:
         '<%= config.bin %> experiment run --target http://front-end.sock-shop --pattern step --condition proactive,static --repeat 3 --prometheus http://prometheus.monitoring:9090 --actuator kubernetes --namespace sock-shop --cpu-source cadvisor --kafka kafka:9092 --out runs/',
