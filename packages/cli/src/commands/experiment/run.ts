@@ -211,6 +211,8 @@ existing output file, an --out that cannot be created or written), 4 Kafka or Pr
       what: 'experiment run records slo_violated',
     });
     const policy = specs.shared;
+    // The policies as the scaler runs them, durations in wall time: handed to it (--config) and reported.
+    const wallSpecs = compressSpecs(specs, timeScale);
     const renamed = Object.entries(config?.services ?? {}).find(([s, v]) => v.deployment !== undefined && v.deployment !== s);
     if (renamed) throw new InputError(`${flags.config}: services.${renamed[0]}.deployment: experiment run scales the Deployment named as its service; deployment is for scale`);
     if (sloWarning) this.warn(sloWarning);
@@ -361,7 +363,7 @@ existing output file, an --out that cannot be created or written), 4 Kafka or Pr
                 let scalePolicyArgs = policyArgs(compressPolicy(policy, timeScale));
                 if (config) {
                   const scaleConfig = join(logDir, 'scale-config.json');
-                  await writeFileAtomic(scaleConfig, JSON.stringify(configFromSpecs(compressSpecs(specs, timeScale)), null, 2) + '\n', { flag: '--out' });
+                  await writeFileAtomic(scaleConfig, JSON.stringify(configFromSpecs(wallSpecs), null, 2) + '\n', { flag: '--out' });
                   scalePolicyArgs = ['--config', scaleConfig];
                 }
                 return startProactivePipeline({
@@ -423,7 +425,7 @@ existing output file, an --out that cannot be created or written), 4 Kafka or Pr
       hpaFloorPct,
       ...(Object.keys(hpaFloorPctByService).length > 0 ? { hpaFloorPctByService } : {}),
       /** Only with --config: the file, the services' own policies as the scaler ran them (wall time), every HPA's bounds. */
-      ...(config ? { config: { file: flags.config, policies: proactive ? compressSpecs(specs, timeScale).perService : null, hpaByService } } : {}),
+      ...(config ? { config: { file: flags.config, policies: proactive ? wallSpecs.perService : null, hpaByService } } : {}),
       rateWindow: proactive ? (flags['rate-window'] ?? `${rateWindowMs / 1000}s`) : null,
       runs,
     };
