@@ -183,6 +183,18 @@ ENSEMBLE_RULES = {
         '`weighted` strategy does with cards that carry no calibration or ensemble threshold, as the bundled ones'
     ),
 }
+# The regime ensemble (the runtime's `regime` strategy, packages/core/src/voting/strategies/regime.ts; the study
+# in experiments/2026-12-07-two-stage): persistence where the poll is over the SLO, one model's probability where
+# it is calm and has latency data, nothing where it has none. XGBoost is the calm model: that study's nested CV
+# (outer folds on the training runs only) found the bundled XGBoost with a calm-poll cut and the latency gate the
+# cheapest variant near the goal (by run 0.722 / 0.836 / 0.775, 43 onsets; by pattern 0.625 / 0.831 / 0.714, 41).
+REGIME_MODEL = 'xgboost'
+REGIME_RULE = (
+    f'1 iff the poll\'s own p95 > SLO (score 1), or the poll is calm with latency data and the {REGIME_MODEL} probability >= '
+    'the calm threshold (score = that probability); a poll without latency data is 0 (score 0). The calm threshold is the '
+    'threshold rule applied to the pooled LORO out-of-fold probabilities of the training rows that are calm and have latency '
+    'data, and is reused by LOPO. This is the runtime\'s `regime` strategy'
+)
 PERSISTENCE_RULE = 'predict 1 iff the poll\'s own p95 > SLO (no latency data = 0); score = that 0/1'
 SLICE_RULE = (
     'Every predictor is measured on three slices of the out-of-fold predictions: the series that pass the data gate '
@@ -290,6 +302,7 @@ class Data:
     timestamp: np.ndarray  # as written in the matrix
     time_us: np.ndarray  # microseconds since the epoch
     violating: np.ndarray  # the poll's own p95 > SLO
+    latency: np.ndarray  # the poll has latency data (its p95 is not missing)
     low_traffic: np.ndarray  # the row's series fails the data gate
     train: np.ndarray  # the models learn from the row (see --gate)
 
@@ -396,6 +409,7 @@ def to_data(df: pd.DataFrame, features: list[str], slo: float, low_traffic: np.n
         timestamp=df['timestamp'].to_numpy(str),
         time_us=df['time_us'].to_numpy(np.int64),
         violating=(df['p95_now_ms'] > slo).to_numpy(bool),  # NaN (no requests) compares False
+        latency=df['p95_now_ms'].notna().to_numpy(bool),
         low_traffic=low_traffic,
         train=~low_traffic if gate == 'exclude' else np.ones(len(df), dtype=bool),
     )
@@ -544,6 +558,29 @@ def ensemble_predictors(
         score = np.where(den > 0, (w * p).sum(axis=1) / np.where(den > 0, den, 1), p.mean(axis=1))
         out[label] = (score >= WEIGHTED_CUT, score)
     return out
+
+
+def regime_predictor(p: np.ndarray, violating: np.ndarray, latency: np.ndarray, calm_threshold: float) -> tuple[np.ndarray, np.ndarray]:
+    """The regime ensemble (REGIME_RULE) on the calm model's probabilities p."""
+    calm = ~violating & latency
+    return violating | (calm & (p >= calm_threshold)), np.where(violating, 1.0, np.where(latency, p, 0.0))
+
+
+def regime_block(data: Data, loro_probs: dict[str, np.ndarray], rule: tuple[str, float | None]) -> dict[str, Any]:
+    """What every card carries for the `regime` strategy: the calm model and its cut on calm polls with latency data."""
+    calm = data.train & ~data.violating & data.latency
+    if not has_both_classes(data.y[calm]):
+        raise TrainError('the calm training polls with latency data hold only one class: no calm threshold for the regime ensemble')
+    threshold = choose_threshold(data.y[calm], loro_probs[REGIME_MODEL][calm], rule)
+    return {
+        'model': REGIME_MODEL,
+        'calmThreshold': threshold,
+        'rule': (
+            f'the models\' threshold rule ({rule[0] if rule[1] is None else f"{rule[0]}:{rule[1]:g}"}, placed midway, clipped to '
+            f'[{THRESHOLD_BOUNDS[0]}, {THRESHOLD_BOUNDS[1]}]) on the {REGIME_MODEL} LORO out-of-fold probabilities of the '
+            f'{int(calm.sum())} training polls that are calm (p95 <= SLO) and have latency data'
+        ),
+    }
 
 
 class FitCache:
@@ -738,6 +775,8 @@ def markdown_report(report: dict[str, Any]) -> str:
     for name, m in report['models'].items():
         chosen = next(c for c in m['grid'] if c['chosen'])
         lines.append(f'| {name} | {format_params(chosen["params"])} | {fmt(chosen["meanLoroPrAuc"])} | {m["threshold"]:.4f} | {fmt(m["weight"])} |')
+    r = report['regime']
+    lines += ['', f'Regime ensemble (`--strategy regime`): {r["model"]} decides calm polls with latency data at {r["calmThreshold"]:.4f} ({r["rule"]}).']
     lines += ['', 'Grid (mean per-fold LORO PR-AUC; ties go to the earlier candidate):', '', '| model | candidate | mean LORO PR-AUC |', '|---|---|---:|']
     for name, m in report['models'].items():
         for c in m['grid']:
@@ -864,7 +903,7 @@ def summary_table(report: dict[str, Any]) -> str:
                 f'{fmt(every["f1"]):>8}{low["fp"]:>8}'
             )
         lines.append(f'{name:<{width}}{cells}')
-    lines.append('thresholds: ' + ', '.join(f'{n} {m["threshold"]:.4f}' for n, m in report['models'].items()))
+    lines.append('thresholds: ' + ', '.join(f'{n} {m["threshold"]:.4f}' for n, m in report['models'].items()) + f'; regime calm ({report["regime"]["model"]}) {report["regime"]["calmThreshold"]:.4f}')
     return '\n'.join(lines)
 
 
@@ -1112,9 +1151,14 @@ def inner_choice(
                 best = i
         p = oofs[best][scored]
         per_rule = {}
+        # The regime ensemble's calm cut, by the same rule on the calm polls with latency data (regime_block).
+        calm = (~data.violating & data.latency)[scored]
         for rule in rules:
             t = choose_threshold(y, p, parse_threshold_rule(rule))
             per_rule[rule] = {'threshold': t, 'weight': binary_metrics(y, p >= t, p)['f1'] or 0.0}
+            if spec.name == REGIME_MODEL:
+                # No cut can be chosen where the calm polls hold one class: None, and the calm stage raises no alarm.
+                per_rule[rule]['calmThreshold'] = choose_threshold(y[calm], p[calm], parse_threshold_rule(rule)) if has_both_classes(y[calm]) else None
         out[spec.name] = {'params': candidates[best], 'meanInnerPrAuc': scores[best], 'rules': per_rule}
         inner_probs[spec.name] = p
     ensembles = {}
@@ -1138,6 +1182,7 @@ def nested_cv(
     probs = {s.name: np.full(n, np.nan) for s in specs}
     thresholds = {r: {s.name: np.full(n, np.nan) for s in specs} for r in rules}
     weights = {r: {s.name: np.full(n, np.nan) for s in specs} for r in rules}
+    calm_thresholds = {r: np.full(n, np.nan) for r in rules}
     # The calibrated ensembles' (decision, score) per rule, filled fold by fold.
     calibrated_out = {r: {n: (np.zeros(n_rows, dtype=bool), np.zeros(n_rows)) for n in CALIBRATED_ENSEMBLE_RULES} for r in rules} if calibrated else {}
     folds = []
@@ -1155,6 +1200,9 @@ def nested_cv(
             for r in rules:
                 thresholds[r][spec.name][test] = choice[spec.name]['rules'][r]['threshold']
                 weights[r][spec.name][test] = choice[spec.name]['rules'][r]['weight']
+                if spec.name == REGIME_MODEL:
+                    calm = choice[spec.name]['rules'][r]['calmThreshold']
+                    calm_thresholds[r][test] = np.nan if calm is None else calm  # p >= NaN is False: no calm alarm
         for r, fitted in ensembles.items():
             for name, (d, sc) in calibrated_predictors({m: p[test] for m, p in probs.items()}, fitted).items():
                 calibrated_out[r][name][0][test] = d
@@ -1177,6 +1225,7 @@ def nested_cv(
             PERSISTENCE: persistence,
             **ensemble_predictors(probs, thresholds[r], weights[r]),
             **calibrated_out.get(r, {}),
+            **({'ensemble:regime': regime_predictor(probs[REGIME_MODEL], data.violating, data.latency, calm_thresholds[r])} if REGIME_MODEL in probs else {}),
         }
         results[r] = {
             'passing': evaluate(data, predictors, passing, lookahead),
@@ -1195,7 +1244,7 @@ def nested_report(args: argparse.Namespace, specs: list[ModelSpec], data: Data, 
         'quick': args.quick,
         'procedure': NESTED_PROCEDURE,
         'thresholdRules': {r: threshold_rule_text(parse_threshold_rule(r)) for r in rules},
-        'ensembles': {**ENSEMBLE_RULES, **(CALIBRATED_ENSEMBLE_RULES if args.calibrate else {})},
+        'ensembles': {**ENSEMBLE_RULES, **(CALIBRATED_ENSEMBLE_RULES if args.calibrate else {}), 'ensemble:regime': REGIME_RULE},
         **({'calibration': CALIBRATION_RULE} if args.calibrate else {}),
         'onsets': ONSET_RULE,
         'goal': NESTED_GOAL,
@@ -1296,6 +1345,7 @@ def model_card(name: str, m: dict[str, Any], proto: onnx.ModelProto, report: dic
         'weight': m['weight'],
         **({'calibration': m['calibration']} if m.get('calibration') is not None else {}),
         **({'ensemble': report['ensemble']} if 'ensemble' in report else {}),
+        'regime': report['regime'],
         'onnx': {'input': 'input', 'probabilities': 'probabilities', 'opset': {o.domain: o.version for o in proto.opset_import}},
         'hyperparameters': m['hyperparameters'],
         'training': training,
@@ -1355,12 +1405,15 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
         for n, c in fitted['calibration'].items():
             models_report[n]['calibration'] = c
     persistence = (data.violating, data.violating.astype(float))
+    regime = regime_block(data, oof['loro'], rule)
+    log(f'regime ensemble: {REGIME_MODEL} on calm polls with latency data, threshold {regime["calmThreshold"]:.4f}')
     predictors = {
         scheme: {
             **{n: (p >= thresholds[n], p) for n, p in probs.items()},
             PERSISTENCE: persistence,
             **ensemble_predictors(probs, thresholds, weights),
             **(calibrated_predictors(probs, fitted) if fitted else {}),
+            'ensemble:regime': regime_predictor(probs[REGIME_MODEL], data.violating, data.latency, regime['calmThreshold']),
         }
         for scheme, probs in oof.items()
     }
@@ -1385,7 +1438,7 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
         'rules': {
             'threshold': threshold_rule_text(parse_threshold_rule(args.threshold_rule)),
             PERSISTENCE: PERSISTENCE_RULE,
-            'ensembles': {**ENSEMBLE_RULES, **(CALIBRATED_ENSEMBLE_RULES if fitted else {})},
+            'ensembles': {**ENSEMBLE_RULES, **(CALIBRATED_ENSEMBLE_RULES if fitted else {}), 'ensemble:regime': REGIME_RULE},
             **({'calibration': CALIBRATION_RULE} if fitted else {}),
             'onsets': ONSET_RULE,
             'slices': SLICE_RULE,
@@ -1393,6 +1446,7 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
         },
         'models': models_report,
         **({'ensemble': ensemble_block(fitted)} if fitted else {}),
+        'regime': regime,
         # The series that pass the gate: the slice every earlier report was measured on.
         'loro': evaluate(data, predictors['loro'], passing, args.lookahead),
         'lopo': evaluate(data, predictors['lopo'], passing, args.lookahead),

@@ -19,7 +19,7 @@ const HOLDOUT = readFileSync(join(REPO, 'models', 'holdout-runs.txt'), 'utf8')
   .split('\n')
   .map((l) => l.trim())
   .filter((l) => l !== '' && !l.startsWith('#'));
-const STRATEGIES = ['majority', 'unanimous', 'weighted'];
+const STRATEGIES = ['majority', 'unanimous', 'weighted', 'regime'];
 const TOLERANCE = 1e-6;
 const refresh = process.env.SOCKML_REFRESH_GOLDEN === '1';
 

@@ -145,9 +145,11 @@ describe('sockml lab', () => {
     const configFile = join(scratch(), 'sockml.yaml');
     writeFileSync(configFile, 'services:\n  orders:\n    min-replicas: 3\n  carts:\n    policy:\n      targetUtilizationPct: 90\n');
     const perService = ['--config', configFile];
+    // The regime strategy reads the poll's own p95: the lab must hand it the poll as replay does.
+    const regime = ['--strategy', 'regime'];
     const ordersTargets = new Map<string[], number[]>();
     const defaults: string[] = [];
-    for (const policy of [['--policy', 'step', '--hpa-floor', '0'], ['--hpa-floor', '0', '--policy-set', 'attributionMinUtilization=0'], defaults, attribution, minTwo, midTier, perService]) {
+    for (const policy of [['--policy', 'step', '--hpa-floor', '0'], ['--hpa-floor', '0', '--policy-set', 'attributionMinUtilization=0'], defaults, attribution, minTwo, midTier, perService, regime]) {
       const dir = join(out, policy.join('') || 'defaults');
       const r = await sockml(['lab', '--pattern', 'step', '--condition', 'proactive', '--duration', '10m', '--peak-rps', '200', '--seed', '3', '--out', dir, ...policy]);
       expect(r.code, r.stderr).toBe(0);

@@ -103,7 +103,7 @@ existing output), 3 model problem.`;
       description: "proactive: --hpa-floor's HPA alone: its scale-down stabilization window (the reactive condition's HPA keeps --hpa-scale-down-window) [default: --hpa-scale-down-window]",
     }),
     models: Flags.string({ description: 'proactive: model directory [default: ./models or the bundled models]' }),
-    strategy: Flags.string({ description: 'proactive: how the votes combine', options: [...STRATEGY_NAMES], default: 'majority' }),
+    strategy: Flags.string({ description: 'proactive: how the votes combine: majority counts votes, unanimous needs all, weighted averages probabilities, regime predicts a violation where the p95 of the poll is over the SLO and asks the calm model of the cards elsewhere', options: [...STRATEGY_NAMES], default: 'majority' }),
     weights: weightsFlag,
     lookahead: Flags.integer({ description: 'proactive: label horizon of the metrics CSV, polls (the models’)', default: 2, min: 1 }),
     ...policyFlags,

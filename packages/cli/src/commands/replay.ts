@@ -50,7 +50,7 @@ models' without --allow-label-mismatch, an --out that cannot be written or is an
   static args = { recordings: Args.string({ description: 'metrics CSV files or directories of them', required: true }) };
 
   static flags = {
-    strategy: Flags.string({ description: 'how model votes combine', options: [...STRATEGY_NAMES], default: 'majority' }),
+    strategy: Flags.string({ description: 'how model votes combine: majority counts votes, unanimous needs all, weighted averages probabilities, regime predicts a violation where the p95 of the poll is over the SLO and asks the calm model of the cards elsewhere', options: [...STRATEGY_NAMES], default: 'majority' }),
     weights: weightsFlag,
     models: Flags.string({ description: 'directory of <name>.onnx models with <name>.card.json cards [default: ./models or the bundled models]' }),
     model: Flags.string({ description: 'use only these models of --models (repeatable)', multiple: true }),

@@ -110,7 +110,7 @@ the Kubernetes client cannot be set up, or may not list the namespace's Horizont
 
   static flags = {
     kafka: Flags.string({ description: 'Kafka bootstrap servers host:port[,…]', env: 'SOCKML_KAFKA', required: true }),
-    strategy: Flags.string({ description: 'how votes combine', options: [...STRATEGY_NAMES], default: 'majority' }),
+    strategy: Flags.string({ description: 'how votes combine: majority counts votes, unanimous needs all, weighted averages probabilities, regime predicts a violation where the p95 of the poll is over the SLO and asks the calm model of the cards elsewhere', options: [...STRATEGY_NAMES], default: 'majority' }),
     weights: weightsFlag,
     models: Flags.string({ description: 'model directory: the expected voters and their card weights [default: ./models or the bundled models]' }),
     'expected-models': Flags.string({ description: 'comma-separated voter names [default: every model in --models]' }),

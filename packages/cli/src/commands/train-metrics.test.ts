@@ -116,6 +116,15 @@ describe.skipIf(!existsSync(PYTHON) && !process.env.CI)('train.py voting strateg
     const got = await run(`{'a': np.array([0.95, 0.1]), 'b': 0.5, 'c': 0.5}`, `{'a': 1.0, 'b': 1.0, 'c': 1.0}`);
     expect(got['ensemble:majority'][0]).toEqual([false, true]);
   });
+
+  it('regime: hot polls are alarms (score 1), calm polls with latency data the model against the calm cut, polls without data never', async () => {
+    // Rows: hot with a low p; calm at the cut; calm under it; no latency data with a high p; calm with a per-row NaN cut (no cut chosen).
+    const got = (await python(
+      `(lambda d, s: [d.tolist(), s.tolist()])(*train.regime_predictor(np.array([0.1, 0.3, 0.29, 0.99, 0.9]), np.array([True, False, False, False, False]), np.array([True, True, True, False, True]), np.array([0.3, 0.3, 0.3, 0.3, np.nan])))`,
+    )) as [boolean[], number[]];
+    expect(got[0]).toEqual([true, true, false, false, false]);
+    expect(got[1]).toEqual([1, 0.3, 0.29, 0, 0.9]);
+  });
 });
 
 describe.skipIf(!existsSync(PYTHON) && !process.env.CI)('train.py Platt calibration (--calibrate)', () => {
@@ -157,7 +166,7 @@ def data(flip):
     if flip: y = np.where(runs == 'r0', 1 - y, y)
     t = np.tile(np.arange(50), 4) * 30_000_000
     return train.Data(X=X, y=y, run=runs, pattern=np.where(np.isin(runs, ['r0', 'r1']), 'ramp', 'step'), service=np.full(200, 'front-end'),
-        timestamp=t.astype(str), time_us=t, violating=X[:, 0] > 1.0, low_traffic=np.zeros(200, dtype=bool), train=np.ones(200, dtype=bool))
+        timestamp=t.astype(str), time_us=t, violating=X[:, 0] > 1.0, latency=np.ones(200, dtype=bool), low_traffic=np.zeros(200, dtype=bool), train=np.ones(200, dtype=bool))
 specs = train.model_specs(42)
 out = {}
 for flip in (False, True):

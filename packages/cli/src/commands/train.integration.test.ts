@@ -105,6 +105,35 @@ print(json.dumps({'rows': len(df), 'maxDiff': float(np.abs(score - df['ensemble_
     expect(got.voteMismatches).toBe(0);
   });
 
+  it("the CV reports' regime ensemble is the runtime's regime strategy with the bundled cards", async () => {
+    const runs = ['fixtures/sockshop-gke/runs/ramp/run_1.csv', 'fixtures/sockshop-gke/mixed-4h.csv'];
+    const decisions = join(mkdtempSync(join(tmpdir(), 'sockml-train-')), 'replay.csv');
+    const rr = await sockml(['replay', ...runs, '--strategy', 'regime', '--out', decisions]);
+    expect(rr.code, rr.stderr).toBe(0);
+    // The poll's own p95 comes from the recordings (the decisions log's feature column is imputed where it is missing).
+    const got = await pythonJson(
+      `import sys, json; sys.path.insert(0, 'models'); import train, numpy as np, pandas as pd
+card = json.load(open('models/xgboost.card.json'))
+r = card['regime']
+df = pd.read_csv('${decisions}')
+rec = pd.concat([pd.read_csv(f)[['timestamp', 'service', 'p95_latency_ms']] for f in ${JSON.stringify(runs)}])
+p95 = df[['timestamp', 'service']].merge(rec, on=['timestamp', 'service'], how='left', validate='one_to_one')['p95_latency_ms'].to_numpy(float)
+violating, latency = p95 > card['label']['sloMs'], ~np.isnan(p95)
+d, score = train.regime_predictor(df[r['model'] + '_probability'].to_numpy(float), violating, latency, r['calmThreshold'])
+calm = ~violating & latency
+print(json.dumps({'rows': len(df), 'maxDiff': float(np.abs(score - df['ensemble_score']).max()), 'voteMismatches': int((d != (df['ensemble_vote'] == 1)).sum()),
+  'hot': int(violating.sum()), 'calmAlarms': int((d & calm).sum()), 'noData': int((~latency).sum()), 'noDataAlarms': int((d & ~latency).sum())}))`,
+    );
+    expect(got.rows).toBeGreaterThan(1000);
+    // Each branch is exercised: hot polls, calm alarms, and polls without latency data (the low-traffic series of mixed-4h).
+    expect(got.hot).toBeGreaterThan(0);
+    expect(got.calmAlarms).toBeGreaterThan(0);
+    expect(got.noData).toBeGreaterThan(0);
+    expect(got.noDataAlarms).toBe(0);
+    expect(got.maxDiff).toBeLessThan(1e-9);
+    expect(got.voteMismatches).toBe(0);
+  });
+
   it('refuses a threshold rule it does not know, before doing any work', async () => {
     const r = await sockml(['train', '--threshold-rule', 'precision:1.2', '--out-dir', mkdtempSync(join(tmpdir(), 'sockml-train-'))]);
     expect(r.code).toBe(2);

@@ -22,6 +22,8 @@ export interface ModelCard {
   calibration?: PlattCalibration;
   /** The ensemble this model was trained into; every card of one training carries the same block. */
   ensemble?: EnsembleParameters;
+  /** What the `regime` strategy reads; every card of one training carries the same block. */
+  regime?: RegimeParameters;
   onnx: { input: string; probabilities: string; opset: Record<string, number> };
   training?: Record<string, unknown>;
   evaluation?: Record<string, unknown>;
@@ -35,6 +37,16 @@ export interface EnsembleParameters {
   weighted: { threshold: number };
   /** The learned vote weights (`--weights stacked`). */
   stacked: { intercept: number; coefficients: Record<string, number>; threshold: number };
+}
+
+/** The `regime` strategy's calm stage (models/train.py, `regime_block`; voting/strategies/regime.ts). */
+export interface RegimeParameters {
+  /** The model whose probability decides calm polls with latency data. */
+  model: string;
+  /** Its cut on those polls, chosen on the training runs' leave-one-run-out out-of-fold probabilities of calm polls with latency data. */
+  calmThreshold: number;
+  /** How the cut was chosen, in words. */
+  rule: string;
 }
 
 export class ModelCardError extends Error {
@@ -80,6 +92,13 @@ export function parseModelCard(json: unknown, where: string): ModelCard {
       typeof e.stacked.coefficients === 'object' && e.stacked.coefficients !== null && Object.values(e.stacked.coefficients).every((x) => typeof x === 'number' && x >= 0 && Number.isFinite(x)),
       'an object of numbers ≥ 0 by model',
     );
+  }
+  if (c.regime !== undefined) {
+    const r = c.regime;
+    need('regime', typeof r === 'object' && r !== null && !Array.isArray(r), 'an object');
+    need('regime.model', typeof r.model === 'string' && r.model !== '', 'a model name');
+    need('regime.calmThreshold', typeof r.calmThreshold === 'number' && r.calmThreshold > 0 && r.calmThreshold < 1, 'a number in (0, 1)');
+    need('regime.rule', typeof r.rule === 'string', 'a string');
   }
   return c as ModelCard;
 }

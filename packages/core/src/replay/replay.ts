@@ -224,7 +224,7 @@ export async function replay(runs: AsyncIterable<RecordedRun> | Iterable<Recorde
         // Every model's vote for this row is in hand, so the verdict is taken at once with the function
         // the live VoteAggregator calls when a (service, snapshot) completes. A verdict that waits for its
         // poll gets its own copy of the votes, which `cast` overwrites on the next row.
-        const verdict = verdictFrom(wholePolls ? cast.map((v) => ({ ...v })) : cast, strategy, modelNames, { snapshotId: snap, service: s.service, timestamp: s.timestamp });
+        const verdict = verdictFrom(wholePolls ? cast.map((v) => ({ ...v })) : cast, strategy, modelNames, { snapshotId: snap, service: s.service, timestamp: s.timestamp }, s);
         const voted: Voted = { s, verdict, probabilities, votes, flags, features: config.onRow ? matrix.slice(i * width, (i + 1) * width) : EMPTY };
         if (!wholePolls) {
           decideRow(voted, verdict);

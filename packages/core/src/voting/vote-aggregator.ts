@@ -167,8 +167,11 @@ export function verdictFrom(
   strategy: VoteStrategy,
   expectedModels: readonly string[],
   key: { snapshotId: string; service: string; timestamp: string },
+  /** The poll's measurements when the caller holds them (replay, the lab): what the strategy reads, before the votes' own. */
+  pollObservation?: PollObservation,
 ): EnsembleVerdict {
-  const { scaleUp, score } = strategy.decide(votes);
+  const observation = votes.find((v) => v.observation)?.observation;
+  const { scaleUp, score } = strategy.decide(votes, pollObservation ?? observation);
   let up = 0;
   let conf = 0;
   for (const v of votes) {
@@ -176,7 +179,6 @@ export function verdictFrom(
     conf += v.confidence;
   }
   const degraded = votes.length < expectedModels.length;
-  const observation = votes.find((v) => v.observation)?.observation;
   return {
     snapshotId: key.snapshotId,
     service: key.service,

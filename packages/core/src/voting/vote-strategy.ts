@@ -1,4 +1,4 @@
-import type { Vote } from '../schema.js';
+import type { PollObservation, Vote } from '../schema.js';
 
 /** The ensemble's verdict on one (service, snapshot) before the scaling policy acts on it. */
 export interface StrategyResult {
@@ -11,5 +11,10 @@ export interface StrategyResult {
 /** How a set of model votes becomes one verdict. One implementation per file under strategies/. */
 export interface VoteStrategy {
   readonly name: string;
-  decide(votes: readonly Vote[]): StrategyResult;
+  /**
+   * The verdict on one (service, poll). `observation` is the poll's own measurements where the caller has
+   * them (replay and the lab always; the live scaler when serve-model passed them on with the votes): a
+   * strategy may read the poll's latency (`regime` does), the others look only at the votes.
+   */
+  decide(votes: readonly Vote[], observation?: PollObservation): StrategyResult;
 }

@@ -94,6 +94,7 @@ export class ProactiveController implements LabController {
           this.o.strategy,
           modelNames,
           { snapshotId: snap, service: s.service, timestamp: s.timestamp },
+          s,
         ),
         observation: s,
         replicas: states[i].replicas,

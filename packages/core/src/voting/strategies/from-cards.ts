@@ -1,6 +1,8 @@
 import { ModelCardError, type ModelCard } from '../../models/model-card.js';
 import type { VoteStrategy } from '../vote-strategy.js';
+import { STRATEGY_NAMES } from './names.js';
 import { majorityStrategy } from './majority.js';
+import { regimeStrategy } from './regime.js';
 import { unanimousStrategy } from './unanimous.js';
 import { weightedStrategy, WEIGHTINGS, type Weighting, type WeightedOptions } from './weighted.js';
 
@@ -16,7 +18,8 @@ export function voteStrategyFromCards(name: string, cards: readonly ModelCard[],
     if (weighting !== 'f1') throw new ModelCardError(`--weights ${weighting} applies to --strategy weighted, not ${name}`);
     if (name === 'majority') return majorityStrategy;
     if (name === 'unanimous') return unanimousStrategy;
-    throw new Error(`unknown voting strategy '${name}' (known: majority, unanimous, weighted)`);
+    if (name === 'regime') return regimeFromCards(cards);
+    throw new Error(`unknown voting strategy '${name}' (known: ${STRATEGY_NAMES.join(', ')})`);
   }
   const options: WeightedOptions = { weights: {}, calibration: {} };
   for (const c of cards) {
@@ -42,4 +45,22 @@ export function voteStrategyFromCards(name: string, cards: readonly ModelCard[],
     options.stacked = ensemble.stacked;
   }
   return weightedStrategy(options);
+}
+
+/** `regime`: the cards' regime block (alike on every card of one training), its model in use, the SLO of its label. */
+function regimeFromCards(cards: readonly ModelCard[]): VoteStrategy {
+  const withRegime = cards.filter((c) => c.regime !== undefined);
+  if (withRegime.length === 0) {
+    throw new ModelCardError(`--strategy regime needs cards with a calm-poll threshold (field 'regime', written by models/train.py); these cards have none: retrain, or use another strategy`);
+  }
+  const regime = withRegime[0].regime!;
+  const differing = withRegime.find((c) => JSON.stringify(c.regime) !== JSON.stringify(regime));
+  if (differing) {
+    throw new ModelCardError(`models '${withRegime[0].name}' and '${differing.name}' carry different regime parameters: they come from different trainings`);
+  }
+  const calm = cards.find((c) => c.name === regime.model);
+  if (!calm) {
+    throw new ModelCardError(`--strategy regime decides calm polls with model '${regime.model}' (the cards' regime block), which is not among the models in use (${cards.map((c) => c.name).join(', ')})`);
+  }
+  return regimeStrategy({ sloMs: calm.label.sloMs, model: regime.model, calmThreshold: regime.calmThreshold });
 }

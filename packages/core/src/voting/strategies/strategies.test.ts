@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { ModelCard } from '../../models/model-card.js';
-import type { Vote } from '../../schema.js';
+import type { PollObservation, Vote } from '../../schema.js';
 import { calibrate, logit, sigmoid } from '../calibration.js';
-import { majorityStrategy, unanimousStrategy, voteStrategy, voteStrategyFromCards, weightedStrategy } from './index.js';
+import { verdictFrom } from '../vote-aggregator.js';
+import { majorityStrategy, regimeStrategy, unanimousStrategy, voteStrategy, voteStrategyFromCards, weightedStrategy } from './index.js';
 
 /** A vote with violation probability p, cast at the model's threshold. */
 const v = (model: string, p: number, threshold = 0.5): Vote => {
@@ -33,7 +34,7 @@ describe('voting strategies', () => {
   });
 
   it('rejects unknown names and bad weights, thresholds and stacking coefficients', () => {
-    expect(() => voteStrategy('loudest')).toThrow(/unknown voting strategy 'loudest' \(known: majority, unanimous, weighted\)/);
+    expect(() => voteStrategy('loudest')).toThrow(/unknown voting strategy 'loudest' \(known: majority, unanimous, weighted, regime\)/);
     expect(() => weightedStrategy({ weights: { a: -1 } })).toThrow(/weight of model 'a' must be a finite number ≥ 0/);
     expect(() => weightedStrategy({ threshold: 1 })).toThrow(/threshold must be in \(0, 1\)/);
     expect(() => weightedStrategy({ stacked: { intercept: 0, coefficients: { a: -0.5 }, threshold: 0.5 } })).toThrow(/stacked coefficient of model 'a' must be a finite number ≥ 0/);
@@ -89,6 +90,44 @@ describe('weighted strategy', () => {
   });
 });
 
+describe('regime strategy', () => {
+  /** A poll whose p95 is `p95` ms (null: no latency data). */
+  const poll = (p95: number | null): PollObservation => ({ requestRateRps: 5, errorRatePct: 0, p50LatencyMs: p95, p95LatencyMs: p95, p99LatencyMs: p95, cpuUsagePct: 10, memoryUsageMb: 50 });
+  const regime = regimeStrategy({ sloMs: 35.68, model: 'xgboost', calmThreshold: 0.3 });
+  const votes = (xgb: number) => [v('xgboost', xgb), v('random_forest', 0.9), v('logistic_regression', 0.9)];
+  // [name, votes, observation, scaleUp, score]: the other models' votes never count; the calm model's only on calm polls with latency data.
+  const cases: [string, Vote[], PollObservation | undefined, boolean, number][] = [
+    ['hot poll: an alarm whatever the models say', votes(0.01), poll(40), true, 1],
+    ['hot by a hair', votes(0.01), poll(35.69), true, 1],
+    ['at the SLO is calm (over, not at, violates)', votes(0.01), poll(35.68), false, 0.01],
+    ['calm, the calm model at its threshold', votes(0.3), poll(20), true, 0.3],
+    ['calm, the calm model under it (the other two high)', votes(0.29), poll(20), false, 0.29],
+    ['no latency data: no alarm even with every model high', votes(0.99), poll(null), false, 0],
+    ['no observation at all: no regime to read, no alarm', votes(0.99), undefined, false, 0],
+    ['calm model missing (degraded verdict): no calm alarm', [v('random_forest', 0.99)], poll(20), false, 0],
+    ['calm model missing, hot poll: still an alarm', [v('random_forest', 0.01)], poll(50), true, 1],
+  ];
+  it.each(cases)('%s', (_name, vs, observation, scaleUp, score) => {
+    const r = regime.decide(vs, observation);
+    expect(r.scaleUp).toBe(scaleUp);
+    expect(r.score).toBeCloseTo(score, 12);
+  });
+
+  it('rejects a bad SLO, model or threshold, and needs its parameters by name', () => {
+    expect(() => regimeStrategy({ sloMs: 0, model: 'x', calmThreshold: 0.3 })).toThrow(/sloMs must be a positive number/);
+    expect(() => regimeStrategy({ sloMs: 35, model: '', calmThreshold: 0.3 })).toThrow(/model must name a model/);
+    expect(() => regimeStrategy({ sloMs: 35, model: 'x', calmThreshold: 1 })).toThrow(/calmThreshold must be in \(0, 1\)/);
+    expect(() => voteStrategy('regime')).toThrow(/'regime' needs its parameters/);
+  });
+
+  it('the aggregator path: verdictFrom hands the strategy the poll it is given, else the votes’ own observation', () => {
+    const withObs = votes(0.01).map((x) => ({ ...x, observation: poll(50) }));
+    expect(verdictFrom(withObs, regime, ['xgboost', 'random_forest', 'logistic_regression'], { snapshotId: 's', service: 'carts', timestamp: 't' }).scaleUp).toBe(true);
+    expect(verdictFrom(votes(0.01), regime, ['xgboost', 'random_forest', 'logistic_regression'], { snapshotId: 's', service: 'carts', timestamp: 't' }).scaleUp).toBe(false);
+    expect(verdictFrom(votes(0.01), regime, ['xgboost', 'random_forest', 'logistic_regression'], { snapshotId: 's', service: 'carts', timestamp: 't' }, poll(50)).scaleUp).toBe(true);
+  });
+});
+
 describe('voteStrategyFromCards', () => {
   const ensemble = { members: ['a', 'b'], weighted: { threshold: 0.3 }, stacked: { intercept: -2, coefficients: { a: 1, b: 0.5 }, threshold: 0.45 } };
   const card = (name: string, extra: Partial<ModelCard> = {}) =>
@@ -109,6 +148,21 @@ describe('voteStrategyFromCards', () => {
     expect(() => voteStrategyFromCards('weighted', [card('a')], 'stacked')).toThrow(/learned for models a, b, but a are in use/);
     expect(() => voteStrategyFromCards('weighted', [card('a', { ensemble: undefined })], 'stacked')).toThrow(/needs cards with learned ensemble weights/);
     expect(() => voteStrategyFromCards('majority', [card('a')], 'stacked')).toThrow(/applies to --strategy weighted/);
+  });
+
+  it('regime reads the cards’ regime block and the SLO of its model’s label, and refuses cards without one or with it out of use', () => {
+    const block = { model: 'a', calmThreshold: 0.4, rule: 'f1 on calm polls' };
+    const withLabel = (name: string, extra: Partial<ModelCard> = {}) => card(name, { label: { metric: 'p95_latency_ms', sloMs: 30, lookahead: 2, definition: '' }, regime: block, ...extra });
+    const r = voteStrategyFromCards('regime', [withLabel('a'), withLabel('b')]);
+    expect(r.name).toBe('regime');
+    const calm = (p95: number) => ({ requestRateRps: 5, errorRatePct: 0, p50LatencyMs: p95, p95LatencyMs: p95, p99LatencyMs: p95, cpuUsagePct: 10, memoryUsageMb: 50 });
+    expect(r.decide([v('a', 0.1), v('b', 0.9)], calm(31)).scaleUp).toBe(true); // over the label's 30 ms
+    expect(r.decide([v('a', 0.41), v('b', 0.1)], calm(29)).scaleUp).toBe(true); // a at 0.41 ≥ 0.4
+    expect(r.decide([v('a', 0.39), v('b', 0.99)], calm(29)).scaleUp).toBe(false);
+    expect(() => voteStrategyFromCards('regime', [card('a')])).toThrow(/needs cards with a calm-poll threshold \(field 'regime'/);
+    expect(() => voteStrategyFromCards('regime', [withLabel('b')])).toThrow(/with model 'a' .* not among the models in use \(b\)/);
+    expect(() => voteStrategyFromCards('regime', [withLabel('a'), withLabel('b', { regime: { ...block, calmThreshold: 0.5 } })])).toThrow(/'a' and 'b' carry different regime parameters/);
+    expect(() => voteStrategyFromCards('regime', [withLabel('a')], 'stacked')).toThrow(/applies to --strategy weighted/);
   });
 
   it('majority and unanimous ignore the ensemble parameters', () => {
