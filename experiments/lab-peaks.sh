@@ -2,7 +2,9 @@
 # 2026-12-07-service-floor): the nine evaluation loads (five patterns, 10 min; the GKE recordings' run 1 as
 # traces), REPEAT runs each, at PEAKS (default 100 150 200 300 rps), counted after the 90 s warm-up. The chosen
 # setting's flags are in $HERE/chosen-flags.txt (committed before the judgement runs); beside it, on the same
-# arrivals: the current default (criterion v6's choice, spelt out) and the HPA at 40–90 % (for frontier.mjs).
+# arrivals: the current default (the flags in the array CURRENT_DEFAULT if the sourcing script sets it, e.g.
+# CURRENT_DEFAULT=() for the lab's no-flag default; otherwise criterion v6's choice, spelt out, V6 below, as v8
+# and v9 ran it) and the HPA at 40–90 % (for frontier.mjs).
 # Each lab.json is kept as $HERE/results/fresh-$SEED/peak-<rps>/<load>[-variant].json (skipped when it exists:
 # delete it to rerun); ../2026-12-07-criterion-v5/compare.mjs writes $HERE/compare-peak-<rps>.md,
 # ../2026-12-07-peak-load/frontier.mjs $HERE/frontier-peak-<rps>.md.
@@ -13,6 +15,8 @@ read -r -a CHOSEN < "$HERE/chosen-flags.txt"
 # per service (criteria v8 and v9 were judged against it; a later criterion's current default is the lab's
 # no-flag default).
 V6=(--hpa-floor 92 --rate-window 30s --policy-set targetUtilizationPct=130 --policy-set leadMs=30s --policy-set trendPolls=3 --policy-set midTierAttributionMinUtilization=0 --policy-set attributionMinUtilization=0.55 --policy-set midTierMinReplicas=2 --policy-set alertOverTargetPct=0)
+# Set by the sourcing script (criterion v10 on: the lab's no-flag default, CURRENT_DEFAULT=()), or V6 as before.
+declare -p CURRENT_DEFAULT > /dev/null 2>&1 || CURRENT_DEFAULT=("${V6[@]}")
 sockml() { node packages/cli/bin/run.js "$@"; }
 lab() { # peak, file name, then lab flags
   local peak=$1 name=$2; shift 2
@@ -26,7 +30,7 @@ lab() { # peak, file name, then lab flags
 one() { # peak, label, then the load's flags
   local peak=$1 label=$2; shift 2
   lab "$peak" "$label" "$@" --condition proactive,reactive "${CHOSEN[@]}"
-  [ "${CHOSEN[*]}" != "${V6[*]}" ] && lab "$peak" "$label-current-default" "$@" --condition proactive "${V6[@]}"
+  [ "${CHOSEN[*]}" != "${CURRENT_DEFAULT[*]}" ] && lab "$peak" "$label-current-default" "$@" --condition proactive ${CURRENT_DEFAULT[@]+"${CURRENT_DEFAULT[@]}"}
   for t in 40 50 60 80 90; do lab "$peak" "$label-hpa$t" "$@" --condition reactive --hpa-target "$t"; done
   echo "peak $peak $label done" >&2
 }
@@ -36,7 +40,7 @@ for peak in ${PEAKS:-100 150 200 300}; do
   dir="$HERE/results/fresh-$SEED/peak-$peak"
   CONFIGS="$CHOICE:,current default:-current-default" node experiments/2026-12-07-criterion-v5/compare.mjs "$dir" > "$HERE/compare-peak-$peak.md"
   { echo "$CHOICE ($(cat "$HERE/chosen-flags.txt")):"; node experiments/2026-12-07-peak-load/frontier.mjs "$dir" --bootstrap 2000
-    if [ "${CHOSEN[*]}" != "${V6[*]}" ]; then echo; echo "the current default:"; node experiments/2026-12-07-peak-load/frontier.mjs "$dir" -current-default --bootstrap 2000; fi
+    if [ "${CHOSEN[*]}" != "${CURRENT_DEFAULT[*]}" ]; then echo; echo "the current default:"; node experiments/2026-12-07-peak-load/frontier.mjs "$dir" -current-default --bootstrap 2000; fi
   } > "$HERE/frontier-peak-$peak.md"
 done
 echo "wrote $HERE/compare-peak-*.md and frontier-peak-*.md" >&2

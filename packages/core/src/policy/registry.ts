@@ -46,6 +46,7 @@ export const POLICY_PARAMETERS: Record<PolicyName, readonly PolicyParameter[]> =
     { key: 'alertTargetPct', kind: 'number', description: 'target CPU utilisation when a violation is predicted' },
     { key: 'alertMaxExtra', kind: 'integer', description: 'a predicted violation adds at most this many replicas' },
     { key: 'alertOverTargetPct', kind: 'number', description: "the alert's extra is added to the count for this CPU target if larger than the base's (0: the base; over an HPA floor, the floor's target)" },
+    { key: 'alertExtraPerReplica', kind: 'number', description: "an alert's extra is at least ceil(this × the service's replicas) (0: off, alertMaxExtra alone), capped by alertTargetPct's count" },
     { key: 'tolerance', kind: 'number', description: 'no change while usage is within this share of the target' },
     { key: 'leadMs', kind: 'duration', description: 'how far ahead the request rate is extrapolated' },
     { key: 'maxGrowth', kind: 'number', description: 'the rate forecast is at most this many times the measured rate' },

@@ -165,12 +165,40 @@ describe('HybridPolicy', () => {
     expect(got).toEqual(want);
   });
 
+  // alertExtraPerReplica: an alert at n replicas (the base within the tolerance at 70 %: 7 % CPU per replica)
+  // adds max(alertMaxExtra, ceil(share × n)), capped by the count at alertTargetPct. At 20 % that count is
+  // ceil(n × 3.5), out of the way; at 56 % it is ceil(n × 1.25).
+  it.each<{ n: number; share: number; alertMaxExtra?: number; alertTargetPct?: number; maxReplicas?: number; want: string }>([
+    { n: 6, share: 0, want: 'SCALE_UP:7' }, // 0: off, alertMaxExtra alone (the behaviour before the key)
+    { n: 1, share: 0.34, want: 'SCALE_UP:2' }, // ceil(0.34) = 1
+    { n: 2, share: 0.34, want: 'SCALE_UP:3' }, // ceil(0.68) = 1
+    { n: 3, share: 0.3, want: 'SCALE_UP:4' }, // ceil(0.9) = 1
+    { n: 4, share: 0.3, want: 'SCALE_UP:6' }, // ceil(1.2) = 2
+    { n: 5, share: 0.3, want: 'SCALE_UP:7' }, // ceil(1.5) = 2
+    { n: 6, share: 0.34, want: 'SCALE_UP:9' }, // ceil(2.04) = 3
+    { n: 6, share: 0.34, alertTargetPct: 56, want: 'SCALE_UP:8' }, // 6 + 3, capped by the count at 56 %: ceil(6 × 1.25) = 8
+    { n: 10, share: 0.3, maxReplicas: 20, want: 'SCALE_UP:13' }, // a whole product is not rounded up: ceil(3) = 3
+    { n: 5, share: 0.1, alertMaxExtra: 2, want: 'SCALE_UP:7' }, // ceil(0.5) = 1 < alertMaxExtra: alertMaxExtra
+    { n: 6, share: 0.2, alertMaxExtra: 0, want: 'SCALE_UP:8' }, // ceil(1.2) = 2 even with alertMaxExtra 0
+    { n: 6, share: 0.34, maxReplicas: 8, want: 'SCALE_UP:8' }, // never above maxReplicas
+  ])('alertExtraPerReplica $share at $n replicas (alertMaxExtra $alertMaxExtra, alert target $alertTargetPct): $want', ({ n, share, alertMaxExtra = 1, alertTargetPct = 20, maxReplicas = 10, want }) => {
+    const got = run({ alertTargetPct, alertMaxExtra, alertExtraPerReplica: share, maxReplicas }, [{ t: 0, up: true, o: obs(7 * n) }], n);
+    expect(got).toEqual([want]);
+  });
+
+  it('alertExtraPerReplica: without an alert it plays no part', () => {
+    expect(run({ alertTargetPct: 20, alertMaxExtra: 1, alertExtraPerReplica: 0.5 }, [{ t: 0, o: obs(42) }], 6)).toEqual(['NO_ACTION:6']);
+  });
+
   it.each([
     [{ midTierMinReplicas: 1.5 }, /'midTierMinReplicas' must be a whole number ≥ 0/],
     [{ targetUtilizationPct: 0 }, /'targetUtilizationPct' must be a positive number/],
     [{ maxGrowth: 0.5 }, /'maxGrowth' must be ≥ 1/],
     [{ leadMs: -1 }, /'leadMs' must be ≥ 0/],
     [{ alertOverTargetPct: -70 }, /'alertOverTargetPct' must be ≥ 0/],
+    [{ alertExtraPerReplica: -0.1 }, /'alertExtraPerReplica' must be a finite number ≥ 0/],
+    [{ alertExtraPerReplica: Number.POSITIVE_INFINITY }, /'alertExtraPerReplica' must be a finite number ≥ 0/],
+    [{ alertExtraPerReplica: Number.NaN }, /'alertExtraPerReplica' must be a finite number ≥ 0/],
     [{ trendPolls: 0 }, /'trendPolls' must be an integer ≥ 1/],
     [{ alertMinRise: -2 }, /'alertMinRise' must be ≥ −1/],
     [{ minReplicas: 3, maxReplicas: 2 }, /below minReplicas/],

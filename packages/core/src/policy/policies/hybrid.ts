@@ -33,6 +33,13 @@ export interface HybridPolicyConfig extends ReplicaBounds {
    * and this target's for the poll's CPU, so it is computed from what the poll shows, as replay sees it.
    */
   alertOverTargetPct: number;
+  /**
+   * An alert's extra in proportion to the service's replica count (0: off, alertMaxExtra alone): the extra is
+   * the larger of alertMaxExtra and ceil(alertExtraPerReplica × n), n the policy's own current count (under an
+   * HPA floor the cluster may run more), still capped by alertTargetPct's count. At 300 rps one replica is a
+   * small share of a service's deployment; at 0.3 a service at 1–3 replicas still gets 1, at 4–6 2.
+   */
+  alertExtraPerReplica: number;
   /** A predicted violation counts only when usage is at least this share of the base target (0: always). */
   alertMinUsage: number;
   /** The SLO on p95, ms (the tail rule's yardstick). */
@@ -87,6 +94,7 @@ export const DEFAULT_HYBRID_POLICY: HybridPolicyConfig = {
   alertTargetPct: 40,
   alertMaxExtra: 1,
   alertOverTargetPct: 0,
+  alertExtraPerReplica: 0,
   alertMinUsage: 0,
   alertMinRise: -1,
   alertHoldMs: 120_000,
@@ -130,10 +138,17 @@ export function validateHybridPolicy(c: HybridPolicyConfig): HybridPolicyConfig 
   for (const k of ['tolerance', 'alertOverTargetPct', 'leadMs', 'scaleDownWindowMs', 'alertHoldMs', 'alertMinUsage', 'tailP99OverSlo', 'calmPolls', 'calmWindowMs', 'attributionMinUtilization', 'midTierAttributionMinUtilization'] as const) {
     if (!(c[k] >= 0)) throw new Error(`scaling policy hybrid: '${k}' must be ≥ 0, got ${c[k]}`);
   }
+  if (!(c.alertExtraPerReplica >= 0) || !Number.isFinite(c.alertExtraPerReplica)) throw new Error(`scaling policy hybrid: 'alertExtraPerReplica' must be a finite number ≥ 0, got ${c.alertExtraPerReplica}`);
   if (!(Number.isInteger(c.midTierMinReplicas) && c.midTierMinReplicas >= 0)) throw new Error(`scaling policy hybrid: 'midTierMinReplicas' must be a whole number ≥ 0, got ${c.midTierMinReplicas}`);
   if (!(Number.isInteger(c.trendPolls) && c.trendPolls >= 1)) throw new Error(`scaling policy hybrid: 'trendPolls' must be an integer ≥ 1, got ${c.trendPolls}`);
   if (c.maxGrowth < 1) throw new Error(`scaling policy hybrid: 'maxGrowth' must be ≥ 1, got ${c.maxGrowth}`);
   return c;
+}
+
+/** An alert's extra replicas at n replicas: alertMaxExtra, or ceil(alertExtraPerReplica × n) when that is more. */
+export function alertExtra(c: Pick<HybridPolicyConfig, 'alertMaxExtra' | 'alertExtraPerReplica'>, n: number): number {
+  if (!(c.alertExtraPerReplica > 0)) return c.alertMaxExtra;
+  return Math.max(c.alertMaxExtra, Math.ceil(c.alertExtraPerReplica * n));
 }
 
 /** Services with callers and callees in Sock Shop's call graph: orders. */
@@ -212,7 +227,7 @@ export class HybridPolicy implements ScalingPolicy<HybridState> {
       alert = tail || (verdict.scaleUp && usage >= c.alertMinUsage && rising);
       if (alert) {
         const from = c.alertOverTargetPct > 0 ? Math.max(base, want(c.alertOverTargetPct)) : base;
-        alerted = { replicas: Math.max(base, Math.min(want(c.alertTargetPct), from + c.alertMaxExtra)), untilMs: nowMs + c.alertHoldMs };
+        alerted = { replicas: Math.max(base, Math.min(want(c.alertTargetPct), from + alertExtra(c, n))), untilMs: nowMs + c.alertHoldMs };
       }
       const blamed = (verdict as AttributedVerdict).attributedFrom;
       const cause = tail ? 'tail' : blamed ? `${blamed.from} p95 ${blamed.fromP95Ms.toFixed(1)} ms over the SLO, this callee the busiest at ${(blamed.utilization * 100).toFixed(0)} %` : 'violation predicted';
