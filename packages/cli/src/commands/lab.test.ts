@@ -147,9 +147,11 @@ describe('sockml lab', () => {
     const perService = ['--config', configFile];
     // The regime strategy reads the poll's own p95: the lab must hand it the poll as replay does.
     const regime = ['--strategy', 'regime'];
+    // sockml's changes acting 10 s after its poll (DelayedController): other metrics, the same decision path.
+    const lagged = ['--actuation-lag', '10s'];
     const ordersTargets = new Map<string[], number[]>();
     const defaults: string[] = [];
-    for (const policy of [['--policy', 'step', '--hpa-floor', '0'], ['--hpa-floor', '0', '--policy-set', 'attributionMinUtilization=0'], defaults, attribution, minTwo, midTier, perService, regime]) {
+    for (const policy of [['--policy', 'step', '--hpa-floor', '0'], ['--hpa-floor', '0', '--policy-set', 'attributionMinUtilization=0'], defaults, attribution, minTwo, midTier, perService, regime, lagged]) {
       const dir = join(out, policy.join('') || 'defaults');
       const r = await sockml(['lab', '--pattern', 'step', '--condition', 'proactive', '--duration', '10m', '--peak-rps', '200', '--seed', '3', '--out', dir, ...policy]);
       expect(r.code, r.stderr).toBe(0);
@@ -159,7 +161,8 @@ describe('sockml lab', () => {
         .map((l) => JSON.parse(l))
         .map((d) => `${d.timestamp} ${d.service} ${d.decision} ${d.target_replicas}`);
       const replayed = join(dir, 'replayed.csv');
-      const policyFlags = policy.filter((_, i) => policy[i] !== '--hpa-floor' && policy[i - 1] !== '--hpa-floor');
+      const labOnly = ['--hpa-floor', '--actuation-lag'];
+      const policyFlags = policy.filter((_, i) => !labOnly.includes(policy[i]) && !labOnly.includes(policy[i - 1]));
       const rep = await sockml(['replay', join(dir, 'proactive_step_run01.d/metrics.csv'), '--out', replayed, ...policyFlags, '--initial-replicas', '1']);
       expect(rep.code, rep.stderr).toBe(0);
       const rows = parseCsvSync(readFileSync(replayed, 'utf8'), { columns: true }) as Record<string, string>[];
@@ -181,6 +184,12 @@ describe('sockml lab', () => {
         expect(reasons.some((d) => d.decision === 'SCALE_UP' && d.scale_up_votes < 2 && /orders p95 .* over the SLO, this callee the busiest/.test(d.reason))).toBe(true);
       }
       expect(JSON.parse(readFileSync(join(dir, 'lab.json'), 'utf8')).hpaFloorPct).toBe(floorOf(policy));
+      if (policy === lagged) {
+        expect(JSON.parse(readFileSync(join(dir, 'lab.json'), 'utf8')).actuationLagMs).toBe(10_000);
+        // The lag acted: the same arrivals under the same decision path gave other measurements than without it.
+        const metricsOf = (p: string[]) => readFileSync(join(out, p.join('') || 'defaults', 'proactive_step_run01.d/metrics.csv'), 'utf8');
+        expect(metricsOf(lagged)).not.toEqual(metricsOf(defaults));
+      }
     }
     // The config file acted (orders never below 3; with the defaults, midTierMinReplicas, orders sits at 2 somewhere), in the lab and in replay alike.
     expect(Math.min(...ordersTargets.get(perService)!)).toBe(3);
@@ -196,6 +205,8 @@ describe('sockml lab', () => {
     [['--condition', 'proactive', '--policy', 'step', '--policy-set', 'stepUp=0'], /'stepUp' must be a whole number ≥ 1/],
     [['--condition', 'proactive', '--policy-set', 'stepUp=1'], /hybrid has no setting 'stepUp'/],
     [['--condition', 'reactive', '--slo', '0'], /--slo must be a positive number/],
+    [['--condition', 'proactive', '--actuation-lag', '30s'], /--actuation-lag must be from 0 to less than --poll-interval \(30s\)/],
+    [['--condition', 'proactive', '--actuation-lag', 'soon'], /actuation-lag/],
     [['--condition', 'proactive', '--rate-window', '2500ms'], /--rate-window must be a whole number of seconds/],
     [['--condition', 'reactive', '--warmup', '45s'], /--warmup must be a positive multiple of --interval/],
     [['--condition', 'reactive', '--hpa-scale-down-window', '2h'], /--hpa-scale-down-window must be whole seconds from 0 to 1h/],

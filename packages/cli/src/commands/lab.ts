@@ -102,6 +102,10 @@ existing output), 3 model problem.`;
     'hpa-floor-scale-down-window': Flags.string({
       description: "proactive: --hpa-floor's HPA alone: its scale-down stabilization window (the reactive condition's HPA keeps --hpa-scale-down-window) [default: --hpa-scale-down-window]",
     }),
+    'actuation-lag': Flags.string({
+      description:
+        "proactive: sockml's replica changes take effect this long after its poll (the HPA floor's do not), to measure what the live pipeline's lag costs: Prometheus data up to a scrape old, Kafka, the actuator [default: 0s, at the poll]",
+    }),
     models: Flags.string({ description: 'proactive: model directory [default: ./models or the bundled models]' }),
     strategy: Flags.string({ description: 'proactive: how the votes combine: majority counts votes, unanimous needs all, weighted averages probabilities, regime predicts a violation where the p95 of the poll is over the SLO and asks the calm model of the cards elsewhere', options: [...STRATEGY_NAMES], default: 'majority' }),
     weights: weightsFlag,
@@ -137,6 +141,10 @@ existing output), 3 model problem.`;
     };
     const hpaScaleDownWindowMs = windowFlag('hpa-scale-down-window');
     const hpaFloorScaleDownWindowMs = windowFlag('hpa-floor-scale-down-window');
+    const actuationLagMs = flags['actuation-lag'] === undefined ? 0 : durationFlag('actuation-lag', flags['actuation-lag']);
+    if (!(actuationLagMs >= 0 && actuationLagMs < pollIntervalMs)) {
+      throw new InputError(`--actuation-lag must be from 0 to less than --poll-interval (${flags['poll-interval']}), got '${flags['actuation-lag']}'`);
+    }
     const warmupMs = flags.warmup === undefined ? 0 : durationFlag('warmup', flags.warmup);
     if (flags.warmup !== undefined && (warmupMs <= 0 || warmupMs % intervalMs !== 0 || warmupMs >= durationMs)) {
       throw new InputError(`--warmup must be a positive multiple of --interval (${flags.interval}) shorter than the run, got '${flags.warmup}'`);
@@ -210,6 +218,7 @@ existing output), 3 model problem.`;
           ...(condition === 'proactive' && hpaFloorPct !== null && hpaFloorScaleDownWindowMs !== undefined ? { hpaFloorScaleDownWindowS: hpaFloorScaleDownWindowMs / 1000 } : {}),
           ...(hpaByService ? { hpaByService } : {}),
           ...(condition === 'proactive' && Object.keys(hpaFloorPctByService).length > 0 ? { hpaFloorPctByService } : {}),
+          ...(condition === 'proactive' && actuationLagMs > 0 ? { actuationLagMs } : {}),
           proactive:
             condition === 'proactive'
               ? { modelsDir, strategy: flags.strategy, weights: flags.weights, policy, ...(config ? { policies: specs.perService } : {}), pollIntervalMs, rateWindowMs, lookahead: flags.lookahead }
@@ -275,6 +284,8 @@ existing output), 3 model problem.`;
       hpaFloorPct,
       ...(hpaScaleDownWindowMs !== undefined ? { hpaScaleDownWindowMs } : {}),
       ...(hpaFloorPct !== null && hpaFloorScaleDownWindowMs !== undefined ? { hpaFloorScaleDownWindowMs } : {}),
+      // Only when given, so that runs without it write the same lab.json as before.
+      ...(conditions.includes('proactive') && actuationLagMs > 0 ? { actuationLagMs } : {}),
       strategy: conditions.includes('proactive') ? flags.strategy : null,
       ...(conditions.includes('proactive') && flags.strategy === 'weighted' ? { weights: flags.weights } : {}),
       policy: conditions.includes('proactive') ? policy : null,

@@ -46,6 +46,8 @@ export interface LabJob {
   hpaByService?: Record<string, { minReplicas: number; maxReplicas: number }>;
   /** Proactive, with hpaFloorPct: a service's own floor target (lab --config's hpa-floor) instead of hpaFloorPct. */
   hpaFloorPctByService?: Record<string, number>;
+  /** Proactive: sockml's replica changes act this long after its poll (lab --actuation-lag). */
+  actuationLagMs?: number;
   proactive?: LabProactiveSpec;
 }
 
@@ -107,6 +109,7 @@ export async function runLabJob(job: LabJob): Promise<LabJobResult> {
       : {}),
     ...(job.hpaByService ? { hpaByService: job.hpaByService } : {}),
     ...(job.hpaFloorPct !== undefined && job.hpaFloorPctByService ? { hpaFloorByService: floorHpaOptionsByService(job.hpaFloorPctByService) } : {}),
+    ...(job.actuationLagMs ? { actuationLagMs: job.actuationLagMs } : {}),
     proactive,
   });
   return { ...result, index: job.index, elapsedMs: performance.now() - started };

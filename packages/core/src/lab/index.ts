@@ -6,5 +6,6 @@ export * from './controllers/reactive.js';
 export * from './controllers/proactive.js';
 export * from './controllers/hpa-floor.js';
 export * from './controllers/scheduled.js';
+export * from './controllers/delayed.js';
 export * from './lab-run.js';
 export * from './lab-summary.js';

@@ -5,8 +5,9 @@ import { DEFAULT_JOURNEY, JourneyPicker, journeyRequests, type JourneyOptions } 
 import type { LoadPattern } from '../load/load-pattern.js';
 import type { HpaOptions } from '../reactive/hpa-controller.js';
 import { SockShopEmulator, type EmulatorOptions } from '../sim/emulator.js';
-import { ProactiveController, type ProactiveControllerOptions } from './controllers/proactive.js';
+import { DelayedController } from './controllers/delayed.js';
 import { HpaFloorController } from './controllers/hpa-floor.js';
+import { ProactiveController, type ProactiveControllerOptions } from './controllers/proactive.js';
 import { ReactiveController } from './controllers/reactive.js';
 import { StaticController } from './controllers/static.js';
 import { LabCluster } from './lab-cluster.js';
@@ -39,6 +40,11 @@ export interface LabRunOptions {
   hpaFloorByService?: Readonly<Record<string, Partial<HpaOptions>>>;
   /** The proactive condition's decision path (needed only for it). */
   proactive?: Omit<ProactiveControllerOptions, 'runId' | 'epochMs' | 'initialReplicas'>;
+  /**
+   * Proactive: sockml's replica changes take effect this long after its poll (DelayedController; the HPA
+   * floor's are not delayed). 0 or absent: at the poll, as the lab has always run it.
+   */
+  actuationLagMs?: number;
   emulator?: Partial<Omit<EmulatorOptions, 'seed' | 'timeScale' | 'initialReplicas'>>;
   journey?: JourneyOptions;
   /**
@@ -87,10 +93,12 @@ export async function runLab(o: LabRunOptions): Promise<LabRunResult> {
   else {
     if (!o.proactive) throw new Error('the proactive condition needs its decision path (models, strategy, policy)');
     if (o.proactive.pollIntervalMs % 1000 !== 0) throw new Error(`the poll interval must be whole seconds, got ${o.proactive.pollIntervalMs} ms`);
-    controller = proactive = new ProactiveController({ ...o.proactive, runId: `lab-${o.condition}-${o.runId}`, epochMs: LAB_EPOCH_MS, initialReplicas: o.initialReplicas });
+    proactive = new ProactiveController({ ...o.proactive, runId: `lab-${o.condition}-${o.runId}`, epochMs: LAB_EPOCH_MS, initialReplicas: o.initialReplicas });
+    const sockml: LabController = o.actuationLagMs ? new DelayedController(proactive, o.actuationLagMs) : proactive;
+    controller = sockml;
     if (o.hpaFloor) {
       const floorByService = Object.fromEntries(services.map((s) => [s, { ...o.hpaByService?.[s], ...o.hpaFloorByService?.[s] }]));
-      controller = new HpaFloorController(new ReactiveController(services, { ...o.hpa, ...o.hpaFloor }, floorByService), proactive, o.initialReplicas);
+      controller = new HpaFloorController(new ReactiveController(services, { ...o.hpa, ...o.hpaFloor }, floorByService), sockml, o.initialReplicas);
     }
   }
 
