@@ -141,7 +141,8 @@ existing output), 3 model problem.`;
     };
     const hpaScaleDownWindowMs = windowFlag('hpa-scale-down-window');
     const hpaFloorScaleDownWindowMs = windowFlag('hpa-floor-scale-down-window');
-    const actuationLagMs = flags['actuation-lag'] === undefined ? 0 : durationFlag('actuation-lag', flags['actuation-lag']);
+    const lagFlag = flags['actuation-lag'];
+    const actuationLagMs = lagFlag === undefined || /^\s*0+(ms|s|m|h)?\s*$/.test(lagFlag) ? 0 : durationFlag('actuation-lag', lagFlag);
     if (!(actuationLagMs >= 0 && actuationLagMs < pollIntervalMs)) {
       throw new InputError(`--actuation-lag must be from 0 to less than --poll-interval (${flags['poll-interval']}), got '${flags['actuation-lag']}'`);
     }
