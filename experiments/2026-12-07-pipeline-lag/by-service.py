@@ -22,3 +22,7 @@ for p in ['step', 'ramp']:
             more, fewer = sum(x > y for x, y in zip(a, b)), sum(x < y for x, y in zip(a, b))
             print(f'  {svc:9} violating per run: real time {st.mean(a):4.1f} {a}  lab {st.mean(b):4.1f} {b}  '
                   f'real time more in {more}/10, fewer in {fewer}/10; mean replicas {reps(rt):.2f} vs {reps(lb):.2f}')
+            p95 = lambda rs: sorted(s['services'][svc]['p95_ms'] for r in rs for s in r if s['services'][svc]['p95_ms'] is not None)  # noqa: E731
+            q = lambda xs, f: xs[int(f * (len(xs) - 1))]  # noqa: E731
+            pa, pb = p95(rt), p95(lb)
+            print(f'  {"":9} p95 per interval, median / 90th percentile: real time {st.median(pa):.1f} / {q(pa, 0.9):.1f} ms, lab {st.median(pb):.1f} / {q(pb, 0.9):.1f} ms')

@@ -3,9 +3,9 @@ import { mkdir } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Flags } from '@oclif/core';
-import { DEFAULT_HPA_FLOOR_PCT, floorPctByService, SOCKSHOP_SERVICES, loadModelDirectory, DEFAULT_POLL_INTERVAL_MS, DEFAULT_RATE_WINDOW_POLLS, LOAD_PATTERN_NAMES, loadPattern, parseSnapshotJsonl, RUN_CONDITIONS, runFileName, STRATEGY_NAMES, summarizeLab, traceDurationMs, traceLoadPattern, type LabSummary, type LoadPattern, type RunCondition } from '@sockml/core';
+import { DEFAULT_HPA_FLOOR_PCT, floorPctByService, SOCKSHOP_SERVICES, loadModelDirectory, DEFAULT_POLL_INTERVAL_MS, DEFAULT_RATE_WINDOW_POLLS, LOAD_PATTERN_NAMES, loadPattern, parseSnapshotJsonl, RUN_CONDITIONS, runFileName, summarizeLab, traceDurationMs, traceLoadPattern, type LabSummary, type LoadPattern, type RunCondition } from '@sockml/core';
 import { InputError, SockmlCommand } from '../lib/base-command.js';
-import { durationFlag, strategyFromFlags, weightsFlag } from '../lib/flags.js';
+import { durationFlag, strategyFlag, strategyFromFlags, weightsFlag } from '../lib/flags.js';
 import { writeFileAtomic } from '../lib/output-file.js';
 import { defaultModelsDir } from '../lib/paths.js';
 import { configFlag, explicitFlags, readConfigFile, sockShopRunConfig } from '../lib/config-file.js';
@@ -107,7 +107,7 @@ existing output), 3 model problem.`;
         "proactive: sockml's replica changes take effect this long after its poll (the HPA floor's do not), to measure what the live pipeline's lag costs: Prometheus data up to a scrape old, Kafka, the actuator [default: 0s, at the poll]",
     }),
     models: Flags.string({ description: 'proactive: model directory [default: ./models or the bundled models]' }),
-    strategy: Flags.string({ description: 'proactive: how the votes combine: majority counts votes, unanimous needs all, weighted averages probabilities, regime predicts a violation where the p95 of the poll is over the SLO and asks the calm model of the cards elsewhere', options: [...STRATEGY_NAMES], default: 'majority' }),
+    strategy: strategyFlag(true),
     weights: weightsFlag,
     lookahead: Flags.integer({ description: 'proactive: label horizon of the metrics CSV, polls (the models’)', default: 2, min: 1 }),
     ...policyFlags,
@@ -135,14 +135,13 @@ existing output), 3 model problem.`;
     if (rateWindowMs % 1000 !== 0 || rateWindowMs <= 0) throw new InputError(`--rate-window must be a whole number of seconds, got '${flags['rate-window']}'`);
     const windowFlag = (flag: 'hpa-scale-down-window' | 'hpa-floor-scale-down-window') => {
       if (flags[flag] === undefined) return undefined;
-      const ms = durationFlag(flag, flags[flag]);
+      const ms = durationFlag(flag, flags[flag], { allowZero: true });
       if (!(ms >= 0 && ms % 1000 === 0 && ms <= 3_600_000)) throw new InputError(`--${flag} must be whole seconds from 0 to 1h, got '${flags[flag]}'`);
       return ms;
     };
     const hpaScaleDownWindowMs = windowFlag('hpa-scale-down-window');
     const hpaFloorScaleDownWindowMs = windowFlag('hpa-floor-scale-down-window');
-    const lagFlag = flags['actuation-lag'];
-    const actuationLagMs = lagFlag === undefined || /^\s*0+(ms|s|m|h)?\s*$/.test(lagFlag) ? 0 : durationFlag('actuation-lag', lagFlag);
+    const actuationLagMs = flags['actuation-lag'] === undefined ? 0 : durationFlag('actuation-lag', flags['actuation-lag'], { allowZero: true });
     if (!(actuationLagMs >= 0 && actuationLagMs < pollIntervalMs)) {
       throw new InputError(`--actuation-lag must be from 0 to less than --poll-interval (${flags['poll-interval']}), got '${flags['actuation-lag']}'`);
     }
@@ -175,6 +174,7 @@ existing output), 3 model problem.`;
     const hpaFloorPctByService = hpaFloorPct === null ? {} : floorPctByService(SOCKSHOP_SERVICES, explicit.has('hpa-floor'), configFloor);
     const alone = conditions.includes('proactive') && hpaFloorPct === null ? aloneWarning(policy, '--hpa-floor 0') : undefined;
     if (hpaFloorScaleDownWindowMs !== undefined && hpaFloorPct === null) throw new InputError('--hpa-floor-scale-down-window sets the HPA under sockml: it needs the proactive condition and --hpa-floor above 0');
+    if (actuationLagMs > 0 && !conditions.includes('proactive')) throw new InputError('--actuation-lag delays sockml\'s changes: it needs the proactive condition');
     if (alone) this.warn(alone);
     const modelsDir = flags.models ?? defaultModelsDir();
     if (conditions.includes('proactive')) {

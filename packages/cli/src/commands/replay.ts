@@ -5,13 +5,12 @@ import {
   formatDecisionLogRow,
   loadModelDirectory,
   replay,
-  STRATEGY_NAMES,
 } from '@sockml/core';
 import { defaultModelsDir } from '../lib/paths.js';
 import { trainingFileDigests } from '../lib/model-cards.js';
 import { configFlag, configSloWarning, explicitFlags, policiesFromConfig, readConfigFile, refuseServiceAttribution } from '../lib/config-file.js';
 import { policyFlags } from '../lib/policy-flags.js';
-import { durationFlag, pollIntervalFlag, strategyFromFlags, weightsFlag } from '../lib/flags.js';
+import { durationFlag, pollIntervalFlag, strategyFlag, strategyFromFlags, weightsFlag } from '../lib/flags.js';
 import { AtomicOutput, checkOutputPath } from '../lib/output-file.js';
 import { expandRecordings, newReadStats, openRecordings } from '../lib/recordings.js';
 import { renderReplayReport, replayJson } from '../lib/report.js';
@@ -50,7 +49,7 @@ models' without --allow-label-mismatch, an --out that cannot be written or is an
   static args = { recordings: Args.string({ description: 'metrics CSV files or directories of them', required: true }) };
 
   static flags = {
-    strategy: Flags.string({ description: 'how model votes combine: majority counts votes, unanimous needs all, weighted averages probabilities, regime predicts a violation where the p95 of the poll is over the SLO and asks the calm model of the cards elsewhere', options: [...STRATEGY_NAMES], default: 'majority' }),
+    strategy: strategyFlag(),
     weights: weightsFlag,
     models: Flags.string({ description: 'directory of <name>.onnx models with <name>.card.json cards [default: ./models or the bundled models]' }),
     model: Flags.string({ description: 'use only these models of --models (repeatable)', multiple: true }),
@@ -93,7 +92,7 @@ models' without --allow-label-mismatch, an --out that cannot be written or is an
     const { featureSet, models } = await loadModelDirectory(flags.models ?? defaultModelsDir(), { only: flags.model, workerThreads: flags['worker-threads'] });
     let strategy;
     try {
-      strategy = strategyFromFlags(flags, models.map((m) => m.card));
+      strategy = strategyFromFlags(flags, models.map((m) => m.card), sloMs); // regime's hot polls: over the SLO the run is scored against
     } catch (e) {
       await Promise.all(models.map((m) => m.close()));
       throw e;

@@ -11,7 +11,6 @@ import {
   parseVoteMessage,
   ScalingController,
   SchemaError,
-  STRATEGY_NAMES,
   TOPICS,
   deadLetterTopic,
   type Actuator,
@@ -27,7 +26,7 @@ import { EnvironmentError, InputError, SockmlCommand } from '../lib/base-command
 import { configFlag, deploymentsFromConfig, explicitFlags, policiesFromConfig, readConfigFile } from '../lib/config-file.js';
 import { checkOutputPath } from '../lib/output-file.js';
 import { ALONE_POLICY_FLAGS, aloneWarning, policyFlags } from '../lib/policy-flags.js';
-import { connectTimeoutFlag, durationFlag, strategyFromFlags, weightsFlag } from '../lib/flags.js';
+import { connectTimeoutFlag, durationFlag, strategyFlag, strategyFromFlags, weightsFlag } from '../lib/flags.js';
 import { decisionBlock } from '../lib/decision-block.js';
 import { defaultModelsDir } from '../lib/paths.js';
 import { ensureTopics, kafkaClient, LIVE_CONSUMER_RUN, OffsetCommitter, parseBrokers, partitionCount, sendInChunks, sendToDeadLetter, stopOnSignal, waitForBrokers } from '../live/kafka.js';
@@ -110,7 +109,7 @@ the Kubernetes client cannot be set up, or may not list the namespace's Horizont
 
   static flags = {
     kafka: Flags.string({ description: 'Kafka bootstrap servers host:port[,…]', env: 'SOCKML_KAFKA', required: true }),
-    strategy: Flags.string({ description: 'how votes combine: majority counts votes, unanimous needs all, weighted averages probabilities, regime predicts a violation where the p95 of the poll is over the SLO and asks the calm model of the cards elsewhere', options: [...STRATEGY_NAMES], default: 'majority' }),
+    strategy: strategyFlag(),
     weights: weightsFlag,
     models: Flags.string({ description: 'model directory: the expected voters and their card weights [default: ./models or the bundled models]' }),
     'expected-models': Flags.string({ description: 'comma-separated voter names [default: every model in --models]' }),
@@ -152,10 +151,12 @@ the Kubernetes client cannot be set up, or may not list the namespace's Horizont
     const connectTimeoutMs = durationFlag('connect-timeout', flags['connect-timeout']);
     const modelsDir = flags.models ?? defaultModelsDir();
     const { models } = await loadModelDirectory(modelsDir);
-    const strategy = strategyFromFlags(flags, models.map((m) => m.card));
     await Promise.all(models.map((m) => m.close())); // the scaler needs the cards, not the sessions
     const config = flags.config === undefined ? undefined : await readConfigFile(flags.config);
     const expected = expectedVoters(flags['expected-models'], models.map((m) => m.name), modelsDir);
+    // Of the expected voters' cards only: a strategy that needs a model's votes (regime's calm model, the
+    // stacked weights' members) must be refused here if that model's votes will be ignored as unexpected.
+    const strategy = strategyFromFlags(flags, models.filter((m) => expected.includes(m.name)).map((m) => m.card));
     if (flags.quorum !== undefined && flags.quorum > expected.length) {
       throw new InputError(`--quorum: must be from 1 to ${expected.length} (the expected voters: ${expected.join(', ')}), got ${flags.quorum}`);
     }
@@ -194,12 +195,19 @@ the Kubernetes client cannot be set up, or may not list the namespace's Horizont
     // of the scaler, or on a cluster scaled by hand, a scale-up from the minimum would ask for fewer
     // replicas than there are. LiveScaler reads it before the service's first decision, retries a failed
     // read, and keeps each service's decisions in order behind it.
+    let warnedUnobserved = false;
     const scaler = new LiveScaler(controller, {
       actuator,
       seed: flags['initial-replicas'] === 'actuator' ? DEFAULT_SEED_RETRY : false,
       publish: (taken) => sendInChunks(producer, TOPICS.decisions, taken.map(({ decision }) => ({ key: decision.service, value: JSON.stringify(formatDecisionMessage(decision)) }))),
       applied: async (taken) => {
         metrics.decided(taken, Date.now());
+        if (!warnedUnobserved && controller.stats.withoutObservation > 0) {
+          warnedUnobserved = true;
+          log.warn(
+            `decisions taken on votes without the poll's measurements ('observed': a serve-model or producer older than it): the policy cannot size from CPU${strategy.name === 'regime' ? ', and --strategy regime raises no alarm on them' : ''}`,
+          );
+        }
         for (const { verdict, decision } of taken) {
           if (flags.quiet && decision.decision === 'NO_ACTION') continue;
           const votes = verdict.votes.map((v) => ({ model: v.model, prediction: v.prediction, confidence: v.confidence }));

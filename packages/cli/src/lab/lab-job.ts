@@ -78,7 +78,7 @@ export async function runLabJob(job: LabJob): Promise<LabJobResult> {
     proactive = {
       featureSet: featureSetById(featureSetId),
       models,
-      strategy: voteStrategyFromCards(p.strategy, models.map((m) => m.card), p.weights as Weighting),
+      strategy: voteStrategyFromCards(p.strategy, models.map((m) => m.card), p.weights as Weighting, { sloMs: job.sloMs }),
       policy: scalingPolicy(p.policy.name, p.policy.settings),
       ...(p.policies ? { policies: Object.fromEntries(Object.entries(p.policies).map(([s, spec]) => [s, scalingPolicy(spec.name, spec.settings)])) } : {}),
       pollIntervalMs: p.pollIntervalMs,

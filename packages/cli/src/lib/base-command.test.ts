@@ -32,6 +32,12 @@ describe('exit codes as documented, one line each', () => {
     ['scale --actuator http without a URL', ['scale', '--kafka', NOWHERE, '--actuator', 'http'], 2, /--actuator http needs --actuator-url/],
     ['scale --expected-models naming no model', ['scale', '--kafka', NOWHERE, '--expected-models', 'xgboost,gpt'], 2, /--expected-models: no model 'gpt' in .*models \(found: logistic_regression, random_forest, xgboost\)/],
     ['scale --kafka not host:port', ['scale', '--kafka', 'kafka'], 2, /--kafka must be host:port/],
+    [
+      'scale --strategy regime without its calm model among the voters',
+      ['scale', '--kafka', NOWHERE, '--strategy', 'regime', '--expected-models', 'random_forest,logistic_regression'],
+      3,
+      /--strategy regime decides calm polls with model 'xgboost' .* not among the models in use \(logistic_regression, random_forest\)/,
+    ],
     ['publish --kafka not host:port', ['publish', STEP, '--kafka', 'bad'], 2, /--kafka must be host:port\[,host:port…\], got 'bad'/],
     ['serve-model --kafka not host:port', ['serve-model', '--model', 'models/xgboost.onnx', '--kafka', 'bad'], 2, /--kafka must be host:port/],
     ['serve-model with a card naming an unknown feature set', ['serve-model', '--model', unknownSet, '--kafka', NOWHERE], 3, /xgboost\.card\.json: field 'featureSet': unknown feature set 'nope-v9' \(known: seed-v1, trend-v1, trend-v2, trend-v3, trend-v4\)/],

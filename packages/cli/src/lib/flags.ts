@@ -1,11 +1,11 @@
 import { Flags } from '@oclif/core';
-import { DEFAULT_POLL_INTERVAL_MS, parseDuration, voteStrategyFromCards, WEIGHTINGS, type ModelCard, type VoteStrategy, type Weighting } from '@sockml/core';
+import { DEFAULT_POLL_INTERVAL_MS, parseDuration, STRATEGY_NAMES, voteStrategyFromCards, WEIGHTINGS, type ModelCard, type VoteStrategy, type Weighting } from '@sockml/core';
 import { InputError } from './base-command.js';
 
 /** A duration flag (`30s`, `1m30s`, `500ms`) in ms; a bad value is bad input naming the flag. */
-export function durationFlag(flag: string, raw: string): number {
+export function durationFlag(flag: string, raw: string, options: { allowZero?: boolean } = {}): number {
   try {
-    return parseDuration(raw);
+    return parseDuration(raw, options);
   } catch (e) {
     throw new InputError(`--${flag}: ${(e as Error).message}`);
   }
@@ -45,8 +45,17 @@ export const weightsFlag = Flags.string({
   default: 'f1',
 });
 
+/** --strategy, as every command that votes takes it; `proactive` prefixes the description for commands with conditions. */
+export function strategyFlag(proactive = false) {
+  return Flags.string({
+    description: `${proactive ? 'proactive: ' : ''}how the votes combine: majority counts votes, unanimous needs all, weighted averages probabilities, regime predicts a violation where the p95 of the poll is over the SLO and asks the calm model of the cards elsewhere`,
+    options: [...STRATEGY_NAMES],
+    default: 'majority',
+  });
+}
+
 /** The vote strategy the flags ask for, configured from the cards in use. */
-export function strategyFromFlags(flags: { strategy: string; weights: string }, cards: readonly ModelCard[]): VoteStrategy {
+export function strategyFromFlags(flags: { strategy: string; weights: string }, cards: readonly ModelCard[], sloMs?: number): VoteStrategy {
   if (flags.weights !== 'f1' && flags.strategy !== 'weighted') throw new InputError(`--weights ${flags.weights} applies to --strategy weighted only, not ${flags.strategy}`);
-  return voteStrategyFromCards(flags.strategy, cards, flags.weights as Weighting);
+  return voteStrategyFromCards(flags.strategy, cards, flags.weights as Weighting, sloMs === undefined ? {} : { sloMs });
 }

@@ -13,6 +13,17 @@ describe('parseDuration', () => {
   ])('%s → %i ms', (raw, ms) => expect(parseDuration(raw)).toBe(ms));
 
   it.each(['', '30', 's', '30x', '-5s', '0s', '1m 30s'])('rejects %j', (raw) => expect(() => parseDuration(raw)).toThrow(/duration/));
+
+  it.each([
+    ['0', 0],
+    ['0s', 0],
+    ['0.0s', 0],
+    ['0m0s', 0],
+    ['000ms', 0],
+    ['5s', 5000],
+  ])('with allowZero: %j → %i ms', (raw, ms) => expect(parseDuration(raw, { allowZero: true })).toBe(ms));
+
+  it.each(['', '5', '-1s', 'soon'])('with allowZero still rejects %j', (raw) => expect(() => parseDuration(raw, { allowZero: true })).toThrow(/is not a duration/));
 });
 
 describe('formatPromDuration', () => {

@@ -2,8 +2,10 @@
  * Parses a duration such as `30s`, `1m30s`, `500ms`, `2h` into milliseconds (the spelling of
  * Prometheus and the collect flags). A bare number is rejected: `30` could mean seconds or ms.
  */
-export function parseDuration(raw: string): number {
+export function parseDuration(raw: string, options: { allowZero?: boolean } = {}): number {
   const text = raw.trim();
+  // With allowZero a zero needs no unit: '0' is 0 in every one.
+  if (options.allowZero && /^0+(\.0*)?$/.test(text)) return 0;
   const part = /(\d+(?:\.\d+)?)(ms|s|m|h)/y;
   let total = 0;
   let at = 0;
@@ -14,7 +16,9 @@ export function parseDuration(raw: string): number {
     total += Number(m[1]) * UNIT_MS[m[2] as keyof typeof UNIT_MS];
     at = part.lastIndex;
   }
-  if (text.length === 0 || !(total > 0)) throw new Error(`'${raw}' is not a positive duration (e.g. 500ms, 30s, 1m30s, 2h)`);
+  if (options.allowZero ? text.length === 0 || !(total >= 0) : text.length === 0 || !(total > 0)) {
+    throw new Error(`'${raw}' is not a ${options.allowZero ? '' : 'positive '}duration (e.g. ${options.allowZero ? '0, ' : ''}500ms, 30s, 1m30s, 2h)`);
+  }
   return total;
 }
 

@@ -26,6 +26,16 @@ describe('VoteAggregator', () => {
     expect(a.pending).toBe(0);
   });
 
+  it('counts the verdicts taken without the poll\'s measurements, and hands the strategy the votes\' own', () => {
+    const a = make();
+    for (const m of ['xgb', 'rf', 'lr']) a.add(vote(m, 0, 's1'), 0);
+    const observed = { requestRateRps: 1, errorRatePct: 0, p50LatencyMs: 50, p95LatencyMs: 50, p99LatencyMs: 50, cpuUsagePct: 1, memoryUsageMb: 1 };
+    let d;
+    for (const m of ['xgb', 'rf', 'lr']) d = a.add({ ...vote(m, 0, 's2'), observation: observed }, 0);
+    expect(d!.observation).toEqual(observed);
+    expect(a.stats).toMatchObject({ decided: 2, withoutObservation: 1 });
+  });
+
   it('counts a duplicate vote once', () => {
     const a = make();
     a.add(vote('xgb', 1), 0);

@@ -46,6 +46,11 @@ export interface VoteAggregatorStats {
   degraded: number;
   /** Windows that closed below quorum: no decision taken. */
   expiredBelowQuorum: number;
+  /**
+   * Verdicts taken on votes that carried no poll measurements (a producer older than `observed`): the policy
+   * cannot size from CPU, and `regime` cannot tell a hot poll from a calm one, so neither acts on them.
+   */
+  withoutObservation: number;
 }
 
 interface Open {
@@ -62,7 +67,7 @@ interface Open {
  * key counts once. Time is an input (`nowMs`), never read here, so replays and live runs agree.
  */
 export class VoteAggregator {
-  readonly stats: VoteAggregatorStats = { votes: 0, duplicates: 0, late: 0, unexpected: 0, decided: 0, degraded: 0, expiredBelowQuorum: 0 };
+  readonly stats: VoteAggregatorStats = { votes: 0, duplicates: 0, late: 0, unexpected: 0, decided: 0, degraded: 0, expiredBelowQuorum: 0, withoutObservation: 0 };
   private readonly open = new Map<string, Open>();
   private readonly decided = new Set<string>();
   /** Ring buffer of decided keys in decision order, to forget the oldest in O(1). */
@@ -143,6 +148,7 @@ export class VoteAggregator {
     const verdict = verdictFrom(votes, this.options.strategy, this.options.expectedModels, o);
     this.stats.decided++;
     if (verdict.degraded) this.stats.degraded++;
+    if (!verdict.observation) this.stats.withoutObservation++;
     return verdict;
   }
 

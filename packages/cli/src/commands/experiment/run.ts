@@ -2,10 +2,10 @@ import { existsSync } from 'node:fs';
 import { mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Flags } from '@oclif/core';
-import { CPU_SOURCES, DEFAULT_HPA_FLOOR_PCT, floorHpaOptionsByService, floorPctByService, DEFAULT_RATE_WINDOW_POLLS, interleaveConditions, LOAD_PATTERN_NAMES, loadPattern, RUN_CONDITIONS, runFileName, SOCKSHOP_SERVICES, STRATEGY_NAMES, traceDurationMs, traceLoadPattern, type CpuSource, type LoadPattern, type RunCondition } from '@sockml/core';
+import { CPU_SOURCES, DEFAULT_HPA_FLOOR_PCT, floorHpaOptionsByService, floorPctByService, DEFAULT_RATE_WINDOW_POLLS, interleaveConditions, LOAD_PATTERN_NAMES, loadPattern, RUN_CONDITIONS, runFileName, SOCKSHOP_SERVICES, traceDurationMs, traceLoadPattern, type CpuSource, type LoadPattern, type RunCondition } from '@sockml/core';
 import { HttpActuator } from '../../actuators/http.js';
 import { EnvironmentError, InputError, SockmlCommand } from '../../lib/base-command.js';
-import { durationFlag } from '../../lib/flags.js';
+import { durationFlag, strategyFlag } from '../../lib/flags.js';
 import { writeFileAtomic } from '../../lib/output-file.js';
 import { configFlag, configFromSpecs, explicitFlags, readConfigFile, sockShopRunConfig, type PolicySpec } from '../../lib/config-file.js';
 import { aloneWarning, compressPolicy, floorExceptions, policyArgs, policyFlags } from '../../lib/policy-flags.js';
@@ -160,7 +160,7 @@ existing output file, an --out that cannot be created or written), 4 Kafka or Pr
     'cpu-source': Flags.string({ description: "URL targets: 'process' (process_cpu_seconds_total) or 'cadvisor' (container_cpu_usage_seconds_total)", options: [...CPU_SOURCES], default: 'process' }),
     kafka: Flags.string({ description: 'proactive: Kafka bootstrap servers host:port[,…]', env: 'SOCKML_KAFKA' }),
     models: Flags.string({ description: 'proactive: model directory, one serve-model per model [default: ./models or the bundled models]' }),
-    strategy: Flags.string({ description: 'proactive: how the votes combine: majority counts votes, unanimous needs all, weighted averages probabilities, regime predicts a violation where the p95 of the poll is over the SLO and asks the calm model of the cards elsewhere', options: [...STRATEGY_NAMES], default: 'majority' }),
+    strategy: strategyFlag(true),
     // The policy's flags, as replay and scale take them; --max-replicas is also the HPA's maxReplicas, and
     // the policy's durations are in experiment time (divided by --time-scale for the scaler).
     ...policyFlags,

@@ -12,13 +12,19 @@ import { weightedStrategy, WEIGHTINGS, type Weighting, type WeightedOptions } fr
  * every card of one training carries alike. `weighting` 'stacked' (`--weights stacked`) uses the learned
  * weights, which exist only for the exact set of models they were learned on.
  */
-export function voteStrategyFromCards(name: string, cards: readonly ModelCard[], weighting: Weighting = 'f1'): VoteStrategy {
+export function voteStrategyFromCards(
+  name: string,
+  cards: readonly ModelCard[],
+  weighting: Weighting = 'f1',
+  /** The SLO of the run (replay's --slo, the lab's): `regime`'s hot polls are over it. Default: its calm model's label's. */
+  run: { sloMs?: number } = {},
+): VoteStrategy {
   if (!WEIGHTINGS.includes(weighting)) throw new Error(`unknown weighting '${weighting}' (known: ${WEIGHTINGS.join(', ')})`);
   if (name !== 'weighted') {
     if (weighting !== 'f1') throw new ModelCardError(`--weights ${weighting} applies to --strategy weighted, not ${name}`);
     if (name === 'majority') return majorityStrategy;
     if (name === 'unanimous') return unanimousStrategy;
-    if (name === 'regime') return regimeFromCards(cards);
+    if (name === 'regime') return regimeFromCards(cards, run.sloMs);
     throw new Error(`unknown voting strategy '${name}' (known: ${STRATEGY_NAMES.join(', ')})`);
   }
   const options: WeightedOptions = { weights: {}, calibration: {} };
@@ -47,8 +53,8 @@ export function voteStrategyFromCards(name: string, cards: readonly ModelCard[],
   return weightedStrategy(options);
 }
 
-/** `regime`: the cards' regime block (alike on every card of one training), its model in use, the SLO of its label. */
-function regimeFromCards(cards: readonly ModelCard[]): VoteStrategy {
+/** `regime`: the cards' regime block (alike on every card of one training), its model in use; the run's SLO, else its model's label's. */
+function regimeFromCards(cards: readonly ModelCard[], sloMs?: number): VoteStrategy {
   const withRegime = cards.filter((c) => c.regime !== undefined);
   if (withRegime.length === 0) {
     throw new ModelCardError(`--strategy regime needs cards with a calm-poll threshold (field 'regime', written by models/train.py); these cards have none: retrain, or use another strategy`);
@@ -62,5 +68,5 @@ function regimeFromCards(cards: readonly ModelCard[]): VoteStrategy {
   if (!calm) {
     throw new ModelCardError(`--strategy regime decides calm polls with model '${regime.model}' (the cards' regime block), which is not among the models in use (${cards.map((c) => c.name).join(', ')})`);
   }
-  return regimeStrategy({ sloMs: calm.label.sloMs, model: regime.model, calmThreshold: regime.calmThreshold });
+  return regimeStrategy({ sloMs: sloMs ?? calm.label.sloMs, model: regime.model, calmThreshold: regime.calmThreshold });
 }

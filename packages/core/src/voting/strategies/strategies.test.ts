@@ -159,6 +159,8 @@ describe('voteStrategyFromCards', () => {
     expect(r.decide([v('a', 0.1), v('b', 0.9)], calm(31)).scaleUp).toBe(true); // over the label's 30 ms
     expect(r.decide([v('a', 0.41), v('b', 0.1)], calm(29)).scaleUp).toBe(true); // a at 0.41 ≥ 0.4
     expect(r.decide([v('a', 0.39), v('b', 0.99)], calm(29)).scaleUp).toBe(false);
+    // The run's SLO, when given (replay --slo, the lab's), decides what is hot.
+    expect(voteStrategyFromCards('regime', [withLabel('a')], 'f1', { sloMs: 25 }).decide([v('a', 0.01)], calm(29)).scaleUp).toBe(true);
     expect(() => voteStrategyFromCards('regime', [card('a')])).toThrow(/needs cards with a calm-poll threshold \(field 'regime'/);
     expect(() => voteStrategyFromCards('regime', [withLabel('b')])).toThrow(/with model 'a' .* not among the models in use \(b\)/);
     expect(() => voteStrategyFromCards('regime', [withLabel('a'), withLabel('b', { regime: { ...block, calmThreshold: 0.5 } })])).toThrow(/'a' and 'b' carry different regime parameters/);
