@@ -3,6 +3,7 @@ import { SnapshotRecorder } from '../experiments/run/snapshot-recorder.js';
 import { ArrivalSchedule } from '../load/arrival-schedule.js';
 import { DEFAULT_JOURNEY, JourneyPicker, journeyRequests, type JourneyOptions } from '../load/journey.js';
 import type { LoadPattern } from '../load/load-pattern.js';
+import { hpaOptionsByService } from '../policy/proactive-defaults.js';
 import type { HpaOptions } from '../reactive/hpa-controller.js';
 import { SockShopEmulator, type EmulatorOptions } from '../sim/emulator.js';
 import { DelayedController } from './controllers/delayed.js';
@@ -97,7 +98,7 @@ export async function runLab(o: LabRunOptions): Promise<LabRunResult> {
     const sockml: LabController = o.actuationLagMs ? new DelayedController(proactive, o.actuationLagMs) : proactive;
     controller = sockml;
     if (o.hpaFloor) {
-      const floorByService = Object.fromEntries(services.map((s) => [s, { ...o.hpaByService?.[s], ...o.hpaFloorByService?.[s] }]));
+      const floorByService = hpaOptionsByService(services, o.hpaByService, o.hpaFloorByService);
       controller = new HpaFloorController(new ReactiveController(services, { ...o.hpa, ...o.hpaFloor }, floorByService), sockml, o.initialReplicas);
     }
   }

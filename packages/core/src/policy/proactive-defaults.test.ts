@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { floorHpaOptionsByService, floorPctByService } from './proactive-defaults.js';
+import { floorHpaOptionsByService, floorPctByService, hpaOptionsByService } from './proactive-defaults.js';
 
 const SERVICES = ['front-end', 'carts', 'orders', 'catalogue'];
 
@@ -19,5 +19,16 @@ describe('floorPctByService: which services the floor HPA gives a target of thei
 
   it('floorHpaOptionsByService: each target as the HPA option', () => {
     expect(floorHpaOptionsByService({ catalogue: 50 })).toEqual({ catalogue: { targetUtilizationPct: 50 } });
+  });
+});
+
+describe('hpaOptionsByService: a service’s HPA options, the floor’s own over the run’s bounds', () => {
+  it.each([
+    ['neither', undefined, undefined, { a: {}, b: {} }],
+    ['bounds only', { a: { minReplicas: 2 } }, undefined, { a: { minReplicas: 2 }, b: {} }],
+    ['floor target only', undefined, { b: { targetUtilizationPct: 50 } }, { a: {}, b: { targetUtilizationPct: 50 } }],
+    ['both, the floor’s over the bounds', { a: { minReplicas: 2, targetUtilizationPct: 70 } }, { a: { targetUtilizationPct: 50 } }, { a: { minReplicas: 2, targetUtilizationPct: 50 }, b: {} }],
+  ])('%s', (_name, byService, floor, want) => {
+    expect(hpaOptionsByService<{ minReplicas: number; targetUtilizationPct: number }>(['a', 'b'], byService, floor)).toEqual(want);
   });
 });

@@ -38,6 +38,19 @@ export const floorHpaOptionsByService = (pctByService: Readonly<Record<string, n
   Object.fromEntries(Object.entries(pctByService).map(([s, pct]) => [s, { targetUtilizationPct: pct }]));
 
 /**
+ * Each service's options for one HPA of a run: its bounds for every HPA (a config file's, `byService`) under
+ * the floor HPA's own (its per-service target, `floorByService`, for the HPA under sockml only). One merge for
+ * the lab and `experiment run`, so the two cannot give a service's HPA different options.
+ */
+export function hpaOptionsByService<T extends object>(
+  services: readonly string[],
+  byService?: Readonly<Record<string, Partial<T>>>,
+  floorByService?: Readonly<Record<string, Partial<T>>>,
+): Record<string, Partial<T>> {
+  return Object.fromEntries(services.map((s) => [s, { ...byService?.[s], ...floorByService?.[s] }]));
+}
+
+/**
  * collect's rate() window, in polls. One: a poll then sees a step whole instead of half of it
  * (EXPERIMENTS.md, "rates over 30 s instead of 1 minute"). The models' training recordings rated over a
  * minute; the chosen setting was measured with the 30 s window, models included.

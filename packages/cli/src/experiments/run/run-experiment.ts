@@ -12,7 +12,7 @@
  * 300 s scale-down window, the emulator's 20 s replica start-up) is divided by --time-scale on the wall
  * clock. Request rates and latencies are not compressed: the emulator is a real-time queue model.
  */
-import { DEFAULT_JOURNEY, journeyRequests, ReactiveLoop, SnapshotRecorder, type HpaOptions, type IntervalObservation, type LoadPattern, type RunCondition, type TimelineRow } from '@sockml/core';
+import { DEFAULT_JOURNEY, hpaOptionsByService, journeyRequests, ReactiveLoop, SnapshotRecorder, type HpaOptions, type IntervalObservation, type LoadPattern, type RunCondition, type TimelineRow } from '@sockml/core';
 import { BuiltinEngine } from '../../load/builtin.js';
 import { sleep, type ExperimentTarget } from './experiment-target.js';
 import type { FloorGateway } from './floor-gateway.js';
@@ -97,7 +97,7 @@ async function runWith(o: RunOptions, log: (line: string) => void, pipeline: Pro
   let reactive: Promise<void> = Promise.resolve();
   if ((o.condition === 'reactive' && (o.reactiveBy ?? 'builtin') === 'builtin') || floor) {
     const hpa = floor ? floor.hpa : o.hpa;
-    const byService = Object.fromEntries(o.services.map((s) => [s, { ...o.hpaByService?.[s], ...(floor ? floor.byService?.[s] : undefined) }]));
+    const byService = hpaOptionsByService(o.services, o.hpaByService, floor?.byService);
     const loop = new ReactiveLoop(o.services, hpa, byService);
     const syncWallMs = (hpa.syncPeriodMs ?? 15_000) / o.timeScale;
     reactive = (async () => {
