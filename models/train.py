@@ -195,6 +195,10 @@ REGIME_RULE = (
     'threshold rule applied to the pooled LORO out-of-fold probabilities of the training rows that are calm and have latency '
     'data, and is reused by LOPO. This is the runtime\'s `regime` strategy'
 )
+REGIME_RULE_NESTED = REGIME_RULE.split(' The calm threshold is')[0] + (
+    ' The calm threshold is chosen inside each outer fold: the threshold rule applied to the inner LORO out-of-fold probabilities '
+    'of the fold\'s training rows that are calm and have latency data (none where those rows hold one class: no calm alarm)'
+)
 PERSISTENCE_RULE = 'predict 1 iff the poll\'s own p95 > SLO (no latency data = 0); score = that 0/1'
 SLICE_RULE = (
     'Every predictor is measured on three slices of the out-of-fold predictions: the series that pass the data gate '
@@ -566,12 +570,17 @@ def regime_predictor(p: np.ndarray, violating: np.ndarray, latency: np.ndarray, 
     return violating | (calm & (p >= calm_threshold)), np.where(violating, 1.0, np.where(latency, p, 0.0))
 
 
+def calm_cut(y: np.ndarray, p: np.ndarray, calm: np.ndarray, rule: tuple[str, float | None]) -> float | None:
+    """The regime ensemble's calm threshold: the rule on the calm rows with latency data; None if they hold one class."""
+    return choose_threshold(y[calm], p[calm], rule) if has_both_classes(y[calm]) else None
+
+
 def regime_block(data: Data, loro_probs: dict[str, np.ndarray], rule: tuple[str, float | None]) -> dict[str, Any]:
     """What every card carries for the `regime` strategy: the calm model and its cut on calm polls with latency data."""
     calm = data.train & ~data.violating & data.latency
-    if not has_both_classes(data.y[calm]):
+    threshold = calm_cut(data.y, loro_probs[REGIME_MODEL], calm, rule)
+    if threshold is None:
         raise TrainError('the calm training polls with latency data hold only one class: no calm threshold for the regime ensemble')
-    threshold = choose_threshold(data.y[calm], loro_probs[REGIME_MODEL][calm], rule)
     return {
         'model': REGIME_MODEL,
         'calmThreshold': threshold,
@@ -1158,7 +1167,7 @@ def inner_choice(
             per_rule[rule] = {'threshold': t, 'weight': binary_metrics(y, p >= t, p)['f1'] or 0.0}
             if spec.name == REGIME_MODEL:
                 # No cut can be chosen where the calm polls hold one class: None, and the calm stage raises no alarm.
-                per_rule[rule]['calmThreshold'] = choose_threshold(y[calm], p[calm], parse_threshold_rule(rule)) if has_both_classes(y[calm]) else None
+                per_rule[rule]['calmThreshold'] = calm_cut(y, p, calm, parse_threshold_rule(rule))
         out[spec.name] = {'params': candidates[best], 'meanInnerPrAuc': scores[best], 'rules': per_rule}
         inner_probs[spec.name] = p
     ensembles = {}
@@ -1244,7 +1253,7 @@ def nested_report(args: argparse.Namespace, specs: list[ModelSpec], data: Data, 
         'quick': args.quick,
         'procedure': NESTED_PROCEDURE,
         'thresholdRules': {r: threshold_rule_text(parse_threshold_rule(r)) for r in rules},
-        'ensembles': {**ENSEMBLE_RULES, **(CALIBRATED_ENSEMBLE_RULES if args.calibrate else {}), 'ensemble:regime': REGIME_RULE},
+        'ensembles': {**ENSEMBLE_RULES, **(CALIBRATED_ENSEMBLE_RULES if args.calibrate else {}), 'ensemble:regime': REGIME_RULE_NESTED},
         **({'calibration': CALIBRATION_RULE} if args.calibrate else {}),
         'onsets': ONSET_RULE,
         'goal': NESTED_GOAL,
