@@ -1,21 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { SockShopEmulator } from '../../sim/emulator.js';
-import { LabCluster } from '../lab-cluster.js';
+import { oneServiceLabCluster } from '../../testing/lab-cluster.js';
 import type { LabController } from '../lab-controller.js';
 import { DelayedController } from './delayed.js';
 import { ScheduledController } from './scheduled.js';
 
-function cluster() {
-  const em = new SockShopEmulator(
-    {
-      services: ['front-end'],
-      specs: { 'front-end': { capacityRps: 100, baseLatencyMs: 3, latencyCv: 0, routeCost: {}, cpuMsPerRequest: 2, cpuRequestCores: 0.1, idleCores: 0.01, memoryMbPerReplica: 64 } },
-      seed: 1,
-    },
-    0,
-  );
-  return new LabCluster(em, 600_000);
-}
+const cluster = oneServiceLabCluster;
 
 /** Drives a controller as lab-run does; returns [time, from, to] of the changes the cluster saw. */
 async function drive(ctl: LabController) {

@@ -1,20 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { SockShopEmulator } from '../../sim/emulator.js';
-import { LabCluster } from '../lab-cluster.js';
+import { oneServiceLabCluster } from '../../testing/lab-cluster.js';
 import type { LabController } from '../lab-controller.js';
 import { HpaFloorController } from './hpa-floor.js';
 
-function cluster() {
-  const em = new SockShopEmulator(
-    {
-      services: ['front-end'],
-      specs: { 'front-end': { capacityRps: 100, baseLatencyMs: 3, latencyCv: 0, routeCost: {}, cpuMsPerRequest: 2, cpuRequestCores: 0.1, idleCores: 0.01, memoryMbPerReplica: 64 } },
-      seed: 1,
-    },
-    0,
-  );
-  return new LabCluster(em, 600_000);
-}
+const cluster = oneServiceLabCluster;
 
 /** A controller that asks for the scripted count at each instant (null: it runs and asks for nothing). */
 class Scripted implements LabController {

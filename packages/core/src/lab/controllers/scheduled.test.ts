@@ -1,22 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { oneServiceLabCluster } from '../../testing/lab-cluster.js';
 import { parseSnapshotJsonl } from '../../experiments/snapshot.js';
 import { loadPattern } from '../../load/patterns/registry.js';
-import { SockShopEmulator } from '../../sim/emulator.js';
-import { LabCluster } from '../lab-cluster.js';
 import { runLab, type LabRunOptions } from '../lab-run.js';
 import { ScheduledController, shiftActions } from './scheduled.js';
 
-function cluster() {
-  const em = new SockShopEmulator(
-    {
-      services: ['front-end'],
-      specs: { 'front-end': { capacityRps: 100, baseLatencyMs: 3, latencyCv: 0, routeCost: {}, cpuMsPerRequest: 2, cpuRequestCores: 0.1, idleCores: 0.01, memoryMbPerReplica: 64 } },
-      seed: 1,
-    },
-    0,
-  );
-  return new LabCluster(em, 600_000);
-}
+const cluster = oneServiceLabCluster;
 
 async function play(schedule: { atMs: number; replicas: number }[]) {
   const c = cluster();
