@@ -16,7 +16,7 @@ export function parseDuration(raw: string, options: { allowZero?: boolean } = {}
     total += Number(m[1]) * UNIT_MS[m[2] as keyof typeof UNIT_MS];
     at = part.lastIndex;
   }
-  if (options.allowZero ? text.length === 0 || !(total >= 0) : text.length === 0 || !(total > 0)) {
+  if (text.length === 0 || (!options.allowZero && !(total > 0))) {
     throw new Error(`'${raw}' is not a ${options.allowZero ? '' : 'positive '}duration (e.g. ${options.allowZero ? '0, ' : ''}500ms, 30s, 1m30s, 2h)`);
   }
   return total;

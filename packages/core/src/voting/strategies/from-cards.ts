@@ -32,14 +32,7 @@ export function voteStrategyFromCards(
     if (c.weight !== undefined) (options.weights as Record<string, number>)[c.name] = c.weight;
     if (c.calibration !== undefined) (options.calibration as Record<string, NonNullable<ModelCard['calibration']>>)[c.name] = c.calibration;
   }
-  const withEnsemble = cards.filter((c) => c.ensemble !== undefined);
-  const ensemble = withEnsemble[0]?.ensemble;
-  const differing = withEnsemble.find((c) => JSON.stringify(c.ensemble) !== JSON.stringify(ensemble));
-  if (differing) {
-    throw new ModelCardError(
-      `models '${withEnsemble[0].name}' and '${differing.name}' carry different ensemble parameters: they come from different trainings and cannot vote as one weighted ensemble`,
-    );
-  }
+  const ensemble = trainingBlock(cards, 'ensemble', ' and cannot vote as one weighted ensemble');
   if (ensemble) options.threshold = ensemble.weighted.threshold;
   if (weighting === 'stacked') {
     if (!ensemble) throw new ModelCardError(`--weights stacked needs cards with learned ensemble weights (field 'ensemble'); these cards have none: use --weights f1`);
@@ -55,18 +48,28 @@ export function voteStrategyFromCards(
 
 /** `regime`: the cards' regime block (alike on every card of one training), its model in use; the run's SLO, else its model's label's. */
 function regimeFromCards(cards: readonly ModelCard[], sloMs?: number): VoteStrategy {
-  const withRegime = cards.filter((c) => c.regime !== undefined);
-  if (withRegime.length === 0) {
+  const regime = trainingBlock(cards, 'regime');
+  if (!regime) {
     throw new ModelCardError(`--strategy regime needs cards with a calm-poll threshold (field 'regime', written by models/train.py); these cards have none: retrain, or use another strategy`);
-  }
-  const regime = withRegime[0].regime!;
-  const differing = withRegime.find((c) => JSON.stringify(c.regime) !== JSON.stringify(regime));
-  if (differing) {
-    throw new ModelCardError(`models '${withRegime[0].name}' and '${differing.name}' carry different regime parameters: they come from different trainings`);
   }
   const calm = cards.find((c) => c.name === regime.model);
   if (!calm) {
     throw new ModelCardError(`--strategy regime decides calm polls with model '${regime.model}' (the cards' regime block), which is not among the models in use (${cards.map((c) => c.name).join(', ')})`);
   }
   return regimeStrategy({ sloMs: sloMs ?? calm.label.sloMs, model: regime.model, calmThreshold: regime.calmThreshold });
+}
+
+/**
+ * A block every card of one training carries alike (`ensemble`, `regime`): the first card's, after checking that
+ * no other card in use carries a different one (cards of different trainings cannot vote as one). Undefined when
+ * no card carries it.
+ */
+function trainingBlock<K extends 'ensemble' | 'regime'>(cards: readonly ModelCard[], key: K, consequence = ''): ModelCard[K] {
+  const carrying = cards.filter((c) => c[key] !== undefined);
+  const block = carrying[0]?.[key];
+  const differing = carrying.find((c) => JSON.stringify(c[key]) !== JSON.stringify(block));
+  if (differing) {
+    throw new ModelCardError(`models '${carrying[0].name}' and '${differing.name}' carry different ${key} parameters: they come from different trainings${consequence}`);
+  }
+  return block;
 }
