@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse as parseCsvSync } from 'csv-parse/sync';
-import { DEFAULT_HPA_FLOOR_PCT, DEFAULT_HPA_FLOOR_PCT_BY_SERVICE } from '@sockml/core';
+import { DEFAULT_HPA_FLOOR_PCT, DEFAULT_HPA_FLOOR_PCT_BY_SERVICE, POLICY_PARAMETERS } from '@sockml/core';
 import { describe, expect, it } from 'vitest';
 import { sockml } from '../test-support.js';
 
@@ -209,6 +209,8 @@ describe('sockml lab', () => {
     [['--condition', 'proactive', '--actuation-lag', 'soon'], /--actuation-lag: 'soon' is not a duration/],
     [['--condition', 'reactive', '--actuation-lag', '5s'], /--actuation-lag delays sockml's changes: it needs the proactive condition/],
     [['--condition', 'proactive', '--rate-window', '2500ms'], /--rate-window must be a whole number of seconds/],
+    [['--condition', 'reactive', '--time-scale', '7'], /--time-scale 7: --interval 30s would be 4\.286 s; the lab needs whole seconds/],
+    [['--condition', 'reactive', '--time-scale', '0'], /--time-scale must be a positive number/],
     [['--condition', 'reactive', '--warmup', '45s'], /--warmup must be a positive multiple of --interval/],
     [['--condition', 'reactive', '--hpa-scale-down-window', '2h'], /--hpa-scale-down-window must be whole seconds from 0 to 1h/],
     [['--condition', 'reactive', '--duration', '5m', '--warmup', '5m'], /--warmup must be a positive multiple of --interval \(30s\) shorter than the run/],
@@ -361,6 +363,45 @@ describe('sockml lab', () => {
     expect(cost(short, 'reactive')).toBe(cost(byDefault, 'reactive'));
     // After the spike's bursts the floor HPA lets go 270 s sooner of what it holds.
     expect(cost(short, 'proactive')).toBeLessThan(cost(byDefault, 'proactive'));
+  });
+
+  it('--time-scale k plays what experiment run --time-scale k plays: every duration divided by k, rates unchanged; replay at the compressed poll takes the same decisions', async () => {
+    const out = scratch();
+    const run = (k: string) => sockml(['lab', '--pattern', 'step', '--condition', 'proactive,reactive', '--duration', '10m', '--peak-rps', '200', '--seed', '5', '--time-scale', k, '--out', join(out, k), '--json']);
+    const [one, five] = [await run('1'), await run('5')];
+    expect(one.code, one.stderr).toBe(0);
+    expect(five.code, five.stderr).toBe(0);
+    const lines = (k: string, f: string) => readFileSync(join(out, k, f), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    for (const f of ['reactive_step_run01.jsonl', 'proactive_step_run01.jsonl']) {
+      const [a, b] = [lines('1', f), lines('5', f)];
+      // 20 intervals either way, 30 s apart in the lab's clock or 6 s.
+      expect(a).toHaveLength(20);
+      expect(b).toHaveLength(20);
+      const gaps = (l: { timestamp: string }[]) => new Set(l.slice(1).map((x, i) => Date.parse(x.timestamp) - Date.parse(l[i].timestamp)));
+      expect(gaps(a)).toEqual(new Set([30_000]));
+      expect(gaps(b)).toEqual(new Set([6_000]));
+      // Rates are real either way: the step's first and last intervals offer the same rate (±10 % of Poisson noise on 1/5 of the requests).
+      for (const i of [0, 19]) expect(Math.abs(b[i].load.offered_rps - a[i].load.offered_rps)).toBeLessThan(0.1 * a[i].load.offered_rps);
+    }
+    const stamp = JSON.parse(readFileSync(join(out, '5', 'lab.json'), 'utf8'));
+    expect(stamp.timeScale).toBe(5);
+    expect(JSON.parse(readFileSync(join(out, '1', 'lab.json'), 'utf8'))).not.toHaveProperty('timeScale');
+    // sockml's polls were 6 s apart, and replay of its metrics CSV at a 6 s poll, with the policy's durations
+    // divided by 5 as experiment run hands them to its scaler, takes every decision the lab took.
+    const dir = join(out, '5', 'proactive_step_run01.d');
+    const csv = parseCsvSync(readFileSync(join(dir, 'metrics.csv'), 'utf8'), { columns: true }) as Record<string, string>[];
+    const times = [...new Set(csv.map((r) => Date.parse(r.timestamp)))];
+    expect(new Set(times.slice(1).map((t, i) => t - times[i]))).toEqual(new Set([6_000]));
+    const durations = new Set(POLICY_PARAMETERS.hybrid.filter((p) => p.kind === 'duration').map((p) => p.key));
+    const settings = Object.entries(stamp.policy.settings as Record<string, number>).flatMap(([k, v]) => ['--policy-set', `${k}=${durations.has(k) ? v / 5 : v}`]);
+    expect(settings.some((s) => /^scaleDownWindowMs=60000$/.test(s))).toBe(true); // 300 s of experiment time
+    const replayed = join(out, 'replayed.csv');
+    const rep = await sockml(['replay', join(dir, 'metrics.csv'), '--out', replayed, '--poll-interval', '6s', '--policy', 'hybrid', ...settings, '--initial-replicas', '1']);
+    expect(rep.code, rep.stderr).toBe(0);
+    const live = readFileSync(join(dir, 'decisions.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)).map((d) => `${d.timestamp} ${d.service} ${d.decision} ${d.target_replicas}`);
+    const offline = (parseCsvSync(readFileSync(replayed, 'utf8'), { columns: true }) as Record<string, string>[]).map((x) => `${x.timestamp} ${x.service} ${x.decision} ${x.target_replicas}`);
+    expect(live.some((d) => d.includes('SCALE_UP'))).toBe(true);
+    expect([...offline].sort()).toEqual([...live].sort());
   });
 
   it('never overwrites earlier runs', async () => {

@@ -9,7 +9,7 @@ import { durationFlag, strategyFlag, strategyFromFlags, weightsFlag } from '../l
 import { writeFileAtomic } from '../lib/output-file.js';
 import { defaultModelsDir } from '../lib/paths.js';
 import { configFlag, explicitFlags, readConfigFile, sockShopRunConfig } from '../lib/config-file.js';
-import { ALONE_POLICY_FLAGS, aloneWarning, floorExceptions, policyFlags } from '../lib/policy-flags.js';
+import { ALONE_POLICY_FLAGS, aloneWarning, compressSpecs, floorExceptions, policyFlags } from '../lib/policy-flags.js';
 import type { LabJob, LabJobResult } from '../lab/lab-job.js';
 import { runLabJobs } from '../lab/lab-pool.js';
 import { patternLabel, readTraceFlag, traceFlag } from '../load/trace-flag.js';
@@ -25,7 +25,9 @@ Sock Shop emulator serves the load pattern's arrivals (the same arrival schedule
 the load generator), and simulated time jumps from event to event — no wall clock, no sockets, no Kafka.
 Time constants are real: snapshots every --interval (30 s), collect's polls every --poll-interval (30 s)
 over a rate window of one poll (--rate-window), replicas ready 20 s after a scale-up, the HPA's 15 s sync
-and 300 s scale-down stabilisation.
+and 300 s scale-down stabilisation. --time-scale k divides every one of them (and --duration) by k, as
+\`experiment run --time-scale k\` does, with rates and latencies unchanged: each interval then holds 1/k of
+the requests, so its p95 is noisier. Use it to compare the lab with a compressed real-time run.
 
 Condition static: no scaling.
 
@@ -118,6 +120,11 @@ existing output), 3 model problem.`;
       description:
         "also summarise without each run's first DURATION (a multiple of --interval): every run starts cold, one replica per service, and until a controller's replicas are ready every condition runs the same [default: none]",
     }),
+    'time-scale': Flags.string({
+      description:
+        "play the loop as `experiment run --time-scale k` does: every duration (--duration, --interval, --poll-interval, --rate-window, the policy's, the HPAs' sync and windows, replica start-up, --actuation-lag) divided by k, rates and latencies unchanged, so each interval holds 1/k of the requests; to compare with a compressed real-time run",
+      default: '1',
+    }),
     progress: Flags.boolean({ description: 'a line per finished run on stderr [default: when stderr is a terminal]', allowNo: true }),
   };
 
@@ -126,6 +133,8 @@ existing output), 3 model problem.`;
     if (flags.weights !== 'f1' && flags.strategy !== 'weighted') throw new InputError(`--weights ${flags.weights} applies to --strategy weighted only, not ${flags.strategy}`);
     const trace = readTraceFlag(flags.pattern, flags.trace);
     const durationMs = flags.duration !== undefined ? durationFlag('duration', flags.duration) : trace ? traceDurationMs(trace) : durationFlag('duration', DEFAULT_DURATION);
+    const timeScale = Number(flags['time-scale']);
+    if (!(timeScale > 0) || !Number.isFinite(timeScale)) throw new InputError(`--time-scale must be a positive number, got '${flags['time-scale']}'`);
     const intervalMs = durationFlag('interval', flags.interval);
     const pollIntervalMs = durationFlag('poll-interval', flags['poll-interval']);
     for (const [flag, ms] of [['interval', intervalMs], ['poll-interval', pollIntervalMs]] as const) {
@@ -133,6 +142,10 @@ existing output), 3 model problem.`;
     }
     const rateWindowMs = flags['rate-window'] === undefined ? DEFAULT_RATE_WINDOW_POLLS * pollIntervalMs : durationFlag('rate-window', flags['rate-window']);
     if (rateWindowMs % 1000 !== 0 || rateWindowMs <= 0) throw new InputError(`--rate-window must be a whole number of seconds, got '${flags['rate-window']}'`);
+    // The lab's clock is the emulator's: compressed, the intervals it keeps must still be whole seconds.
+    for (const [flag, ms] of [['interval', intervalMs], ['poll-interval', pollIntervalMs], ['rate-window', rateWindowMs]] as const) {
+      if ((ms / timeScale) % 1000 !== 0) throw new InputError(`--time-scale ${timeScale}: --${flag} ${ms / 1000}s would be ${+(ms / timeScale / 1000).toFixed(3)} s; the lab needs whole seconds (choose a time scale that divides it)`);
+    }
     const windowFlag = (flag: 'hpa-scale-down-window' | 'hpa-floor-scale-down-window') => {
       if (flags[flag] === undefined) return undefined;
       const ms = durationFlag(flag, flags[flag], { allowZero: true });
@@ -190,16 +203,19 @@ existing output), 3 model problem.`;
     let pattern: LoadPattern;
     try {
       // Whole intervals, as experiment run plays them: the snapshots cover the pattern exactly.
-      const patternMs = Math.floor(durationMs / intervalMs) * intervalMs;
-      if (patternMs < durationMs) {
+      const wholeMs = Math.floor(durationMs / intervalMs) * intervalMs;
+      const patternMs = wholeMs / timeScale;
+      if (wholeMs < durationMs) {
         const given = trace && flags.duration === undefined ? `the trace's ${durationMs / 1000} s` : `--duration ${flags.duration ?? DEFAULT_DURATION}`;
-        this.warn(`${given} is not a whole number of --interval (${flags.interval}): each run plays the first ${patternMs / 1000} s`);
+        this.warn(`${given} is not a whole number of --interval (${flags.interval}): each run plays the first ${wholeMs / 1000} s`);
       }
-      pattern = trace ? traceLoadPattern(trace, { durationMs: patternMs, peakRps: flags['peak-rps'] }) : loadPattern(flags.pattern, { durationMs: patternMs, peakRps: flags['peak-rps'] ?? DEFAULT_PEAK_RPS });
+      pattern = trace ? traceLoadPattern(trace, { durationMs: patternMs, peakRps: flags['peak-rps'], timeScale }) : loadPattern(flags.pattern, { durationMs: patternMs, peakRps: flags['peak-rps'] ?? DEFAULT_PEAK_RPS });
     } catch (e) {
       throw new InputError(`--pattern: ${(e as Error).message}`);
     }
 
+    // What the runs play, in the lab's (the emulator's) clock: experiment time divided by --time-scale.
+    const wallPolicy = compressSpecs(specs, timeScale);
     const jobs: LabJob[] = [];
     for (let runId = 1; runId <= flags.repeat; runId++) {
       for (const condition of conditions as RunCondition[]) {
@@ -210,7 +226,7 @@ existing output), 3 model problem.`;
           pattern: { name: pattern.name, durationMs: pattern.durationMs, peakRps: pattern.peakRps, params: { ...pattern.params }, segments: [...pattern.segments] },
           seed: flags.seed,
           sloMs,
-          intervalMs,
+          intervalMs: intervalMs / timeScale,
           initialReplicas: 1,
           maxReplicas: flags['max-replicas'],
           hpaTargetPct: flags['hpa-target'],
@@ -219,10 +235,20 @@ existing output), 3 model problem.`;
           ...(condition === 'proactive' && hpaFloorPct !== null && hpaFloorScaleDownWindowMs !== undefined ? { hpaFloorScaleDownWindowS: hpaFloorScaleDownWindowMs / 1000 } : {}),
           ...(hpaByService ? { hpaByService } : {}),
           ...(condition === 'proactive' && Object.keys(hpaFloorPctByService).length > 0 ? { hpaFloorPctByService } : {}),
-          ...(condition === 'proactive' && actuationLagMs > 0 ? { actuationLagMs } : {}),
+          ...(condition === 'proactive' && actuationLagMs > 0 ? { actuationLagMs: Math.round(actuationLagMs / timeScale) } : {}),
+          ...(timeScale !== 1 ? { timeScale } : {}),
           proactive:
             condition === 'proactive'
-              ? { modelsDir, strategy: flags.strategy, weights: flags.weights, policy, ...(config ? { policies: specs.perService } : {}), pollIntervalMs, rateWindowMs, lookahead: flags.lookahead }
+              ? {
+                  modelsDir,
+                  strategy: flags.strategy,
+                  weights: flags.weights,
+                  policy: wallPolicy.shared,
+                  ...(config ? { policies: wallPolicy.perService } : {}),
+                  pollIntervalMs: pollIntervalMs / timeScale,
+                  rateWindowMs: rateWindowMs / timeScale,
+                  lookahead: flags.lookahead,
+                }
               : undefined,
         });
       }
@@ -287,6 +313,9 @@ existing output), 3 model problem.`;
       ...(hpaFloorPct !== null && hpaFloorScaleDownWindowMs !== undefined ? { hpaFloorScaleDownWindowMs } : {}),
       // Only when given, so that runs without it write the same lab.json as before.
       ...(conditions.includes('proactive') && actuationLagMs > 0 ? { actuationLagMs } : {}),
+      // Only when given, so that runs without it write the same lab.json as before; the durations above are
+      // in experiment time, the runs' files in the lab's clock (each divided by it).
+      ...(timeScale !== 1 ? { timeScale } : {}),
       strategy: conditions.includes('proactive') ? flags.strategy : null,
       ...(conditions.includes('proactive') && flags.strategy === 'weighted' ? { weights: flags.weights } : {}),
       policy: conditions.includes('proactive') ? policy : null,

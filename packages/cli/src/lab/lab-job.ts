@@ -48,6 +48,8 @@ export interface LabJob {
   hpaFloorPctByService?: Record<string, number>;
   /** Proactive: sockml's replica changes act this long after its poll (lab --actuation-lag). */
   actuationLagMs?: number;
+  /** lab --time-scale: the emulator's start-up and every HPA's clock (the rest is compressed in the job already). */
+  timeScale?: number;
   proactive?: LabProactiveSpec;
 }
 
@@ -110,6 +112,7 @@ export async function runLabJob(job: LabJob): Promise<LabJobResult> {
     ...(job.hpaByService ? { hpaByService: job.hpaByService } : {}),
     ...(job.hpaFloorPct !== undefined && job.hpaFloorPctByService ? { hpaFloorByService: floorHpaOptionsByService(job.hpaFloorPctByService) } : {}),
     ...(job.actuationLagMs ? { actuationLagMs: job.actuationLagMs } : {}),
+    ...(job.timeScale ? { timeScale: job.timeScale } : {}),
     proactive,
   });
   return { ...result, index: job.index, elapsedMs: performance.now() - started };

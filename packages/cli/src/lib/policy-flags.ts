@@ -77,6 +77,14 @@ export function compressPolicy(spec: { name: string; settings: Record<string, nu
   return { name: spec.name, settings: Object.fromEntries(Object.entries(spec.settings).map(([k, v]) => [k, durations.has(k) ? v / timeScale : v])) };
 }
 
+/** The shared and per-service policies with their durations divided by the time scale (experiment run's scaler, lab --time-scale). */
+export function compressSpecs<S extends { name: string; settings: Record<string, number> }>(
+  specs: { shared: S; perService: Record<string, S> },
+  timeScale: number,
+): { shared: { name: string; settings: Record<string, number> }; perService: Record<string, { name: string; settings: Record<string, number> }> } {
+  return { shared: compressPolicy(specs.shared, timeScale), perService: Object.fromEntries(Object.entries(specs.perService).map(([s, spec]) => [s, compressPolicy(spec, timeScale)])) };
+}
+
 function policyFrom(name: string, settings: Record<string, number>): ScalingPolicy<any> {
   try {
     return scalingPolicy(name, settings);

@@ -46,6 +46,13 @@ export interface LabRunOptions {
    * floor's are not delayed). 0 or absent: at the poll, as the lab has always run it.
    */
   actuationLagMs?: number;
+  /**
+   * Runs the loop as `experiment run --time-scale k` plays it: the emulator's replicas start k times sooner
+   * and every HPA of the run keeps its own time k times faster than the lab's clock (ReactiveController);
+   * rates and latencies stay as they are. The caller compresses the rest as experiment run does: the
+   * pattern, the snapshot and poll intervals, the rate window, the policy's durations. Default 1.
+   */
+  timeScale?: number;
   emulator?: Partial<Omit<EmulatorOptions, 'seed' | 'timeScale' | 'initialReplicas'>>;
   journey?: JourneyOptions;
   /**
@@ -82,7 +89,8 @@ export interface LabRunResult {
 export async function runLab(o: LabRunOptions): Promise<LabRunResult> {
   if (!(o.intervalMs > 0) || o.intervalMs % 1000 !== 0) throw new Error(`the snapshot interval must be whole seconds, got ${o.intervalMs} ms`);
   const runSeed = o.seed + o.runId;
-  const emulator = new SockShopEmulator({ ...o.emulator, timeScale: 1, initialReplicas: o.initialReplicas, seed: runSeed }, 0);
+  const timeScale = o.timeScale ?? 1;
+  const emulator = new SockShopEmulator({ ...o.emulator, timeScale, initialReplicas: o.initialReplicas, seed: runSeed }, 0);
   const cluster = new LabCluster(emulator, o.pattern.durationMs);
   const services = cluster.services;
 
@@ -90,7 +98,7 @@ export async function runLab(o: LabRunOptions): Promise<LabRunResult> {
   let proactive: ProactiveController | undefined;
   if (o.controller) controller = o.controller;
   else if (o.condition === 'static') controller = new StaticController();
-  else if (o.condition === 'reactive') controller = new ReactiveController(services, o.hpa, o.hpaByService);
+  else if (o.condition === 'reactive') controller = new ReactiveController(services, o.hpa, o.hpaByService, timeScale);
   else {
     if (!o.proactive) throw new Error('the proactive condition needs its decision path (models, strategy, policy)');
     if (o.proactive.pollIntervalMs % 1000 !== 0) throw new Error(`the poll interval must be whole seconds, got ${o.proactive.pollIntervalMs} ms`);
@@ -99,7 +107,7 @@ export async function runLab(o: LabRunOptions): Promise<LabRunResult> {
     controller = sockml;
     if (o.hpaFloor) {
       const floorByService = hpaOptionsByService(services, o.hpaByService, o.hpaFloorByService);
-      controller = new HpaFloorController(new ReactiveController(services, { ...o.hpa, ...o.hpaFloor }, floorByService), sockml, o.initialReplicas);
+      controller = new HpaFloorController(new ReactiveController(services, { ...o.hpa, ...o.hpaFloor }, floorByService, timeScale), sockml, o.initialReplicas);
     }
   }
 

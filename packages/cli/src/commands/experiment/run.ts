@@ -7,8 +7,8 @@ import { HttpActuator } from '../../actuators/http.js';
 import { EnvironmentError, InputError, SockmlCommand } from '../../lib/base-command.js';
 import { durationFlag, strategyFlag } from '../../lib/flags.js';
 import { writeFileAtomic } from '../../lib/output-file.js';
-import { configFlag, configFromSpecs, explicitFlags, readConfigFile, sockShopRunConfig, type PolicySpec } from '../../lib/config-file.js';
-import { aloneWarning, compressPolicy, floorExceptions, policyArgs, policyFlags } from '../../lib/policy-flags.js';
+import { configFlag, configFromSpecs, explicitFlags, readConfigFile, sockShopRunConfig } from '../../lib/config-file.js';
+import { aloneWarning, compressPolicy, compressSpecs, floorExceptions, policyArgs, policyFlags } from '../../lib/policy-flags.js';
 import { defaultModelsDir } from '../../lib/paths.js';
 import { parseBrokers } from '../../live/kafka.js';
 import { FloorGateway } from '../../experiments/run/floor-gateway.js';
@@ -432,10 +432,6 @@ existing output file, an --out that cannot be created or written), 4 Kafka or Pr
   }
 }
 
-/** Every spec's durations divided by the time scale (what the scaler runs in wall time). */
-function compressSpecs(specs: { shared: PolicySpec; perService: Record<string, PolicySpec> }, timeScale: number): { shared: PolicySpec; perService: Record<string, PolicySpec> } {
-  return { shared: compressPolicy(specs.shared, timeScale), perService: Object.fromEntries(Object.entries(specs.perService).map(([s, spec]) => [s, compressPolicy(spec, timeScale)])) };
-}
 
 /** --out: an existing directory, or one created now (before any run, so a bad path costs nothing). */
 async function makeOutputDirectory(dir: string): Promise<void> {

@@ -7,6 +7,10 @@ import type { LabController, LabScalingAction } from '../lab-controller.js';
  * The reactive condition: the HPA v2 algorithm for every service (ReactiveLoop, as `experiment run`
  * runs it), every sync period, on the CPU utilisation over the period since the previous sync, with
  * the asked-for replicas as current and the ready ones for its not-ready rule.
+ *
+ * `timeScale` k runs it as `experiment run --time-scale k` does: the lab's clock is the emulator's (wall)
+ * time, the HPA's is k times faster, so it syncs every syncPeriod / k and its windows and policy periods
+ * (in its own time) shrink with the experiment.
  */
 export class ReactiveController implements LabController {
   private readonly loop: ReactiveLoop;
@@ -14,9 +18,16 @@ export class ReactiveController implements LabController {
   private next: number;
   private last = 0;
 
-  constructor(services: readonly string[], hpa: Partial<HpaOptions>, byService: Readonly<Record<string, Partial<HpaOptions>>> = {}) {
+  constructor(
+    services: readonly string[],
+    hpa: Partial<HpaOptions>,
+    byService: Readonly<Record<string, Partial<HpaOptions>>> = {},
+    private readonly timeScale = 1,
+  ) {
+    if (!(timeScale > 0) || !Number.isFinite(timeScale)) throw new Error(`time scale must be a positive number, got ${timeScale}`);
     this.loop = new ReactiveLoop(services, hpa, byService);
-    this.syncMs = hpa.syncPeriodMs ?? DEFAULT_HPA_OPTIONS.syncPeriodMs;
+    // Rounded up: a sync a fraction of a ms early in the HPA's time would be skipped as not yet due.
+    this.syncMs = Math.ceil((hpa.syncPeriodMs ?? DEFAULT_HPA_OPTIONS.syncPeriodMs) / timeScale);
     this.next = this.syncMs;
   }
 
@@ -30,7 +41,7 @@ export class ReactiveController implements LabController {
       this.loop.services.map((s) => [s, { replicas: replicas[s].asked, readyReplicas: replicas[s].ready, cpuPct: cluster.cpuUtilisation(s, this.last, nowMs) }]),
     );
     const actions: LabScalingAction[] = [];
-    for (const a of this.loop.step(nowMs, input)) {
+    for (const a of this.loop.step(Math.round(nowMs * this.timeScale), input)) {
       cluster.setReplicas(a.service, a.to, nowMs);
       actions.push({ atMs: nowMs, service: a.service, from: a.from, to: a.to });
     }
