@@ -3,7 +3,7 @@ import { mkdir } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Flags } from '@oclif/core';
-import { DEFAULT_HPA_FLOOR_PCT, floorPctByService, SOCKSHOP_SERVICES, loadModelDirectory, DEFAULT_POLL_INTERVAL_MS, DEFAULT_RATE_WINDOW_POLLS, LOAD_PATTERN_NAMES, loadPattern, parseSnapshotJsonl, RUN_CONDITIONS, runFileName, summarizeLab, traceDurationMs, traceLoadPattern, type LabSummary, type LoadPattern, type RunCondition } from '@sockml/core';
+import { DEFAULT_HPA_FLOOR_PCT, SOCKSHOP_SERVICES, loadModelDirectory, DEFAULT_POLL_INTERVAL_MS, DEFAULT_RATE_WINDOW_POLLS, LOAD_PATTERN_NAMES, loadPattern, parseSnapshotJsonl, RUN_CONDITIONS, runFileName, summarizeLab, traceDurationMs, traceLoadPattern, type LabSummary, type LoadPattern, type RunCondition } from '@sockml/core';
 import { InputError, SockmlCommand } from '../lib/base-command.js';
 import { durationFlag, strategyFlag, strategyFromFlags, weightsFlag } from '../lib/flags.js';
 import { writeFileAtomic } from '../lib/output-file.js';
@@ -143,8 +143,9 @@ existing output), 3 model problem.`;
     const rateWindowMs = flags['rate-window'] === undefined ? DEFAULT_RATE_WINDOW_POLLS * pollIntervalMs : durationFlag('rate-window', flags['rate-window']);
     if (rateWindowMs % 1000 !== 0 || rateWindowMs <= 0) throw new InputError(`--rate-window must be a whole number of seconds, got '${flags['rate-window']}'`);
     // The lab's clock is the emulator's: compressed, the intervals it keeps must still be whole seconds.
-    for (const [flag, ms] of [['interval', intervalMs], ['poll-interval', pollIntervalMs], ['rate-window', rateWindowMs]] as const) {
-      if ((ms / timeScale) % 1000 !== 0) throw new InputError(`--time-scale ${timeScale}: --${flag} ${ms / 1000}s would be ${+(ms / timeScale / 1000).toFixed(3)} s; the lab needs whole seconds (choose a time scale that divides it)`);
+    const compressed: [string, number][] = [['interval', intervalMs], ...(flags.condition.includes('proactive') ? ([['poll-interval', pollIntervalMs], ['rate-window', rateWindowMs]] as [string, number][]) : [])];
+    for (const [flag, ms] of compressed) {
+      if ((ms / timeScale) % 1000 !== 0) throw new InputError(`--time-scale ${timeScale}: --${flag} ${ms / 1000}s would be ${+(ms / timeScale / 1000).toFixed(3)} s; the lab needs whole seconds (choose a time scale that leaves whole seconds)`);
     }
     const windowFlag = (flag: 'hpa-scale-down-window' | 'hpa-floor-scale-down-window') => {
       if (flags[flag] === undefined) return undefined;
@@ -173,7 +174,7 @@ existing output), 3 model problem.`;
     const config = flags.config === undefined ? undefined : await readConfigFile(flags.config);
     const explicit = explicitFlags(metadata, flags);
     // Checked here, before any run writes a file: a worker would refuse a bad file only after the first runs.
-    const { specs, hpaByService, floorOf: configFloor, sloWarning } = sockShopRunConfig(config, flags, explicit, flags.config, { sloMs, services: SOCKSHOP_SERVICES, what: 'lab counts violations' });
+    const { specs, hpaByService, floorTargets, sloWarning } = sockShopRunConfig(config, flags, explicit, flags.config, { sloMs, services: SOCKSHOP_SERVICES, what: 'lab counts violations' });
     const policy = specs.shared;
     if (sloWarning) this.warn(sloWarning);
     /** The HPA under sockml's proactive runs; null: sockml alone (--hpa-floor 0). */
@@ -181,10 +182,7 @@ existing output), 3 model problem.`;
     // --config's hpa-floor: a service's own floor target (its `services` entry over `defaults`), as each
     // Deployment's HPA has its own target on a cluster; with the default floor, the chosen per-service
     // targets (DEFAULT_HPA_FLOOR_PCT_BY_SERVICE) where the file sets none.
-    if (hpaFloorPct === null && SOCKSHOP_SERVICES.some((s) => configFloor(s) !== undefined)) {
-      throw new InputError(`${flags.config}: hpa-floor sets the HPA under sockml: it needs the proactive condition and --hpa-floor above 0`);
-    }
-    const hpaFloorPctByService = hpaFloorPct === null ? {} : floorPctByService(SOCKSHOP_SERVICES, explicit.has('hpa-floor'), configFloor);
+    const hpaFloorPctByService = floorTargets(hpaFloorPct, explicit.has('hpa-floor'), 'the proactive condition and --hpa-floor above 0');
     const alone = conditions.includes('proactive') && hpaFloorPct === null ? aloneWarning(policy, '--hpa-floor 0') : undefined;
     if (hpaFloorScaleDownWindowMs !== undefined && hpaFloorPct === null) throw new InputError('--hpa-floor-scale-down-window sets the HPA under sockml: it needs the proactive condition and --hpa-floor above 0');
     if (actuationLagMs > 0 && !conditions.includes('proactive')) throw new InputError('--actuation-lag delays sockml\'s changes: it needs the proactive condition');
@@ -235,7 +233,7 @@ existing output), 3 model problem.`;
           ...(condition === 'proactive' && hpaFloorPct !== null && hpaFloorScaleDownWindowMs !== undefined ? { hpaFloorScaleDownWindowS: hpaFloorScaleDownWindowMs / 1000 } : {}),
           ...(hpaByService ? { hpaByService } : {}),
           ...(condition === 'proactive' && Object.keys(hpaFloorPctByService).length > 0 ? { hpaFloorPctByService } : {}),
-          ...(condition === 'proactive' && actuationLagMs > 0 ? { actuationLagMs: Math.round(actuationLagMs / timeScale) } : {}),
+          ...(condition === 'proactive' && actuationLagMs > 0 ? { actuationLagMs: timeScale === 1 ? actuationLagMs : Math.round(actuationLagMs / timeScale) } : {}),
           ...(timeScale !== 1 ? { timeScale } : {}),
           proactive:
             condition === 'proactive'
@@ -297,8 +295,10 @@ existing output), 3 model problem.`;
     if (stop.signal.aborted) this.warn(`stopped by a signal after ${done} of ${jobs.length} runs; the finished runs are written`);
 
     const snapshots = parseSnapshotJsonl(linesByJob.flat().join('\n'), 'lab');
-    const summary = summarizeLab(snapshots, { sloMs, intervalSeconds: intervalMs / 1000 });
-    const afterWarmup = warmupMs > 0 ? { warmupMs, summary: summarizeLab(snapshots, { sloMs, intervalSeconds: intervalMs / 1000, warmupIntervals: warmupMs / intervalMs }) } : undefined;
+    // Replica-seconds of the lab's clock (compressed with --time-scale), as experiment analyze counts them from the files.
+    const intervalSeconds = intervalMs / timeScale / 1000;
+    const summary = summarizeLab(snapshots, { sloMs, intervalSeconds });
+    const afterWarmup = warmupMs > 0 ? { warmupMs, summary: summarizeLab(snapshots, { sloMs, intervalSeconds, warmupIntervals: warmupMs / intervalMs }) } : undefined;
     const result = {
       pattern: { name: pattern.name, durationMs: pattern.durationMs, peakRps: pattern.peakRps, params: pattern.params },
       seed: flags.seed,
@@ -313,9 +313,12 @@ existing output), 3 model problem.`;
       ...(hpaFloorPct !== null && hpaFloorScaleDownWindowMs !== undefined ? { hpaFloorScaleDownWindowMs } : {}),
       // Only when given, so that runs without it write the same lab.json as before.
       ...(conditions.includes('proactive') && actuationLagMs > 0 ? { actuationLagMs } : {}),
-      // Only when given, so that runs without it write the same lab.json as before; the durations above are
-      // in experiment time, the runs' files in the lab's clock (each divided by it).
-      ...(timeScale !== 1 ? { timeScale } : {}),
+      // Only when given, so that runs without it write the same lab.json as before. The flags' durations here
+      // (intervalMs, pollIntervalMs, rateWindowMs, actuationLagMs, warmupMs, the HPA windows, policy) are in
+      // experiment time; the pattern's durationMs, simulatedSeconds, the summary's replica-seconds and the run
+      // files are in the lab's clock (experiment time / timeScale); compressedPolicy is the policy as the runs
+      // ran it, what `replay --poll-interval <pollIntervalMs / timeScale>` of a run's metrics.csv needs.
+      ...(timeScale !== 1 ? { timeScale, compressedPolicy: conditions.includes('proactive') ? wallPolicy.shared : null } : {}),
       strategy: conditions.includes('proactive') ? flags.strategy : null,
       ...(conditions.includes('proactive') && flags.strategy === 'weighted' ? { weights: flags.weights } : {}),
       policy: conditions.includes('proactive') ? policy : null,
@@ -344,9 +347,11 @@ existing output), 3 model problem.`;
 const fmt = (x: number | null | undefined, digits = 2) => (x === null || x === undefined ? '–' : x.toFixed(digits));
 const p = (x: { p: number } | null) => (x ? (x.p < 0.001 ? '<0.001' : x.p.toFixed(3)) : '–');
 
-export function renderLabSummary(s: LabSummary, o: { pattern: { name: string; durationMs: number; peakRps: number; params: Readonly<Record<string, unknown>> }; repeat: number; wallSeconds: number; simulatedSeconds: number; policy: { name: string } | null }): string {
+export function renderLabSummary(s: LabSummary, o: { pattern: { name: string; durationMs: number; peakRps: number; params: Readonly<Record<string, unknown>> }; repeat: number; wallSeconds: number; simulatedSeconds: number; policy: { name: string } | null; timeScale?: number }): string {
+  const k = o.timeScale ?? 1;
+  const length = `${+(o.pattern.durationMs / 60_000).toFixed(2)} min${k === 1 ? '' : ` (${+((o.pattern.durationMs * k) / 60_000).toFixed(2)} min of experiment time, compressed ${k}×)`}`;
   const out = [
-    `lab: ${patternLabel(o.pattern)}, ${+(o.pattern.durationMs / 60_000).toFixed(2)} min at ${o.pattern.peakRps} rps peak, ${o.repeat} run(s) per condition${o.policy ? `, policy ${o.policy.name}` : ''}; ` +
+    `lab: ${patternLabel(o.pattern)}, ${length} at ${o.pattern.peakRps} rps peak, ${o.repeat} run(s) per condition${o.policy ? `, policy ${o.policy.name}` : ''}; ` +
       `${Math.round(o.simulatedSeconds)} s simulated in ${o.wallSeconds.toFixed(1)} s (${Math.round(o.simulatedSeconds / Math.max(o.wallSeconds, 1e-3))}× real time)`,
     '',
     renderLabTables(s),

@@ -6,7 +6,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { Flags } from '@oclif/core';
-import { checkServicePolicies, isPolicyName, parsePolicySettings, parseSockmlConfig, POLICY_NAMES, POLICY_PARAMETERS, scalingPolicy, type ScalingPolicy, type ServiceSettings, type SockmlConfig } from '@sockml/core';
+import { checkServicePolicies, floorPctByService, isPolicyName, parsePolicySettings, parseSockmlConfig, POLICY_NAMES, POLICY_PARAMETERS, scalingPolicy, type ScalingPolicy, type ServiceSettings, type SockmlConfig } from '@sockml/core';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { InputError } from './base-command.js';
 import { policySpecFromFlags, type PolicyFlagValues } from './policy-flags.js';
@@ -210,7 +210,12 @@ export function sockShopRunConfig(
 ): {
   specs: { shared: PolicySpec; perService: Record<string, PolicySpec> };
   hpaByService?: Record<string, { minReplicas: number; maxReplicas: number }>;
-  floorOf: (service: string) => number | undefined;
+  /**
+   * Each service's target for the HPA under sockml, for a run with a floor at hpaFloorPct (null: no floor, {}):
+   * the file's own `hpa-floor` where it sets one, else floorPctByService's (floorGiven: --hpa-floor was given).
+   * A file that sets `hpa-floor` for a run without a floor is refused: `needs` says what the floor needs.
+   */
+  floorTargets: (hpaFloorPct: number | null, floorGiven: boolean, needs: string) => Record<string, number>;
   sloWarning?: string;
 } {
   const specs = policySpecsFromConfig(config, flags, explicit, file, { sloMs: o.sloMs });
@@ -228,7 +233,12 @@ export function sockShopRunConfig(
   return {
     specs,
     ...(hpaByService ? { hpaByService } : {}),
-    floorOf: (s) => config?.services[s]?.['hpa-floor'] ?? config?.defaults['hpa-floor'],
+    floorTargets: (hpaFloorPct, floorGiven, needs) => {
+      const own = (s: string) => config?.services[s]?.['hpa-floor'] ?? config?.defaults['hpa-floor'];
+      if (hpaFloorPct !== null) return floorPctByService(o.services, floorGiven, own);
+      if (o.services.some((s) => own(s) !== undefined)) throw new InputError(`${file}: hpa-floor sets the HPA under sockml: it needs ${needs}`);
+      return {};
+    },
     sloWarning: file === undefined ? undefined : configSloWarning(config, file, o.sloMs, o.what),
   };
 }

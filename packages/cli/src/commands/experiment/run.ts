@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Flags } from '@oclif/core';
-import { CPU_SOURCES, DEFAULT_HPA_FLOOR_PCT, floorHpaOptionsByService, floorPctByService, DEFAULT_RATE_WINDOW_POLLS, interleaveConditions, LOAD_PATTERN_NAMES, loadPattern, RUN_CONDITIONS, runFileName, SOCKSHOP_SERVICES, traceDurationMs, traceLoadPattern, type CpuSource, type LoadPattern, type RunCondition } from '@sockml/core';
+import { CPU_SOURCES, DEFAULT_HPA_FLOOR_PCT, floorHpaOptionsByService, DEFAULT_RATE_WINDOW_POLLS, interleaveConditions, LOAD_PATTERN_NAMES, loadPattern, RUN_CONDITIONS, runFileName, SOCKSHOP_SERVICES, traceDurationMs, traceLoadPattern, type CpuSource, type LoadPattern, type RunCondition } from '@sockml/core';
 import { HttpActuator } from '../../actuators/http.js';
 import { EnvironmentError, InputError, SockmlCommand } from '../../lib/base-command.js';
 import { durationFlag, strategyFlag } from '../../lib/flags.js';
@@ -92,7 +92,10 @@ policy's cooldowns and the emulator's 20 s replica start-up all take 1/k of the 
 does collect's rate window (--rate-window, by default ${DEFAULT_RATE_WINDOW_POLLS === 1 ? 'one poll' : `${DEFAULT_RATE_WINDOW_POLLS} polls`}). Request rates and
 latencies are real. The models were trained on 30 s polls of real Sock Shop rated over 1 m: compressed
 runs feed them the same kind of features over shorter windows, which is an approximation to keep in mind
-when reading proactive results. A real cluster's pods start at their own pace: use --time-scale 1 there.
+when reading proactive results. Each interval also holds only 1/k of the requests, so its p95 is a noisier
+estimate: a service whose p95 sits just under the SLO violates more often than it would uncompressed
+(experiments/2026-12-07-compression). \`sockml lab --time-scale k\` plays the same compression in virtual
+time, for a like-for-like comparison. A real cluster's pods start at their own pace: use --time-scale 1 there.
 
 Ctrl-C (SIGINT) or SIGTERM stops the experiment: the run in progress keeps what it recorded as
 <condition>_<pattern>_run<NN>.partial.jsonl, which \`experiment analyze\` skips with a warning (a run
@@ -205,7 +208,7 @@ existing output file, an --out that cannot be created or written), 4 Kafka or Pr
     // --config: sockml's policy per service, as `scale --config` reads the same file, and each service's
     // replica bounds for every HPA of the run too (on a cluster each Deployment's HPA has its own), as lab.
     const config = flags.config === undefined ? undefined : await readConfigFile(flags.config);
-    const { specs, hpaByService, floorOf: configFloor, sloWarning } = sockShopRunConfig(config, flags, explicitFlags(metadata, flags), flags.config, {
+    const { specs, hpaByService, floorTargets, sloWarning } = sockShopRunConfig(config, flags, explicitFlags(metadata, flags), flags.config, {
       sloMs,
       services: SOCKSHOP_SERVICES,
       what: 'experiment run records slo_violated',
@@ -220,10 +223,7 @@ existing output file, an --out that cannot be created or written), 4 Kafka or Pr
     const hpaFloorPct = proactive && onSim ? (flags['hpa-floor'] ?? DEFAULT_HPA_FLOOR_PCT) || null : null;
     // With the default floor, the services with a target of their own (criterion v9, as lab runs them);
     // --hpa-floor given puts every service at it; the file's hpa-floor sets a service's own.
-    if (hpaFloorPct === null && SOCKSHOP_SERVICES.some((s) => configFloor(s) !== undefined)) {
-      throw new InputError(`${flags.config}: hpa-floor sets the HPA under sockml: it needs the proactive condition, --target sim and --hpa-floor above 0`);
-    }
-    const hpaFloorPctByService = hpaFloorPct === null ? {} : floorPctByService(SOCKSHOP_SERVICES, flags['hpa-floor'] !== undefined, configFloor);
+    const hpaFloorPctByService = floorTargets(hpaFloorPct, flags['hpa-floor'] !== undefined, 'the proactive condition, --target sim and --hpa-floor above 0');
     const rateWindowMs = flags['rate-window'] === undefined ? DEFAULT_RATE_WINDOW_POLLS * intervalMs : durationFlag('rate-window', flags['rate-window']);
     let brokers: string[] = [];
     const modelsDir = flags.models ?? defaultModelsDir();

@@ -14,7 +14,8 @@ import type { LabController, LabScalingAction } from '../lab-controller.js';
  */
 export class ReactiveController implements LabController {
   private readonly loop: ReactiveLoop;
-  private readonly syncMs: number;
+  private readonly syncPeriodMs: number;
+  private syncs = 0;
   private next: number;
   private last = 0;
 
@@ -26,9 +27,16 @@ export class ReactiveController implements LabController {
   ) {
     if (!(timeScale > 0) || !Number.isFinite(timeScale)) throw new Error(`time scale must be a positive number, got ${timeScale}`);
     this.loop = new ReactiveLoop(services, hpa, byService);
-    // Rounded up: a sync a fraction of a ms early in the HPA's time would be skipped as not yet due.
-    this.syncMs = Math.ceil((hpa.syncPeriodMs ?? DEFAULT_HPA_OPTIONS.syncPeriodMs) / timeScale);
-    this.next = this.syncMs;
+    this.syncPeriodMs = hpa.syncPeriodMs ?? DEFAULT_HPA_OPTIONS.syncPeriodMs;
+    this.next = this.syncAtMs(1);
+  }
+
+  /**
+   * The lab time of the n-th sync: n sync periods of the HPA's time, rounded up to a whole ms of the lab's.
+   * The HPA itself is told exactly n periods (fire), so a rounded sync is never "not yet due" to it.
+   */
+  private syncAtMs(n: number): number {
+    return Math.ceil((n * this.syncPeriodMs) / this.timeScale);
   }
 
   nextAtMs(): number {
@@ -41,12 +49,14 @@ export class ReactiveController implements LabController {
       this.loop.services.map((s) => [s, { replicas: replicas[s].asked, readyReplicas: replicas[s].ready, cpuPct: cluster.cpuUtilisation(s, this.last, nowMs) }]),
     );
     const actions: LabScalingAction[] = [];
-    for (const a of this.loop.step(Math.round(nowMs * this.timeScale), input)) {
+    // fire runs at nextAtMs (the LabController contract): the HPA's own time is then exactly this many periods.
+    this.syncs++;
+    for (const a of this.loop.step(this.syncs * this.syncPeriodMs, input)) {
       cluster.setReplicas(a.service, a.to, nowMs);
       actions.push({ atMs: nowMs, service: a.service, from: a.from, to: a.to });
     }
     this.last = nowMs;
-    this.next = nowMs + this.syncMs;
+    this.next = this.syncAtMs(this.syncs + 1);
     return actions;
   }
 }
