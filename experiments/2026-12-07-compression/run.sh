@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# The lab compressed as the real-time runs are (lab --time-scale 5) against the lab uncompressed and the real-time
+# set (experiments/2026-12-04-realtime/criterion-v9: seed 12000, 10 runs, step and ramp at 200 rps, the default
+# configuration), and the uncompressed real-time runs (results/uncompressed/, from
+# `bash experiments/2026-12-04-realtime/run.sh uncompressed`, ~55 min, not rerun here). Deterministic lab runs.
+#   bash experiments/2026-12-07-compression/run.sh      # ~1 min on 2 cores; results/, by-service.txt, per-run.txt
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+HERE=experiments/2026-12-07-compression
+OUT=${OUT:-/tmp/compression}
+mkdir -p "$HERE/results" "$OUT/as-lag"
+for p in step ramp; do
+  for k in 1 5; do
+    rm -rf "$OUT/$p-$k"
+    node packages/cli/bin/run.js lab --pattern "$p" --duration 10m --peak-rps 200 --seed 12000 --repeat 10 \
+      --condition proactive,reactive --warmup 90s --time-scale "$k" --out "$OUT/$p-$k" --json > "$HERE/results/$p-$k.json"
+  done
+  # pipeline-lag's per-service comparison reads <dir>/<pattern>-0s: the lab at 5× in that place.
+  ln -sfn "../$p-5" "$OUT/as-lag/$p-0s"
+done
+python3 experiments/2026-12-07-pipeline-lag/by-service.py experiments/2026-12-04-realtime/criterion-v9 "$OUT/as-lag" > "$HERE/by-service.txt"
+python3 "$HERE/per-run.py" 5 "lab 1x=$OUT/step-1" "lab 5x=$OUT/step-5" "real time 5x=experiments/2026-12-04-realtime/criterion-v9/step" \
+  "real time 1x=$HERE/results/uncompressed/step" > "$HERE/per-run.txt"
+cat "$HERE/per-run.txt"
