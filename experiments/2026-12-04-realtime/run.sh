@@ -21,7 +21,7 @@
 # criterion v6 (HPA floor 92 %, orders at two replicas), seed 10000; results in criterion-v6/ (2026-12-07).
 # criterion-v9: the default since criterion v9 (the floor per service), seed 12000.
 #
-#   bash experiments/2026-12-04-realtime/run.sh confirm|fidelity|floor|floor-v2|attribution|attribution-10|criterion-v5|criterion-v6|criterion-v9|uncompressed   (results in $OUT, default /tmp/realtime)
+#   bash experiments/2026-12-04-realtime/run.sh confirm|fidelity|floor|floor-v2|attribution|attribution-10|criterion-v5|criterion-v6|criterion-v9|uncompressed|uncompressed-hpa   (results in $OUT, default /tmp/realtime)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 command -v prometheus >/dev/null || { echo "run.sh: prometheus is not on PATH (apt-get install prometheus)" >&2; exit 2; }
@@ -116,6 +116,10 @@ case "${1:-confirm}" in
     # experiments/2026-12-07-compression: the default's proactive runs 1–5 of criterion-v9 (seed 12000, step)
     # again, uncompressed (--time-scale 1: 10 wall minutes each, 30 s polls of 30 s of requests), ~55 min.
     sockml experiment run --pattern step --condition proactive --repeat 5 --time-scale 1 --seed 12000 "${COMMON[@]}" --out "$OUT/uncompressed/step" --json > "$OUT/uncompressed-step.json"
+    ;;
+  uncompressed-hpa)
+    # The HPA at 70 % on the same runs, uncompressed, after the proactive runs above (not interleaved), ~52 min.
+    sockml experiment run --pattern step --condition reactive --repeat 5 --time-scale 1 --seed 12000 "${COMMON[@]}" --out "$OUT/uncompressed-hpa/step" --json > "$OUT/uncompressed-hpa-step.json"
     ;;
   fidelity)
     sockml experiment run --pattern step --condition proactive --repeat 2 --time-scale 1 --seed 1000 "${COMMON[@]}" "${ALONE[@]}" --out "$OUT/fidelity" --json > "$OUT/fidelity-proactive.json"
