@@ -95,7 +95,8 @@ runs feed them the same kind of features over shorter windows, which is an appro
 when reading proactive results. Each interval also holds only 1/k of the requests, so its p95 is a noisier
 estimate: a service whose p95 sits just under the SLO violates more often than it would uncompressed
 (experiments/2026-12-07-compression). \`sockml lab --time-scale k\` plays the same compression in virtual
-time, for a like-for-like comparison. A real cluster's pods start at their own pace: use --time-scale 1 there.
+time, for a like-for-like comparison. A real cluster's pods start at their own pace: use --time-scale 1
+there.
 
 Ctrl-C (SIGINT) or SIGTERM stops the experiment: the run in progress keeps what it recorded as
 <condition>_<pattern>_run<NN>.partial.jsonl, which \`experiment analyze\` skips with a warning (a run
