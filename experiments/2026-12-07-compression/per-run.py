@@ -1,7 +1,8 @@
-"""Violating (service, interval) snapshots per proactive run, in total and for the front-end and orders, and
-orders' per-interval p95 (median / 90th percentile), for each directory given as LABEL=DIR, runs 1..N only.
+"""Violating (service, interval) snapshots per run of one condition (default proactive), in total and for the
+front-end and orders, and orders' per-interval p95 (median / 90th percentile), for each directory given as
+LABEL=DIR, runs 1..N only.
 
-    python3 per-run.py 5 'lab 1x=/tmp/compression/step-1' 'real time 1x=results/uncompressed/step' ...
+    python3 per-run.py [--condition reactive] 5 'lab 1x=/tmp/compression/step-1' 'real time 1x=results/uncompressed/step' ...
 """
 import glob
 import json
@@ -10,9 +11,9 @@ import statistics
 import sys
 
 
-def runs(directory: str, n: int) -> dict[int, dict]:
+def runs(directory: str, n: int, condition: str) -> dict[int, dict]:
     out = {}
-    for f in sorted(glob.glob(os.path.join(directory, 'proactive_*_run*.jsonl'))):
+    for f in sorted(glob.glob(os.path.join(directory, f'{condition}_*_run*.jsonl'))):
         run_id = int(f.rsplit('run', 1)[1][:2])
         if run_id > n:
             continue
@@ -31,11 +32,15 @@ def runs(directory: str, n: int) -> dict[int, dict]:
 
 
 def main() -> None:
-    n = int(sys.argv[1])
-    print(f'violating snapshots per proactive run (runs 1-{n}): total [front-end, orders]; orders p95 median / 90th percentile')
-    for arg in sys.argv[2:]:
+    args = sys.argv[1:]
+    condition = 'proactive'
+    if args[0] == '--condition':
+        condition, args = args[1], args[2:]
+    n = int(args[0])
+    print(f'violating snapshots per {condition} run (runs 1-{n}): total [front-end, orders]; orders p95 median / 90th percentile')
+    for arg in args[1:]:
         label, directory = arg.split('=', 1)
-        r = runs(directory, n)
+        r = runs(directory, n, condition)
         if len(r) < n:
             print(f'{label:28s} only {len(r)} of {n} runs in {directory}')
             continue

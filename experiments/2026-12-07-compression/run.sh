@@ -3,7 +3,7 @@
 # set (experiments/2026-12-04-realtime/criterion-v9: seed 12000, 10 runs, step and ramp at 200 rps, the default
 # configuration), and the uncompressed real-time runs (results/uncompressed/, from
 # `bash experiments/2026-12-04-realtime/run.sh uncompressed`, ~55 min, not rerun here). Deterministic lab runs.
-#   bash experiments/2026-12-07-compression/run.sh      # ~1 min on 2 cores; results/, by-service.txt, per-run.txt
+#   bash experiments/2026-12-07-compression/run.sh      # ~1 min on 2 cores; results/, by-service.txt, per-run.txt, per-run-hpa.txt
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 HERE=experiments/2026-12-07-compression
@@ -19,6 +19,9 @@ for p in step ramp; do
   ln -sfn "../$p-5" "$OUT/as-lag/$p-0s"
 done
 python3 experiments/2026-12-07-pipeline-lag/by-service.py experiments/2026-12-04-realtime/criterion-v9 "$OUT/as-lag" > "$HERE/by-service.txt"
+python3 "$HERE/per-run.py" --condition reactive 3 "lab 1x=$OUT/step-1" "real time 1x=$HERE/results/uncompressed-hpa/step" "real time 5x=experiments/2026-12-04-realtime/criterion-v9/step" "lab 5x=$OUT/step-5" > "$HERE/per-run-hpa.txt"
 python3 "$HERE/per-run.py" 5 "lab 1x=$OUT/step-1" "lab 5x=$OUT/step-5" "real time 5x=experiments/2026-12-04-realtime/criterion-v9/step" \
   "real time 1x=$HERE/results/uncompressed/step" > "$HERE/per-run.txt"
-cat "$HERE/per-run.txt"
+python3 "$HERE/replica-seconds.py" 3 "real time 1x=$HERE/results/uncompressed/step,$HERE/results/uncompressed-hpa/step" \
+  "real time 5x=experiments/2026-12-04-realtime/criterion-v9/step,experiments/2026-12-04-realtime/criterion-v9/step" "lab 1x=$OUT/step-1,$OUT/step-1" >> "$HERE/per-run-hpa.txt"
+cat "$HERE/per-run.txt" "$HERE/per-run-hpa.txt"
