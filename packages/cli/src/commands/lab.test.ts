@@ -21,6 +21,18 @@ function tree(dir: string): Record<string, string> {
   return out;
 }
 
+/** A proactive run's decisions (its .d directory's decisions.ndjson) as 'timestamp service decision target' lines. */
+const labDecisions = (runDir: string) =>
+  readFileSync(join(runDir, 'decisions.ndjson'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l))
+    .map((d) => `${d.timestamp} ${d.service} ${d.decision} ${d.target_replicas}`);
+
+/** The same lines from `sockml replay --out` CSV. */
+const replayDecisions = (csv: string) =>
+  (parseCsvSync(readFileSync(csv, 'utf8'), { columns: true }) as Record<string, string>[]).map((x) => `${x.timestamp} ${x.service} ${x.decision} ${x.target_replicas}`);
+
 const RUN = ['lab', '--pattern', 'spike', '--condition', 'proactive,reactive,static', '--repeat', '2', '--duration', '5m', '--peak-rps', '200', '--seed', '11'];
 
 describe('sockml lab', () => {
@@ -155,18 +167,13 @@ describe('sockml lab', () => {
       const dir = join(out, policy.join('') || 'defaults');
       const r = await sockml(['lab', '--pattern', 'step', '--condition', 'proactive', '--duration', '10m', '--peak-rps', '200', '--seed', '3', '--out', dir, ...policy]);
       expect(r.code, r.stderr).toBe(0);
-      const live = readFileSync(join(dir, 'proactive_step_run01.d/decisions.ndjson'), 'utf8')
-        .trim()
-        .split('\n')
-        .map((l) => JSON.parse(l))
-        .map((d) => `${d.timestamp} ${d.service} ${d.decision} ${d.target_replicas}`);
+      const live = labDecisions(join(dir, 'proactive_step_run01.d'));
       const replayed = join(dir, 'replayed.csv');
       const labOnly = ['--hpa-floor', '--actuation-lag'];
       const policyFlags = policy.filter((_, i) => !labOnly.includes(policy[i]) && !labOnly.includes(policy[i - 1]));
       const rep = await sockml(['replay', join(dir, 'proactive_step_run01.d/metrics.csv'), '--out', replayed, ...policyFlags, '--initial-replicas', '1']);
       expect(rep.code, rep.stderr).toBe(0);
-      const rows = parseCsvSync(readFileSync(replayed, 'utf8'), { columns: true }) as Record<string, string>[];
-      const offline = rows.map((x) => `${x.timestamp} ${x.service} ${x.decision} ${x.target_replicas}`);
+      const offline = replayDecisions(replayed);
       expect(offline).toHaveLength(140);
       // The same decisions, each as often (a poll's services may come in another order).
       expect([...offline].sort()).toEqual([...live].sort());
@@ -406,8 +413,8 @@ describe('sockml lab', () => {
     const replayed = join(out, 'replayed.csv');
     const rep = await sockml(['replay', join(dir, 'metrics.csv'), '--out', replayed, '--poll-interval', '6s', '--policy', 'hybrid', ...settings, '--initial-replicas', '1']);
     expect(rep.code, rep.stderr).toBe(0);
-    const live = readFileSync(join(dir, 'decisions.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)).map((d) => `${d.timestamp} ${d.service} ${d.decision} ${d.target_replicas}`);
-    const offline = (parseCsvSync(readFileSync(replayed, 'utf8'), { columns: true }) as Record<string, string>[]).map((x) => `${x.timestamp} ${x.service} ${x.decision} ${x.target_replicas}`);
+    const live = labDecisions(dir);
+    const offline = replayDecisions(replayed);
     expect(live.some((d) => d.includes('SCALE_UP'))).toBe(true);
     expect([...offline].sort()).toEqual([...live].sort());
   });

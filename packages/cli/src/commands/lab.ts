@@ -143,8 +143,8 @@ existing output), 3 model problem.`;
     const rateWindowMs = flags['rate-window'] === undefined ? DEFAULT_RATE_WINDOW_POLLS * pollIntervalMs : durationFlag('rate-window', flags['rate-window']);
     if (rateWindowMs % 1000 !== 0 || rateWindowMs <= 0) throw new InputError(`--rate-window must be a whole number of seconds, got '${flags['rate-window']}'`);
     // The lab's clock is the emulator's: compressed, the intervals it keeps must still be whole seconds.
-    const compressed: [string, number][] = [['interval', intervalMs], ...(flags.condition.includes('proactive') ? ([['poll-interval', pollIntervalMs], ['rate-window', rateWindowMs]] as [string, number][]) : [])];
-    for (const [flag, ms] of compressed) {
+    const compressed = { interval: intervalMs, ...(flags.condition.includes('proactive') ? { 'poll-interval': pollIntervalMs, 'rate-window': rateWindowMs } : {}) };
+    for (const [flag, ms] of Object.entries(compressed)) {
       if ((ms / timeScale) % 1000 !== 0) throw new InputError(`--time-scale ${timeScale}: --${flag} ${ms / 1000}s would be ${+(ms / timeScale / 1000).toFixed(3)} s; the lab needs whole seconds (choose a time scale that leaves whole seconds)`);
     }
     const windowFlag = (flag: 'hpa-scale-down-window' | 'hpa-floor-scale-down-window') => {

@@ -433,7 +433,6 @@ existing output file, an --out that cannot be created or written), 4 Kafka or Pr
   }
 }
 
-
 /** --out: an existing directory, or one created now (before any run, so a bad path costs nothing). */
 async function makeOutputDirectory(dir: string): Promise<void> {
   const existing = await stat(dir).catch(() => null);
