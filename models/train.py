@@ -209,7 +209,8 @@ ONSET_RULE = (
     'An episode is a maximal stretch of polls with p95 > SLO in one (run, service) series. A predictor catches '
     'it early when it is positive on one of the `lookahead` polls just before the onset (the polls whose '
     'future-only label the episode makes positive), counting only polls after any earlier episode ended; the '
-    'lead is the onset time minus the earliest such poll\'s time. Persistence can never catch an onset early.'
+    'lead is the onset time minus the earliest such poll\'s time. Persistence can never catch an onset early. '
+    'Episodes are counted over every poll, the unlabelled last polls of a series included, as replay counts them.'
 )
 
 
@@ -299,7 +300,8 @@ class Data:
     """Every row of the matrix: runs in sorted order, rows within a run in matrix (time) order."""
 
     X: np.ndarray  # float32 [n, F]
-    y: np.ndarray  # int 0/1
+    y: np.ndarray  # int 0/1 (0 where unlabelled)
+    labelled: np.ndarray  # the row's label is known; unlabelled rows are predicted and tracked for episodes, never learnt from or scored
     run: np.ndarray
     pattern: np.ndarray
     service: np.ndarray
@@ -345,10 +347,13 @@ def load_matrix(path: str) -> tuple[pd.DataFrame, list[str]]:
         raise TrainError(f'{path}: the matrix has no rows')
     if not np.isfinite(df[features].to_numpy()).all():
         raise TrainError(f'{path}: feature values must be finite numbers')
-    bad_labels = ~df['label'].isin(['0', '1'])
+    bad_labels = ~df['label'].isin(['0', '1', ''])
     if bad_labels.any():
-        raise TrainError(f'{path}: label must be 0 or 1, got {df["label"][bad_labels].iloc[0]!r}')
-    df['label'] = df['label'].astype(int)
+        raise TrainError(f'{path}: label must be 0, 1 or empty (unlabelled), got {df["label"][bad_labels].iloc[0]!r}')
+    # -1: unlabelled (the series' last polls, or a missing poll in the lookahead); see Data.labelled.
+    df['label'] = df['label'].replace('', '-1').astype(int)
+    if not (df['label'] >= 0).any():
+        raise TrainError(f'{path}: the matrix has no labelled rows')
     try:
         df['p95_now_ms'] = pd.to_numeric(df['p95_now_ms'].replace('', None), errors='raise').astype(float)
         df['time_us'] = pd.to_datetime(df['timestamp'], format='ISO8601', utc=True).dt.as_unit('us').astype('int64')
@@ -377,10 +382,12 @@ def source_files(sources: list[str], run_ids: set[str]) -> list[dict[str, str]]:
 
 
 def gate_series(df: pd.DataFrame, min_latency_share: float) -> tuple[np.ndarray, list[dict[str, Any]]]:
-    """Per-series traffic and latency-data shares (over the matrix's rows, i.e. the labelled polls);
-    returns the row mask of low-traffic series and the per-series report (`included`: passes the gate)."""
+    """Per-series traffic and latency-data shares (over the labelled polls); returns the row mask of
+    low-traffic series (every row of the series, unlabelled ones too) and the per-series report
+    (`included`: passes the gate). A series with no labelled poll is low-traffic."""
     shares = (
-        df.assign(traffic=df[TRAFFIC_FEATURE] > 0, latency=df['p95_now_ms'].notna())
+        df[df['label'] >= 0]
+        .assign(traffic=df[TRAFFIC_FEATURE] > 0, latency=df['p95_now_ms'].notna())
         .groupby(['run_id', 'service'], sort=True)
         .agg(pattern=('pattern', 'first'), polls=('label', 'size'), positives=('label', 'sum'), trafficShare=('traffic', 'mean'), latencyShare=('latency', 'mean'))
     )
@@ -406,7 +413,8 @@ def gate_series(df: pd.DataFrame, min_latency_share: float) -> tuple[np.ndarray,
 def to_data(df: pd.DataFrame, features: list[str], slo: float, low_traffic: np.ndarray, gate: str) -> Data:
     return Data(
         X=np.ascontiguousarray(df[features].to_numpy(np.float32)),
-        y=df['label'].to_numpy(int),
+        y=np.maximum(df['label'].to_numpy(int), 0),
+        labelled=(df['label'] >= 0).to_numpy(bool),
         run=df['run_id'].to_numpy(str),
         pattern=df['pattern'].to_numpy(str),
         service=df['service'].to_numpy(str),
@@ -415,7 +423,7 @@ def to_data(df: pd.DataFrame, features: list[str], slo: float, low_traffic: np.n
         violating=(df['p95_now_ms'] > slo).to_numpy(bool),  # NaN (no requests) compares False
         latency=df['p95_now_ms'].notna().to_numpy(bool),
         low_traffic=low_traffic,
-        train=~low_traffic if gate == 'exclude' else np.ones(len(df), dtype=bool),
+        train=(df['label'] >= 0).to_numpy(bool) & (~low_traffic if gate == 'exclude' else True),
     )
 
 
@@ -477,6 +485,7 @@ def precision_at_recall(y: np.ndarray, score: np.ndarray, target: float) -> dict
 
 def matched_recall(data: Data, predictors: dict[str, tuple[np.ndarray, np.ndarray]], mask: np.ndarray) -> dict[str, Any]:
     """Each scored predictor's precision at persistence's recall, over the rows in mask."""
+    mask = mask & data.labelled
     y = data.y[mask]
     rule = binary_metrics(y, predictors[PERSISTENCE][0][mask], predictors[PERSISTENCE][1][mask])
     return {
@@ -527,15 +536,17 @@ def onsets_caught_early(data: Data, mask: np.ndarray, flags: dict[str, np.ndarra
 
 
 def evaluate(data: Data, predictors: dict[str, tuple[np.ndarray, np.ndarray]], mask: np.ndarray, lookahead: int) -> dict[str, dict[str, Any]]:
-    """Metrics and early-caught onsets of each predictor (decision, score) over the rows in `mask`."""
+    """Metrics (over the labelled rows in `mask`) and early-caught onsets (over every row in `mask`, as
+    replay counts them) of each predictor (decision, score)."""
     onsets = onsets_caught_early(data, mask, {n: d for n, (d, _) in predictors.items()}, lookahead)
-    return {n: {**binary_metrics(data.y[mask], d[mask], s[mask]), 'onsets': onsets[n]} for n, (d, s) in predictors.items()}
+    scored = mask & data.labelled
+    return {n: {**binary_metrics(data.y[scored], d[scored], s[scored]), 'onsets': onsets[n]} for n, (d, s) in predictors.items()}
 
 
 def evaluate_slice(data: Data, predictors: dict[str, tuple[np.ndarray, np.ndarray]], mask: np.ndarray, lookahead: int) -> dict[str, dict[str, Any]]:
     """`evaluate` plus each predictor's share of positive decisions, the figure that shows a predictor
     voting "violation" on idle polls even where precision is undefined."""
-    n = int(mask.sum())
+    n = int((mask & data.labelled).sum())
     return {
         name: {**m, 'predictedPositiveRate': None if n == 0 else (m['tp'] + m['fp']) / n}
         for name, m in evaluate(data, predictors, mask, lookahead).items()
@@ -747,7 +758,8 @@ def markdown_report(report: dict[str, Any]) -> str:
     lines = [
         f'## Cross-validation: {report["featureSet"]}',
         '',
-        f'Matrix `{report["matrixSha256"][:12]}`: {report["matrixRows"]} rows ({report["matrixPositives"]} positive) from '
+        f'Matrix `{report["matrixSha256"][:12]}`: {report["matrixRows"]} labelled rows ({report["matrixPositives"]} positive) and '
+        f'{report["matrixUnlabelledRows"]} unlabelled (counted in violation episodes only) from '
         f'{len(report["folds"]["loro"])} runs and {len(report["folds"]["lopo"])} load patterns; the models are trained on '
         f'{report["rows"]} of them ({report["positives"]} positive). Label: {report["label"]["definition"]}.',
         f'Seed {report["seed"]}{", quick run (starting hyperparameters, no grid search)" if report["quick"] else ""}.',
@@ -1218,7 +1230,7 @@ def nested_cv(
                 calibrated_out[r][name][1][test] = sc
         # The runs the fold's choices were made on: never the held-out group's (the test checks it).
         inner_runs = sorted(set(data.run[fit_rows]))
-        folds.append({'heldOut': g, 'rows': int(test.sum()), 'innerRuns': inner_runs, 'models': choice, **({'ensembles': ensembles} if calibrated else {})})
+        folds.append({'heldOut': g, 'rows': int((test & data.labelled).sum()), 'innerRuns': inner_runs, 'models': choice, **({'ensembles': ensembles} if calibrated else {})})
         log(
             f'nested {scheme} fold {g}: '
             + '; '.join(f'{m} {format_params(c["params"])} thr {rule_thresholds(c, rules, "/")}' for m, c in choice.items())
@@ -1429,15 +1441,17 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
     passing = ~data.low_traffic
     everything = np.ones(len(data.y), dtype=bool)
     for s in gated:
-        series = (data.run == s['runId']) & (data.service == s['service'])
+        series = (data.run == s['runId']) & (data.service == s['service']) & data.labelled
         s['loroFalsePositives'] = {n: int(np.sum(d[series] & (data.y[series] == 0))) for n, (d, _) in predictors['loro'].items()}
     report = {
         'featureSet': args.feature_set,
         'features': features,
         'label': label_definition(args.slo, args.lookahead),
         'matrixSha256': matrix_sha,
-        'matrixRows': len(data.y),
+        'matrixRows': int(data.labelled.sum()),
         'matrixPositives': int(data.y.sum()),
+        # Not learnt from or scored: predicted, and counted in violation episodes (ONSET_RULE).
+        'matrixUnlabelledRows': int((~data.labelled).sum()),
         'rows': rows,
         'positives': positives,
         'seed': args.seed,
@@ -1516,7 +1530,7 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
     with open(os.path.join(args.out_dir, 'parity.csv'), 'w', encoding='utf-8', newline='') as f:
         out = csv.writer(f, lineterminator='\n')
         out.writerow(['run_id', 'service', 'timestamp', *parity])
-        for i in range(len(data.y)):
+        for i in np.flatnonzero(data.labelled):
             out.writerow([data.run[i], data.service[i], data.timestamp[i], *(repr(float(parity[n][i])) for n in parity)])
     if args.save_native:
         # The fitted Python objects, for the benchmark's pandas + predict_proba comparison only:

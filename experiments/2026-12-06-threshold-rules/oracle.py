@@ -20,6 +20,7 @@ models_dir = sys.argv[2] if len(sys.argv) > 2 else 'models'
 names = ['xgboost', 'random_forest', 'logistic_regression']
 cards = {m: json.load(open(f'{models_dir}/{m}.card.json')) for m in names}
 df = pd.read_csv(matrix)
+df = df[df['label'].notna()].reset_index(drop=True)  # since 2026-12-08 the matrix also carries unlabelled rows (empty label)
 X = df[cards['xgboost']['features']].to_numpy(np.float32)
 y = df['label'].to_numpy()
 probs = {m: ort.InferenceSession(f'{models_dir}/{m}.onnx').run(['probabilities'], {'input': X})[0][:, 1] for m in names}

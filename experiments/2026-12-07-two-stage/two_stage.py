@@ -86,6 +86,10 @@ def build_matrix(listing: str, out: str) -> None:
 
 def load(path: str) -> tuple[T.Data, list[str]]:
     df, features = T.load_matrix(path)
+    # This study ran (2026-12-07) on matrices of labelled rows only; since 2026-12-08 `dataset build` also writes a
+    # series' unlabelled last polls, which this script's thresholds and metrics do not mask. Drop them, so a rerun
+    # reproduces results.md (episodes counted over labelled rows, as then).
+    df = df[df['label'] >= 0].reset_index(drop=True)
     low, _ = T.gate_series(df, T.DEFAULT_MIN_LATENCY_SHARE)
     data = T.to_data(df, features, SLO, low, T.DEFAULT_GATE)
     # For the latency-gated variants (†): the poll has latency data (train.py's gate measures the same thing).

@@ -625,10 +625,15 @@ export function formatDecisionLogRow(r: DecisionLogRow): string {
   return cells.map(csvCell).join(',');
 }
 
-/** One labelled training example. */
+/** One row of the training matrix: a labelled example, or an unlabelled poll (label null). */
 export interface TrainingRow {
   features: Float32Array;
-  label: 0 | 1;
+  /**
+   * null: the label is not known (the last k polls of a series, or a missing poll in the lookahead). Such rows
+   * are written with an empty label: the trainer neither learns from nor scores them, but counts violation
+   * episodes over them, so an episode that begins in a series' last polls counts as it does in replay.
+   */
+  label: 0 | 1 | null;
   runId: string;
   pattern: string;
   service: string;
@@ -644,7 +649,7 @@ export const trainingHeader = (featureNames: readonly string[]) => [...featureNa
 export function formatTrainingRow(r: TrainingRow): string {
   const cells: (string | number)[] = [];
   for (const f of r.features) cells.push(f);
-  cells.push(r.label, r.runId, r.pattern, r.service, r.timestamp, r.p95LatencyMs ?? '');
+  cells.push(r.label ?? '', r.runId, r.pattern, r.service, r.timestamp, r.p95LatencyMs ?? '');
   return cells.map(csvCell).join(',');
 }
 

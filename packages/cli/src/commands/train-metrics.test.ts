@@ -165,7 +165,7 @@ def data(flip):
     y = ((X[:, 0] + 0.7 * rng.normal(size=200)) > 0.8).astype(int)
     if flip: y = np.where(runs == 'r0', 1 - y, y)
     t = np.tile(np.arange(50), 4) * 30_000_000
-    return train.Data(X=X, y=y, run=runs, pattern=np.where(np.isin(runs, ['r0', 'r1']), 'ramp', 'step'), service=np.full(200, 'front-end'),
+    return train.Data(X=X, y=y, labelled=np.ones(200, dtype=bool), run=runs, pattern=np.where(np.isin(runs, ['r0', 'r1']), 'ramp', 'step'), service=np.full(200, 'front-end'),
         timestamp=t.astype(str), time_us=t, violating=X[:, 0] > 1.0, latency=np.ones(200, dtype=bool), low_traffic=np.zeros(200, dtype=bool), train=np.ones(200, dtype=bool))
 specs = train.model_specs(42)
 out = {}
@@ -177,4 +177,19 @@ print(json.dumps({run: out['False'][run] == out['True'][run] for run in out['Fal
     const stdout = await runPython(code);
     expect(JSON.parse(stdout.trim().split('\n').pop()!)).toEqual({ r0: true, r1: false, r2: false, r3: false });
   }, 300_000);
+});
+
+describe.skipIf(!existsSync(PYTHON) && !process.env.CI)('train.py evaluate: unlabelled rows', () => {
+  // One series, lookahead 2, polls p95 10 10 10 50 (violating at the last), the last two unlabelled (the matrix's
+  // tail). The predictor flags poll 2 (labelled, label 1: poll 4 violates) and poll 3 (unlabelled).
+  it('are counted in episodes (an onset at the last poll, caught early) but never scored', async () => {
+    const got = (await python(`(lambda d: train.evaluate(d, {'p': (np.array([False, True, True, False]), np.array([0.1, 0.9, 0.9, 0.2]))}, np.ones(4, dtype=bool), 2)['p'])(
+      train.Data(X=np.zeros((4, 1), dtype=np.float32), y=np.array([0, 1, 0, 0]), labelled=np.array([True, True, False, False]), run=np.full(4, 'r'),
+        pattern=np.full(4, 'step'), service=np.full(4, 'front-end'), timestamp=np.arange(4).astype(str), time_us=np.arange(4) * 30_000_000,
+        violating=np.array([False, False, False, True]), latency=np.ones(4, dtype=bool), low_traffic=np.zeros(4, dtype=bool), train=np.array([True, True, False, False])))`)) as {
+      tp: number; fp: number; fn: number; tn: number; onsets: { episodes: number; caughtEarly: number; meanLeadSeconds: number };
+    };
+    expect([got.tp, got.fp, got.fn, got.tn]).toEqual([1, 0, 0, 1]); // poll 2's flag is scored, poll 3's is not (no false positive)
+    expect(got.onsets).toEqual({ episodes: 1, caughtEarly: 1, meanLeadSeconds: 60 }); // flagged two polls before the onset
+  });
 });

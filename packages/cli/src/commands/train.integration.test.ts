@@ -87,6 +87,42 @@ print(json.dumps({'rows': len(df), 'maxDiff': float(np.abs(score - df['ensemble_
     }
   }, 600_000);
 
+  it("counts violation episodes and early catches as replay does, over every poll: an onset in a series' last (unlabelled) polls too", async () => {
+    // step/run_2's front-end crosses the SLO at its last poll: that poll has no label, and the matrix still carries it.
+    const run = 'fixtures/sockshop-gke/runs/step/run_2.csv';
+    const dir = mkdtempSync(join(tmpdir(), 'sockml-train-'));
+    const built = await sockml(['dataset', 'build', run, '-o', join(dir, 'matrix.csv')]);
+    expect(built.code, built.stderr).toBe(0);
+    const rr = await sockml(['replay', run, '--json', '--out', join(dir, 'decisions.csv')]);
+    expect(rr.code, rr.stderr).toBe(0);
+    const replayed = JSON.parse(rr.stdout).episodes;
+    const got = await pythonJson(
+      `import sys, json; sys.path.insert(0, 'models'); import train, numpy as np, pandas as pd
+df, features = train.load_matrix('${dir}/matrix.csv')
+low, _ = train.gate_series(df, train.DEFAULT_MIN_LATENCY_SHARE)
+data = train.to_data(df, features, 35.68, low, 'report')
+dec = pd.read_csv('${dir}/decisions.csv', dtype=str)
+keys = pd.DataFrame({'run_id': data.run, 'service': data.service, 'timestamp': data.timestamp})
+dec = keys.merge(dec, on=['run_id', 'service', 'timestamp'], how='left', validate='one_to_one')
+names = ['logistic_regression', 'random_forest', 'xgboost']
+flags = {**{n: (dec[n + '_vote'] == '1').to_numpy() for n in names}, 'ensemble': (dec['ensemble_vote'] == '1').to_numpy(), 'persistence': data.violating}
+every = train.onsets_caught_early(data, np.ones(len(data.y), dtype=bool), flags, 2)
+labelled_only = train.onsets_caught_early(data, data.labelled, flags, 2)
+print(json.dumps({'matched': int(dec['ensemble_vote'].notna().sum()), 'rows': len(data.y), 'unlabelled': int((~data.labelled).sum()),
+  'count': every['ensemble']['episodes'], 'labelledOnly': labelled_only['ensemble']['episodes'],
+  'caughtEarly': {n: o['caughtEarly'] for n, o in every.items()}, 'meanLeadSeconds': {n: o['meanLeadSeconds'] for n, o in every.items()}}))`,
+    );
+    expect(got.matched).toBe(got.rows); // every matrix row is a replayed poll
+    expect(got.unlabelled).toBeGreaterThan(0);
+    expect(got.labelledOnly, 'the run has an onset among its unlabelled polls').toBeLessThan(got.count);
+    expect(got.count).toBe(replayed.count);
+    expect(got.caughtEarly).toEqual(replayed.caughtEarly);
+    for (const [n, lead] of Object.entries(replayed.meanLeadSeconds as Record<string, number | null>)) {
+      if (lead === null) expect(got.meanLeadSeconds[n]).toBeNull();
+      else expect(got.meanLeadSeconds[n]).toBeCloseTo(lead, 2);
+    }
+  });
+
   it("the CV reports' weighted ensemble is the runtime's weighted strategy with the bundled cards", async () => {
     const decisions = join(mkdtempSync(join(tmpdir(), 'sockml-train-')), 'replay.csv');
     const rr = await sockml(['replay', 'fixtures/sockshop-gke/runs/ramp/run_1.csv', 'fixtures/sockshop-gke/runs/spike/run_2.csv', '--strategy', 'weighted', '--out', decisions]);

@@ -14,8 +14,10 @@ export interface DatasetStats {
 
 /**
  * The training matrix: the same FeatureExtractor and Labeler that replay and the live pipeline use,
- * so a model is trained on exactly the inputs it will see. Unlabelled rows (the last `lookahead`
- * polls of each series) are left out.
+ * so a model is trained on exactly the inputs it will see. Every poll is a row, in time order within
+ * its series: unlabelled ones (the last `lookahead` polls of each series, and those whose lookahead held
+ * a missing poll) carry label null. The trainer learns from and scores only the labelled rows; it needs
+ * the others to count violation episodes over the same polls replay counts them over.
  */
 export async function* buildDataset(
   runs: AsyncIterable<RecordedRun> | Iterable<RecordedRun>,
@@ -33,20 +35,25 @@ export async function* buildDataset(
         stats.rows++;
         const features = new Float32Array(extractor.width);
         extractor.extractInto(s, features, 0);
-        const row: TrainingRow = { features, label: 0, runId: run.runId, pattern: run.pattern, service: s.service, timestamp: s.timestamp, p95LatencyMs: s.p95LatencyMs };
+        const row: TrainingRow = { features, label: null, runId: run.runId, pattern: run.pattern, service: s.service, timestamp: s.timestamp, p95LatencyMs: s.p95LatencyMs };
         for (const l of labeler.push(s.service, s.p95LatencyMs, row, [], s.timeMs)) {
+          l.item.label = l.label;
           if (l.label === null) {
             stats.unlabelled++; // a missing poll in its lookahead: its label is not known
-            continue;
+          } else {
+            stats.labelled++;
+            stats.positives += l.label;
           }
-          l.item.label = l.label;
-          stats.labelled++;
-          stats.positives += l.label;
           yield l.item;
         }
       }
     }
-    stats.unlabelled += labeler.finish().length;
+    // The series' last polls, after all of their labelled rows.
+    for (const l of labeler.finish()) {
+      l.item.label = null;
+      stats.unlabelled++;
+      yield l.item;
+    }
     stats.imputedInputs += extractor.imputedInputs;
   }
 }

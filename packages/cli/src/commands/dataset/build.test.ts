@@ -20,9 +20,18 @@ describe('sockml dataset build', () => {
       'cpu_usage_pct', 'memory_usage_mb', 'delta_rps', 'delta_p95_latency_ms', 'delta_cpu_usage_pct',
     ]);
     expect(Object.keys(rows[0]).slice(10)).toEqual(['label', 'run_id', 'pattern', 'service', 'timestamp', 'p95_now_ms']);
-    // The last lookahead (2) polls of each service stay unlabelled and are left out.
-    expect(rows.length).toBe(input.length - 2 * services);
-    expect(summary).toMatchObject({ labelled: rows.length, unlabelled: 2 * services, featureSet: 'seed-v1' });
+    // Every poll is a row; the last lookahead (2) polls of each service have an empty label, after the service's labelled rows.
+    expect(rows.length).toBe(input.length);
+    const unlabelled = rows.filter((x) => x.label === '');
+    expect(unlabelled.length).toBe(2 * services);
+    expect(rows.every((x) => ['0', '1', ''].includes(x.label))).toBe(true);
+    for (const x of unlabelled) {
+      const series = input.filter((y) => y.service === x.service).map((y) => y.timestamp);
+      expect(series.slice(-2), `${x.service} ${x.timestamp}`).toContain(x.timestamp);
+      const own = rows.filter((y) => y.service === x.service);
+      expect(own.slice(-2).map((y) => y.label)).toEqual(['', '']);
+    }
+    expect(summary).toMatchObject({ labelled: rows.length - 2 * services, unlabelled: 2 * services, featureSet: 'seed-v1' });
     expect(rows.every((x) => x.pattern === 'step' && x.run_id === src)).toBe(true);
     // A positive label is always explained by a later poll of the same service above the SLO.
     for (const [i, x] of rows.entries()) {

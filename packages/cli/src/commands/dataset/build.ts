@@ -10,10 +10,11 @@ export default class DatasetBuild extends SockmlCommand {
 
 Runs the same FeatureExtractor and Labeler as replay and the live pipeline, so a model is trained on
 exactly the inputs it will see. Each CSV is one run (state resets between files). Labels are future-only:
-label(t) = 1 if p95 > SLO in any of polls t+1..t+k of the same service. The last k polls of each series
-are unlabelled and left out. Columns: features in model order, then label, run_id, pattern, service,
-timestamp, p95_now_ms. The matrix is written beside -o and renamed into place once complete: a run that
-fails leaves an earlier file as it was.
+label(t) = 1 if p95 > SLO in any of polls t+1..t+k of the same service. Every poll is a row: the last k
+polls of each series (and a poll whose lookahead holds a missing poll) have an empty label; the trainer
+does not learn from or score them, but counts violation episodes over them as replay does. Columns:
+features in model order, then label, run_id, pattern, service, timestamp, p95_now_ms. The matrix is
+written beside -o and renamed into place once complete: a run that fails leaves an earlier file as it was.
 
 Exit codes: 0 success, 2 bad input (a malformed or non-recording CSV, file:line; a bad flag; an -o that
 cannot be written or is one of the inputs).`;
@@ -58,7 +59,7 @@ cannot be written or is one of the inputs).`;
       await out.abort();
     }
     const result = { output: flags.output, files: files.length, featureSet: set.id, label: describeLabel(label), ...stats, invalidRows: readStats.invalid };
-    this.log(`${flags.output}: ${stats.labelled} labelled rows (${stats.positives} positive) from ${files.length} recordings, feature set ${set.id}`);
+    this.log(`${flags.output}: ${stats.labelled} labelled rows (${stats.positives} positive) and ${stats.unlabelled} unlabelled from ${files.length} recordings, feature set ${set.id}`);
     if (readStats.invalid > 0) this.log(`skipped ${readStats.invalid} malformed rows, e.g. ${readStats.invalidExamples[0]}`);
     return result;
   }
