@@ -31,7 +31,11 @@ for (const [heading, pick] of [['after the 90 s warm-up', (j) => j.afterWarmup.s
       const v = s.violatingSnapshotsPerRun / hpa.violatingSnapshotsPerRun;
       const cost = s.replicaSecondsPerRun / hpa.replicaSecondsPerRun;
       const p = wilcoxonSignedRank(s.perRun.map((r) => r.violating - byRun.get(r.runId).violating))?.p ?? 1;
-      const ok = v <= 0.7 && cost <= 1 && p < 0.01;
+      // The goal on the runs' totals, in integers: a ratio of per-run means is a float, and 8.4 / 12 is
+      // 0.7000000000000001, which would count a load at exactly 0.70 × as missed (criterion v12's step at 300 rps).
+      const total = (runs, k) => runs.reduce((a, r) => a + r[k], 0);
+      const paired = s.perRun.map((r) => byRun.get(r.runId));
+      const ok = 10 * total(s.perRun, 'violating') <= 7 * total(paired, 'violating') && total(s.perRun, 'replicaSeconds') <= total(paired, 'replicaSeconds') && p < 0.01;
       if (ok) met[c]++;
       return `${v.toFixed(2)} / ${cost.toFixed(3)} (${p < 0.001 ? '<0.001' : p.toFixed(3)})${ok ? ' *' : ''}`;
     });
