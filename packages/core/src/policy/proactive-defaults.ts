@@ -59,6 +59,7 @@ export const DEFAULT_RATE_WINDOW_POLLS = 1;
 
 /**
  * The hybrid settings chosen for sockml alone, without an HPA under it (the defaults until 2026-12-06,
- * with a rate window of two polls): what to set where no HPA floor runs.
+ * with a rate window of two polls): what to set where no HPA floor runs. calmPolls 0: criterion v12 chose
+ * 2 over a floor HPA, whose own 5-minute window still holds the capacity; alone, nothing else would.
  */
-export const ALONE_HYBRID_SETTINGS = { targetUtilizationPct: 105, trendPolls: 1, attributionMinUtilization: 0, midTierAttributionMinUtilization: 0, midTierMinReplicas: 0 } as const;
+export const ALONE_HYBRID_SETTINGS = { targetUtilizationPct: 105, trendPolls: 1, attributionMinUtilization: 0, midTierAttributionMinUtilization: 0, midTierMinReplicas: 0, calmPolls: 0 } as const;

@@ -139,6 +139,24 @@ describe('HybridPolicy', () => {
       // the 4 of t = 0 is in the window at 30 s, out of it at 60 s (the HPA's rule: newer than now − window)
       want: ['NO_ACTION:4', 'NO_ACTION:4', 'SCALE_DOWN:1', 'NO_ACTION:1'],
     },
+    {
+      // The defaults' calmPolls 2 and calmWindowMs 60 s (criterion v12): the count falls a minute after the load did,
+      // once two verdicts in a row are calm; a predicted violation restarts the count.
+      name: 'after calmPolls calm verdicts in a row the window is calmWindowMs (the defaults: 2, 60 s)',
+      config: { scaleDownWindowMs: 300_000 },
+      start: 4,
+      steps: [{ t: 0, o: obs(28) }, { t: 30_000, up: true, o: obs(7) }, { t: 60_000, o: obs(7) }, { t: 90_000, o: obs(7) }],
+      // t 30 s: the alert (no extra here) resets the streak, the 300 s window holds 4; t 60 s: one calm verdict, still
+      // 300 s; t 90 s: two, the window is 60 s and holds only the 1s of t 60 and 90 s
+      want: ['NO_ACTION:4', 'NO_ACTION:4', 'NO_ACTION:4', 'SCALE_DOWN:1'],
+    },
+    {
+      name: 'calmPolls 0: the scale-down window stays scaleDownWindowMs',
+      config: { scaleDownWindowMs: 300_000, calmPolls: 0 },
+      start: 4,
+      steps: [{ t: 0, o: obs(28) }, { t: 30_000, o: obs(7) }, { t: 60_000, o: obs(7) }, { t: 90_000, o: obs(7) }, { t: 300_000, o: obs(7) }],
+      want: ['NO_ACTION:4', 'NO_ACTION:4', 'NO_ACTION:4', 'NO_ACTION:4', 'SCALE_DOWN:1'],
+    },
     { name: 'never above max', config: { maxReplicas: 3 }, steps: [{ t: 0, o: obs(100) }], want: ['SCALE_UP:3'] },
     { name: 'never below min', config: { minReplicas: 2 }, start: 3, steps: [{ t: 0, o: obs(1) }], want: ['SCALE_DOWN:2'] },
     { name: 'a target read above max is brought down to it', config: { maxReplicas: 5 }, start: 8, steps: [{ t: 0, o: obs(35) }], want: ['SCALE_DOWN:5'] },

@@ -50,7 +50,7 @@ export interface HybridPolicyConfig extends ReplicaBounds {
   alertHoldMs: number;
   /** A predicted violation counts only while the rate or the p95 rose by more than this share since the previous poll (−1: always). */
   alertMinRise: number;
-  /** After this many calm verdicts in a row (0: never) the scale-down window is calmWindowMs instead. */
+  /** After this many calm verdicts in a row (0: never; 2 by default since criterion v12) the scale-down window is calmWindowMs instead. */
   calmPolls: number;
   calmWindowMs: number;
   /**
@@ -84,7 +84,8 @@ export interface HybridPolicyConfig extends ReplicaBounds {
  * 55 % or more) ask for, and keeps orders at two replicas (the standing capacity a burst within a poll
  * needs there). The mid-tier attribution rule is off: criteria v5 and v6 left it off. Alone, without the
  * HPA, the earlier choice ("Choosing the proactive policy") was targetUtilizationPct 105, trendPolls 1, no
- * attribution, no orders minimum (docs/POLICIES.md, "sockml alone").
+ * attribution, no orders minimum (docs/POLICIES.md, "sockml alone"). Since criterion v12 sockml's own
+ * scale-down window is a minute after two calm verdicts (calmPolls).
  */
 export const DEFAULT_HYBRID_POLICY: HybridPolicyConfig = {
   minReplicas: 1,
@@ -103,7 +104,9 @@ export const DEFAULT_HYBRID_POLICY: HybridPolicyConfig = {
   maxGrowth: 3,
   trendPolls: 3,
   scaleDownWindowMs: 300_000,
-  calmPolls: 0,
+  // Criterion v12 (2026-12-08): after two calm verdicts sockml's own count may fall to the last minute's highest
+  // base recommendation; the floor HPA keeps its 5-minute window, so this releases only what sockml added on top.
+  calmPolls: 2,
   calmWindowMs: 60_000,
   sloMs: 35.68,
   tailP99OverSlo: 1,
