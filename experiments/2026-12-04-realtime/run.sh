@@ -21,7 +21,7 @@
 # criterion v6 (HPA floor 92 %, orders at two replicas), seed 10000; results in criterion-v6/ (2026-12-07).
 # criterion-v9: the default since criterion v9 (the floor per service), seed 12000.
 #
-#   bash experiments/2026-12-04-realtime/run.sh confirm|fidelity|floor|floor-v2|attribution|attribution-10|criterion-v5|criterion-v6|criterion-v9|uncompressed|uncompressed-hpa   (results in $OUT, default /tmp/realtime)
+#   bash experiments/2026-12-04-realtime/run.sh confirm|fidelity|floor|floor-v2|attribution|attribution-10|criterion-v5|criterion-v6|criterion-v9|uncompressed|uncompressed-hpa|uncompressed-ramp   (results in $OUT, default /tmp/realtime)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 command -v prometheus >/dev/null || { echo "run.sh: prometheus is not on PATH (apt-get install prometheus)" >&2; exit 2; }
@@ -37,7 +37,10 @@ PROM=$!
 trap 'kill $PROM 2>/dev/null; bash scripts/kafka.sh stop --dir "$OUT/kafka" >&2 || true' EXIT
 # confirm and fidelity ran sockml alone with the defaults of the day (2026-12-04), spelt out since the
 # defaults became the chosen configuration (2026-12-06, docs/POLICIES.md "The defaults").
-ALONE=(--hpa-floor 0 --rate-window 1m --policy-set targetUtilizationPct=105 --policy-set trendPolls=1 --policy-set attributionMinUtilization=0 --policy-set midTierAttributionMinUtilization=0 --policy-set midTierMinReplicas=0)
+ALONE=(--hpa-floor 0 --rate-window 1m --policy-set targetUtilizationPct=105 --policy-set trendPolls=1 --policy-set attributionMinUtilization=0 --policy-set midTierAttributionMinUtilization=0 --policy-set midTierMinReplicas=0 --policy-set calmPolls=0)
+# Every proactive set here ran with calmPolls 0, the default until criterion v12 (2026-12-08): spelt out so a rerun
+# runs as they ran.
+AS_RUN=(--policy-set calmPolls=0)
 COMMON=(--sim-port 18089 --prometheus http://127.0.0.1:19090 --kafka 127.0.0.1:19092 --peak-rps 200 --interval 30s --duration 10m)
 
 # Ten interleaved runs per condition of one configuration (after its name and seed) against the HPA at 70 %,
@@ -46,7 +49,7 @@ ten_interleaved() { # REPEAT (default 10) runs per condition, PATTERNS (default 
   local name=$1 seed=$2
   shift 2
   for p in ${PATTERNS:-step ramp}; do
-    sockml experiment run --pattern "$p" --condition proactive,reactive --repeat "${REPEAT:-10}" --time-scale 5 --seed "$seed" "${COMMON[@]}" "$@" \
+    sockml experiment run --pattern "$p" --condition proactive,reactive --repeat "${REPEAT:-10}" --time-scale 5 --seed "$seed" "${COMMON[@]}" "${AS_RUN[@]}" "$@" \
       --out "$OUT/$name/$p" --json > "$OUT/$name-$p.json"
   done
   for p in ${PATTERNS:-step ramp}; do
@@ -64,14 +67,14 @@ case "${1:-confirm}" in
     ;;
   floor)
     for p in step ramp; do
-      sockml experiment run --pattern "$p" --condition proactive,reactive --repeat 5 --time-scale 5 --seed 3000 "${COMMON[@]}" \
+      sockml experiment run --pattern "$p" --condition proactive,reactive --repeat 5 --time-scale 5 --seed 3000 "${COMMON[@]}" "${AS_RUN[@]}" \
         --hpa-floor 82 --rate-window 30s --policy-set targetUtilizationPct=130 --policy-set leadMs=0 --policy-set trendPolls=1 --policy-set attributionMinUtilization=0 --policy-set midTierAttributionMinUtilization=0 --policy-set midTierMinReplicas=0 --out "$OUT/floor/$p" --json > "$OUT/floor-$p.json"
     done
     for p in step ramp; do sockml experiment analyze "$OUT/floor/$p" --json > "$OUT/floor-$p-analysis.json"; done
     ;;
   floor-v2)
     for p in step ramp; do
-      sockml experiment run --pattern "$p" --condition proactive,reactive --repeat 5 --time-scale 5 --seed 3000 "${COMMON[@]}" \
+      sockml experiment run --pattern "$p" --condition proactive,reactive --repeat 5 --time-scale 5 --seed 3000 "${COMMON[@]}" "${AS_RUN[@]}" \
         --hpa-floor 82 --rate-window 30s --policy-set targetUtilizationPct=130 --policy-set leadMs=30s --policy-set trendPolls=3 \
         --policy-set attributionMinUtilization=0 --policy-set midTierAttributionMinUtilization=0 --policy-set midTierMinReplicas=0 --out "$OUT/floor-v2/$p" --json > "$OUT/floor-v2-$p.json"
     done
@@ -82,7 +85,7 @@ case "${1:-confirm}" in
     ;;
   attribution)
     for p in step ramp; do
-      sockml experiment run --pattern "$p" --condition proactive,reactive --repeat 5 --time-scale 5 --seed 3000 "${COMMON[@]}" \
+      sockml experiment run --pattern "$p" --condition proactive,reactive --repeat 5 --time-scale 5 --seed 3000 "${COMMON[@]}" "${AS_RUN[@]}" \
         --hpa-floor 82 --rate-window 30s --policy-set targetUtilizationPct=130 --policy-set leadMs=30s --policy-set trendPolls=3 \
         --policy-set attributionMinUtilization=0.65 --policy-set midTierAttributionMinUtilization=0 --policy-set midTierMinReplicas=0 --out "$OUT/attribution/$p" --json > "$OUT/attribution-$p.json"
     done
@@ -115,7 +118,14 @@ case "${1:-confirm}" in
   uncompressed)
     # experiments/2026-12-07-compression: the default's proactive runs 1–5 of criterion-v9 (seed 12000, step)
     # again, uncompressed (--time-scale 1: 10 wall minutes each, 30 s polls of 30 s of requests), ~55 min.
-    sockml experiment run --pattern step --condition proactive --repeat 5 --time-scale 1 --seed 12000 "${COMMON[@]}" --out "$OUT/uncompressed/step" --json > "$OUT/uncompressed-step.json"
+    sockml experiment run --pattern step --condition proactive --repeat 5 --time-scale 1 --seed 12000 "${COMMON[@]}" "${AS_RUN[@]}" --out "$OUT/uncompressed/step" --json > "$OUT/uncompressed-step.json"
+    ;;
+  uncompressed-ramp)
+    # experiments/2026-12-07-compression, section 3 (2026-12-08): ramp uncompressed, sockml and the HPA interleaved,
+    # runs 1–3 of seed 12000 (REPEAT to change), calmPolls=0 as the compressed criterion-v9 set ran (the default's
+    # calmPolls became 2 on 2026-12-08). 6 runs of 10 wall minutes, ~65 min.
+    sockml experiment run --pattern ramp --condition proactive,reactive --repeat "${REPEAT:-3}" --time-scale 1 --seed 12000 "${COMMON[@]}" \
+      "${AS_RUN[@]}" --out "$OUT/uncompressed-ramp/ramp" --json > "$OUT/uncompressed-ramp-ramp.json"
     ;;
   uncompressed-hpa)
     # The HPA at 70 % on the same runs, uncompressed, after the proactive runs above (not interleaved), ~52 min.
