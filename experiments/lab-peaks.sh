@@ -14,9 +14,13 @@ read -r -a CHOSEN < "$HERE/chosen-flags.txt"
 # Criterion v6's default, spelt out: the lab's default from criterion v6 until criterion v9 made the floor
 # per service (criteria v8 and v9 were judged against it; a later criterion's current default is the lab's
 # no-flag default).
-V6=(--hpa-floor 92 --rate-window 30s --policy-set targetUtilizationPct=130 --policy-set leadMs=30s --policy-set trendPolls=3 --policy-set midTierAttributionMinUtilization=0 --policy-set attributionMinUtilization=0.55 --policy-set midTierMinReplicas=2 --policy-set alertOverTargetPct=0)
+V6=(--hpa-floor 92 --rate-window 30s --policy-set targetUtilizationPct=130 --policy-set leadMs=30s --policy-set trendPolls=3 --policy-set midTierAttributionMinUtilization=0 --policy-set attributionMinUtilization=0.55 --policy-set midTierMinReplicas=2 --policy-set alertOverTargetPct=0 --policy-set calmPolls=0)
 # Set by the sourcing script (criterion v10 on: the lab's no-flag default, CURRENT_DEFAULT=()), or V6 as before.
 declare -p CURRENT_DEFAULT > /dev/null 2>&1 || CURRENT_DEFAULT=("${V6[@]}")
+# Flags added to both sockml columns (the choice and the current default) so a judgement reruns as it ran: the
+# judgements before criterion v12's decision (2026-12-08) ran the lab's calmPolls of 0 and set AS_RUN=(--policy-set
+# calmPolls=0); a later one leaves it empty.
+declare -p AS_RUN > /dev/null 2>&1 || AS_RUN=()
 sockml() { node packages/cli/bin/run.js "$@"; }
 lab() { # peak, file name, then lab flags
   local peak=$1 name=$2; shift 2
@@ -29,8 +33,8 @@ lab() { # peak, file name, then lab flags
 }
 one() { # peak, label, then the load's flags
   local peak=$1 label=$2; shift 2
-  lab "$peak" "$label" "$@" --condition proactive,reactive "${CHOSEN[@]}"
-  [ "${CHOSEN[*]}" != "${CURRENT_DEFAULT[*]}" ] && lab "$peak" "$label-current-default" "$@" --condition proactive ${CURRENT_DEFAULT[@]+"${CURRENT_DEFAULT[@]}"}
+  lab "$peak" "$label" "$@" --condition proactive,reactive "${CHOSEN[@]}" ${AS_RUN[@]+"${AS_RUN[@]}"}
+  [ "${CHOSEN[*]}" != "${CURRENT_DEFAULT[*]}" ] && lab "$peak" "$label-current-default" "$@" --condition proactive ${CURRENT_DEFAULT[@]+"${CURRENT_DEFAULT[@]}"} ${AS_RUN[@]+"${AS_RUN[@]}"}
   for t in 40 50 60 80 90; do lab "$peak" "$label-hpa$t" "$@" --condition reactive --hpa-target "$t"; done
   echo "peak $peak $label done" >&2
 }

@@ -27,7 +27,7 @@ give it. Nothing here re-derives them.
    `probabilities` [N, 2], no ZipMap) and checked against onnxruntime on every row of the matrix.
 
 Writes to --out-dir: <name>.onnx and <name>.card.json per model, cv-report.json, cv-report.md and
-parity.csv (the final models' probabilities on every row of the matrix, for the TypeScript parity
+parity.csv (the final models' probabilities on every labelled row of the matrix, for the TypeScript parity
 test). Every output is deterministic: the same matrix and arguments give byte-identical files.
 """
 

@@ -22,4 +22,6 @@ OUT=${OUT:-/tmp/lab-v10}
 SEED=21000
 CHOICE="criterion v10's choice"
 CURRENT_DEFAULT=()
+# Ran with the lab's calmPolls of 0, the default until criterion v12's decision (2026-12-08).
+AS_RUN=(--policy-set calmPolls=0)
 source experiments/lab-peaks.sh

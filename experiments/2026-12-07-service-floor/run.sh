@@ -18,4 +18,6 @@ HERE=experiments/2026-12-07-service-floor
 OUT=${OUT:-/tmp/lab-v9}
 SEED=19000
 CHOICE="criterion v9's choice"
+# Ran with the lab's calmPolls of 0, the default until criterion v12's decision (2026-12-08).
+AS_RUN=(--policy-set calmPolls=0)
 source experiments/lab-peaks.sh

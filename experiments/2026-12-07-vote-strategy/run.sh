@@ -18,4 +18,6 @@ OUT=${OUT:-/tmp/lab-v11}
 SEED=21000
 CHOICE="criterion v11's choice"
 CURRENT_DEFAULT=()
+# Ran with the lab's calmPolls of 0, the default until criterion v12's decision (2026-12-08).
+AS_RUN=(--policy-set calmPolls=0)
 source experiments/lab-peaks.sh

@@ -17,5 +17,6 @@ HERE=experiments/2026-12-08-cost-trade
 OUT=${OUT:-/tmp/lab-v12}
 SEED=23000
 CHOICE="criterion v12's choice"
-CURRENT_DEFAULT=()
+# The current default of the judgement: the lab's no-flag default then, calmPolls 0 (2 since this criterion's decision).
+CURRENT_DEFAULT=(--policy-set calmPolls=0)
 source experiments/lab-peaks.sh
